@@ -1,0 +1,287 @@
+"""`make run`: the whole local stack in the foreground, Ctrl-C to stop.
+
+Starts an embedded Redis (unless REDIS_URL is set), migrates the database
+(SQLite in .run/ unless DATABASE_URL is set), bootstraps the admin user, flavors
+and an image, then runs compute workers, the conductor, the API (gunicorn),
+Celery beat and Flower, each with its output prefixed and copied to .run/logs/.
+
+Environment: HOSTS (number of simulated hosts, default 2), COMPUTE_DRIVER
+(default fake), API_HOST (default 127.0.0.1), API_PORT (default 8000),
+FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from devtools.services import REPO_ROOT, RUN_DIR, Redis
+
+LOG_DIR = RUN_DIR / "logs"
+VENV_BIN = os.path.dirname(sys.executable)  # not resolved: a venv's python is a symlink
+API_TIMEOUT = 60
+STOP_GRACE = 10
+
+_print_lock = threading.Lock()
+STOP = threading.Event()   # first Ctrl-C/SIGTERM: stop gracefully
+FORCE = threading.Event()  # second one: SIGKILL without waiting
+
+
+class Stopped(Exception):
+    """Raised in the main thread once a stop was requested."""
+
+
+def say(line: str) -> None:
+    with _print_lock:
+        sys.stdout.write(line if line.endswith("\n") else line + "\n")
+        sys.stdout.flush()
+
+
+def tool(name: str) -> str:
+    """A console script of the venv we run in (gunicorn, celery), else from PATH."""
+    path = os.path.join(VENV_BIN, name)
+    if os.access(path, os.X_OK):
+        return path
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found in {VENV_BIN} nor on PATH: pip install -r requirements/dev.txt")
+    return found
+
+
+class Child:
+    """A child process whose output is prefixed with its name, echoed and logged."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict, hide=None):
+        self.name = name
+        self.oneshot = False  # migrate/bootstrap: exiting is their job, not a failure
+        self.log_path = LOG_DIR / (name.replace(" ", "-") + ".log")
+        self.lines: collections.deque[str] = collections.deque(maxlen=200)
+        self.hide = hide  # predicate: lines kept in memory but neither echoed nor logged (secrets)
+        # Own session: a terminal Ctrl-C reaches only us, so shutdown stays orderly,
+        # and killpg() also reaches gunicorn's and celery's own worker processes.
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     bufsize=1, errors="replace", start_new_session=True)
+        self.reader = threading.Thread(target=self._pump, name=f"pump {name}", daemon=True)
+        self.reader.start()
+
+    def _pump(self) -> None:
+        with open(self.log_path, "w") as log:
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip("\n"))
+                if self.hide and self.hide(line):
+                    continue
+                log.write(line)
+                log.flush()
+                say(f"[{self.name}] {line}")
+
+    def tail(self, n: int = 20) -> str:
+        lines = [ln for ln in self.lines if not (self.hide and self.hide(ln))]
+        return "\n".join(f"    {ln}" for ln in lines[-n:]) or "    (no output)"
+
+    def signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def wait(self) -> int:
+        """Wait for exit, abandoning (Stopped) if a stop is requested meanwhile."""
+        while self.proc.poll() is None:
+            if STOP.wait(0.1):
+                raise Stopped
+        self.reader.join(5)
+        return self.proc.returncode
+
+
+def stop_all(children: list[Child]) -> None:
+    running = [c for c in reversed(children) if c.proc.poll() is None]
+    if running:
+        say(f"[run] stopping {', '.join(c.name for c in running)}")
+    for c in running:
+        c.signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    while any(c.proc.poll() is None for c in running) and time.monotonic() < deadline and not FORCE.is_set():
+        time.sleep(0.1)
+    for c in running:
+        if c.proc.poll() is None:
+            say(f"[run] {c.name} did not stop within {STOP_GRACE} s: killing it")
+            c.signal(signal.SIGKILL)
+            c.proc.wait()
+    for c in children:
+        c.reader.join(2)
+
+
+def run_step(name: str, cmd: list[str], env: dict, children: list[Child], hide=None) -> Child:
+    """A one-shot command (migrate, bootstrap) that must succeed before we go on."""
+    child = Child(name, cmd, env, hide)
+    child.oneshot = True
+    children.append(child)
+    code = child.wait()
+    if code != 0:
+        raise SystemExit(f"[run] {name} failed with exit code {code}:\n{child.tail()}")
+    return child
+
+
+def _credentials_line(line: str) -> dict | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and "admin_password" in data else None
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for_api(url: str, children: list[Child]) -> None:
+    deadline = time.monotonic() + API_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP status means the server is up
+        except (urllib.error.URLError, OSError):
+            pass
+        check_children(children)
+        if STOP.wait(0.5):
+            raise Stopped
+    raise SystemExit(f"[run] the API did not answer on {url} within {API_TIMEOUT} s")
+
+
+def check_children(children: list[Child]) -> None:
+    for c in children:
+        if not c.oneshot and c.proc.poll() is not None:
+            c.reader.join(2)  # so the tail includes its last words
+            raise SystemExit(f"[run] {c.name} exited unexpectedly (exit code {c.proc.returncode}); "
+                             f"last lines of {c.log_path}:\n{c.tail()}")
+
+
+def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
+    auth = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": creds["admin_user"], "domain": {"id": "default"}, "password": creds["admin_password"]}}},
+        "scope": {"project": {"name": creds.get("admin_project", "admin"), "domain": {"id": "default"}}}}}
+    curl = (f"curl -si {api}identity/v3/auth/tokens -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(json.dumps(auth))} | grep -i '^x-subject-token'")
+    rule = "=" * 72
+    return "\n".join([
+        rule,
+        "  Compute platform is up",
+        f"  API              {api}",
+        f"  Keystone         {api}identity/v3",
+        f"  Compute          {api}compute/v2.1",
+        f"  Admin console    {api}admin/",
+        f"  OpenAPI schema   {api}api/schema/   (docs: {api}api/docs/)",
+        f"  Flower           {flower}",
+        f"  Redis            {redis_url}",
+        f"  Admin            user {creds['admin_user']}  password {creds['admin_password']}  "
+        f"project {creds.get('admin_project', 'admin')}",
+        f"  Logs             {LOG_DIR}/",
+        "  Get a token:",
+        f"    {curl}",
+        "  Ctrl-C to stop",
+        rule,
+    ])
+
+
+def on_signal(signum, frame) -> None:
+    if STOP.is_set():
+        FORCE.set()
+    STOP.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.run_stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hosts", type=int, default=int(os.environ.get("HOSTS", "2")),
+                        help="number of simulated compute hosts (env HOSTS, default 2)")
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    parser.add_argument("--flower-port", type=int, default=int(os.environ.get("FLOWER_PORT", "5555")))
+    args = parser.parse_args(argv)
+    if not (REPO_ROOT / "manage.py").exists():
+        raise SystemExit(f"{REPO_ROOT / 'manage.py'} not found")
+
+    api_host = os.environ.get("API_HOST", "127.0.0.1")
+    # Where we (and the user) reach the API: a wildcard bind is reachable on loopback.
+    reach_host = "127.0.0.1" if api_host in ("0.0.0.0", "", "::") else api_host
+    for what, port in (("API", args.api_port), ("Flower", args.flower_port)):
+        if port_in_use("127.0.0.1" if what == "Flower" else reach_host, port):
+            raise SystemExit(f"[run] port {port} for {what} is already in use (another `make run`?)")
+
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+
+    children: list[Child] = []
+    redis: Redis | None = None
+    python = sys.executable
+    try:
+        env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="compute_platform.settings")
+        env.setdefault("COMPUTE_DRIVER", "fake")
+        if "REDIS_URL" not in env:
+            redis = Redis(RUN_DIR).start()
+            env["REDIS_URL"] = redis.url
+            say(f"[run] redis ready at {redis.url} ({redis.startup_seconds:.1f} s)")
+        say(f"[run] database: {env.get('DATABASE_URL', 'sqlite (.run/db.sqlite3)')}")
+
+        hosts = [f"node{i}" for i in range(1, args.hosts + 1)]
+        run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env, children)
+        boot = run_step("bootstrap", [python, "manage.py", "bootstrap", "--hosts", ",".join(hosts)], env,
+                        children, hide=_credentials_line)
+        creds = next((c for c in map(_credentials_line, reversed(boot.lines)) if c), None)
+        if creds is None:
+            raise SystemExit(f"[run] bootstrap printed no credentials JSON line:\n{boot.tail()}")
+
+        for host in hosts:
+            children.append(Child(f"worker {host}", [python, "manage.py", "compute_worker", "--host", host], env))
+        children.append(Child("conductor", [python, "manage.py", "compute_worker", "--conductor"], env))
+        children.append(Child("api", [
+            tool("gunicorn"), "compute_platform.wsgi:application", "--bind", f"{api_host}:{args.api_port}",
+            "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
+            # gunicorn 27 otherwise opens ~/.gunicorn/gunicorn.ctl, shared with any other gunicorn here.
+            "--no-control-socket"], env))
+        children.append(Child("beat", [tool("celery"), "-A", "compute_platform", "beat", "--loglevel", "INFO",
+                                       "--schedule", str(RUN_DIR / "celerybeat-schedule")], env))
+        children.append(Child("flower", [
+            tool("celery"), "-A", "compute_platform", "flower", f"--port={args.flower_port}",
+            "--address=127.0.0.1", f"--basic-auth={creds['admin_user']}:{creds['admin_password']}"], env))
+
+        api = f"http://{reach_host}:{args.api_port}/"
+        wait_for_api(api, children)
+        say(banner(api, f"http://127.0.0.1:{args.flower_port}/", env["REDIS_URL"], creds))
+
+        while not STOP.wait(0.5):
+            check_children(children)
+        return 0
+    except Stopped:
+        return 0
+    except SystemExit as e:  # our own fatal errors: report, then clean up in finally
+        if isinstance(e.code, str):
+            say(e.code)
+            return 1
+        raise
+    finally:
+        stop_all(children)
+        if redis is not None:
+            redis.stop()
+        say("[run] stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
