@@ -1,0 +1,250 @@
+"""The contract every compute driver fulfils, and the plain values it takes and returns.
+
+Pure Python: no Django, no ORM rows. Callers (the Celery tasks) pass an `InstanceSpec` in and get
+`InstanceInfo` / `HostResources` back, so a driver can be tested, and one day run, without a database.
+
+Every method promises a postcondition. Because Celery delivers at least once, repeating a call whose
+postcondition already holds succeeds without doing anything ("pause a paused guest" is a no-op).
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from dataclasses import asdict, dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+class PowerState(enum.IntEnum):
+    """A guest's power state, with Nova's numeric codes so clients read the same numbers."""
+
+    NOSTATE = 0
+    RUNNING = 1
+    PAUSED = 3
+    SHUTDOWN = 4
+    CRASHED = 6
+    SUSPENDED = 7
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # A copy behind a read-only proxy: a frozen spec must not change when the caller's dict does.
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """The image a guest boots from. Paths are local to the host; the fake ignores them."""
+
+    id: str
+    path: str | None = None
+    disk_format: str = "raw"
+    kernel_path: str | None = None
+    ramdisk_path: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """Everything a driver needs to build one guest. Travels through Celery as `to_dict()` JSON."""
+
+    uuid: str
+    name: str
+    vcpus: int
+    memory_mb: int
+    root_gb: int
+    image: ImageRef | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    key_data: str | None = None
+    user_data: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.uuid:
+            raise ValueError("InstanceSpec.uuid must not be empty")
+        if self.vcpus < 1 or self.memory_mb < 1 or self.root_gb < 0:
+            raise ValueError(
+                f"InstanceSpec {self.uuid}: vcpus and memory_mb must be positive, root_gb not negative"
+            )
+        if isinstance(self.image, Mapping):  # accept the JSON form too
+            object.__setattr__(self, "image", ImageRef(**self.image))
+        object.__setattr__(self, "metadata", _frozen_mapping(self.metadata))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict; `InstanceSpec.from_dict(spec.to_dict()) == spec`."""
+        # not dataclasses.asdict: it deep-copies, and a mappingproxy cannot be copied
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["metadata"] = dict(self.metadata)
+        data["image"] = asdict(self.image) if self.image is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> InstanceSpec:
+        """Rebuild a spec from `to_dict()` output. Unknown keys raise TypeError rather than vanish."""
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """What the hypervisor reports about one guest right now."""
+
+    uuid: str
+    power_state: PowerState
+    vcpus: int
+    memory_mb: int
+    cpu_time_ns: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "power_state", PowerState(self.power_state))
+
+
+@dataclass(frozen=True)
+class HostResources:
+    """The capacity this host offers to the scheduler."""
+
+    hostname: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    hypervisor_type: str
+    hypervisor_version: int
+    cpu_info: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cpu_info", _frozen_mapping(self.cpu_info))
+
+
+class DriverError(Exception):
+    """Base of every error a driver raises on purpose. `instance_uuid` is set when one guest is at fault."""
+
+    def __init__(self, message: str, instance_uuid: str | None = None) -> None:
+        super().__init__(message, instance_uuid)
+        self.message = message
+        self.instance_uuid = instance_uuid
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InstanceNotFound(DriverError):
+    def __init__(self, instance_uuid: str) -> None:
+        super().__init__(f"instance {instance_uuid} not found on this host", instance_uuid)
+        # args must match __init__'s signature so the error survives pickling between processes
+        self.args = (instance_uuid,)
+
+
+class InstanceExists(DriverError):
+    def __init__(self, instance_uuid: str) -> None:
+        super().__init__(f"instance {instance_uuid} already exists on this host", instance_uuid)
+        self.args = (instance_uuid,)
+
+
+class InvalidPowerState(DriverError):
+    """The guest exists but its power state does not allow the action (e.g. pause a shut-down guest)."""
+
+    def __init__(self, instance_uuid: str, action: str, power_state: PowerState) -> None:
+        power_state = PowerState(power_state)
+        super().__init__(
+            f"cannot {action} instance {instance_uuid} while it is {power_state.name}", instance_uuid
+        )
+        self.action = action
+        self.power_state = power_state
+        self.args = (instance_uuid, action, power_state)
+
+
+class ComputeDriver(abc.ABC):
+    """One hypervisor host, as the compute worker for that host sees it.
+
+    Shared rules, so each method need not repeat them:
+    - A method taking an `instance_uuid` raises InstanceNotFound when no such guest exists on this host,
+      except `destroy`, for which a missing guest is already the postcondition.
+    - Repeating a call whose postcondition already holds succeeds and changes nothing.
+    - A call that raises leaves the guest as it was before the call.
+    """
+
+    name: str = ""
+    capabilities: dict[str, bool] = {
+        "supports_pause": True,
+        "supports_suspend": True,
+        "supports_console_output": True,
+    }
+
+    def __init__(self, *, host: str, **options: Any) -> None:
+        if not host or "/" in host:
+            raise ValueError(f"invalid host name {host!r}")
+        self.host = host
+        self.options = options
+
+    def init_host(self) -> None:
+        """Called once when this host's worker starts, before any other call. Default: nothing to do."""
+
+    @abc.abstractmethod
+    def spawn(self, spec: InstanceSpec) -> None:
+        """Define and start the guest described by `spec`; afterwards it is listed and RUNNING.
+
+        If a guest with `spec.uuid` already exists (in any power state) this raises InstanceExists and
+        leaves that guest untouched. If spawning fails, nothing is left behind: no guest, no disks.
+        """
+
+    @abc.abstractmethod
+    def destroy(self, instance_uuid: str) -> None:
+        """Stop the guest hard, undefine it and remove its disks, from any power state.
+
+        Destroying a missing instance succeeds, so a repeated delete is harmless.
+        """
+
+    @abc.abstractmethod
+    def power_off(self, instance_uuid: str, *, timeout: float = 60.0) -> None:
+        """Afterwards the guest is SHUTDOWN, whatever its power state before; already off succeeds.
+
+        Asks the guest to shut down (ACPI), and cuts the power if it has not stopped after `timeout`
+        seconds. A driver without real guests (the fake) just switches state.
+        """
+
+    @abc.abstractmethod
+    def power_on(self, instance_uuid: str) -> None:
+        """Start a SHUTDOWN or CRASHED guest; afterwards it is RUNNING. Already running succeeds.
+
+        A PAUSED or SUSPENDED guest raises InvalidPowerState: use unpause or resume (or a hard reboot).
+        """
+
+    @abc.abstractmethod
+    def reboot(self, instance_uuid: str, *, hard: bool) -> None:
+        """Restart the guest; afterwards it is RUNNING.
+
+        Soft: asks the running guest to reboot; any state but RUNNING raises InvalidPowerState.
+        Hard: cuts the power and starts it again, from any power state (SHUTDOWN, PAUSED, SUSPENDED,
+        CRASHED), which is why recovery uses it to repair a guest in an unknown state.
+        """
+
+    @abc.abstractmethod
+    def pause(self, instance_uuid: str) -> None:
+        """RUNNING -> PAUSED (vCPUs stopped, memory kept). Already PAUSED succeeds; other states raise
+        InvalidPowerState."""
+
+    @abc.abstractmethod
+    def unpause(self, instance_uuid: str) -> None:
+        """PAUSED -> RUNNING. Already RUNNING succeeds; other states raise InvalidPowerState."""
+
+    @abc.abstractmethod
+    def suspend(self, instance_uuid: str) -> None:
+        """RUNNING or PAUSED -> SUSPENDED (memory saved to disk). Already SUSPENDED succeeds; other
+        states raise InvalidPowerState."""
+
+    @abc.abstractmethod
+    def resume(self, instance_uuid: str) -> None:
+        """SUSPENDED -> RUNNING. Already RUNNING succeeds; other states raise InvalidPowerState."""
+
+    @abc.abstractmethod
+    def get_info(self, instance_uuid: str) -> InstanceInfo:
+        """The guest's current power state and size. Raises InstanceNotFound for a missing guest."""
+
+    @abc.abstractmethod
+    def list_instances(self) -> list[str]:
+        """The uuids of every guest defined on this host, in any power state."""
+
+    @abc.abstractmethod
+    def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
+        """The guest's serial console log, or only its last `tail_lines` lines. Never modifies the guest."""
+
+    @abc.abstractmethod
+    def get_host_resources(self) -> HostResources:
+        """This host's total capacity (not what is free: the scheduler accounts for claims)."""

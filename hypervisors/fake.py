@@ -1,0 +1,252 @@
+"""FakeDriver: a hypervisor with no guests, only their bookkeeping, persisted per host in SQLite.
+
+Why SQLite: a compute worker is killed and restarted in the integration tests, and the restarted worker
+must still see its guests, exactly as it would with libvirt. Several threads and processes serve the same
+host at once, so every operation is one short `BEGIN IMMEDIATE` transaction on a fresh connection: the
+check of the power state and its change can never interleave with another writer.
+
+It raises exactly what a real driver raises (InstanceNotFound, InstanceExists, InvalidPowerState), so the
+tasks above it are exercised honestly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+from typing import Iterator, Mapping
+
+from hypervisors.base import (
+    ComputeDriver,
+    DriverError,
+    HostResources,
+    InstanceExists,
+    InstanceInfo,
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    PowerState,
+)
+
+LOG = logging.getLogger(__name__)
+
+OPERATIONS = frozenset(
+    {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume"}
+)
+S = PowerState
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS guests (
+    uuid TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    power_state INTEGER NOT NULL,
+    vcpus INTEGER NOT NULL,
+    memory_mb INTEGER NOT NULL,
+    console TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+)
+"""
+
+
+def parse_delays(text: str) -> dict[str, float]:
+    """Parse FAKE_DRIVER_DELAYS, e.g. "spawn=2,destroy=1.5", into {"spawn": 2.0, "destroy": 1.5}."""
+    delays = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        op, sep, seconds = item.partition("=")
+        if not sep:
+            raise ValueError(f"FAKE_DRIVER_DELAYS item {item!r} is not op=seconds")
+        delays[op.strip()] = float(seconds)
+    return delays
+
+
+class FakeDriver(ComputeDriver):
+    name = "fake"
+    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True}
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        state_dir: str | os.PathLike | None = None,
+        vcpus: int = 32,
+        memory_mb: int = 131072,
+        disk_gb: int = 2048,
+        delays: Mapping[str, float] | None = None,
+    ) -> None:
+        super().__init__(host=host)
+        # A fixed default, not a fresh temp dir: a restarted worker must find the same file.
+        state_dir = state_dir or os.environ.get("FAKE_DRIVER_STATE_DIR") or os.path.join(
+            tempfile.gettempdir(), "fake-hypervisor"
+        )
+        if delays is None:
+            delays = parse_delays(os.environ.get("FAKE_DRIVER_DELAYS", ""))
+        unknown = set(delays) - OPERATIONS
+        if unknown:  # a typo would otherwise silently disable the delay a test relies on
+            raise ValueError(f"unknown operations in delays: {sorted(unknown)}; known: {sorted(OPERATIONS)}")
+        self.delays = {op: float(seconds) for op, seconds in delays.items()}
+        self.vcpus, self.memory_mb, self.disk_gb = vcpus, memory_mb, disk_gb
+        os.makedirs(state_dir, exist_ok=True)
+        self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
+        with contextlib.closing(self._connect()) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; readers never block writers
+            conn.execute(_SCHEMA)
+
+    # -- storage -------------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN ourselves; timeout=30 is SQLite's busy timeout.
+        conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so read-check-write is atomic across processes.
+        with contextlib.closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _power_state(self, conn: sqlite3.Connection, uuid: str) -> PowerState:
+        row = conn.execute("SELECT power_state FROM guests WHERE uuid = ?", (uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(uuid)
+        return PowerState(row[0])
+
+    def _delay(self, op: str) -> None:
+        # Before any state change, so a worker killed while sleeping leaves the host as before the call.
+        seconds = self.delays.get(op, 0.0)
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _transition(
+        self,
+        uuid: str,
+        action: str,
+        *,
+        allowed: frozenset[PowerState] | None,
+        target: PowerState,
+        line: str,
+        noop_if_target: bool = True,
+    ) -> None:
+        """Move the guest to `target` if its state is in `allowed` (None: any state)."""
+        self._delay(action)
+        with self._transaction() as conn:
+            state = self._power_state(conn, uuid)
+            if noop_if_target and state == target:
+                return
+            if allowed is not None and state not in allowed:
+                raise InvalidPowerState(uuid, action, state)
+            conn.execute(
+                "UPDATE guests SET power_state = ?, console = console || ? WHERE uuid = ?",
+                (int(target), line + "\n", uuid),
+            )
+        LOG.info("fake host %s: %s instance %s -> %s", self.host, action, uuid, target.name)
+
+    # -- the driver contract ---------------------------------------------------------------------------
+
+    def spawn(self, spec: InstanceSpec) -> None:
+        self._delay("spawn")
+        boot_log = (
+            f"fake: booting {spec.name} ({spec.uuid})\n"
+            f"[    0.000000] Linux version 6.1.0-fake (fake@{self.host}) #1 SMP\n"
+            f"[    0.421337] virtio_blk virtio1: [vda] {spec.root_gb} GiB\n"
+            f"[    1.137000] Run /init as init process\n"
+            f"{spec.name} login:\n"
+        )
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM guests WHERE uuid = ?", (spec.uuid,)).fetchone():
+                raise InstanceExists(spec.uuid)
+            # Checked inside the transaction, before the insert: the failure leaves nothing behind.
+            if spec.metadata.get("fake:fail") == "spawn":
+                raise DriverError("injected spawn failure", spec.uuid)
+            conn.execute(
+                "INSERT INTO guests (uuid, name, power_state, vcpus, memory_mb, console, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (spec.uuid, spec.name, int(S.RUNNING), spec.vcpus, spec.memory_mb, boot_log, time.time()),
+            )
+        LOG.info("fake host %s: spawned instance %s", self.host, spec.uuid)
+
+    def destroy(self, instance_uuid: str) -> None:
+        self._delay("destroy")
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,)).rowcount
+        LOG.info("fake host %s: destroyed instance %s (existed: %s)", self.host, instance_uuid, bool(deleted))
+
+    def power_off(self, instance_uuid: str, *, timeout: float = 60.0) -> None:
+        self._transition(instance_uuid, "power_off", allowed=None, target=S.SHUTDOWN,
+                         line="fake: reached target Power-Off")
+
+    def power_on(self, instance_uuid: str) -> None:
+        self._transition(instance_uuid, "power_on", allowed=frozenset({S.SHUTDOWN, S.CRASHED}),
+                         target=S.RUNNING, line="fake: powered on; login:")
+
+    def reboot(self, instance_uuid: str, *, hard: bool) -> None:
+        allowed = None if hard else frozenset({S.RUNNING})
+        kind = "hard" if hard else "soft"
+        self._transition(instance_uuid, "reboot", allowed=allowed, target=S.RUNNING,
+                         line=f"fake: {kind} reboot; login:", noop_if_target=False)
+
+    def pause(self, instance_uuid: str) -> None:
+        self._transition(instance_uuid, "pause", allowed=frozenset({S.RUNNING}), target=S.PAUSED,
+                         line="fake: paused")
+
+    def unpause(self, instance_uuid: str) -> None:
+        self._transition(instance_uuid, "unpause", allowed=frozenset({S.PAUSED}), target=S.RUNNING,
+                         line="fake: unpaused")
+
+    def suspend(self, instance_uuid: str) -> None:
+        self._transition(instance_uuid, "suspend", allowed=frozenset({S.RUNNING, S.PAUSED}),
+                         target=S.SUSPENDED, line="fake: PM: suspend entry (deep)")
+
+    def resume(self, instance_uuid: str) -> None:
+        self._transition(instance_uuid, "resume", allowed=frozenset({S.SUSPENDED}), target=S.RUNNING,
+                         line="fake: PM: suspend exit")
+
+    def get_info(self, instance_uuid: str) -> InstanceInfo:
+        with contextlib.closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT power_state, vcpus, memory_mb FROM guests WHERE uuid = ?", (instance_uuid,)
+            ).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        return InstanceInfo(uuid=instance_uuid, power_state=PowerState(row[0]), vcpus=row[1], memory_mb=row[2])
+
+    def list_instances(self) -> list[str]:
+        with contextlib.closing(self._connect()) as conn:
+            return [row[0] for row in conn.execute("SELECT uuid FROM guests ORDER BY created_at, uuid")]
+
+    def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
+        with contextlib.closing(self._connect()) as conn:
+            row = conn.execute("SELECT console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        if tail_lines is None:
+            return row[0]
+        lines = row[0].splitlines(keepends=True)
+        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+
+    def get_host_resources(self) -> HostResources:
+        return HostResources(
+            hostname=self.host, vcpus=self.vcpus, memory_mb=self.memory_mb, disk_gb=self.disk_gb,
+            hypervisor_type="fake", hypervisor_version=1000,
+            cpu_info={"arch": "x86_64", "model": "fake-cpu", "vendor": "fake", "topology": {"sockets": 1,
+                      "cores": self.vcpus, "threads": 1}},
+        )
+
+    # -- test hooks (not part of the contract) ------------------------------------------------------
+
+    def force_power_state(self, instance_uuid: str, power_state: PowerState, *, reason: str = "") -> None:
+        """Change a guest's state behind the driver's back, as a guest crashing or shutting itself
+        down would, so power-state sync and recovery can be tested. Raises InstanceNotFound."""
+        power_state = PowerState(power_state)
+        line = f"fake: now {power_state.name}" + (f": {reason}" if reason else "")
+        self._transition(instance_uuid, "force_power_state", allowed=None, target=power_state,
+                         line=line, noop_if_target=False)

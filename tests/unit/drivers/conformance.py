@@ -1,0 +1,255 @@
+"""The one conformance suite every ComputeDriver passes.
+
+Subclass `DriverConformance` in a `test_*.py` module and provide a `driver` fixture yielding a fresh
+driver with no guests. Override `spec_factory` when the driver needs more than the default spec (the
+libvirt driver needs an `image`). Checks that depend on an optional capability skip when the driver
+does not claim it.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+import pytest
+
+from hypervisors.base import (
+    ComputeDriver,
+    HostResources,
+    InstanceExists,
+    InstanceInfo,
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    PowerState,
+)
+
+S = PowerState
+
+# Every method that takes an instance uuid and must raise InstanceNotFound for a missing guest.
+MISSING_GUEST_CALLS = {
+    "power_off": lambda d, u: d.power_off(u, timeout=1.0),
+    "power_on": lambda d, u: d.power_on(u),
+    "soft_reboot": lambda d, u: d.reboot(u, hard=False),
+    "hard_reboot": lambda d, u: d.reboot(u, hard=True),
+    "pause": lambda d, u: d.pause(u),
+    "unpause": lambda d, u: d.unpause(u),
+    "suspend": lambda d, u: d.suspend(u),
+    "resume": lambda d, u: d.resume(u),
+    "get_info": lambda d, u: d.get_info(u),
+    "get_console_output": lambda d, u: d.get_console_output(u),
+}
+
+
+def bring_to(driver: ComputeDriver, uuid: str, state: PowerState) -> None:
+    """Drive a RUNNING guest into `state` through the public API only."""
+    if state in (S.PAUSED, S.SUSPENDED):
+        require(driver, "supports_pause" if state == S.PAUSED else "supports_suspend")
+    {
+        S.RUNNING: lambda: None,
+        S.SHUTDOWN: lambda: driver.power_off(uuid, timeout=5.0),
+        S.PAUSED: lambda: driver.pause(uuid),
+        S.SUSPENDED: lambda: driver.suspend(uuid),
+    }[state]()
+    assert driver.get_info(uuid).power_state == state
+
+
+def require(driver: ComputeDriver, capability: str) -> None:
+    if not driver.capabilities.get(capability):
+        pytest.skip(f"driver {driver.name} does not claim {capability}")
+
+
+def state_of(driver: ComputeDriver, uuid: str) -> PowerState:
+    return driver.get_info(uuid).power_state
+
+
+class DriverConformance:
+    """Mixin: not collected by itself (no Test prefix), collected through each driver's subclass."""
+
+    @pytest.fixture
+    def spec_factory(self):
+        def make(**overrides) -> InstanceSpec:
+            uuid = overrides.pop("uuid", str(uuidlib.uuid4()))
+            values = dict(uuid=uuid, name=f"conf-{uuid[:8]}", vcpus=1, memory_mb=128, root_gb=1)
+            return InstanceSpec(**(values | overrides))
+
+        return make
+
+    @pytest.fixture
+    def guest(self, driver, spec_factory) -> str:
+        """The uuid of a freshly spawned, RUNNING guest."""
+        spec = spec_factory()
+        driver.spawn(spec)
+        return spec.uuid
+
+    # -- identity, host ------------------------------------------------------------------------------
+
+    def test_declares_name_and_capabilities(self, driver):
+        assert isinstance(driver.name, str) and driver.name
+        assert all(isinstance(v, bool) for v in driver.capabilities.values())
+
+    def test_init_host_keeps_existing_guests(self, driver, guest):
+        assert driver.init_host() is None
+        assert guest in driver.list_instances()
+
+    def test_host_resources_positive(self, driver):
+        res = driver.get_host_resources()
+        assert isinstance(res, HostResources)
+        assert res.hostname == driver.host
+        assert res.vcpus > 0 and res.memory_mb > 0 and res.disk_gb > 0 and res.hypervisor_version > 0
+        assert res.hypervisor_type
+
+    # -- spawn, destroy, list, info ------------------------------------------------------------------
+
+    def test_spawn_runs_and_lists(self, driver, spec_factory):
+        spec = spec_factory()
+        assert spec.uuid not in driver.list_instances()
+        driver.spawn(spec)
+        assert spec.uuid in driver.list_instances()
+        info = driver.get_info(spec.uuid)
+        assert isinstance(info, InstanceInfo)
+        assert (info.uuid, info.power_state) == (spec.uuid, S.RUNNING)
+        assert (info.vcpus, info.memory_mb) == (spec.vcpus, spec.memory_mb)
+
+    def test_spawn_existing_raises_and_keeps_guest(self, driver, spec_factory, guest):
+        with pytest.raises(InstanceExists) as exc:
+            driver.spawn(spec_factory(uuid=guest))
+        assert exc.value.instance_uuid == guest
+        assert driver.list_instances().count(guest) == 1
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_destroy_removes_guest(self, driver, guest):
+        driver.destroy(guest)
+        assert guest not in driver.list_instances()
+        with pytest.raises(InstanceNotFound):
+            driver.get_info(guest)
+
+    def test_destroy_is_idempotent(self, driver, guest):
+        driver.destroy(guest)
+        driver.destroy(guest)  # a redelivered delete
+        driver.destroy(str(uuidlib.uuid4()))  # never existed
+        assert guest not in driver.list_instances()
+
+    @pytest.mark.parametrize("state", [S.SHUTDOWN, S.PAUSED, S.SUSPENDED], ids=lambda s: s.name)
+    def test_destroy_from_any_state(self, driver, guest, state):
+        bring_to(driver, guest, state)
+        driver.destroy(guest)
+        assert guest not in driver.list_instances()
+
+    def test_destroy_leaves_other_guests(self, driver, spec_factory, guest):
+        other = spec_factory()
+        driver.spawn(other)
+        driver.destroy(guest)
+        assert driver.list_instances() == [other.uuid]
+        assert state_of(driver, other.uuid) == S.RUNNING
+
+    def test_list_includes_every_power_state(self, driver, spec_factory):
+        uuids = {}
+        for state in (S.RUNNING, S.SHUTDOWN):
+            spec = spec_factory()
+            driver.spawn(spec)
+            bring_to(driver, spec.uuid, state)
+            uuids[state] = spec.uuid
+        assert sorted(driver.list_instances()) == sorted(uuids.values())
+
+    # -- power off / on, reboot ----------------------------------------------------------------------
+
+    def test_power_off_and_on_are_idempotent(self, driver, guest):
+        driver.power_off(guest, timeout=5.0)
+        driver.power_off(guest, timeout=5.0)
+        assert state_of(driver, guest) == S.SHUTDOWN
+        driver.power_on(guest)
+        driver.power_on(guest)
+        assert state_of(driver, guest) == S.RUNNING
+
+    @pytest.mark.parametrize("state", [S.PAUSED, S.SUSPENDED], ids=lambda s: s.name)
+    def test_power_off_from_paused_or_suspended(self, driver, guest, state):
+        bring_to(driver, guest, state)
+        driver.power_off(guest, timeout=5.0)
+        assert state_of(driver, guest) == S.SHUTDOWN
+
+    @pytest.mark.parametrize("state", [S.PAUSED, S.SUSPENDED], ids=lambda s: s.name)
+    def test_power_on_paused_or_suspended_raises(self, driver, guest, state):
+        bring_to(driver, guest, state)
+        with pytest.raises(InvalidPowerState) as exc:
+            driver.power_on(guest)
+        assert exc.value.instance_uuid == guest
+        assert state_of(driver, guest) == state
+
+    def test_soft_reboot_running_guest(self, driver, guest):
+        driver.reboot(guest, hard=False)
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_soft_reboot_stopped_guest_raises(self, driver, guest):
+        bring_to(driver, guest, S.SHUTDOWN)
+        with pytest.raises(InvalidPowerState) as exc:
+            driver.reboot(guest, hard=False)
+        assert exc.value.instance_uuid == guest
+        assert state_of(driver, guest) == S.SHUTDOWN
+
+    @pytest.mark.parametrize("state", [S.RUNNING, S.SHUTDOWN, S.PAUSED, S.SUSPENDED], ids=lambda s: s.name)
+    def test_hard_reboot_from_any_state(self, driver, guest, state):
+        bring_to(driver, guest, state)
+        driver.reboot(guest, hard=True)
+        assert state_of(driver, guest) == S.RUNNING
+
+    # -- pause, unpause, suspend, resume -------------------------------------------------------------
+
+    def test_pause_unpause_round_trip_idempotent(self, driver, guest):
+        require(driver, "supports_pause")
+        driver.pause(guest)
+        driver.pause(guest)
+        assert state_of(driver, guest) == S.PAUSED
+        driver.unpause(guest)
+        driver.unpause(guest)
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_suspend_resume_round_trip_idempotent(self, driver, guest):
+        require(driver, "supports_suspend")
+        driver.suspend(guest)
+        driver.suspend(guest)
+        assert state_of(driver, guest) == S.SUSPENDED
+        driver.resume(guest)
+        driver.resume(guest)
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_suspend_paused_guest(self, driver, guest):
+        bring_to(driver, guest, S.PAUSED)
+        require(driver, "supports_suspend")
+        driver.suspend(guest)
+        assert state_of(driver, guest) == S.SUSPENDED
+
+    @pytest.mark.parametrize(
+        "state, action",
+        [
+            (S.SHUTDOWN, "pause"), (S.SUSPENDED, "pause"),
+            (S.SHUTDOWN, "unpause"), (S.SUSPENDED, "unpause"),
+            (S.SHUTDOWN, "suspend"),
+            (S.SHUTDOWN, "resume"), (S.PAUSED, "resume"),
+        ],
+        ids=lambda v: v.name if isinstance(v, PowerState) else v,
+    )
+    def test_wrong_state_raises_and_changes_nothing(self, driver, guest, state, action):
+        require(driver, "supports_suspend" if action in ("suspend", "resume") else "supports_pause")
+        bring_to(driver, guest, state)
+        with pytest.raises(InvalidPowerState) as exc:
+            getattr(driver, action)(guest)
+        assert exc.value.instance_uuid == guest
+        assert state_of(driver, guest) == state
+
+    # -- missing guests, console ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize("call", sorted(MISSING_GUEST_CALLS))
+    def test_missing_guest_raises_not_found(self, driver, call):
+        missing = str(uuidlib.uuid4())
+        with pytest.raises(InstanceNotFound) as exc:
+            MISSING_GUEST_CALLS[call](driver, missing)
+        assert exc.value.instance_uuid == missing
+        assert missing not in driver.list_instances()
+
+    def test_console_output_after_spawn(self, driver, guest):
+        require(driver, "supports_console_output")
+        output = driver.get_console_output(guest)
+        assert isinstance(output, str) and output.strip()
+        # a real guest may still be printing, so compare line counts only, not content
+        tail = driver.get_console_output(guest, tail_lines=1)
+        assert isinstance(tail, str) and len(tail.splitlines()) <= 1

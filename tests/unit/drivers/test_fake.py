@@ -1,0 +1,221 @@
+"""FakeDriver: the conformance suite, plus what only the fake promises (persistence, isolation, delays)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid as uuidlib
+from pathlib import Path
+
+import pytest
+
+from hypervisors import DRIVERS, load_driver
+from hypervisors.base import DriverError, InstanceExists, InvalidPowerState, InstanceSpec, PowerState
+from hypervisors.fake import FakeDriver
+
+from .conformance import DriverConformance
+
+S = PowerState
+
+
+def make_spec(**overrides) -> InstanceSpec:
+    uuid = overrides.pop("uuid", str(uuidlib.uuid4()))
+    return InstanceSpec(**({"uuid": uuid, "name": f"vm-{uuid[:8]}", "vcpus": 2, "memory_mb": 512, "root_gb": 10}
+                           | overrides))
+
+
+class TestFakeDriverConformance(DriverConformance):
+    @pytest.fixture
+    def driver(self, tmp_path):
+        yield FakeDriver(host="host-a", state_dir=str(tmp_path), delays={})
+
+
+@pytest.fixture
+def fake(tmp_path) -> FakeDriver:
+    return FakeDriver(host="host-a", state_dir=str(tmp_path), delays={})
+
+
+# -- load_driver ---------------------------------------------------------------------------------------
+
+
+def test_load_driver_builds_configured_fake(tmp_path):
+    driver = load_driver("fake", host="host-b", state_dir=str(tmp_path), vcpus=4, delays={})
+    assert isinstance(driver, FakeDriver)
+    assert (driver.host, driver.get_host_resources().vcpus) == ("host-b", 4)
+
+
+def test_load_driver_unknown_name_lists_known():
+    with pytest.raises(ValueError, match="known drivers: fake") as exc:
+        load_driver("xen", host="host-a")
+    assert "'xen'" in str(exc.value) and "fake" in DRIVERS
+
+
+def test_load_driver_rejects_unknown_option(tmp_path):
+    with pytest.raises(TypeError, match="colour"):
+        load_driver("fake", host="host-a", state_dir=str(tmp_path), colour="blue")
+
+
+# -- persistence and isolation -------------------------------------------------------------------------
+
+
+def test_state_survives_a_restarted_driver(tmp_path, fake):
+    running, paused = make_spec(), make_spec()
+    fake.spawn(running)
+    fake.spawn(paused)
+    fake.pause(paused.uuid)
+
+    restarted = FakeDriver(host="host-a", state_dir=str(tmp_path), delays={})
+    restarted.init_host()
+    assert sorted(restarted.list_instances()) == sorted([running.uuid, paused.uuid])
+    assert restarted.get_info(paused.uuid).power_state == S.PAUSED
+    assert restarted.get_info(running.uuid).memory_mb == 512
+    assert restarted.get_console_output(paused.uuid) == fake.get_console_output(paused.uuid)
+    assert (tmp_path / "fake-host-a.sqlite").is_file()
+
+
+def test_two_hosts_on_one_state_dir_are_isolated(tmp_path, fake):
+    other = FakeDriver(host="host-b", state_dir=str(tmp_path), delays={})
+    spec = make_spec()
+    fake.spawn(spec)
+    assert other.list_instances() == []
+    other.spawn(make_spec(uuid=spec.uuid))  # the same uuid on another host is another guest
+    other.destroy(spec.uuid)
+    assert fake.list_instances() == [spec.uuid]
+
+
+def test_injected_spawn_failure_leaves_nothing(fake):
+    spec = make_spec(metadata={"fake:fail": "spawn"})
+    with pytest.raises(DriverError, match="injected spawn failure") as exc:
+        fake.spawn(spec)
+    assert not isinstance(exc.value, InstanceExists) and exc.value.instance_uuid == spec.uuid
+    assert fake.list_instances() == []
+    fake.spawn(make_spec(uuid=spec.uuid))  # no leftover blocks a retry
+    assert fake.get_info(spec.uuid).power_state == S.RUNNING
+
+
+# -- concurrency across OS processes --------------------------------------------------------------------
+# Workers are fresh interpreters running this script, as a restarted Celery worker would be; it imports
+# only `hypervisors`, so it works whatever import mode pytest uses for this module.
+
+ROOT = Path(__file__).resolve().parents[3]
+WORKER = """
+import sys
+from hypervisors.base import InstanceSpec
+from hypervisors.fake import FakeDriver
+state_dir, mode, prefix, count, shared = sys.argv[1:6]
+driver = FakeDriver(host="host-a", state_dir=state_dir, delays={"spawn": 30} if mode == "slow" else {})
+print("ready", flush=True)
+for i in range(int(count)):
+    driver.spawn(InstanceSpec(uuid=f"{prefix}-{i:03d}", name=f"{prefix}-{i}", vcpus=1, memory_mb=64, root_gb=1))
+    if shared:
+        driver.reboot(shared, hard=True)  # always appends one console line: counts lost writes
+"""
+
+
+def start_worker(tmp_path, mode: str, prefix: str, count: int, shared: str = "") -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(tmp_path), mode, prefix, str(count), shared],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+
+
+def test_concurrent_processes_lose_no_writes(tmp_path, fake):
+    shared, count = make_spec(), 100
+    fake.spawn(shared)
+    procs = [start_worker(tmp_path, "fast", prefix, count, shared.uuid) for prefix in "xy"]
+    assert [proc.wait(60) for proc in procs] == [0, 0]
+    guests = fake.list_instances()
+    assert len(guests) == 2 * count + 1 and len(set(guests)) == len(guests)
+    assert fake.get_console_output(shared.uuid).count("hard reboot") == 2 * count
+
+
+def test_worker_killed_during_spawn_delay_leaves_nothing(tmp_path, fake):
+    proc = start_worker(tmp_path, "slow", "killed", 1)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.3)  # now inside spawn's 30 s delay
+    proc.kill()
+    assert proc.wait(10) == -signal.SIGKILL
+    proc.stdout.close()
+    assert fake.list_instances() == []
+
+
+# -- delays ---------------------------------------------------------------------------------------------
+
+
+def test_delays_option_delays_only_that_operation(tmp_path):
+    driver = FakeDriver(host="host-a", state_dir=str(tmp_path), delays={"pause": 0.3})
+    spec = make_spec()
+    started = time.monotonic()
+    driver.spawn(spec)
+    assert time.monotonic() - started < 0.3
+    started = time.monotonic()
+    driver.pause(spec.uuid)
+    assert time.monotonic() - started >= 0.3
+
+
+def test_delays_read_from_env_when_option_absent(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_DRIVER_DELAYS", "spawn=0.2, destroy=1.5")
+    assert FakeDriver(host="h", state_dir=str(tmp_path)).delays == {"spawn": 0.2, "destroy": 1.5}
+    assert FakeDriver(host="h", state_dir=str(tmp_path), delays={"pause": 1}).delays == {"pause": 1.0}
+
+
+def test_unknown_delay_operation_rejected(tmp_path):
+    with pytest.raises(ValueError, match="spwan"):
+        FakeDriver(host="host-a", state_dir=str(tmp_path), delays={"spwan": 1})
+
+
+def test_state_changes_only_after_the_delay(tmp_path, fake):
+    spec = make_spec()
+    fake.spawn(spec)
+    slow = FakeDriver(host="host-a", state_dir=str(tmp_path), delays={"power_off": 0.5})
+    thread = threading.Thread(target=slow.power_off, args=(spec.uuid,))
+    thread.start()
+    time.sleep(0.2)
+    assert fake.get_info(spec.uuid).power_state == S.RUNNING
+    thread.join(5)
+    assert fake.get_info(spec.uuid).power_state == S.SHUTDOWN
+
+
+# -- console, host, test hooks --------------------------------------------------------------------------
+
+
+def test_console_records_boot_and_each_transition(fake):
+    spec = make_spec(name="web-1")
+    fake.spawn(spec)
+    boot = fake.get_console_output(spec.uuid)
+    assert "fake: booting web-1" in boot and "login:" in boot
+    fake.pause(spec.uuid)
+    fake.pause(spec.uuid)  # a no-op adds nothing
+    fake.unpause(spec.uuid)
+    fake.power_off(spec.uuid)
+    lines = fake.get_console_output(spec.uuid).splitlines()
+    assert len(lines) == len(boot.splitlines()) + 3
+    assert fake.get_console_output(spec.uuid, tail_lines=2).splitlines() == lines[-2:]
+    assert fake.get_console_output(spec.uuid, tail_lines=0) == ""
+
+
+def test_host_resources_report_configured_capacity(tmp_path):
+    driver = FakeDriver(
+        host="host-c", state_dir=str(tmp_path), vcpus=8, memory_mb=16384, disk_gb=100, delays={}
+    )
+    res = driver.get_host_resources()
+    assert (res.hostname, res.vcpus, res.memory_mb, res.disk_gb) == ("host-c", 8, 16384, 100)
+    assert (res.hypervisor_type, res.hypervisor_version) == ("fake", 1000)
+
+
+def test_crashed_guest_needs_hard_reboot_or_power_on(fake):
+    spec = make_spec()
+    fake.spawn(spec)
+    fake.force_power_state(spec.uuid, S.CRASHED, reason="kernel panic")
+    assert fake.get_info(spec.uuid).power_state == S.CRASHED
+    with pytest.raises(InvalidPowerState):
+        fake.reboot(spec.uuid, hard=False)
+    fake.reboot(spec.uuid, hard=True)
+    assert fake.get_info(spec.uuid).power_state == S.RUNNING
+    fake.force_power_state(spec.uuid, S.CRASHED)
+    fake.power_on(spec.uuid)
+    assert fake.get_info(spec.uuid).power_state == S.RUNNING
+    assert "kernel panic" in fake.get_console_output(spec.uuid)
