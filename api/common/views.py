@@ -1,0 +1,31 @@
+"""Base view: token-authenticated, with the caller's context at hand."""
+from rest_framework.views import APIView
+
+from compute_platform.compute.exceptions import Forbidden
+
+from .auth import request_context
+
+
+class OpenStackView(APIView):
+    admin_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        # The legacy /v2.1/{project_id}/... form carries the project in the path; the token decides.
+        kwargs.pop("project_id", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.context = request_context(request)
+        if self.admin_only and not self.context.is_admin:
+            raise Forbidden("Policy doesn't allow this operation to be performed.")
+
+
+def body_of(request, key: str) -> dict:
+    """The object under `key` in a JSON body ({"server": {...}}), or a 400 naming what is missing."""
+    from compute_platform.compute.exceptions import BadRequest
+
+    data = request.data
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise BadRequest(f"Invalid input: the request body must be a JSON object with a '{key}' object.")
+    return data[key]

@@ -1,0 +1,51 @@
+"""/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
+from rest_framework.response import Response
+
+from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import Forbidden
+from compute_platform.compute.models import Flavor
+from compute_platform.compute.services.flavors import flavor_create, flavor_delete
+
+from ..common.views import OpenStackView, body_of
+from . import serializers
+from .view_builders import flavor_body
+
+
+def _require_admin(context):
+    if not context.is_admin:
+        raise Forbidden("Policy doesn't allow os_compute_api:os-flavor-manage to be performed.")
+
+
+class FlavorListView(OpenStackView):
+    detail = False
+
+    def get(self, request):
+        qs = Flavor.objects.all()
+        if not self.context.is_admin:
+            qs = qs.filter(is_public=True)
+        return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in qs]})
+
+    def post(self, request):
+        _require_admin(self.context)
+        data = serializers.FlavorCreate(data=body_of(request, "flavor"))
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        flavor = flavor_create(name=v["name"], flavorid=v.get("id"), vcpus=v["vcpus"], memory_mb=v["ram"],
+                               root_gb=v["disk"], ephemeral_gb=v["ephemeral"], swap=v["swap"],
+                               rxtx_factor=v["rxtx_factor"], is_public=v["is_public"],
+                               description=v.get("description"))
+        return Response({"flavor": flavor_body(request, flavor)})  # Nova answers 200 here
+
+
+class FlavorDetailListView(FlavorListView):
+    detail = True
+
+
+class FlavorView(OpenStackView):
+    def get(self, request, flavor_id):
+        return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
+
+    def delete(self, request, flavor_id):
+        _require_admin(self.context)
+        flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))
+        return Response(status=202)  # Nova answers 202 here

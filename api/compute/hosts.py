@@ -1,0 +1,135 @@
+"""Admin views of the hosts: os-hypervisors, os-services, os-availability-zone."""
+from django.conf import settings
+from rest_framework.response import Response
+
+from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.models import Host
+from compute_platform.compute.services.hosts import host_set_enabled
+
+from ..common.views import OpenStackView, body_of
+
+
+def _iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f") if dt else None
+
+
+def _state(host):
+    return "up" if host.is_up else "down"
+
+
+def _status(host):
+    return "enabled" if host.enabled else "disabled"
+
+
+def hypervisor_body(host, detail: bool) -> dict:
+    body = {"id": host.id, "hypervisor_hostname": host.name, "state": _state(host), "status": _status(host)}
+    if detail:
+        free_ram = host.memory_mb - host.memory_mb_used
+        free_disk = host.disk_gb - host.disk_gb_used
+        body.update({
+            "vcpus": host.vcpus, "memory_mb": host.memory_mb, "local_gb": host.disk_gb,
+            "vcpus_used": host.vcpus_used, "memory_mb_used": host.memory_mb_used,
+            "local_gb_used": host.disk_gb_used, "hypervisor_type": host.hypervisor_type,
+            "hypervisor_version": host.hypervisor_version, "free_ram_mb": free_ram, "free_disk_gb": free_disk,
+            "current_workload": 0, "running_vms": getattr(host, "running_vms", 0),
+            "disk_available_least": free_disk, "host_ip": host.host_ip, "cpu_info": "{}",
+            "service": {"host": host.name, "id": host.id, "disabled_reason": host.disabled_reason},
+        })
+    return body
+
+
+class HypervisorListView(OpenStackView):
+    admin_only, detail = True, False
+
+    def get(self, request):
+        return Response({"hypervisors": [hypervisor_body(h, self.detail) for h in selectors.host_list_with_usage()]})
+
+
+class HypervisorDetailListView(HypervisorListView):
+    detail = True
+
+
+class HypervisorView(OpenStackView):
+    admin_only = True
+
+    def get(self, request, hypervisor_id):
+        host = selectors.host_list_with_usage().filter(pk=hypervisor_id).first() if hypervisor_id.isdigit() else None
+        if host is None:
+            raise NotFound(f"Hypervisor with ID {hypervisor_id} could not be found.")
+        return Response({"hypervisor": hypervisor_body(host, detail=True)})
+
+
+class HypervisorStatisticsView(OpenStackView):
+    admin_only = True
+
+    def get(self, request):
+        hosts = list(selectors.host_list_with_usage())
+        keys = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
+                "free_ram_mb", "free_disk_gb", "current_workload", "running_vms", "disk_available_least")
+        bodies = [hypervisor_body(h, detail=True) for h in hosts]
+        stats = {k: sum(b[k] for b in bodies) for k in keys}
+        stats["count"] = len(hosts)
+        return Response({"hypervisor_statistics": stats})
+
+
+def service_body(host) -> dict:
+    return {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
+            "status": _status(host), "state": _state(host), "updated_at": _iso(host.last_heartbeat),
+            "disabled_reason": host.disabled_reason, "forced_down": host.forced_down}
+
+
+class ServiceListView(OpenStackView):
+    admin_only = True
+
+    def get(self, request):
+        hosts = Host.objects.all()
+        if request.query_params.get("host"):
+            hosts = hosts.filter(name=request.query_params["host"])
+        if request.query_params.get("binary") not in (None, "nova-compute"):
+            hosts = hosts.none()
+        return Response({"services": [service_body(h) for h in hosts]})
+
+
+class ServiceToggleView(OpenStackView):
+    """PUT /os-services/enable | disable | disable-log-reason (microversion 2.1 form)."""
+
+    admin_only = True
+
+    def put(self, request, verb):
+        data = request.data if isinstance(request.data, dict) else {}
+        host = Host.objects.filter(name=data.get("host")).first()
+        if host is None:
+            raise NotFound(f"Compute host {data.get('host')} could not be found.")
+        if data.get("binary", "nova-compute") != "nova-compute":
+            raise BadRequest("Only the nova-compute binary can be enabled or disabled.")
+        reason = data.get("disabled_reason")
+        if verb == "disable-log-reason" and not reason:
+            raise BadRequest("disabled_reason is required")
+        host = host_set_enabled(host=host, enabled=(verb == "enable"), reason=reason)
+        body = {"host": host.name, "binary": "nova-compute", "status": _status(host)}
+        if reason:
+            body["disabled_reason"] = reason
+        return Response({"service": body})
+
+
+class AvailabilityZoneView(OpenStackView):
+    detail = False
+
+    def get(self, request):
+        zones = {}
+        for host in Host.objects.all():
+            zone = zones.setdefault(host.availability_zone, {"available": False, "hosts": {}})
+            zone["available"] |= host.enabled and host.is_up
+            zone["hosts"][host.name] = {"nova-compute": {"available": host.is_up, "active": host.enabled,
+                                                         "updated_at": _iso(host.last_heartbeat)}}
+        if not zones:
+            zones[settings.DEFAULT_AVAILABILITY_ZONE] = {"available": False, "hosts": {}}
+        show_hosts = self.detail and self.context.is_admin
+        return Response({"availabilityZoneInfo": [
+            {"zoneName": name, "zoneState": {"available": z["available"]},
+             "hosts": z["hosts"] if show_hosts else None} for name, z in sorted(zones.items())]})
+
+
+class AvailabilityZoneDetailView(AvailabilityZoneView):
+    admin_only, detail = True, True

@@ -1,0 +1,86 @@
+"""Request bodies of the compute API, validated before any service runs."""
+import base64
+import binascii
+
+from rest_framework import serializers
+
+
+def _ref_id(value: str) -> str:
+    # Nova accepts either an id or a full URL whose last segment is the id.
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+class MetadataField(serializers.DictField):
+    child = serializers.CharField(max_length=255, allow_blank=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        for key in value:
+            if not key or len(key) > 255:
+                raise serializers.ValidationError("metadata keys must be 1 to 255 characters")
+        if len(value) > 128:
+            raise serializers.ValidationError("at most 128 metadata items")
+        return value
+
+
+class ServerCreate(serializers.Serializer):
+    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    imageRef = serializers.CharField(allow_blank=True)
+    flavorRef = serializers.CharField()
+    availability_zone = serializers.CharField(required=False, allow_null=True, max_length=255)
+    metadata = MetadataField(required=False)
+    key_name = serializers.CharField(required=False, allow_null=True, max_length=255)
+    user_data = serializers.CharField(required=False, allow_null=True, max_length=65535)
+    adminPass = serializers.CharField(required=False)
+    # Accepted so real clients' bodies validate; networking is out of scope for now.
+    networks = serializers.JSONField(required=False)
+    security_groups = serializers.ListField(required=False)
+    min_count = serializers.IntegerField(required=False, min_value=1)
+    max_count = serializers.IntegerField(required=False, min_value=1)
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("name must not be blank")
+        return value
+
+    def validate_imageRef(self, value):
+        return _ref_id(value) if value else value
+
+    def validate_flavorRef(self, value):
+        return _ref_id(value)
+
+    def validate_user_data(self, value):
+        if value:
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError("user_data must be base64 encoded")
+        return value
+
+
+class Reboot(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["SOFT", "HARD", "soft", "hard"])
+
+
+class ConsoleOutput(serializers.Serializer):
+    length = serializers.IntegerField(required=False, allow_null=True, min_value=-1)
+
+
+class FlavorCreate(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    id = serializers.CharField(required=False, allow_null=True, max_length=255)
+    ram = serializers.IntegerField(min_value=1)
+    vcpus = serializers.IntegerField(min_value=1)
+    disk = serializers.IntegerField(min_value=0)
+    swap = serializers.IntegerField(required=False, min_value=0, default=0)
+    rxtx_factor = serializers.FloatField(required=False, min_value=0.0, default=1.0)
+    description = serializers.CharField(required=False, allow_null=True, max_length=65535)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if isinstance(data, dict):
+            value["ephemeral"] = data.get("OS-FLV-EXT-DATA:ephemeral", 0) or 0
+            value["is_public"] = bool(data.get("os-flavor-access:is_public", True))
+            if not isinstance(value["ephemeral"], int) or value["ephemeral"] < 0:
+                raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})
+        return value

@@ -1,0 +1,39 @@
+"""POST /servers/{id}/action: one key per body, as Nova's action dispatch."""
+from rest_framework.response import Response
+
+from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.services.host_calls import instance_console_output
+from compute_platform.compute.services.instances import instance_action
+
+from ..common.views import OpenStackView
+from . import serializers
+
+# body key -> action key of states.ACTIONS (reboot is resolved from its type)
+SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
+                  "suspend": "suspend", "resume": "resume"}
+
+
+class ServerActionView(OpenStackView):
+    def post(self, request, server_id):
+        if not isinstance(request.data, dict) or len(request.data) != 1:
+            raise BadRequest("The action body must be a JSON object with exactly one action key.")
+        (key, value), = request.data.items()
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        if key in SIMPLE_ACTIONS:
+            instance_action(context=self.context, instance=instance, action_key=SIMPLE_ACTIONS[key])
+            return Response(status=202)
+        if key == "reboot":
+            data = serializers.Reboot(data=value if isinstance(value, dict) else {})
+            data.is_valid(raise_exception=True)
+            action_key = "reboot_hard" if data.validated_data["type"].upper() == "HARD" else "reboot"
+            instance_action(context=self.context, instance=instance, action_key=action_key)
+            return Response(status=202)
+        if key == "os-getConsoleOutput":
+            data = serializers.ConsoleOutput(data=value if isinstance(value, dict) else {})
+            data.is_valid(raise_exception=True)
+            length = data.validated_data.get("length")
+            output = instance_console_output(context=self.context, instance=instance,
+                                             length=None if length in (None, -1) else length)
+            return Response({"output": output})
+        raise BadRequest(f"There is no such action: {key}")

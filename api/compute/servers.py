@@ -1,0 +1,108 @@
+"""/compute/v2.1/servers: create, list, detail, show, delete."""
+from django.conf import settings
+from rest_framework.response import Response
+
+from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.services.instances import instance_create, instance_delete
+
+from ..common.views import OpenStackView, body_of
+from . import serializers
+from .view_builders import ServerViewBuilder
+
+LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
+
+
+def _list_params(request):
+    params = request.query_params
+    try:
+        limit = int(params.get("limit", settings.API_MAX_LIMIT))
+    except ValueError:
+        raise BadRequest("limit param must be an integer")
+    if limit < 0:
+        raise BadRequest("limit param must be positive")
+    filters = {k: params[k] for k in LIST_FILTERS if params.get(k)}
+    if "tenant_id" in filters:
+        filters["project_id"] = filters.pop("tenant_id")
+    if "changes-since" in filters:
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(filters["changes-since"])
+        if parsed is None:
+            raise BadRequest(f"Invalid changes-since value: {filters['changes-since']}")
+        filters["changes-since"] = parsed
+    all_tenants = params.get("all_tenants", "0").lower()
+    filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
+    filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
+    return filters, min(limit, settings.API_MAX_LIMIT), params.get("marker")
+
+
+class ServerListView(OpenStackView):
+    detail = False
+
+    def get(self, request):
+        filters, limit, marker = _list_params(request)
+        instances = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
+        builder = ServerViewBuilder(request, self.context)
+        if self.detail:
+            faults = selectors.instance_latest_faults(instances)
+            servers = [builder.detail(i, faults.get(i.id)) for i in instances]
+        else:
+            servers = [builder.basic(i) for i in instances]
+        body = {"servers": servers}
+        if instances and len(instances) == limit:
+            query = request.query_params.copy()
+            query["marker"] = str(instances[-1].uuid)
+            query["limit"] = str(limit)
+            path = "servers/detail" if self.detail else "servers"
+            body["servers_links"] = [{"rel": "next",
+                                      "href": f"{builder.base}/compute/v2.1/{path}?{query.urlencode()}"}]
+        return Response(body)
+
+    def post(self, request):
+        body = body_of(request, "server")
+        data = serializers.ServerCreate(data=body)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v.get("min_count", 1) > 1 or v.get("max_count", 1) > 1:
+            raise BadRequest("Booting more than one server per request is not supported yet.")
+        flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+        if not v["imageRef"]:
+            raise BadRequest("imageRef is required (boot from volume is not supported).")
+        try:
+            image = selectors.image_get(context=self.context, image_id=v["imageRef"])
+        except Exception as exc:
+            raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
+        hints = request.data.get("os:scheduler_hints") or {}
+        if not isinstance(hints, dict):
+            raise BadRequest("os:scheduler_hints must be an object")
+        instance, admin_pass = instance_create(
+            context=self.context, name=v["name"], flavor=flavor, image=image,
+            availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
+            key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints)
+        builder = ServerViewBuilder(request, self.context)
+        server = builder.basic(instance)
+        server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+                       "adminPass": v.get("adminPass") or admin_pass})
+        response = Response({"server": server}, status=202)
+        response["Location"] = server["links"][0]["href"]
+        return response
+
+
+class ServerDetailListView(ServerListView):
+    detail = True
+
+    def post(self, request):  # only GET on /servers/detail
+        return self.http_method_not_allowed(request)
+
+
+class ServerView(OpenStackView):
+    def get(self, request, server_id):
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        fault = selectors.instance_latest_faults([instance]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).detail(instance, fault)})
+
+    def delete(self, request, server_id):
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        instance_delete(context=self.context, instance=instance)
+        return Response(status=204)

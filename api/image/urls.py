@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.VersionsView.as_view()),
+    path("v2", views.VersionsView.as_view()),
+    path("v2/", views.VersionsView.as_view()),
+    path("v2/images", views.ImageListView.as_view()),
+    path("v2/images/<str:image_id>", views.ImageView.as_view()),
+]

@@ -1,0 +1,59 @@
+"""Run one compute host's worker: recover the host, keep its heartbeat, consume `compute.<host>`.
+
+    manage.py compute_worker --host node1 [--pool threads] [--concurrency 4]
+    manage.py compute_worker --conductor        (cluster-wide periodic tasks, queue `conductor`)
+"""
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+
+logger = logging.getLogger("compute.worker")
+
+
+def _heartbeat_loop(host: str, stop: threading.Event):
+    from compute_platform.compute.services.hosts import host_heartbeat
+
+    # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
+    while not stop.wait(settings.HEARTBEAT_INTERVAL):
+        try:
+            host_heartbeat(name=host)
+        except Exception:
+            logger.exception("heartbeat of %s failed", host)
+        finally:
+            close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run a compute host's Celery worker (or the conductor worker)."
+
+    def add_arguments(self, parser):
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--host", help="compute host name; the worker consumes compute.<host>")
+        who.add_argument("--conductor", action="store_true", help="consume the conductor queue")
+        parser.add_argument("--pool", default=os.environ.get("WORKER_POOL", "threads"))
+        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "4")))
+        parser.add_argument("--loglevel", default=os.environ.get("WORKER_LOGLEVEL", "INFO"))
+
+    def handle(self, *args, host=None, conductor=False, pool="threads", concurrency=4, loglevel="INFO", **kw):
+        from compute_platform.celery import app
+
+        if conductor:
+            queue, node = "conductor", "conductor@%h"
+        else:
+            if not host or "." in host or "@" in host:
+                raise CommandError("--host must be a plain name (no '.' or '@')")
+            os.environ["COMPUTE_HOST"] = host
+            from tasks.recovery import host_recover
+
+            counts = host_recover()
+            self.stdout.write(f"host {host} recovered: {counts}")
+            threading.Thread(target=_heartbeat_loop, args=(host, threading.Event()), daemon=True,
+                             name=f"heartbeat-{host}").start()
+            queue, node = f"compute.{host}", f"compute-{host}@%h"
+        close_old_connections()
+        app.worker_main(["worker", "-Q", queue, "-n", node, "-P", pool, "-c", str(concurrency),
+                         "--loglevel", loglevel, "-E", "--without-gossip", "--without-mingle"])

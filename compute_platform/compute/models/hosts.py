@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Host(models.Model):
+    """A compute host: one hypervisor, one Celery queue `compute.<name>`, one worker.
+
+    The *_used counters are the scheduler's claims, changed only by conditional UPDATEs
+    (see scheduler/claims.py); the totals come from the driver when the worker starts.
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    hypervisor_type = models.CharField(max_length=32, default="fake")
+    hypervisor_version = models.IntegerField(default=0)
+    host_ip = models.GenericIPAddressField(default="127.0.0.1")
+    vcpus = models.PositiveIntegerField(default=0)
+    memory_mb = models.PositiveIntegerField(default=0)
+    disk_gb = models.PositiveIntegerField(default=0)
+    vcpus_used = models.IntegerField(default=0)
+    memory_mb_used = models.IntegerField(default=0)
+    disk_gb_used = models.IntegerField(default=0)
+    cpu_allocation_ratio = models.FloatField(default=settings.CPU_ALLOCATION_RATIO)
+    ram_allocation_ratio = models.FloatField(default=settings.RAM_ALLOCATION_RATIO)
+    disk_allocation_ratio = models.FloatField(default=settings.DISK_ALLOCATION_RATIO)
+    availability_zone = models.CharField(max_length=255, default=settings.DEFAULT_AVAILABILITY_ZONE)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=255, blank=True, null=True)
+    forced_down = models.BooleanField(default=False)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def queue(self) -> str:
+        return f"compute.{self.name}"
+
+    @property
+    def is_up(self) -> bool:
+        if self.forced_down or self.last_heartbeat is None:
+            return False
+        return timezone.now() - self.last_heartbeat <= timedelta(seconds=settings.SERVICE_DOWN_TIME)

@@ -1,0 +1,68 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from ..states import PowerState, TaskState, VmState, server_status
+
+
+class Instance(models.Model):
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    project = models.ForeignKey("compute.Project", on_delete=models.PROTECT, related_name="instances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="instances")
+    flavor = models.ForeignKey("compute.Flavor", on_delete=models.PROTECT, related_name="instances")
+    image = models.ForeignKey("compute.Image", null=True, blank=True, on_delete=models.SET_NULL)
+    host = models.ForeignKey("compute.Host", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="instances")
+    availability_zone = models.CharField(max_length=255, blank=True, null=True)
+    # Copied from the flavor at boot, as Nova embeds it: the claim must not change if the flavor does.
+    vcpus = models.PositiveIntegerField()
+    memory_mb = models.PositiveIntegerField()
+    root_gb = models.PositiveIntegerField()
+    vm_state = models.CharField(max_length=16, default=VmState.BUILDING, db_index=True,
+                                choices=[(s, s) for s in VmState.ALL])
+    task_state = models.CharField(max_length=32, null=True, blank=True, db_index=True,
+                                  choices=[(s, s) for s in TaskState.ALL])
+    power_state = models.PositiveSmallIntegerField(default=PowerState.NOSTATE,
+                                                   choices=sorted(PowerState.NAMES.items()))
+    # True while the host's resources are claimed for this instance; released exactly once.
+    resources_claimed = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+    key_name = models.CharField(max_length=255, null=True, blank=True)
+    user_data = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "vm_state"]), models.Index(fields=["host", "vm_state"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.uuid})"
+
+    @property
+    def status(self) -> str:
+        return server_status(self.vm_state, self.task_state)
+
+    @property
+    def instance_name(self) -> str:
+        # Nova's default instance_name_template, used as the hypervisor's domain name.
+        return f"instance-{self.id:08x}"
+
+
+class InstanceFault(models.Model):
+    """Why an instance went to ERROR (Nova's `fault` in the server body). The newest one is shown."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="faults")
+    code = models.PositiveSmallIntegerField(default=500)
+    message = models.CharField(max_length=255)
+    details = models.TextField(blank=True, default="")
+    host = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

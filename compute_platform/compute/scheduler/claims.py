@@ -1,0 +1,88 @@
+"""Atomic resource claims.
+
+A claim is one conditional UPDATE on the host row: it adds the instance's resources only if they
+still fit. Concurrent schedulers may pick the same host from a stale view; the database decides,
+and the loser simply tries the next host. No lock is held across the filter pass, so scheduling
+does not serialize behind one slow request, and a host is never overcommitted.
+"""
+import logging
+
+from django.db import transaction
+from django.db.models import ExpressionWrapper, F, FloatField
+
+from ..exceptions import NoValidHost
+from ..models import Host, Instance
+from .filters import HostState, RequestSpec, filter_hosts
+from .weighers import weigh_hosts
+
+logger = logging.getLogger(__name__)
+
+
+def _free(total: str, ratio: str, used: str):
+    return ExpressionWrapper(F(total) * F(ratio) - F(used), output_field=FloatField())
+
+
+def host_states() -> list[HostState]:
+    hosts = Host.objects.annotate(
+        free_vcpus=_free("vcpus", "cpu_allocation_ratio", "vcpus_used"),
+        free_memory_mb=_free("memory_mb", "ram_allocation_ratio", "memory_mb_used"),
+        free_disk_gb=_free("disk_gb", "disk_allocation_ratio", "disk_gb_used"),
+    )
+    return [
+        HostState(id=h.id, name=h.name, availability_zone=h.availability_zone, enabled=h.enabled,
+                  is_up=h.is_up, free_vcpus=h.free_vcpus, free_memory_mb=h.free_memory_mb,
+                  free_disk_gb=h.free_disk_gb)
+        for h in hosts
+    ]
+
+
+def _try_claim(host_id: int, spec: RequestSpec) -> bool:
+    # The fit test sits in the UPDATE's own WHERE on the target row (no subquery), so PostgreSQL
+    # re-checks it against the newest row version after waiting on a concurrent claim.
+    def fits(total, ratio, used, amount):
+        return {f"{used}__lte": ExpressionWrapper(F(total) * F(ratio) - amount, output_field=FloatField())}
+
+    return Host.objects.filter(
+        pk=host_id, enabled=True,
+        **fits("vcpus", "cpu_allocation_ratio", "vcpus_used", spec.vcpus),
+        **fits("memory_mb", "ram_allocation_ratio", "memory_mb_used", spec.memory_mb),
+        **fits("disk_gb", "disk_allocation_ratio", "disk_gb_used", spec.root_gb),
+    ).update(
+        vcpus_used=F("vcpus_used") + spec.vcpus,
+        memory_mb_used=F("memory_mb_used") + spec.memory_mb,
+        disk_gb_used=F("disk_gb_used") + spec.root_gb,
+    ) == 1
+
+
+def schedule_and_claim(*, instance: Instance, spec: RequestSpec) -> Host:
+    """Pick a host for `instance`, claim its resources and record the placement. Raises NoValidHost.
+
+    Must run inside the caller's transaction, so the claim and the instance's host commit together.
+    """
+    candidates, report = filter_hosts(host_states(), spec)
+    for host in weigh_hosts(candidates, spec):
+        if _try_claim(host.id, spec):
+            Instance.objects.filter(pk=instance.pk).update(host_id=host.id, resources_claimed=True)
+            instance.host_id, instance.resources_claimed = host.id, True
+            logger.info("instance %s placed on %s", spec.instance_uuid, host.name)
+            return Host.objects.get(pk=host.id)
+        report.append(f"claim on {host.name} lost to a concurrent request")
+    logger.warning("no valid host for instance %s: %s", spec.instance_uuid, "; ".join(report))
+    raise NoValidHost("No valid host was found. There are not enough hosts available. "
+                      + "; ".join(report))
+
+
+def claim_release(*, instance_id: int) -> bool:
+    """Give the instance's resources back to its host, exactly once (a repeated call is a no-op)."""
+    with transaction.atomic():
+        inst = Instance.objects.filter(pk=instance_id, resources_claimed=True).values(
+            "host_id", "vcpus", "memory_mb", "root_gb").first()
+        if inst is None or not Instance.objects.filter(pk=instance_id, resources_claimed=True).update(
+                resources_claimed=False):
+            return False
+        Host.objects.filter(pk=inst["host_id"]).update(
+            vcpus_used=F("vcpus_used") - inst["vcpus"],
+            memory_mb_used=F("memory_mb_used") - inst["memory_mb"],
+            disk_gb_used=F("disk_gb_used") - inst["root_gb"],
+        )
+        return True

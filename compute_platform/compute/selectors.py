@@ -1,0 +1,123 @@
+"""Reads, scoped to what the caller may see. Every list is a constant number of queries."""
+import re
+import uuid as uuidlib
+
+from django.db.models import Count, Q, Sum
+
+from .exceptions import BadRequest, NotFound
+from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceFault
+from .states import VM_STATES_FOR_STATUS, TaskState, VmState
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuidlib.UUID(str(value))
+        return True
+    except ValueError:
+        return False
+
+
+def instance_get(*, context, instance_uuid: str, include_deleted: bool = False) -> Instance:
+    """The instance, or 404 when it does not exist *or* belongs to a project the caller cannot see."""
+    missing = NotFound(f"Instance {instance_uuid} could not be found.")
+    if not _is_uuid(instance_uuid):
+        raise missing
+    qs = Instance.objects.select_related("flavor", "host", "image", "project").filter(uuid=instance_uuid)
+    if not context.is_admin:
+        qs = qs.filter(project_id=context.project_id)
+    if not include_deleted:
+        qs = qs.exclude(vm_state=VmState.DELETED)
+    instance = qs.first()
+    if instance is None:
+        raise missing
+    return instance
+
+
+def instance_latest_faults(instances) -> dict:
+    """{instance id: newest fault} for those in ERROR, in one query."""
+    ids = [i.id for i in instances if i.vm_state == VmState.ERROR]
+    faults = {}
+    if ids:
+        for fault in InstanceFault.objects.filter(instance_id__in=ids).order_by("instance_id", "-created_at", "-id"):
+            faults.setdefault(fault.instance_id, fault)
+    return faults
+
+
+def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> list[Instance]:
+    """Newest first, keyset-paginated after `marker` (a server uuid), as Nova sorts by default."""
+    qs = Instance.objects.select_related("flavor", "host")
+    if not (context.is_admin and filters.get("all_tenants")):
+        qs = qs.filter(project_id=context.project_id)
+    elif filters.get("project_id"):
+        qs = qs.filter(project_id=filters["project_id"])
+    if filters.get("deleted") and context.is_admin:
+        qs = qs.filter(vm_state=VmState.DELETED)
+    elif not filters.get("changes-since"):
+        qs = qs.exclude(vm_state=VmState.DELETED)
+    if filters.get("changes-since"):
+        qs = qs.filter(updated_at__gte=filters["changes-since"])
+    if filters.get("name"):
+        try:
+            re.compile(filters["name"])
+        except re.error:
+            raise BadRequest(f"Invalid regular expression in the name filter: {filters['name']}")
+        qs = qs.filter(name__regex=filters["name"])
+    if filters.get("status"):
+        status = filters["status"].upper()
+        if status not in VM_STATES_FOR_STATUS:
+            return []  # Nova answers an unknown status with an empty list
+        qs = qs.filter(vm_state__in=VM_STATES_FOR_STATUS[status])
+        if status == "REBOOT":
+            qs = qs.filter(task_state=TaskState.REBOOTING)
+        elif status == "HARD_REBOOT":
+            qs = qs.filter(task_state=TaskState.REBOOTING_HARD)
+    if filters.get("host") and context.is_admin:
+        qs = qs.filter(host__name=filters["host"])
+    if filters.get("flavor"):
+        qs = qs.filter(flavor__flavorid=filters["flavor"])
+    if filters.get("image"):
+        qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
+    if marker:
+        anchor = Instance.objects.filter(uuid=marker).values("created_at", "id").first() if _is_uuid(marker) else None
+        if anchor is None:
+            raise BadRequest(f"marker [{marker}] not found")
+        qs = qs.filter(Q(created_at__lt=anchor["created_at"]) |
+                       Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
+    return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def instance_actions(*, instance: Instance):
+    return InstanceAction.objects.filter(instance=instance).select_related("instance")
+
+
+def flavor_get(*, flavorid: str) -> Flavor:
+    flavor = Flavor.objects.filter(flavorid=flavorid).first()
+    if flavor is None:
+        raise NotFound(f"Flavor {flavorid} could not be found.")
+    return flavor
+
+
+def image_visible(*, context):
+    qs = Image.objects.exclude(status="deleted")
+    if not context.is_admin:
+        qs = qs.filter(Q(visibility__in=("public", "community")) | Q(owner_id=context.project_id))
+    return qs
+
+
+def image_get(*, context, image_id: str) -> Image:
+    image = image_visible(context=context).filter(pk=image_id).first() if _is_uuid(image_id) else None
+    if image is None:
+        raise NotFound(f"Image {image_id} could not be found.")
+    return image
+
+
+def host_list_with_usage():
+    """Hosts with their running VM count, one query."""
+    return Host.objects.annotate(
+        running_vms=Count("instances", filter=~Q(instances__vm_state=VmState.DELETED))).order_by("id")
+
+
+def project_usage(*, project_id: str) -> dict:
+    agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
+        instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
+    return {k: v or 0 for k, v in agg.items()}

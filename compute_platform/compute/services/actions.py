@@ -1,0 +1,43 @@
+"""The instance action log (os-instance-actions): one action per request, events per step."""
+import traceback as tb
+
+from django.utils import timezone
+
+from ..models import InstanceAction, InstanceActionEvent
+
+
+def action_start(*, instance, action: str, context) -> InstanceAction:
+    return InstanceAction.objects.create(
+        instance=instance, action=action, request_id=context.request_id,
+        user_id=context.user_key, project_id=context.project_id,
+    )
+
+
+def action_finish(*, request_id: str, error: bool = False) -> None:
+    values = {"finish_time": timezone.now(), "updated_at": timezone.now()}
+    if error:
+        values["message"] = "Error"
+    InstanceAction.objects.filter(request_id=request_id).update(**values)
+
+
+def action_event_start(*, request_id: str, event: str, host: str = "") -> InstanceActionEvent | None:
+    action = InstanceAction.objects.filter(request_id=request_id).only("id").first()
+    if action is None:
+        return None
+    return InstanceActionEvent.objects.create(action=action, event=event, host=host, start_time=timezone.now())
+
+
+def action_event_finish(*, event: InstanceActionEvent | None, exc: BaseException | None = None) -> None:
+    if event is None:
+        return
+    values = {"finish_time": timezone.now(), "result": "Success" if exc is None else "Error"}
+    if exc is not None:
+        values["traceback"] = "".join(tb.format_exception(exc))[-8000:]
+        values["details"] = str(exc)[:2000]
+    InstanceActionEvent.objects.filter(pk=event.pk).update(**values)
+
+
+def action_record_failed_event(*, request_id: str, event: str, host: str, message: str) -> None:
+    """A step that failed before it could run (the scheduler found no host, say)."""
+    rec = action_event_start(request_id=request_id, event=event, host=host)
+    action_event_finish(event=rec, exc=RuntimeError(message))

@@ -1,0 +1,43 @@
+"""Host records written by each host's worker: registration, heartbeat, capacity."""
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from ..models import Host, Instance
+from ..states import VmState
+
+
+def host_register(*, name: str, vcpus: int, memory_mb: int, disk_gb: int, hypervisor_type: str,
+                  hypervisor_version: int, host_ip: str = "127.0.0.1") -> Host:
+    """Create or refresh the host row from the driver's report, and mark it alive."""
+    host, _ = Host.objects.update_or_create(name=name, defaults=dict(
+        vcpus=vcpus, memory_mb=memory_mb, disk_gb=disk_gb, hypervisor_type=hypervisor_type,
+        hypervisor_version=hypervisor_version, host_ip=host_ip, last_heartbeat=timezone.now(),
+    ))
+    return host
+
+
+def host_heartbeat(*, name: str) -> bool:
+    return Host.objects.filter(name=name).update(last_heartbeat=timezone.now()) == 1
+
+
+@transaction.atomic
+def host_usage_resync(*, name: str) -> dict:
+    """Recompute the claim counters from the instances that hold claims (repairs any drift)."""
+    host = Host.objects.select_for_update().get(name=name)
+    totals = Instance.objects.filter(host=host, resources_claimed=True).aggregate(
+        vcpus=Sum("vcpus"), memory_mb=Sum("memory_mb"), disk_gb=Sum("root_gb"))
+    used = {k: v or 0 for k, v in totals.items()}
+    Host.objects.filter(pk=host.pk).update(vcpus_used=used["vcpus"], memory_mb_used=used["memory_mb"],
+                                           disk_gb_used=used["disk_gb"])
+    return used
+
+
+def host_set_enabled(*, host: Host, enabled: bool, reason: str | None = None) -> Host:
+    Host.objects.filter(pk=host.pk).update(enabled=enabled, disabled_reason=None if enabled else reason)
+    host.refresh_from_db()
+    return host
+
+
+def host_running_vms(*, host: Host) -> int:
+    return Instance.objects.filter(Q(host=host) & ~Q(vm_state=VmState.DELETED)).count()

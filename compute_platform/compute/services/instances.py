@@ -1,0 +1,128 @@
+"""Instance requests from the API: create, act, delete. Each claims state atomically, records the
+action, and enqueues the work to the chosen host's queue after commit."""
+import logging
+import secrets
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..exceptions import BadRequest, Conflict, NoValidHost
+from ..models import Flavor, Image, Instance, InstanceFault
+from ..scheduler import RequestSpec, claim_release, schedule_and_claim
+from ..states import ACTIONS, TaskState, VmState, action_conflict_message
+from .actions import action_event_finish, action_event_start, action_finish, action_start
+from .dispatch import host_queue, task_enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
+                    availability_zone: str | None = None, metadata: dict | None = None,
+                    key_name: str | None = None, user_data: str | None = None,
+                    scheduler_hints: dict | None = None) -> tuple[Instance, str]:
+    """Create the instance, place it, and enqueue its build. Returns (instance, admin_pass).
+
+    A placement failure is not an API error (Nova's behaviour): the server exists, in ERROR, with a
+    "No valid host" fault, and the client learns it by polling.
+    """
+    if image is not None and image.status != "active":
+        raise BadRequest(f"Image {image.id} is not active.")
+    if image is not None and flavor.memory_mb < image.min_ram:
+        raise BadRequest("Flavor's memory is too small for requested image.")
+    if image is not None and flavor.root_gb and flavor.root_gb < image.min_disk:
+        raise BadRequest("Flavor's disk is too small for requested image.")
+    with transaction.atomic():
+        instance = Instance.objects.create(
+            name=name, project_id=context.project_id, user_id=context.user_id, flavor=flavor, image=image,
+            availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+            root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, user_data=user_data,
+            vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
+        )
+        action_start(instance=instance, action="create", context=context)
+        spec = RequestSpec(instance_uuid=str(instance.uuid), project_id=context.project_id,
+                           vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
+                           availability_zone=availability_zone, scheduler_hints=scheduler_hints or {})
+        event = action_event_start(request_id=context.request_id, event="conductor_schedule_and_build_instances")
+        try:
+            host = schedule_and_claim(instance=instance, spec=spec)
+        except NoValidHost as exc:
+            action_event_finish(event=event, exc=exc)
+            _set_error(instance, message="No valid host was found. There are not enough hosts available.",
+                       details=exc.message, code=500)
+            action_finish(request_id=context.request_id, error=True)
+            return instance, secrets.token_urlsafe(9)
+        action_event_finish(event=event)
+        task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
+                               kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id})
+    logger.info("instance %s created by %s, building on %s", instance.uuid, context.request_id, host.name)
+    return instance, secrets.token_urlsafe(9)
+
+
+def _set_error(instance: Instance, *, message: str, details: str = "", code: int = 500, host: str = ""):
+    Instance.objects.filter(pk=instance.pk).update(vm_state=VmState.ERROR, task_state=None,
+                                                   updated_at=timezone.now())
+    instance.vm_state, instance.task_state = VmState.ERROR, None
+    InstanceFault.objects.create(instance=instance, code=code, message=message[:255], details=details, host=host)
+
+
+def instance_action(*, context, instance: Instance, action_key: str) -> None:
+    """Start `action_key` (a key of states.ACTIONS) on the instance's host. 409 if not allowed now.
+
+    The claim is one conditional UPDATE, so of two concurrent requests exactly one starts.
+    """
+    rule = ACTIONS[action_key]
+    with transaction.atomic():
+        claimed = Instance.objects.filter(
+            pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
+        ).update(task_state=rule.task_state, updated_at=timezone.now())
+        if not claimed:
+            current = Instance.objects.filter(pk=instance.pk).values("vm_state", "task_state").get()
+            raise Conflict(action_conflict_message(rule.name, str(instance.uuid), current["vm_state"],
+                                                   current["task_state"]))
+        action_start(instance=instance, action=rule.name, context=context)
+        task_enqueue_on_commit(task_name=rule.task_name, queue=host_queue(instance.host.name),
+                               kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id,
+                                       "action_key": action_key})
+    instance.task_state = rule.task_state
+    logger.info("instance %s: %s requested (%s)", instance.uuid, action_key, context.request_id)
+
+
+def instance_delete(*, context, instance: Instance) -> None:
+    """Delete from any state. An instance that never reached a host, or whose host is down, is
+    deleted locally at once (Nova's local delete); the host's worker reaps the guest when it returns.
+    """
+    with transaction.atomic():
+        claimed = Instance.objects.filter(pk=instance.pk).exclude(vm_state=VmState.DELETED).filter(
+            Q(task_state__isnull=True) | ~Q(task_state=TaskState.DELETING)
+        ).update(task_state=TaskState.DELETING, updated_at=timezone.now())
+        if not claimed:
+            # Already deleted or being deleted: a repeated DELETE is accepted and changes nothing.
+            return
+        action_start(instance=instance, action="delete", context=context)
+        host = instance.host
+        if host is None or not host.is_up:
+            event = action_event_start(request_id=context.request_id, event="api_local_delete")
+            instance_mark_deleted(instance_uuid=str(instance.uuid))
+            action_event_finish(event=event)
+            action_finish(request_id=context.request_id)
+            logger.info("instance %s deleted locally (%s)", instance.uuid,
+                        "never placed" if host is None else f"host {host.name} is down")
+            return
+        task_enqueue_on_commit(task_name="compute.delete_instance", queue=host_queue(host.name),
+                               kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id})
+    logger.info("instance %s: delete requested (%s)", instance.uuid, context.request_id)
+
+
+def instance_mark_deleted(*, instance_uuid: str) -> bool:
+    """Record that the guest is gone: DELETED, claims released once. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        inst = Instance.objects.filter(uuid=instance_uuid).values("id").first()
+        if inst is None:
+            return False
+        Instance.objects.filter(pk=inst["id"]).exclude(vm_state=VmState.DELETED).update(
+            vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
+            updated_at=now)
+        claim_release(instance_id=inst["id"])
+    return True

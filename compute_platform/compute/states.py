@@ -1,0 +1,124 @@
+"""Nova's instance state model: vm_state (stable), task_state (in flight), power_state (hypervisor).
+
+Pure Python, so the rules are unit tested without a database and shared by the API, services and tasks.
+"""
+from dataclasses import dataclass
+
+
+class VmState:
+    BUILDING = "building"
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    PAUSED = "paused"
+    SUSPENDED = "suspended"
+    ERROR = "error"
+    DELETED = "deleted"
+    ALL = (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR, DELETED)
+
+
+class TaskState:
+    SCHEDULING = "scheduling"
+    SPAWNING = "spawning"
+    POWERING_OFF = "powering-off"
+    POWERING_ON = "powering-on"
+    REBOOTING = "rebooting"
+    REBOOTING_HARD = "rebooting_hard"
+    PAUSING = "pausing"
+    UNPAUSING = "unpausing"
+    SUSPENDING = "suspending"
+    RESUMING = "resuming"
+    DELETING = "deleting"
+    ALL = (SCHEDULING, SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING, REBOOTING_HARD,
+           PAUSING, UNPAUSING, SUSPENDING, RESUMING, DELETING)
+
+
+class PowerState:
+    """Nova's power_state codes (the same numbers hypervisors.base.PowerState uses)."""
+    NOSTATE = 0
+    RUNNING = 1
+    PAUSED = 3
+    SHUTDOWN = 4
+    CRASHED = 6
+    SUSPENDED = 7
+    NAMES = {0: "NOSTATE", 1: "RUNNING", 3: "PAUSED", 4: "SHUTDOWN", 6: "CRASHED", 7: "SUSPENDED"}
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """An instance action: where it may start, what it claims, where it lands."""
+    name: str                 # the action name recorded in os-instance-actions
+    allowed_from: tuple       # vm_states the action may start from
+    task_state: str           # the task_state claimed while it runs
+    target_vm_state: str      # vm_state on success
+    task_name: str            # the Celery task that carries it out on the host
+
+
+ACTIONS = {
+    "stop": ActionRule("stop", (VmState.ACTIVE, VmState.ERROR), TaskState.POWERING_OFF,
+                       VmState.STOPPED, "compute.stop_instance"),
+    "start": ActionRule("start", (VmState.STOPPED,), TaskState.POWERING_ON,
+                        VmState.ACTIVE, "compute.start_instance"),
+    "reboot": ActionRule("reboot", (VmState.ACTIVE,), TaskState.REBOOTING,
+                         VmState.ACTIVE, "compute.reboot_instance"),
+    "reboot_hard": ActionRule("reboot", (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+                                         VmState.SUSPENDED, VmState.ERROR),
+                              TaskState.REBOOTING_HARD, VmState.ACTIVE, "compute.reboot_instance"),
+    "pause": ActionRule("pause", (VmState.ACTIVE,), TaskState.PAUSING,
+                        VmState.PAUSED, "compute.pause_instance"),
+    "unpause": ActionRule("unpause", (VmState.PAUSED,), TaskState.UNPAUSING,
+                          VmState.ACTIVE, "compute.unpause_instance"),
+    "suspend": ActionRule("suspend", (VmState.ACTIVE,), TaskState.SUSPENDING,
+                          VmState.SUSPENDED, "compute.suspend_instance"),
+    "resume": ActionRule("resume", (VmState.SUSPENDED,), TaskState.RESUMING,
+                         VmState.ACTIVE, "compute.resume_instance"),
+}
+
+# The action keys whose rule a task_state belongs to (used by recovery to redo interrupted work).
+ACTION_BY_TASK_STATE = {rule.task_state: key for key, rule in ACTIONS.items()}
+
+# Expected power state after an action lands on the hypervisor.
+POWER_STATE_FOR_VM_STATE = {
+    VmState.ACTIVE: PowerState.RUNNING,
+    VmState.STOPPED: PowerState.SHUTDOWN,
+    VmState.PAUSED: PowerState.PAUSED,
+    VmState.SUSPENDED: PowerState.SUSPENDED,
+}
+
+
+def server_status(vm_state: str, task_state: str | None) -> str:
+    """The API `status` of a server, derived as Nova's api/openstack/common.py derives it."""
+    if vm_state == VmState.ACTIVE and task_state == TaskState.REBOOTING:
+        return "REBOOT"
+    if task_state == TaskState.REBOOTING_HARD:
+        return "HARD_REBOOT"
+    if vm_state == VmState.DELETED:
+        return "DELETED"
+    return {
+        VmState.BUILDING: "BUILD",
+        VmState.ACTIVE: "ACTIVE",
+        VmState.STOPPED: "SHUTOFF",
+        VmState.PAUSED: "PAUSED",
+        VmState.SUSPENDED: "SUSPENDED",
+        VmState.ERROR: "ERROR",
+    }.get(vm_state, "UNKNOWN")
+
+
+# Reverse map for `?status=` list filters: API status -> vm_states it covers.
+VM_STATES_FOR_STATUS = {
+    "BUILD": (VmState.BUILDING,),
+    "ACTIVE": (VmState.ACTIVE,),
+    "SHUTOFF": (VmState.STOPPED,),
+    "PAUSED": (VmState.PAUSED,),
+    "SUSPENDED": (VmState.SUSPENDED,),
+    "ERROR": (VmState.ERROR,),
+    "DELETED": (VmState.DELETED,),
+    "REBOOT": (VmState.ACTIVE,),
+    "HARD_REBOOT": (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.ERROR),
+}
+
+
+def action_conflict_message(action: str, instance_uuid: str, vm_state: str, task_state: str | None) -> str:
+    """Nova's wording for a refused action (InstanceInvalidState)."""
+    if task_state:
+        return f"Cannot '{action}' instance {instance_uuid} while it is in task_state {task_state}"
+    return f"Cannot '{action}' instance {instance_uuid} while it is in vm_state {vm_state}"

@@ -1,0 +1,156 @@
+"""Settings, all from the environment (django-environ), with embedded defaults for `make run`."""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RUN_DIR = BASE_DIR / ".run"
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "compute_platform.compute",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "api.common.middleware.RequestIdMiddleware",
+]
+
+ROOT_URLCONF = "compute_platform.urls"
+WSGI_APPLICATION = "compute_platform.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy timeout
+    # instead of failing with "database is locked" when a reader upgrades; WAL lets reads run beside.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = RUN_DIR / "static"
+
+# --- Identity ----------------------------------------------------------------------------------
+TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)
+# Public base URL put into the service catalog; None means "derive from the request".
+PUBLIC_ENDPOINT = env("PUBLIC_ENDPOINT", default=None)
+REGION_NAME = env("REGION_NAME", default="RegionOne")
+
+# --- Compute -----------------------------------------------------------------------------------
+COMPUTE_DRIVER = env("COMPUTE_DRIVER", default="fake")
+COMPUTE_STATE_DIR = Path(env("COMPUTE_STATE_DIR", default=str(RUN_DIR / "compute")))
+# The capacity each fake-driver host reports (a real driver asks the hypervisor).
+FAKE_HOST_VCPUS = env.int("FAKE_HOST_VCPUS", default=32)
+FAKE_HOST_MEMORY_MB = env.int("FAKE_HOST_MEMORY_MB", default=131072)
+FAKE_HOST_DISK_GB = env.int("FAKE_HOST_DISK_GB", default=2048)
+DEFAULT_AVAILABILITY_ZONE = env("DEFAULT_AVAILABILITY_ZONE", default="nova")
+# A host whose worker has not reported within this many seconds is "down" (Nova's service_down_time).
+SERVICE_DOWN_TIME = env.int("SERVICE_DOWN_TIME", default=60)
+HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL", default=10)
+POWER_SYNC_INTERVAL = env.int("POWER_SYNC_INTERVAL", default=60)
+CPU_ALLOCATION_RATIO = env.float("CPU_ALLOCATION_RATIO", default=4.0)
+RAM_ALLOCATION_RATIO = env.float("RAM_ALLOCATION_RATIO", default=1.0)
+DISK_ALLOCATION_RATIO = env.float("DISK_ALLOCATION_RATIO", default=1.0)
+# Nova's [api]max_limit: the most servers one list page returns.
+API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
+SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+
+# --- Celery ------------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# Results are kept only for the few synchronous calls to a host (console output); all else ignores them.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_RESULT_EXPIRES = 300
+HOST_CALL_TIMEOUT = env.float("HOST_CALL_TIMEOUT", default=15.0)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "conductor"
+# Longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so Redis
+# never redelivers a message whose task is still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "fan-out-power-state-sync": {
+        "task": "conductor.sync_power_states_all_hosts",
+        "schedule": float(POWER_SYNC_INTERVAL),
+        "options": {"queue": "conductor"},
+    },
+    "purge-expired-tokens": {
+        "task": "conductor.purge_expired_tokens",
+        "schedule": 3600.0,
+        "options": {"queue": "conductor"},
+    },
+}
+
+# --- REST framework ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.common.auth.KeystoneTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.common.errors.openstack_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Compute platform API",
+    "DESCRIPTION": "OpenStack-shaped Keystone v3, Nova v2.1 and Glance v2 subsets.",
+    "VERSION": "2.1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,46 @@
+"""Instance tasks on `compute.<host>`. Thin: ids in, the manager does the work.
+
+All are late-acked and rejected on worker loss (settings), so a killed worker's task is delivered
+again; the manager's state gates make the repeat a no-op when the work was already done.
+"""
+from celery import shared_task
+
+from . import manager
+from .power_sync import host_sync_power_states
+
+
+@shared_task(name="compute.build_instance")
+def build_instance(*, instance_uuid: str, request_id: str):
+    manager.build_instance(instance_uuid=instance_uuid, request_id=request_id)
+
+
+@shared_task(name="compute.delete_instance")
+def delete_instance(*, instance_uuid: str, request_id: str):
+    manager.delete_instance(instance_uuid=instance_uuid, request_id=request_id)
+
+
+def _action_task(task_name: str):
+    @shared_task(name=task_name)
+    def run(*, instance_uuid: str, request_id: str, action_key: str):
+        manager.run_action(instance_uuid=instance_uuid, request_id=request_id, action_key=action_key)
+    return run
+
+
+# One named task per action, so Flower and the logs say what ran; one runner does them all.
+stop_instance = _action_task("compute.stop_instance")
+start_instance = _action_task("compute.start_instance")
+reboot_instance = _action_task("compute.reboot_instance")
+pause_instance = _action_task("compute.pause_instance")
+unpause_instance = _action_task("compute.unpause_instance")
+suspend_instance = _action_task("compute.suspend_instance")
+resume_instance = _action_task("compute.resume_instance")
+
+
+@shared_task(name="compute.sync_power_states")
+def sync_power_states():
+    return host_sync_power_states()
+
+
+@shared_task(name="compute.get_console_output", ignore_result=False)
+def get_console_output(*, instance_uuid: str, tail_lines: int | None = None):
+    return manager.console_output(instance_uuid=instance_uuid, tail_lines=tail_lines)

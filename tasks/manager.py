@@ -1,0 +1,138 @@
+"""The compute manager: what a host's worker does for each instance task.
+
+Each entry point takes ids, serializes on the instance (locks.instance_lock), re-checks the state
+the work was claimed under (so a duplicate delivery is a no-op), calls the driver, and records the
+outcome through the domain's services.
+"""
+import logging
+import traceback
+
+from compute_platform.compute.models import Instance, InstanceAction
+from compute_platform.compute.services.actions import action_event_finish, action_event_start, action_finish
+from compute_platform.compute.services.instance_lifecycle import (
+    instance_set_error, instance_task_complete, instance_task_revert, instance_task_transition,
+)
+from compute_platform.compute.services.instances import instance_mark_deleted
+from compute_platform.compute.scheduler import claim_release
+from compute_platform.compute.states import ACTIONS, TaskState, VmState
+from hypervisors.base import InstanceNotFound
+
+from .locks import instance_lock
+from .runtime import get_driver, this_host
+from .specs import instance_spec
+
+logger = logging.getLogger(__name__)
+
+# Nova's event names, so `openstack server event show` reads as it does against Nova.
+EVENT_NAMES = {
+    "stop": "compute_stop_instance", "start": "compute_start_instance",
+    "reboot": "compute_reboot_instance", "reboot_hard": "compute_reboot_instance",
+    "pause": "compute_pause_instance", "unpause": "compute_unpause_instance",
+    "suspend": "compute_suspend_instance", "resume": "compute_resume_instance",
+}
+
+DRIVER_CALLS = {
+    "stop": lambda d, u: d.power_off(u),
+    "start": lambda d, u: d.power_on(u),
+    "reboot": lambda d, u: d.reboot(u, hard=False),
+    "reboot_hard": lambda d, u: d.reboot(u, hard=True),
+    "pause": lambda d, u: d.pause(u),
+    "unpause": lambda d, u: d.unpause(u),
+    "suspend": lambda d, u: d.suspend(u),
+    "resume": lambda d, u: d.resume(u),
+}
+
+
+def _power_state(driver, instance_uuid: str) -> int:
+    try:
+        return int(driver.get_info(instance_uuid).power_state)
+    except InstanceNotFound:
+        return 0
+
+
+def _action_done(request_id: str) -> bool:
+    return InstanceAction.objects.filter(request_id=request_id, finish_time__isnull=False).exists()
+
+
+def build_instance(*, instance_uuid: str, request_id: str) -> None:
+    host, driver = this_host(), get_driver()
+    with instance_lock(instance_uuid):
+        # The gate: only the first delivery moves scheduling -> spawning; a delete that came first
+        # moved it to deleting, and then there is nothing to build.
+        if not instance_task_transition(instance_uuid=instance_uuid, from_task_state=TaskState.SCHEDULING,
+                                        to_task_state=TaskState.SPAWNING):
+            logger.info("build of %s skipped: no longer scheduling (%s)", instance_uuid, request_id)
+            return
+        instance = Instance.objects.select_related("image").get(uuid=instance_uuid)
+        event = action_event_start(request_id=request_id, event="compute__do_build_and_run_instance", host=host)
+        try:
+            driver.spawn(instance_spec(instance))
+        except Exception as exc:
+            logger.exception("build of %s on %s failed (%s)", instance_uuid, host, request_id)
+            action_event_finish(event=event, exc=exc)
+            # The driver promises a failed spawn leaves nothing, so the claim goes back to the host.
+            if instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.SPAWNING, host=host,
+                                  message=f"Build of instance {instance_uuid} aborted: {exc}",
+                                  details=traceback.format_exc()):
+                claim_release(instance_id=instance.id)
+            action_finish(request_id=request_id, error=True)
+            return
+        action_event_finish(event=event)
+        if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
+                                      vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
+            logger.info("instance %s was claimed by another request during its build", instance_uuid)
+        action_finish(request_id=request_id)
+
+
+def run_action(*, instance_uuid: str, request_id: str, action_key: str) -> None:
+    rule, host, driver = ACTIONS[action_key], this_host(), get_driver()
+    with instance_lock(instance_uuid):
+        current = Instance.objects.filter(uuid=instance_uuid).values_list("task_state", flat=True).first()
+        if current != rule.task_state or _action_done(request_id):
+            logger.info("%s of %s skipped: task_state is %s (%s)", action_key, instance_uuid, current, request_id)
+            return
+        event = action_event_start(request_id=request_id, event=EVENT_NAMES[action_key], host=host)
+        try:
+            DRIVER_CALLS[action_key](driver, instance_uuid)
+        except Exception as exc:
+            logger.exception("%s of %s on %s failed (%s)", action_key, instance_uuid, host, request_id)
+            action_event_finish(event=event, exc=exc)
+            instance_task_revert(instance_uuid=instance_uuid, task_state=rule.task_state,
+                                 power_state=_power_state(driver, instance_uuid), host=host,
+                                 message=f"{rule.name} failed: {exc}", details=traceback.format_exc())
+            action_finish(request_id=request_id, error=True)
+            return
+        action_event_finish(event=event)
+        instance_task_complete(instance_uuid=instance_uuid, task_state=rule.task_state,
+                               vm_state=rule.target_vm_state, power_state=_power_state(driver, instance_uuid))
+        action_finish(request_id=request_id)
+
+
+def delete_instance(*, instance_uuid: str, request_id: str) -> None:
+    host, driver = this_host(), get_driver()
+    with instance_lock(instance_uuid):
+        row = Instance.objects.filter(uuid=instance_uuid).values("vm_state", "task_state").first()
+        if row is None or row["vm_state"] == VmState.DELETED or row["task_state"] != TaskState.DELETING:
+            logger.info("delete of %s skipped: %s (%s)", instance_uuid, row, request_id)
+            return
+        event = action_event_start(request_id=request_id, event="compute_terminate_instance", host=host)
+        try:
+            driver.destroy(instance_uuid)
+        except Exception as exc:
+            logger.exception("delete of %s on %s failed (%s)", instance_uuid, host, request_id)
+            action_event_finish(event=event, exc=exc)
+            instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.DELETING, host=host,
+                               message=f"Delete failed: {exc}", details=traceback.format_exc())
+            action_finish(request_id=request_id, error=True)
+            return
+        instance_mark_deleted(instance_uuid=instance_uuid)
+        action_event_finish(event=event)
+        action_finish(request_id=request_id)
+    logger.info("instance %s deleted from %s (%s)", instance_uuid, host, request_id)
+
+
+def console_output(*, instance_uuid: str, tail_lines: int | None) -> str:
+    try:
+        return get_driver().get_console_output(instance_uuid, tail_lines=tail_lines)
+    except InstanceNotFound:
+        return ""

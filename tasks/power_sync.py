@@ -1,0 +1,45 @@
+"""Power-state sync (Nova's _sync_power_states): the hypervisor is the truth for power_state."""
+import logging
+
+from compute_platform.compute.models import Instance
+from compute_platform.compute.services.instance_lifecycle import instance_power_state_set
+from compute_platform.compute.states import PowerState, VmState
+from django.db.models import Q
+from django.utils import timezone
+
+from .runtime import get_driver, this_host
+
+logger = logging.getLogger(__name__)
+
+
+def host_sync_power_states() -> dict:
+    """Record each guest's power state; an ACTIVE guest found shut down or crashed becomes STOPPED
+    (Nova force-stops it); a guest missing from the hypervisor is reported NOSTATE and logged."""
+    driver, host = get_driver(), this_host()
+    on_hypervisor = set(driver.list_instances())
+    counts = {"checked": 0, "changed": 0, "missing": 0, "stopped": 0}
+    rows = Instance.objects.filter(host__name=host, task_state__isnull=True).filter(
+        ~Q(vm_state__in=(VmState.DELETED, VmState.BUILDING))).values_list("uuid", "vm_state", "power_state")
+    for uuid, vm_state, db_power in rows:
+        uuid = str(uuid)
+        counts["checked"] += 1
+        if uuid in on_hypervisor:
+            try:
+                power = int(driver.get_info(uuid).power_state)
+            except Exception:  # deleted between list and get: treat as missing
+                power = PowerState.NOSTATE
+        else:
+            power = PowerState.NOSTATE
+        if power == PowerState.NOSTATE and db_power != PowerState.NOSTATE:
+            counts["missing"] += 1
+            logger.warning("instance %s (%s) is not found on hypervisor %s", uuid, vm_state, host)
+        if instance_power_state_set(instance_uuid=uuid, power_state=power):
+            counts["changed"] += 1
+        if vm_state == VmState.ACTIVE and power in (PowerState.SHUTDOWN, PowerState.CRASHED, PowerState.NOSTATE):
+            # The guest stopped behind our back: make the record say so instead of claiming ACTIVE.
+            if Instance.objects.filter(uuid=uuid, vm_state=VmState.ACTIVE, task_state__isnull=True).update(
+                    vm_state=VmState.STOPPED, updated_at=timezone.now()):
+                counts["stopped"] += 1
+                logger.warning("instance %s on %s was %s on the hypervisor: now STOPPED", uuid, host,
+                               PowerState.NAMES.get(power))
+    return counts

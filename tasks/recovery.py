@@ -1,0 +1,82 @@
+"""Host recovery at worker start (Nova's init_host): converge what a dead worker left in flight.
+
+Runs in the worker process before it consumes its queue, so nothing races it on this host.
+Rules: spawning -> ERROR (guest removed, claim released); scheduling -> build enqueued again
+(the build task's gate makes a duplicate harmless); deleting -> finish the delete; rebooting ->
+hard reboot; every other in-flight action -> redone (drivers are idempotent); guests the
+database does not know as live on this host -> destroyed (reaped); power states synced.
+"""
+import logging
+
+from compute_platform.compute.models import Instance, InstanceAction
+from compute_platform.compute.scheduler import claim_release
+from compute_platform.compute.services.actions import action_finish
+from compute_platform.compute.services.dispatch import host_queue
+from compute_platform.compute.services.hosts import host_register, host_usage_resync
+from compute_platform.compute.services.instance_lifecycle import instance_set_error, instance_task_transition
+from compute_platform.compute.states import ACTION_BY_TASK_STATE, TaskState, VmState
+from compute_platform.celery import app
+
+from . import manager
+from .power_sync import host_sync_power_states
+from .runtime import get_driver, this_host
+
+logger = logging.getLogger(__name__)
+
+
+def _open_request_id(instance_id: int, action: str) -> str | None:
+    act = InstanceAction.objects.filter(instance_id=instance_id, action=action, finish_time__isnull=True).first()
+    return act.request_id if act else None
+
+
+def host_register_from_driver():
+    res = get_driver().get_host_resources()
+    return host_register(name=this_host(), vcpus=res.vcpus, memory_mb=res.memory_mb, disk_gb=res.disk_gb,
+                         hypervisor_type=res.hypervisor_type, hypervisor_version=res.hypervisor_version)
+
+
+def host_recover() -> dict:
+    host, driver = this_host(), get_driver()
+    host_register_from_driver()
+    counts = {"errored": 0, "rebuilt": 0, "deleted": 0, "redone": 0, "reaped": 0}
+    in_flight = Instance.objects.filter(host__name=host, task_state__isnull=False).exclude(vm_state=VmState.DELETED)
+    for inst in in_flight:
+        uuid, ts = str(inst.uuid), inst.task_state
+        logger.info("recovering instance %s on %s from task_state %s", uuid, host, ts)
+        if ts == TaskState.SCHEDULING:
+            request_id = _open_request_id(inst.id, "create")
+            app.send_task("compute.build_instance", queue=host_queue(host),
+                          kwargs={"instance_uuid": uuid, "request_id": request_id})
+            counts["rebuilt"] += 1
+        elif ts == TaskState.SPAWNING:
+            driver.destroy(uuid)  # whatever the interrupted spawn left behind
+            if instance_set_error(instance_uuid=uuid, expected_task_state=TaskState.SPAWNING, host=host,
+                                  message=f"Build of instance {uuid} was interrupted by a restart of "
+                                          f"the compute worker on {host}"):
+                claim_release(instance_id=inst.id)
+            request_id = _open_request_id(inst.id, "create")
+            if request_id:
+                action_finish(request_id=request_id, error=True)
+            counts["errored"] += 1
+        elif ts == TaskState.DELETING:
+            manager.delete_instance(instance_uuid=uuid, request_id=_open_request_id(inst.id, "delete") or "")
+            counts["deleted"] += 1
+        elif ts in ACTION_BY_TASK_STATE:
+            key = ACTION_BY_TASK_STATE[ts]
+            if ts == TaskState.REBOOTING:  # a soft reboot cut short is finished as a hard one (Nova)
+                instance_task_transition(instance_uuid=uuid, from_task_state=ts,
+                                         to_task_state=TaskState.REBOOTING_HARD)
+                key = "reboot_hard"
+            request_id = _open_request_id(inst.id, "reboot" if key.startswith("reboot") else key)
+            manager.run_action(instance_uuid=uuid, request_id=request_id or "", action_key=key)
+            counts["redone"] += 1
+    live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
+        vm_state=VmState.DELETED).values_list("uuid", flat=True)}
+    for uuid in driver.list_instances():
+        if uuid not in live:
+            logger.warning("reaping guest %s on %s: no live instance owns it", uuid, host)
+            driver.destroy(uuid)
+            counts["reaped"] += 1
+    counts.update(power=host_sync_power_states(), usage=host_usage_resync(name=host))
+    logger.info("host %s recovered: %s", host, counts)
+    return counts
