@@ -1,0 +1,55 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from .stack import make_template, new_stack
+
+pytestmark = pytest.mark.integration
+
+
+def _require(var: str, scheme: str) -> str:
+    value = os.environ.get(var, "")
+    if not value.startswith(scheme):
+        pytest.fail(f"integration tests need {var}={scheme}... (run them through `make test`, which starts "
+                    f"PostgreSQL and Redis)", pytrace=False)
+    return value
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    return _require("DATABASE_URL", "postgres")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return _require("REDIS_URL", "redis")
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_url, tmp_path_factory):
+    return make_template(pg_url, tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def make_stack(pg_url, redis_url, template_db, tmp_path):
+    """Start a live stack: make_stack(hosts=[...], **env). Stopped after the test; logs shown on failure."""
+    stacks = []
+
+    def factory(hosts=("node1", "node2"), start_workers=True, wait=True, **env):
+        stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
+                          workdir=tmp_path / f"stack{len(stacks)}", hosts=list(hosts),
+                          start_workers=start_workers, **env)
+        stacks.append(stack)
+        if wait:
+            stack.wait_ready() if start_workers else stack.wait_until(stack._api_up, 60, what="the API")
+        return stack
+
+    yield factory
+    for stack in stacks:
+        stack.stop()
+
+
+@pytest.fixture
+def stack(make_stack):
+    return make_stack()

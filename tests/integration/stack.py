@@ -1,0 +1,219 @@
+"""A live platform for integration tests: a fresh PostgreSQL database, a Redis database, the API under
+gunicorn and one real Celery worker process per fake host. Nothing here is mocked."""
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+import redis
+import requests
+
+from devtools.services import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_PASSWORD = "integration-secret"
+_counter = itertools.count(1)
+
+
+def _admin_sql(database_url: str, *statements: str) -> None:
+    # CREATE/DROP DATABASE cannot run in a transaction; psycopg2's `with conn` would open one.
+    u = urlparse(database_url)
+    conn = psycopg2.connect(host=u.hostname, port=u.port, user=u.username or "postgres", dbname="postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def make_template(database_url: str, workdir: Path) -> str:
+    """Migrate one database to clone per stack (CREATE DATABASE ... TEMPLATE takes ~0.1 s)."""
+    name = f"tmpl_{os.getpid()}"
+    _admin_sql(database_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    env = dict(os.environ, DATABASE_URL=_with_db(database_url, name), ADMIN_PASSWORD=ADMIN_PASSWORD,
+               COMPUTE_STATE_DIR=str(workdir))
+    for cmd in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
+        subprocess.run([sys.executable, "manage.py", *cmd], cwd=REPO, env=env, check=True, capture_output=True)
+    return name
+
+
+def _with_db(database_url: str, name: str) -> str:
+    u = urlparse(database_url)
+    return u._replace(path=f"/{name}").geturl()
+
+
+@dataclass
+class Stack:
+    database_url: str
+    redis_url: str
+    workdir: Path
+    hosts: list[str]
+    env_extra: dict = field(default_factory=dict)
+    api_port: int = 0
+    procs: dict = field(default_factory=dict)
+    _token: str | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    @property
+    def env(self) -> dict:
+        env = dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
+                   COMPUTE_STATE_DIR=str(self.workdir / "state"), ADMIN_PASSWORD=ADMIN_PASSWORD,
+                   HEARTBEAT_INTERVAL="1", PYTHONUNBUFFERED="1", DB_CONN_MAX_AGE="0",
+                   WORKER_LOGLEVEL="INFO")
+        env.update(self.env_extra)
+        return env
+
+    def _spawn(self, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def start_api(self):
+        self.api_port = self.api_port or free_port()
+        self._spawn("api", [str(Path(sys.executable).parent / "gunicorn"), "compute_platform.wsgi:application",
+                            "--bind", f"127.0.0.1:{self.api_port}", "--workers", "2", "--threads", "8",
+                            "--worker-class", "gthread", "--no-control-socket", "--timeout", "120"], self.env)
+
+    def start_worker(self, host: str, **env_extra) -> subprocess.Popen:
+        env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
+        return self._spawn(f"worker-{host}", [sys.executable, "manage.py", "compute_worker", "--host", host], env)
+
+    def kill_worker(self, host: str, sig=signal.SIGKILL):
+        proc = self.procs.pop(f"worker-{host}")
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+    def wait_until(self, predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {last!r}\n"
+                             + self.logs_tail())
+
+    def logs_tail(self, lines: int = 15) -> str:
+        out = []
+        for log in sorted(self.workdir.glob("*.log")):
+            text = log.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {log.name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    def wait_ready(self):
+        self.wait_until(lambda: self._api_up(), timeout=60, what="the API")
+        self.wait_hosts_up(self.hosts)
+
+    def wait_hosts_up(self, hosts):
+        def up():
+            body = self.get("/compute/v2.1/os-services").json()
+            states = {s["host"]: s["state"] for s in body["services"]}
+            return all(states.get(h) == "up" for h in hosts)
+        self.wait_until(up, timeout=60, what=f"hosts {hosts} up")
+
+    def _api_up(self) -> bool:
+        try:
+            return requests.get(self.url("/"), timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        for name, proc in list(self.procs.items()):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against this stack's database; returns its stdout."""
+        res = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    # ---- HTTP ------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.api_port}{path}"
+
+    def token(self, username="admin", password=ADMIN_PASSWORD, project="admin") -> str:
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": username, "domain": {"id": "default"}, "password": password}}},
+            "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
+        r = requests.post(self.url("/identity/v3/auth/tokens"), json=body, timeout=10)
+        assert r.status_code == 201, r.text
+        return r.headers["X-Subject-Token"]
+
+    def request(self, method: str, path: str, token: str | None = None, **kw) -> requests.Response:
+        if token is None:
+            self._token = self._token or self.token()
+            token = self._token
+        return requests.request(method, self.url(path), headers={"X-Auth-Token": token}, timeout=30, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # ---- compute helpers -------------------------------------------------------------------
+    def image_id(self) -> str:
+        return self.get("/image/v2/images").json()["images"][0]["id"]
+
+    def boot(self, name="vm", flavor="1", token=None, **server) -> requests.Response:
+        body = {"server": {"name": name, "imageRef": self.image_id(), "flavorRef": flavor, **server}}
+        return self.post("/compute/v2.1/servers", json=body, token=token)
+
+    def server(self, server_id: str, token=None) -> dict | None:
+        r = self.get(f"/compute/v2.1/servers/{server_id}", token=token)
+        return None if r.status_code == 404 else r.json()["server"]
+
+    def wait_status(self, server_id: str, status: str, timeout: float = 30.0) -> dict:
+        def settled():
+            s = self.server(server_id)
+            return s if s and s["status"] == status and s["OS-EXT-STS:task_state"] is None else None
+        return self.wait_until(settled, timeout=timeout, what=f"server {server_id} {status}")
+
+    def wait_gone(self, server_id: str, timeout: float = 30.0):
+        self.wait_until(lambda: self.server(server_id) is None, timeout=timeout, what=f"server {server_id} gone")
+
+    def action(self, server_id: str, body: dict, token=None) -> requests.Response:
+        return self.post(f"/compute/v2.1/servers/{server_id}/action", json=body, token=token)
+
+
+def new_stack(*, base_database_url: str, template: str, redis_base_url: str, workdir: Path,
+              hosts: list[str], start_workers: bool = True, **env_extra) -> Stack:
+    n = next(_counter)
+    dbname = f"stack_{os.getpid()}_{n}"
+    _admin_sql(base_database_url, f"CREATE DATABASE {dbname} TEMPLATE {template}")
+    redis_url = redis_base_url.rsplit("/", 1)[0] + f"/{n % 16}"
+    redis.Redis.from_url(redis_url).flushdb()
+    workdir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(database_url=_with_db(base_database_url, dbname), redis_url=redis_url, workdir=workdir,
+                  hosts=hosts, env_extra={k: str(v) for k, v in env_extra.items()})
+    stack.start_api()
+    if start_workers:
+        for host in hosts:
+            stack.start_worker(host)
+    return stack
