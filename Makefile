@@ -1,0 +1,45 @@
+# The whole set-up is two commands: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_FOR_TESTS := postgresql redis-server
+
+.PHONY: run test test-unit test-integration bench venv clean help
+
+help:
+	@echo "make run    - the whole stack on embedded defaults (SQLite, embedded Redis, fake hosts)"
+	@echo "make test   - every test tier against throwaway PostgreSQL and Redis"
+	@echo "make bench  - the benchmark table"
+
+venv: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { \
+		echo "installing python3-venv with apt"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+run: $(STAMP)
+	$(PY) -m devtools.run_stack
+
+# Throwaway PostgreSQL and Redis on free loopback ports under .run/, stopped after the run.
+# DATABASE_URL/REDIS_URL from the caller's shell are dropped so tests never touch a real database.
+test: $(STAMP)
+	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m devtools.services run --postgres --redis -- \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m devtools.services run --postgres --redis -- \
+		$(PY) -m devtools.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf .run
