@@ -13,7 +13,7 @@ from compute_platform.compute.services.instance_lifecycle import (
     instance_set_error, instance_task_complete, instance_task_revert, instance_task_transition,
 )
 from compute_platform.compute.services.instances import instance_mark_deleted
-from compute_platform.compute.scheduler import claim_release
+from compute_platform.compute.scheduler.claims import claim_release
 from compute_platform.compute.states import ACTIONS, TaskState, VmState
 from hypervisors.base import InstanceNotFound
 

@@ -9,7 +9,7 @@ database does not know as live on this host -> destroyed (reaped); power states 
 import logging
 
 from compute_platform.compute.models import Instance, InstanceAction
-from compute_platform.compute.scheduler import claim_release
+from compute_platform.compute.scheduler.claims import claim_release
 from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.hosts import host_register, host_usage_resync

@@ -1,5 +1,2 @@
-"""Placement: filter the hosts, weigh the survivors, claim the best one atomically."""
-from .claims import claim_release, schedule_and_claim
-from .filters import HostState, RequestSpec
-
-__all__ = ["HostState", "RequestSpec", "claim_release", "schedule_and_claim"]
+"""Placement: filter the hosts (filters.py), weigh the survivors (weighers.py), claim the best one
+atomically (claims.py). filters and weighers are pure, so this package imports nothing eagerly."""

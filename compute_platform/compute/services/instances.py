@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ..exceptions import BadRequest, Conflict, NoValidHost
 from ..models import Flavor, Image, Instance, InstanceFault
-from ..scheduler import RequestSpec, claim_release, schedule_and_claim
+from ..scheduler.claims import claim_release, schedule_and_claim
+from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_finish, action_event_start, action_finish, action_start
 from .dispatch import host_queue, task_enqueue_on_commit
