@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
         hosts = [f"node{i}" for i in range(1, args.hosts + 1)]
         run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env, children)
-        boot = run_step("bootstrap", [python, "manage.py", "bootstrap", "--hosts", ",".join(hosts)], env,
+        boot = run_step("bootstrap", [python, "manage.py", "bootstrap"], env,
                         children, hide=_credentials_line)
         creds = next((c for c in map(_credentials_line, reversed(boot.lines)) if c), None)
         if creds is None:
@@ -258,9 +258,11 @@ def main(argv: list[str] | None = None) -> int:
             "--no-control-socket"], env))
         children.append(Child("beat", [tool("celery"), "-A", "compute_platform", "beat", "--loglevel", "INFO",
                                        "--schedule", str(RUN_DIR / "celerybeat-schedule")], env))
+        # Flower reads FLOWER_* options from its environment: the password stays out of `ps`.
+        flower_env = dict(env, FLOWER_BASIC_AUTH=f"{creds['admin_user']}:{creds['admin_password']}")
         children.append(Child("flower", [
             tool("celery"), "-A", "compute_platform", "flower", f"--port={args.flower_port}",
-            "--address=127.0.0.1", f"--basic-auth={creds['admin_user']}:{creds['admin_password']}"], env))
+            "--address=127.0.0.1"], flower_env))
 
         api = f"http://{reach_host}:{args.api_port}/"
         wait_for_api(api, children)
