@@ -90,6 +90,19 @@ class Stack:
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         return self._spawn(f"worker-{host}", [sys.executable, "manage.py", "compute_worker", "--host", host], env)
 
+    def start_conductor(self) -> subprocess.Popen:
+        return self._spawn("conductor", [sys.executable, "manage.py", "compute_worker", "--conductor"], self.env)
+
+    def send_task(self, name: str, **kwargs):
+        """Publish a task the way beat does: by name, to the broker this stack uses."""
+        from celery import Celery
+
+        app = Celery(broker=self.redis_url)
+        try:
+            app.send_task(name, **kwargs)
+        finally:
+            app.close()
+
     def kill_worker(self, host: str, sig=signal.SIGKILL):
         proc = self.procs.pop(f"worker-{host}")
         os.killpg(proc.pid, sig)
