@@ -41,5 +41,5 @@ def host_sync_power_states() -> dict:
                     vm_state=VmState.STOPPED, updated_at=timezone.now()):
                 counts["stopped"] += 1
                 logger.warning("instance %s on %s was %s on the hypervisor: now STOPPED", uuid, host,
-                               PowerState.NAMES.get(power))
+                               PowerState(power).name)
     return counts

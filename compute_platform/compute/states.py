@@ -4,6 +4,8 @@ Pure Python, so the rules are unit tested without a database and shared by the A
 """
 from dataclasses import dataclass
 
+from hypervisors.base import PowerState  # noqa: F401  (re-exported for the domain)
+
 
 class VmState:
     BUILDING = "building"
@@ -32,15 +34,8 @@ class TaskState:
            PAUSING, UNPAUSING, SUSPENDING, RESUMING, DELETING)
 
 
-class PowerState:
-    """Nova's power_state codes (the same numbers hypervisors.base.PowerState uses)."""
-    NOSTATE = 0
-    RUNNING = 1
-    PAUSED = 3
-    SHUTDOWN = 4
-    CRASHED = 6
-    SUSPENDED = 7
-    NAMES = {0: "NOSTATE", 1: "RUNNING", 3: "PAUSED", 4: "SHUTDOWN", 6: "CRASHED", 7: "SUSPENDED"}
+# Nova's power_state codes have one definition, beside the drivers that report them.
+POWER_STATE_NAMES = {int(p): p.name for p in PowerState}
 
 
 @dataclass(frozen=True)
@@ -75,15 +70,6 @@ ACTIONS = {
 
 # The action keys whose rule a task_state belongs to (used by recovery to redo interrupted work).
 ACTION_BY_TASK_STATE = {rule.task_state: key for key, rule in ACTIONS.items()}
-
-# Expected power state after an action lands on the hypervisor.
-POWER_STATE_FOR_VM_STATE = {
-    VmState.ACTIVE: PowerState.RUNNING,
-    VmState.STOPPED: PowerState.SHUTDOWN,
-    VmState.PAUSED: PowerState.PAUSED,
-    VmState.SUSPENDED: PowerState.SUSPENDED,
-}
-
 
 def server_status(vm_state: str, task_state: str | None) -> str:
     """The API `status` of a server, derived as Nova's api/openstack/common.py derives it."""

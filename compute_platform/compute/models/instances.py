@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from ..states import PowerState, TaskState, VmState, server_status
+from ..states import POWER_STATE_NAMES, PowerState, TaskState, VmState, server_status
 
 
 class Instance(models.Model):
@@ -25,7 +25,7 @@ class Instance(models.Model):
     task_state = models.CharField(max_length=32, null=True, blank=True, db_index=True,
                                   choices=[(s, s) for s in TaskState.ALL])
     power_state = models.PositiveSmallIntegerField(default=PowerState.NOSTATE,
-                                                   choices=sorted(PowerState.NAMES.items()))
+                                                   choices=sorted(POWER_STATE_NAMES.items()))
     # True while the host's resources are claimed for this instance; released exactly once.
     resources_claimed = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
