@@ -21,4 +21,6 @@ def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
         app.send_task(task_name, kwargs=kwargs, queue=queue)
         logger.info("enqueued %s on %s %s", task_name, queue, kwargs)
 
-    transaction.on_commit(send)
+    # robust: if the broker is unreachable the committed request still answers (the error is logged
+    # with the task and ids); the host's recovery re-drives instances left in a task_state.
+    transaction.on_commit(send, robust=True)
