@@ -8,6 +8,7 @@ from .auth import request_context
 
 class OpenStackView(APIView):
     admin_only = False
+    project_scoped = True  # compute and image calls act within the token's project
 
     def dispatch(self, request, *args, **kwargs):
         # The legacy /v2.1/{project_id}/... form carries the project in the path; the token decides.
@@ -17,6 +18,10 @@ class OpenStackView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.context = request_context(request)
+        if self.project_scoped and not self.context.project_id:
+            # An unscoped token has no project to act in (Nova's policies refuse it the same way);
+            # without this check a boot with one failed on the project foreign key with a 500.
+            raise Forbidden("This operation requires a project-scoped token.")
         if self.admin_only and not self.context.is_admin:
             raise Forbidden("Policy doesn't allow this operation to be performed.")
 

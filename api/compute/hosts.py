@@ -96,7 +96,11 @@ class ServiceToggleView(OpenStackView):
 
     admin_only = True
 
+    VERBS = ("enable", "disable", "disable-log-reason")
+
     def put(self, request, verb):
+        if verb not in self.VERBS:
+            raise NotFound(f"Unknown action: {verb}")
         data = request.data if isinstance(request.data, dict) else {}
         host = Host.objects.filter(name=data.get("host")).first()
         if host is None:

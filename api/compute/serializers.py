@@ -66,13 +66,16 @@ class ConsoleOutput(serializers.Serializer):
     length = serializers.IntegerField(required=False, allow_null=True, min_value=-1)
 
 
+MAX_INT = 2**31 - 1  # Nova's db.MAX_INT: the columns are 32-bit integers
+
+
 class FlavorCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     id = serializers.CharField(required=False, allow_null=True, max_length=255)
-    ram = serializers.IntegerField(min_value=1)
-    vcpus = serializers.IntegerField(min_value=1)
-    disk = serializers.IntegerField(min_value=0)
-    swap = serializers.IntegerField(required=False, min_value=0, default=0)
+    ram = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    vcpus = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    disk = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    swap = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT, default=0)
     rxtx_factor = serializers.FloatField(required=False, min_value=0.0, default=1.0)
     description = serializers.CharField(required=False, allow_null=True, max_length=65535)
 
@@ -81,6 +84,7 @@ class FlavorCreate(serializers.Serializer):
         if isinstance(data, dict):
             value["ephemeral"] = data.get("OS-FLV-EXT-DATA:ephemeral", 0) or 0
             value["is_public"] = bool(data.get("os-flavor-access:is_public", True))
-            if not isinstance(value["ephemeral"], int) or value["ephemeral"] < 0:
+            eph = value["ephemeral"]
+            if not isinstance(eph, int) or isinstance(eph, bool) or not 0 <= eph <= MAX_INT:
                 raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})
         return value

@@ -3,7 +3,7 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 
 from ..common.views import OpenStackView, body_of
@@ -66,14 +66,17 @@ class ServerListView(OpenStackView):
         v = data.validated_data
         if v.get("min_count", 1) > 1 or v.get("max_count", 1) > 1:
             raise BadRequest("Booting more than one server per request is not supported yet.")
-        flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+        try:
+            flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+        except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
+            raise BadRequest(exc.message) from exc
         if not v["imageRef"]:
             raise BadRequest("imageRef is required (boot from volume is not supported).")
         try:
             image = selectors.image_get(context=self.context, image_id=v["imageRef"])
-        except Exception as exc:
+        except NotFound as exc:
             raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
-        hints = request.data.get("os:scheduler_hints") or {}
+        hints = request.data.get("os:scheduler_hints", {})  # when given, an object (not [] or null)
         if not isinstance(hints, dict):
             raise BadRequest("os:scheduler_hints must be an object")
         instance, admin_pass = instance_create(

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.images import CORE, image_create, image_delete
 
 from ..common.links import base_url
@@ -37,8 +37,8 @@ class ImageCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     disk_format = serializers.ChoiceField(choices=DISK_FORMATS, required=False)
     container_format = serializers.ChoiceField(choices=CONTAINER_FORMATS, required=False)
-    min_disk = serializers.IntegerField(min_value=0, required=False)
-    min_ram = serializers.IntegerField(min_value=0, required=False)
+    min_disk = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    min_ram = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     protected = serializers.BooleanField(required=False)
     visibility = serializers.ChoiceField(choices=["public", "private", "shared", "community"], required=False)
 
@@ -66,8 +66,13 @@ class ImageListView(OpenStackView):
             limit = min(int(params.get("limit", 1000)), 1000)
         except ValueError:
             raise BadRequest("limit param must be an integer")
+        if limit < 0:
+            raise BadRequest("limit param must be positive")
         if params.get("marker"):
-            anchor = selectors.image_get(context=self.context, image_id=params["marker"])
+            try:
+                anchor = selectors.image_get(context=self.context, image_id=params["marker"])
+            except NotFound:
+                raise BadRequest(f"marker [{params['marker']}] not found")
             qs = qs.filter(created_at__lt=anchor.created_at) | qs.filter(created_at=anchor.created_at,
                                                                         id__lt=anchor.id)
         images = list(qs.order_by("-created_at", "-id")[:limit])

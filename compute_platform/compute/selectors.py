@@ -2,6 +2,7 @@
 import re
 import uuid as uuidlib
 
+from django.db import DataError, transaction
 from django.db.models import Count, Q, Sum
 
 from .exceptions import BadRequest, NotFound
@@ -83,7 +84,13 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             raise BadRequest(f"marker [{marker}] not found")
         qs = qs.filter(Q(created_at__lt=anchor["created_at"]) |
                        Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
-    return list(qs.order_by("-created_at", "-id")[:limit])
+    if not filters.get("name"):
+        return list(qs.order_by("-created_at", "-id")[:limit])
+    try:
+        with transaction.atomic():  # a savepoint, so a rejected regex leaves any outer transaction usable
+            return list(qs.order_by("-created_at", "-id")[:limit])
+    except DataError:
+        raise BadRequest(f"Invalid regular expression in the name filter: {filters['name']}")
 
 
 def instance_actions(*, instance: Instance):

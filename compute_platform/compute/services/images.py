@@ -6,6 +6,9 @@ CORE = ("name", "disk_format", "container_format", "min_disk", "min_ram", "prote
 
 
 def image_create(*, context, fields: dict, properties: dict, status: str = "queued") -> Image:
+    # The model's default ("public", for seeded images) must not apply to uploads: Glance defaults
+    # to "shared", so a member's image stays in its project unless it asks otherwise.
+    fields = {"visibility": "shared", **fields}
     if fields.get("visibility") == "public" and not context.is_admin:
         raise Forbidden("Only administrators may publish public images.")
     return Image.objects.create(owner_id=context.project_id or None, status=status, properties=properties,

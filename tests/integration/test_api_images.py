@@ -1,0 +1,191 @@
+"""The Glance v2 subset against a live stack: list and show shapes, visibility between projects,
+create (metadata only, so `queued`), delete, and what Nova says about booting a queued image."""
+import uuid
+
+import pytest
+import requests
+
+from .stack import new_stack
+
+IMAGES = "/image/v2/images"
+IMAGE_KEYS = {"id", "name", "status", "visibility", "protected", "checksum", "container_format", "disk_format",
+              "size", "virtual_size", "min_disk", "min_ram", "owner", "os_hidden", "tags", "created_at",
+              "updated_at", "self", "file", "schema"}
+FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound"}
+
+
+@pytest.fixture(scope="module")
+def api(pg_url, redis_url, template_db, tmp_path_factory):
+    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
+                      workdir=tmp_path_factory.mktemp("api_images"), hosts=["node1"])
+    try:
+        stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
+        stack.manage("user_create", "bob", "--project", "beta", "--role", "member", "--password", "bob-pw")
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def alice(api):
+    return api.token("alice", "alice-pw", "alpha")
+
+
+@pytest.fixture(scope="module")
+def bob(api):
+    return api.token("bob", "bob-pw", "beta")
+
+
+def assert_fault(r, code, message_contains=""):
+    assert r.status_code == code, r.text
+    body = r.json()
+    assert list(body) == [FAULTS[code]], body
+    assert body[FAULTS[code]]["code"] == code and message_contains in body[FAULTS[code]]["message"], body
+
+
+def listed_ids(api, token=None, **params) -> list[str]:
+    r = api.get(IMAGES, token=token, params=params)
+    assert r.status_code == 200, r.text
+    return [i["id"] for i in r.json()["images"]]
+
+
+def create(api, token=None, **fields) -> dict:
+    r = api.post(IMAGES, token=token, json=fields)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def assert_image_shape(image: dict):
+    assert set(image) >= IMAGE_KEYS, IMAGE_KEYS - set(image)
+    uuid.UUID(image["id"])
+    assert image["self"] == f"/v2/images/{image['id']}"
+    assert image["file"] == f"/v2/images/{image['id']}/file"
+    assert image["schema"] == "/v2/schemas/image"
+    assert image["created_at"].endswith("Z") and image["updated_at"].endswith("Z")
+
+
+def test_list_and_show_shapes(api, alice):
+    r = api.get(IMAGES, token=alice)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["first"] == "/v2/images" and body["schema"] == "/v2/schemas/images"
+    (cirros,) = [i for i in body["images"] if i["name"] == "cirros-0.6.2-x86_64-disk"]
+    assert_image_shape(cirros)
+    assert (cirros["status"], cirros["visibility"], cirros["disk_format"], cirros["container_format"]) == (
+        "active", "public", "qcow2", "bare")
+
+    shown = api.get(f"{IMAGES}/{cirros['id']}", token=alice)
+    assert shown.status_code == 200 and shown.json() == cirros
+    assert_fault(api.get(f"{IMAGES}/{uuid.uuid4()}", token=alice), 404, "could not be found")
+    assert_fault(api.get(f"{IMAGES}/not-a-uuid", token=alice), 404)
+
+    assert requests.get(api.url("/image/v2/"), timeout=30).json()["versions"][0]["status"] == "CURRENT"
+
+
+def test_list_filters_and_pagination(api):
+    made = [create(api, name=f"page-img-{i}", disk_format="raw")["id"] for i in range(3)]
+    assert set(listed_ids(api, disk_format="raw")) >= set(made)
+    assert listed_ids(api, name="page-img-1") == [made[1]]
+    assert set(listed_ids(api, status="queued")) >= set(made)
+
+    first = api.get(IMAGES, params={"limit": 2}).json()
+    assert [i["id"] for i in first["images"]] == list(reversed(made))[:2]  # newest first
+    assert first["next"] == f"/v2/images?marker={made[1]}&limit=2"
+    rest = api.get(IMAGES, params={"limit": 2, "marker": made[1]}).json()["images"]
+    assert rest[0]["id"] == made[0]
+
+    assert_fault(api.get(IMAGES, params={"limit": "many"}), 400, "limit")
+    assert_fault(api.get(IMAGES, params={"limit": "-1"}), 400, "limit")
+    assert_fault(api.get(IMAGES, params={"marker": str(uuid.uuid4())}), 400, "marker")
+
+
+def test_private_images_stay_in_their_project(api, alice, bob):
+    private = create(api, alice, name="alice-private", visibility="private")
+    default = create(api, alice, name="alice-default")  # Glance's default visibility is "shared", not public
+    assert private["visibility"] == "private" and default["visibility"] == "shared"
+    alpha = requests.get(api.url("/identity/v3/auth/tokens"), timeout=30,
+                         headers={"X-Auth-Token": alice, "X-Subject-Token": alice}).json()["token"]["project"]["id"]
+    assert private["owner"] == alpha and private["status"] == "queued"
+
+    for image in (private, default):
+        assert_fault(api.get(f"{IMAGES}/{image['id']}", token=bob), 404)
+        assert_fault(api.delete(f"{IMAGES}/{image['id']}", token=bob), 404)
+        assert image["id"] not in listed_ids(api, bob)
+        assert image["id"] in listed_ids(api, alice)
+        assert api.get(f"{IMAGES}/{image['id']}", token=alice).status_code == 200
+        assert api.get(f"{IMAGES}/{image['id']}").status_code == 200  # an admin sees every project's images
+    assert_fault(api.get(IMAGES, token=bob, params={"marker": private["id"]}), 400, "marker")
+
+    # An image registered privately by the operator (no owner) is not shown to members either.
+    hidden = api.manage("image_create", "operator-only", "--private").strip()
+    assert_fault(api.get(f"{IMAGES}/{hidden}", token=alice), 404)
+    assert hidden not in listed_ids(api, alice)
+    assert api.get(f"{IMAGES}/{hidden}").json()["visibility"] == "private"
+
+    # Only an admin may publish, and a member may not delete what it does not own.
+    assert_fault(api.post(IMAGES, token=alice, json={"name": "mine", "visibility": "public"}), 403)
+    cirros = [i for i in api.get(IMAGES, token=bob).json()["images"] if i["owner"] is None][0]["id"]
+    assert_fault(api.delete(f"{IMAGES}/{cirros}", token=bob), 403)
+
+    r = api.delete(f"{IMAGES}/{private['id']}", token=alice)
+    assert r.status_code == 204, r.text
+    assert_fault(api.get(f"{IMAGES}/{private['id']}", token=alice), 404)
+
+
+def test_admin_creates_a_queued_image_that_cannot_boot_then_deletes_it(api):
+    r = api.post(IMAGES, json={"name": "queued-img", "disk_format": "raw", "container_format": "bare",
+                               "min_ram": 64, "visibility": "public", "os_distro": "cirros"})
+    assert r.status_code == 201, r.text
+    image = r.json()
+    assert_image_shape(image)
+    assert r.headers["Location"] == api.url(f"{IMAGES}/{image['id']}")
+    assert (image["name"], image["status"], image["visibility"], image["disk_format"], image["min_ram"],
+            image["size"], image["os_distro"]) == ("queued-img", "queued", "public", "raw", 64, None, "cirros")
+    assert image["id"] in listed_ids(api)
+
+    boot = api.post("/compute/v2.1/servers", json={"server": {"name": "from-queued", "imageRef": image["id"],
+                                                             "flavorRef": "1"}})
+    assert boot.status_code == 400, boot.text
+    assert boot.json()["badRequest"]["message"] == f"Image {image['id']} is not active."
+
+    r = api.delete(f"{IMAGES}/{image['id']}")
+    assert r.status_code == 204 and r.content == b""
+    assert_fault(api.get(f"{IMAGES}/{image['id']}"), 404)
+    assert image["id"] not in listed_ids(api)
+    assert_fault(api.delete(f"{IMAGES}/{image['id']}"), 404)
+    boot = api.post("/compute/v2.1/servers", json={"server": {"name": "from-deleted", "imageRef": image["id"],
+                                                             "flavorRef": "1"}})
+    assert_fault(boot, 400, "could not be found")
+
+
+def test_a_protected_image_cannot_be_deleted(api):
+    image = create(api, name="keep-me", protected=True)
+    assert image["protected"] is True
+    assert_fault(api.delete(f"{IMAGES}/{image['id']}"), 403, "protected")
+    assert api.get(f"{IMAGES}/{image['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("body,expect", [
+    pytest.param({"name": "x", "disk_format": "floppy"}, "disk_format", id="bad-disk-format"),
+    pytest.param({"name": "x", "visibility": "everyone"}, "visibility", id="bad-visibility"),
+    pytest.param({"name": "x", "min_ram": -1}, "min_ram", id="negative-min-ram"),
+    pytest.param({"name": "x", "min_disk": 2**40}, "min_disk", id="huge-min-disk"),
+    pytest.param({"name": "x", "status": "active"}, "read-only", id="read-only-status"),
+    pytest.param({"name": "x", "size": 1}, "read-only", id="read-only-size"),
+    pytest.param({"name": "x", "hw_disk_bus": 1}, "must be a string", id="non-string-property"),
+    pytest.param({"name": "x", "_secret": "y"}, "start with '_'", id="underscore-property"),
+    pytest.param(["x"], "JSON object", id="list-body"),
+])
+def test_invalid_image_creates_are_400(api, body, expect):
+    before = len(listed_ids(api))
+    assert_fault(api.post(IMAGES, json=body), 400, expect)
+    assert len(listed_ids(api)) == before
+
+
+def test_an_active_image_boots(api):
+    cirros = [i["id"] for i in api.get(IMAGES).json()["images"] if i["status"] == "active"][0]
+    r = api.post("/compute/v2.1/servers", json={"server": {"name": "ok", "imageRef": cirros, "flavorRef": "1"}})
+    assert r.status_code == 202, r.text
+    server = api.wait_status(r.json()["server"]["id"], "ACTIVE")
+    assert server["image"]["id"] == cirros
