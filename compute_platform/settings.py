@@ -21,11 +21,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "compute_platform.compute",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and Swagger UI's static files from gunicorn, with no web server in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +75,8 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = RUN_DIR / "static"
+# Without collectstatic (make run), serve straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
 
 # --- Identity ----------------------------------------------------------------------------------
 TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)
@@ -144,6 +149,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "OpenStack-shaped Keystone v3, Nova v2.1 and Glance v2 subsets.",
     "VERSION": "2.1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets from the sidecar package: /api/docs/ works with no internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
