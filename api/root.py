@@ -1,16 +1,15 @@
 """GET / : what this endpoint serves, for humans and for version discovery."""
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from .common import schemas
 from .common.links import base_url
+from .common.views import PublicView
 from .compute.versions import version_v21
 from .identity.views import version_v3
 
 
-class RootView(APIView):
-    authentication_classes, permission_classes = [], [AllowAny]
-
+class RootView(PublicView):
+    @schemas.root
     def get(self, request):
         base = base_url(request)
         return Response({

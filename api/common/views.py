@@ -1,12 +1,22 @@
-"""Base view: token-authenticated, with the caller's context at hand."""
+"""Base views: token-authenticated with the caller's context at hand, or public (version documents)."""
+from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from compute_platform.compute.exceptions import Forbidden
 
 from .auth import request_context
+from .schemas import OpenStackAutoSchema
+
+
+class PublicView(APIView):
+    """No token needed: version discovery."""
+
+    authentication_classes, permission_classes = [], [AllowAny]
+    schema = OpenStackAutoSchema()
 
 
 class OpenStackView(APIView):
+    schema = OpenStackAutoSchema()
     admin_only = False
     project_scoped = True  # compute and image calls act within the token's project
 

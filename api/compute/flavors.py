@@ -1,4 +1,5 @@
 """/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
@@ -7,7 +8,7 @@ from compute_platform.compute.models import Flavor
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
 from ..common.views import OpenStackView, body_of
-from . import serializers
+from . import schemas, serializers
 from .view_builders import flavor_body
 
 
@@ -19,12 +20,14 @@ def _require_admin(context):
 class FlavorListView(OpenStackView):
     detail = False
 
+    @schemas.flavor_list
     def get(self, request):
         qs = Flavor.objects.all()
         if not self.context.is_admin:
             qs = qs.filter(is_public=True)
         return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in qs]})
 
+    @schemas.flavor_create
     def post(self, request):
         _require_admin(self.context)
         data = serializers.FlavorCreate(data=body_of(request, "flavor"))
@@ -37,14 +40,17 @@ class FlavorListView(OpenStackView):
         return Response({"flavor": flavor_body(request, flavor)})  # Nova answers 200 here
 
 
+@extend_schema_view(get=schemas.flavor_list_detail, post=schemas.flavor_create_detail_alias)
 class FlavorDetailListView(FlavorListView):
     detail = True
 
 
 class FlavorView(OpenStackView):
+    @schemas.flavor_show
     def get(self, request, flavor_id):
         return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
 
+    @schemas.flavor_delete
     def delete(self, request, flavor_id):
         _require_admin(self.context)
         flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))

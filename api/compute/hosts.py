@@ -1,5 +1,6 @@
 """Admin views of the hosts: os-hypervisors, os-services, os-availability-zone."""
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
@@ -8,6 +9,7 @@ from compute_platform.compute.models import Host
 from compute_platform.compute.services.hosts import host_set_enabled
 
 from ..common.views import OpenStackView, body_of
+from . import schemas
 
 
 def _iso(dt):
@@ -42,10 +44,12 @@ def hypervisor_body(host, detail: bool) -> dict:
 class HypervisorListView(OpenStackView):
     admin_only, detail = True, False
 
+    @schemas.hypervisor_list
     def get(self, request):
         return Response({"hypervisors": [hypervisor_body(h, self.detail) for h in selectors.host_list_with_usage()]})
 
 
+@extend_schema_view(get=schemas.hypervisor_list_detail)
 class HypervisorDetailListView(HypervisorListView):
     detail = True
 
@@ -53,6 +57,7 @@ class HypervisorDetailListView(HypervisorListView):
 class HypervisorView(OpenStackView):
     admin_only = True
 
+    @schemas.hypervisor_show
     def get(self, request, hypervisor_id):
         host = selectors.host_list_with_usage().filter(pk=hypervisor_id).first() if hypervisor_id.isdigit() else None
         if host is None:
@@ -63,6 +68,7 @@ class HypervisorView(OpenStackView):
 class HypervisorStatisticsView(OpenStackView):
     admin_only = True
 
+    @schemas.hypervisor_statistics
     def get(self, request):
         hosts = list(selectors.host_list_with_usage())
         keys = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
@@ -82,6 +88,7 @@ def service_body(host) -> dict:
 class ServiceListView(OpenStackView):
     admin_only = True
 
+    @schemas.service_list
     def get(self, request):
         hosts = Host.objects.all()
         if request.query_params.get("host"):
@@ -98,6 +105,7 @@ class ServiceToggleView(OpenStackView):
 
     VERBS = ("enable", "disable", "disable-log-reason")
 
+    @schemas.service_update
     def put(self, request, verb):
         if verb not in self.VERBS:
             raise NotFound(f"Unknown action: {verb}")
@@ -120,6 +128,7 @@ class ServiceToggleView(OpenStackView):
 class AvailabilityZoneView(OpenStackView):
     detail = False
 
+    @schemas.availability_zone_list
     def get(self, request):
         zones = {}
         for host in Host.objects.all():
@@ -135,5 +144,6 @@ class AvailabilityZoneView(OpenStackView):
              "hosts": z["hosts"] if show_hosts else None} for name, z in sorted(zones.items())]})
 
 
+@extend_schema_view(get=schemas.availability_zone_list_detail)
 class AvailabilityZoneDetailView(AvailabilityZoneView):
     admin_only, detail = True, True

@@ -5,10 +5,12 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import NotFound
 
 from ..common.views import OpenStackView
+from . import schemas
 from .view_builders import action_body
 
 
 class InstanceActionListView(OpenStackView):
+    @schemas.instance_action_list
     def get(self, request, server_id):
         # Actions of a deleted server stay readable, as in Nova.
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id, include_deleted=True)
@@ -16,6 +18,7 @@ class InstanceActionListView(OpenStackView):
 
 
 class InstanceActionView(OpenStackView):
+    @schemas.instance_action_show
     def get(self, request, server_id, request_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id, include_deleted=True)
         action = selectors.instance_actions(instance=instance).filter(request_id=request_id).first()

@@ -5,9 +5,11 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 
 from ..common.views import OpenStackView
+from . import schemas
 
 
 class LimitsView(OpenStackView):
+    @schemas.limits_show
     def get(self, request):
         usage = selectors.project_usage(project_id=self.context.project_id)
         unlimited = ("maxTotalInstances", "maxTotalCores", "maxTotalRAMSize", "maxServerMeta", "maxImageMeta",

@@ -7,7 +7,7 @@ from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
-from . import serializers
+from . import schemas, serializers
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -15,6 +15,7 @@ SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unp
 
 
 class ServerActionView(OpenStackView):
+    @schemas.server_action
     def post(self, request, server_id):
         if not isinstance(request.data, dict) or len(request.data) != 1:
             raise BadRequest("The action body must be a JSON object with exactly one action key.")

@@ -1,5 +1,6 @@
 """/compute/v2.1/servers: create, list, detail, show, delete."""
 from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
@@ -7,7 +8,7 @@ from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 
 from ..common.views import OpenStackView, body_of
-from . import serializers
+from . import schemas, serializers
 from .view_builders import ServerViewBuilder
 
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
@@ -40,6 +41,7 @@ def _list_params(request):
 class ServerListView(OpenStackView):
     detail = False
 
+    @schemas.server_list
     def get(self, request):
         filters, limit, marker = _list_params(request)
         instances = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
@@ -59,6 +61,7 @@ class ServerListView(OpenStackView):
                                       "href": f"{builder.base}/compute/v2.1/{path}?{query.urlencode()}"}]
         return Response(body)
 
+    @schemas.server_create
     def post(self, request):
         body = body_of(request, "server")
         data = serializers.ServerCreate(data=body)
@@ -92,19 +95,23 @@ class ServerListView(OpenStackView):
         return response
 
 
+@extend_schema_view(get=schemas.server_list_detail)
 class ServerDetailListView(ServerListView):
     detail = True
 
+    @extend_schema(exclude=True)
     def post(self, request):  # only GET on /servers/detail
         return self.http_method_not_allowed(request)
 
 
 class ServerView(OpenStackView):
+    @schemas.server_show
     def get(self, request, server_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         fault = selectors.instance_latest_faults([instance]).get(instance.id)
         return Response({"server": ServerViewBuilder(request, self.context).detail(instance, fault)})
 
+    @schemas.server_delete
     def delete(self, request, server_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         instance_delete(context=self.context, instance=instance)

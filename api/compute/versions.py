@@ -1,9 +1,9 @@
 """Compute version documents (Nova's /compute/ and /compute/v2.1/)."""
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ..common.links import base_url
+from ..common.views import PublicView
+from . import schemas
 
 MIN_VERSION, MAX_VERSION = "2.1", "2.1"
 
@@ -16,13 +16,13 @@ def version_v21(request) -> dict:
                              "type": "application/vnd.openstack.compute+json;version=2.1"}]}
 
 
-class ComputeVersionsView(APIView):
-    authentication_classes, permission_classes = [], [AllowAny]
-
+class ComputeVersionsView(PublicView):
+    @schemas.versions_list
     def get(self, request):
         return Response({"versions": [version_v21(request)]})
 
 
 class ComputeVersionView(ComputeVersionsView):
+    @schemas.version_show
     def get(self, request):
         return Response({"version": version_v21(request)})

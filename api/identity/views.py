@@ -9,8 +9,8 @@ from compute_platform.compute.services.identity import project_for_scope, token_
 
 from ..common.auth import token_lookup
 from ..common.links import base_url
-from ..common.views import OpenStackView
-from . import serializers
+from ..common.views import OpenStackView, PublicView
+from . import schemas, serializers
 from .catalog import service_catalog
 
 DOMAIN = {"id": "default", "name": "Default"}
@@ -47,9 +47,8 @@ def version_v3(request) -> dict:
             "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]}
 
 
-class VersionView(APIView):
-    authentication_classes, permission_classes = [], [AllowAny]
-
+class VersionView(PublicView):
+    @schemas.version_show
     def get(self, request):
         return Response({"version": version_v3(request)})
 
@@ -77,6 +76,7 @@ class TokensView(OpenStackView):
             return APIView.initial(self, request, *args, **kwargs)
         return super().initial(request, *args, **kwargs)
 
+    @schemas.token_issue
     def post(self, request):
         data = serializers.AuthRequest(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,6 +120,7 @@ class TokensView(OpenStackView):
             raise NotFound("Could not find token.")
         return token
 
+    @schemas.token_validate
     def get(self, request):
         token = self._subject(request)
         response = Response(token_body(request, token))
@@ -130,6 +131,7 @@ class TokensView(OpenStackView):
         self._subject(request)
         return Response(status=200)
 
+    @schemas.token_revoke
     def delete(self, request):
         token_revoke(token=self._subject(request))
         return Response(status=204)

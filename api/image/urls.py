@@ -3,7 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.VersionsView.as_view()),
+    path("", views.VersionsChoicesView.as_view()),
     path("v2", views.VersionsView.as_view()),
     path("v2/", views.VersionsView.as_view()),
     path("v2/images", views.ImageListView.as_view()),

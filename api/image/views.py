@@ -1,18 +1,15 @@
 """Glance v2 subset: versions, list, show, create (metadata), delete."""
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.images import CORE, image_create, image_delete
 
 from ..common.links import base_url
-from ..common.views import OpenStackView
-
-DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"]
-CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"]
+from ..common.views import OpenStackView, PublicView
+from . import schemas
+from .serializers import ImageCreate
 READ_ONLY = {"id", "status", "size", "checksum", "created_at", "updated_at", "owner", "self", "file", "schema",
              "virtual_size", "os_hash_algo", "os_hash_value", "direct_url", "locations"}
 
@@ -33,19 +30,8 @@ def image_body(image) -> dict:
     return body
 
 
-class ImageCreate(serializers.Serializer):
-    name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    disk_format = serializers.ChoiceField(choices=DISK_FORMATS, required=False)
-    container_format = serializers.ChoiceField(choices=CONTAINER_FORMATS, required=False)
-    min_disk = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-    min_ram = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-    protected = serializers.BooleanField(required=False)
-    visibility = serializers.ChoiceField(choices=["public", "private", "shared", "community"], required=False)
-
-
-class VersionsView(APIView):
-    authentication_classes, permission_classes = [], [AllowAny]
-
+class VersionsView(PublicView):
+    @schemas.versions_list
     def get(self, request):
         base = base_url(request)
         return Response({"versions": [{"id": "v2.9", "status": "CURRENT",
@@ -53,7 +39,13 @@ class VersionsView(APIView):
                         if request.path.rstrip("/").endswith("image") else 200)
 
 
+@extend_schema_view(get=schemas.versions_root)
+class VersionsChoicesView(VersionsView):
+    """/image/ itself: the same document, answered 300 Multiple Choices (by VersionsView.get)."""
+
+
 class ImageListView(OpenStackView):
+    @schemas.image_list
     def get(self, request):
         qs = selectors.image_visible(context=self.context)
         params = request.query_params
@@ -81,6 +73,7 @@ class ImageListView(OpenStackView):
             body["next"] = f"/v2/images?marker={images[-1].id}&limit={limit}"
         return Response(body)
 
+    @schemas.image_create
     def post(self, request):
         if not isinstance(request.data, dict):
             raise BadRequest("The request body must be a JSON object.")
@@ -100,9 +93,11 @@ class ImageListView(OpenStackView):
 
 
 class ImageView(OpenStackView):
+    @schemas.image_show
     def get(self, request, image_id):
         return Response(image_body(selectors.image_get(context=self.context, image_id=image_id)))
 
+    @schemas.image_delete
     def delete(self, request, image_id):
         image_delete(context=self.context, image=selectors.image_get(context=self.context, image_id=image_id))
         return Response(status=204)

@@ -1,0 +1,549 @@
+"""OpenAPI declarations of the compute API (Nova v2.1): documentation-only serializers mirroring
+view_builders.py and hosts.py, and one `extend_schema` per operation, applied in the views."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema,
+                                   extend_schema_field)
+from rest_framework import serializers
+
+from ..common.schemas import ADMIN_ONLY, UNSCOPED, ComputeVersion, Link, doc_serializer, nova_errors
+from . import serializers as inputs
+
+TAGS = ["compute"]
+ISO_NO_ZONE = "ISO 8601 without a zone (UTC), microseconds: `2024-05-01T12:00:00.000000`."
+
+
+# --- servers ---------------------------------------------------------------------------------------
+
+class ServerBasic(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    links = Link(many=True)
+
+
+class BookmarkRef(serializers.Serializer):
+    id = serializers.CharField()
+    links = Link(many=True)
+
+
+@extend_schema_field({
+    "oneOf": [
+        {"type": "object", "required": ["id", "links"],
+         "properties": {"id": {"type": "string", "format": "uuid"},
+                        "links": {"type": "array", "items": {"type": "object", "properties": {
+                            "rel": {"type": "string"}, "href": {"type": "string", "format": "uri"}}}}}},
+        {"type": "string", "enum": [""]},
+    ],
+    "description": "The image booted from, or an empty string when the server has none.",
+})
+class ImageRefOrEmpty(serializers.Field):
+    pass
+
+
+class SecurityGroupName(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class ServerFault(serializers.Serializer):
+    code = serializers.IntegerField()
+    message = serializers.CharField()
+    created = serializers.DateTimeField()
+    details = serializers.CharField(required=False, help_text="Admins always; others unless the code is 500.")
+
+
+ServerDetail = doc_serializer("ServerDetail", {
+    "id": serializers.UUIDField(),
+    "name": serializers.CharField(),
+    "status": serializers.CharField(help_text="BUILD, ACTIVE, SHUTOFF, PAUSED, SUSPENDED, REBOOT, HARD_REBOOT, "
+                                              "ERROR, DELETED or UNKNOWN."),
+    "tenant_id": serializers.CharField(),
+    "user_id": serializers.CharField(),
+    "metadata": serializers.DictField(child=serializers.CharField()),
+    "hostId": serializers.CharField(help_text="Opaque per-project host hash; empty before scheduling."),
+    "image": ImageRefOrEmpty(),
+    "flavor": BookmarkRef(),
+    "created": serializers.DateTimeField(),
+    "updated": serializers.DateTimeField(),
+    "addresses": serializers.DictField(help_text="Always empty: networking is out of scope."),
+    "accessIPv4": serializers.CharField(allow_blank=True),
+    "accessIPv6": serializers.CharField(allow_blank=True),
+    "links": Link(many=True),
+    "OS-DCF:diskConfig": serializers.CharField(help_text="`MANUAL`"),
+    "progress": serializers.IntegerField(),
+    "OS-EXT-AZ:availability_zone": serializers.CharField(allow_blank=True),
+    "config_drive": serializers.CharField(allow_blank=True),
+    "key_name": serializers.CharField(allow_null=True),
+    "OS-SRV-USG:launched_at": serializers.CharField(allow_null=True, help_text=ISO_NO_ZONE),
+    "OS-SRV-USG:terminated_at": serializers.CharField(allow_null=True, help_text=ISO_NO_ZONE),
+    "OS-EXT-STS:task_state": serializers.CharField(allow_null=True),
+    "OS-EXT-STS:vm_state": serializers.CharField(),
+    "OS-EXT-STS:power_state": serializers.IntegerField(
+        help_text="Nova's codes: 0 NOSTATE, 1 RUNNING, 3 PAUSED, 4 SHUTDOWN, 6 CRASHED, 7 SUSPENDED."),
+    "os-extended-volumes:volumes_attached": serializers.ListField(child=serializers.DictField()),
+    "security_groups": SecurityGroupName(many=True),
+    "OS-EXT-SRV-ATTR:host": serializers.CharField(required=False, allow_null=True, help_text="Admins only."),
+    "OS-EXT-SRV-ATTR:hypervisor_hostname": serializers.CharField(required=False, allow_null=True,
+                                                                 help_text="Admins only."),
+    "OS-EXT-SRV-ATTR:instance_name": serializers.CharField(required=False, help_text="Admins only."),
+    "fault": ServerFault(required=False, help_text="Present when the server is in ERROR."),
+})
+
+ServerCreated = doc_serializer("ServerCreated", {
+    "id": serializers.UUIDField(),
+    "name": serializers.CharField(),
+    "links": Link(many=True),
+    "OS-DCF:diskConfig": serializers.CharField(help_text="`MANUAL`"),
+    "security_groups": SecurityGroupName(many=True),
+    "adminPass": serializers.CharField(),
+})
+
+
+class ServerList(serializers.Serializer):
+    servers = ServerBasic(many=True)
+    servers_links = Link(many=True, required=False, help_text="A `next` link when the page is full.")
+
+
+class ServerDetailList(serializers.Serializer):
+    servers = ServerDetail(many=True)
+    servers_links = Link(many=True, required=False, help_text="A `next` link when the page is full.")
+
+
+class ServerResponse(serializers.Serializer):
+    server = ServerDetail()
+
+
+class ServerCreateResponse(serializers.Serializer):
+    server = ServerCreated()
+
+
+ServerCreateRequest = doc_serializer("ServerCreateRequest", {
+    "server": inputs.ServerCreate(),
+    "os:scheduler_hints": serializers.DictField(required=False, help_text="Scheduler hints (an object)."),
+})
+
+LIST_PARAMETERS = [
+    OpenApiParameter("name", str, description="Regular expression matched against the server name."),
+    OpenApiParameter("status", str, description="Server status, e.g. ACTIVE or SHUTOFF (case-insensitive); "
+                                                "an unknown status gives an empty list."),
+    OpenApiParameter("host", str, description="Compute host name (admins only; ignored for others)."),
+    OpenApiParameter("flavor", str, description="Flavor id."),
+    OpenApiParameter("image", str, description="Image UUID."),
+    OpenApiParameter("changes-since", OpenApiTypes.DATETIME,
+                     description="Only servers updated since then, deleted ones included."),
+    OpenApiParameter("all_tenants", str, description="Admins: list every project's servers "
+                                                     "(`1`, `true`, `yes`, `on` or empty)."),
+    OpenApiParameter("project_id", str, description="With `all_tenants`: only this project's servers."),
+    OpenApiParameter("tenant_id", str, description="Alias of `project_id`."),
+    OpenApiParameter("deleted", str, description="Admins: list deleted servers instead (`1`, `true` or `yes`)."),
+    OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT, 1000 by default)."),
+    OpenApiParameter("marker", OpenApiTypes.UUID, description="UUID of the last server of the previous page."),
+]
+
+server_list = extend_schema(
+    operation_id="compute_servers_list", summary="List servers (id, name, links)", tags=TAGS,
+    description="The caller's project's servers, newest first, keyset-paginated with `limit` and `marker`.",
+    parameters=LIST_PARAMETERS,
+    responses={200: ServerList, **nova_errors({400: "Bad limit, marker, name regex or changes-since.",
+                                               403: UNSCOPED})})
+
+server_list_detail = extend_schema(
+    operation_id="compute_servers_list_detail", summary="List servers with details",
+    responses={200: ServerDetailList, **nova_errors({400: "Bad limit, marker, name regex or changes-since.",
+                                                     403: UNSCOPED})})
+
+server_create = extend_schema(
+    operation_id="compute_server_create", summary="Create (boot) a server", tags=TAGS,
+    description="Accepted at once; the server builds asynchronously (poll `GET /servers/{server_id}`). "
+                "One server per request (`min_count`/`max_count` above 1 are refused).",
+    request=ServerCreateRequest,
+    parameters=[OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[202],
+                                 description="URL of the new server.")],
+    responses={202: ServerCreateResponse,
+               **nova_errors({400: "Invalid body, unknown flavorRef or imageRef, image not active or too "
+                                   "big for the flavor.", 403: UNSCOPED})})
+
+server_show = extend_schema(
+    operation_id="compute_server_show", summary="Show a server", tags=TAGS,
+    responses={200: ServerResponse, **nova_errors({403: UNSCOPED, 404: "No such server in the project."})})
+
+server_delete = extend_schema(
+    operation_id="compute_server_delete", summary="Delete a server", tags=TAGS,
+    responses={204: OpenApiResponse(description="Deletion started (or done, if the server never reached a "
+                                                "host). No body."),
+               **nova_errors({403: UNSCOPED, 404: "No such server in the project."})})
+
+
+# --- server actions --------------------------------------------------------------------------------
+
+def _action(name: str, key: str, value: serializers.Field) -> type:
+    return doc_serializer(name, {key: value})
+
+
+def _no_argument() -> serializers.Field:
+    return serializers.JSONField(allow_null=True, help_text="`null` (ignored).")
+
+
+SERVER_ACTIONS = [
+    _action("StartAction", "os-start", _no_argument()),
+    _action("StopAction", "os-stop", _no_argument()),
+    _action("PauseAction", "pause", _no_argument()),
+    _action("UnpauseAction", "unpause", _no_argument()),
+    _action("SuspendAction", "suspend", _no_argument()),
+    _action("ResumeAction", "resume", _no_argument()),
+    _action("RebootAction", "reboot", inputs.Reboot()),
+    _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+]
+
+
+class ConsoleOutputResponse(serializers.Serializer):
+    output = serializers.CharField()
+
+
+server_action = extend_schema(
+    operation_id="compute_server_action", summary="Run an action on a server", tags=TAGS,
+    description="The body holds exactly one action key. `os-getConsoleOutput` answers 200 with the output "
+                "(`length`: last lines, -1 or null for all); every other action is accepted with 202 and "
+                "runs asynchronously (see `os-instance-actions`).",
+    request=PolymorphicProxySerializer(component_name="ServerAction", serializers=SERVER_ACTIONS,
+                                       resource_type_field_name=None),
+    responses={200: OpenApiResponse(ConsoleOutputResponse, description="`os-getConsoleOutput` only."),
+               202: OpenApiResponse(description="Action accepted. No body."),
+               **nova_errors({400: "Not exactly one action key, an unknown action or a bad argument.",
+                              403: UNSCOPED, 404: "No such server in the project.",
+                              409: "The server's state does not allow the action now.",
+                              503: "`os-getConsoleOutput`: the compute host did not answer in time."})})
+
+
+class InstanceAction(serializers.Serializer):
+    action = serializers.CharField()
+    instance_uuid = serializers.UUIDField()
+    message = serializers.CharField(allow_null=True)
+    project_id = serializers.CharField()
+    request_id = serializers.CharField()
+    start_time = serializers.CharField(help_text=ISO_NO_ZONE)
+    user_id = serializers.CharField()
+
+
+class InstanceActionEvent(serializers.Serializer):
+    event = serializers.CharField()
+    start_time = serializers.CharField(help_text=ISO_NO_ZONE)
+    finish_time = serializers.CharField(allow_null=True, help_text=ISO_NO_ZONE)
+    result = serializers.CharField(allow_null=True)
+    traceback = serializers.CharField(required=False, allow_null=True, help_text="Admins only.")
+
+
+class InstanceActionDetail(InstanceAction):
+    events = InstanceActionEvent(many=True)
+
+
+class InstanceActionList(serializers.Serializer):
+    instanceActions = InstanceAction(many=True)
+
+
+class InstanceActionResponse(serializers.Serializer):
+    instanceAction = InstanceActionDetail()
+
+
+instance_action_list = extend_schema(
+    operation_id="compute_server_actions_list", summary="List a server's actions", tags=TAGS,
+    description="Newest first. Readable after the server is deleted.",
+    responses={200: InstanceActionList, **nova_errors({403: UNSCOPED, 404: "No such server in the project."})})
+
+instance_action_show = extend_schema(
+    operation_id="compute_server_action_show", summary="Show a server action and its events", tags=TAGS,
+    responses={200: InstanceActionResponse,
+               **nova_errors({403: UNSCOPED, 404: "No such server, or no such action on it."})})
+
+
+# --- flavors ---------------------------------------------------------------------------------------
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "enum": [""]}],
+                      "description": "Swap in MB, or an empty string for none (as Nova)."})
+class SwapField(serializers.Field):
+    pass
+
+
+class FlavorBasic(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    links = Link(many=True)
+
+
+FlavorDetail = doc_serializer("FlavorDetail", {
+    "ram": serializers.IntegerField(help_text="MB"),
+    "disk": serializers.IntegerField(help_text="GB"),
+    "vcpus": serializers.IntegerField(),
+    "OS-FLV-EXT-DATA:ephemeral": serializers.IntegerField(help_text="GB"),
+    "OS-FLV-DISABLED:disabled": serializers.BooleanField(),
+    "swap": SwapField(),
+    "rxtx_factor": serializers.FloatField(),
+    "os-flavor-access:is_public": serializers.BooleanField(),
+}, base=FlavorBasic)
+
+
+class FlavorList(serializers.Serializer):
+    flavors = FlavorBasic(many=True)
+
+
+class FlavorDetailList(serializers.Serializer):
+    flavors = FlavorDetail(many=True)
+
+
+class FlavorResponse(serializers.Serializer):
+    flavor = FlavorDetail()
+
+
+FlavorCreateBody = doc_serializer("FlavorCreateBody", {
+    "OS-FLV-EXT-DATA:ephemeral": serializers.IntegerField(required=False, min_value=0, default=0,
+                                                          help_text="GB"),
+    "os-flavor-access:is_public": serializers.BooleanField(required=False, default=True),
+}, base=inputs.FlavorCreate)
+
+
+class FlavorCreateRequest(serializers.Serializer):
+    flavor = FlavorCreateBody()
+
+
+flavor_list = extend_schema(
+    operation_id="compute_flavors_list", summary="List flavors (id, name, links)", tags=TAGS,
+    description="Public flavors; admins also see private ones.",
+    responses={200: FlavorList, **nova_errors({403: UNSCOPED})})
+
+flavor_list_detail = extend_schema(
+    operation_id="compute_flavors_list_detail", summary="List flavors with details",
+    responses={200: FlavorDetailList, **nova_errors({403: UNSCOPED})})
+
+flavor_create = extend_schema(
+    operation_id="compute_flavor_create", summary="Create a flavor (admin)", tags=TAGS,
+    description="Answers 200, as Nova does.",
+    request=FlavorCreateRequest,
+    responses={200: FlavorResponse, **nova_errors({400: "Invalid body.", 403: ADMIN_ONLY,
+                                                   409: "A flavor with that name or id exists."})})
+
+flavor_create_detail_alias = extend_schema(
+    operation_id="compute_flavor_create_detail_alias", summary="Create a flavor (alias of POST /flavors)",
+    deprecated=True,
+    description="POST on `/flavors/detail` is handled as `POST /flavors`. Nova has no such route; "
+                "use `POST /flavors`.")
+
+flavor_show = extend_schema(
+    operation_id="compute_flavor_show", summary="Show a flavor", tags=TAGS,
+    responses={200: FlavorResponse, **nova_errors({403: UNSCOPED, 404: "No such flavor."})})
+
+flavor_delete = extend_schema(
+    operation_id="compute_flavor_delete", summary="Delete a flavor (admin)", tags=TAGS,
+    responses={202: OpenApiResponse(description="Deleted (Nova answers 202 here). No body."),
+               **nova_errors({403: ADMIN_ONLY, 404: "No such flavor.",
+                              409: "The flavor is in use by instances."})})
+
+
+# --- hypervisors, services, availability zones (admin views of the hosts) ------------------------
+
+class HypervisorBasic(serializers.Serializer):
+    id = serializers.IntegerField()
+    hypervisor_hostname = serializers.CharField()
+    state = serializers.CharField(help_text="`up` or `down`.")
+    status = serializers.CharField(help_text="`enabled` or `disabled`.")
+
+
+class HypervisorService(serializers.Serializer):
+    host = serializers.CharField()
+    id = serializers.IntegerField()
+    disabled_reason = serializers.CharField(allow_null=True)
+
+
+class HypervisorDetail(HypervisorBasic):
+    vcpus = serializers.IntegerField()
+    memory_mb = serializers.IntegerField()
+    local_gb = serializers.IntegerField()
+    vcpus_used = serializers.IntegerField()
+    memory_mb_used = serializers.IntegerField()
+    local_gb_used = serializers.IntegerField()
+    hypervisor_type = serializers.CharField()
+    hypervisor_version = serializers.IntegerField()
+    free_ram_mb = serializers.IntegerField()
+    free_disk_gb = serializers.IntegerField()
+    current_workload = serializers.IntegerField()
+    running_vms = serializers.IntegerField()
+    disk_available_least = serializers.IntegerField()
+    host_ip = serializers.IPAddressField()
+    cpu_info = serializers.CharField(help_text="A JSON document as a string (`{}`).")
+    service = HypervisorService()
+
+
+class HypervisorList(serializers.Serializer):
+    hypervisors = HypervisorBasic(many=True)
+
+
+class HypervisorDetailList(serializers.Serializer):
+    hypervisors = HypervisorDetail(many=True)
+
+
+class HypervisorResponse(serializers.Serializer):
+    hypervisor = HypervisorDetail()
+
+
+class HypervisorStatistics(serializers.Serializer):
+    count = serializers.IntegerField()
+    vcpus = serializers.IntegerField()
+    memory_mb = serializers.IntegerField()
+    local_gb = serializers.IntegerField()
+    vcpus_used = serializers.IntegerField()
+    memory_mb_used = serializers.IntegerField()
+    local_gb_used = serializers.IntegerField()
+    free_ram_mb = serializers.IntegerField()
+    free_disk_gb = serializers.IntegerField()
+    current_workload = serializers.IntegerField()
+    running_vms = serializers.IntegerField()
+    disk_available_least = serializers.IntegerField()
+
+
+class HypervisorStatisticsResponse(serializers.Serializer):
+    hypervisor_statistics = HypervisorStatistics()
+
+
+hypervisor_list = extend_schema(
+    operation_id="compute_hypervisors_list", summary="List hypervisors (admin)", tags=TAGS,
+    responses={200: HypervisorList, **nova_errors({403: ADMIN_ONLY})})
+
+hypervisor_list_detail = extend_schema(
+    operation_id="compute_hypervisors_list_detail", summary="List hypervisors with details (admin)",
+    responses={200: HypervisorDetailList, **nova_errors({403: ADMIN_ONLY})})
+
+hypervisor_statistics = extend_schema(
+    operation_id="compute_hypervisors_statistics", summary="Hypervisor totals (admin)", tags=TAGS,
+    responses={200: HypervisorStatisticsResponse, **nova_errors({403: ADMIN_ONLY})})
+
+hypervisor_show = extend_schema(
+    operation_id="compute_hypervisor_show", summary="Show a hypervisor (admin)", tags=TAGS,
+    responses={200: HypervisorResponse, **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor."})})
+
+
+class Service(serializers.Serializer):
+    id = serializers.IntegerField()
+    binary = serializers.CharField(help_text="`nova-compute`")
+    host = serializers.CharField()
+    zone = serializers.CharField()
+    status = serializers.CharField(help_text="`enabled` or `disabled`.")
+    state = serializers.CharField(help_text="`up` or `down`.")
+    updated_at = serializers.CharField(allow_null=True, help_text=f"Last heartbeat. {ISO_NO_ZONE}")
+    disabled_reason = serializers.CharField(allow_null=True)
+    forced_down = serializers.BooleanField()
+
+
+class ServiceList(serializers.Serializer):
+    services = Service(many=True)
+
+
+class ServiceToggleRequest(serializers.Serializer):
+    host = serializers.CharField()
+    binary = serializers.CharField(required=False, default="nova-compute",
+                                   help_text="Only `nova-compute` is accepted.")
+    disabled_reason = serializers.CharField(required=False, help_text="Required by `disable-log-reason`.")
+
+
+class ServiceToggled(serializers.Serializer):
+    host = serializers.CharField()
+    binary = serializers.CharField()
+    status = serializers.CharField(help_text="`enabled` or `disabled`.")
+    disabled_reason = serializers.CharField(required=False)
+
+
+class ServiceToggleResponse(serializers.Serializer):
+    service = ServiceToggled()
+
+
+service_list = extend_schema(
+    operation_id="compute_services_list", summary="List compute services (admin)", tags=TAGS,
+    parameters=[OpenApiParameter("host", str, description="Only this host's service."),
+                OpenApiParameter("binary", str, description="Only this binary (only `nova-compute` exists).")],
+    responses={200: ServiceList, **nova_errors({403: ADMIN_ONLY})})
+
+service_update = extend_schema(
+    operation_id="compute_service_update", summary="Enable or disable a compute service (admin)", tags=TAGS,
+    parameters=[OpenApiParameter("verb", str, OpenApiParameter.PATH,
+                                 enum=["enable", "disable", "disable-log-reason"],
+                                 description="What to do (microversion 2.1 form).")],
+    request=ServiceToggleRequest,
+    responses={200: ServiceToggleResponse,
+               **nova_errors({400: "A binary other than nova-compute, or `disable-log-reason` without a "
+                                   "reason.", 403: ADMIN_ONLY, 404: "Unknown verb or host."})})
+
+
+class ZoneState(serializers.Serializer):
+    available = serializers.BooleanField()
+
+
+NovaComputeState = doc_serializer("ZoneHostService", {
+    "nova-compute": doc_serializer("ZoneHostServiceState", {
+        "available": serializers.BooleanField(),
+        "active": serializers.BooleanField(),
+        "updated_at": serializers.CharField(allow_null=True, help_text=ISO_NO_ZONE),
+    })(),
+})
+
+
+class AvailabilityZone(serializers.Serializer):
+    zoneName = serializers.CharField()
+    zoneState = ZoneState()
+    hosts = serializers.DictField(child=NovaComputeState(), allow_null=True,
+                                  help_text="Host name -> its services; null except in the admin detail view.")
+
+
+class AvailabilityZoneList(serializers.Serializer):
+    availabilityZoneInfo = AvailabilityZone(many=True)
+
+
+availability_zone_list = extend_schema(
+    operation_id="compute_availability_zones_list", summary="List availability zones", tags=TAGS,
+    responses={200: AvailabilityZoneList, **nova_errors({403: UNSCOPED})})
+
+availability_zone_list_detail = extend_schema(
+    operation_id="compute_availability_zones_list_detail",
+    summary="List availability zones with their hosts (admin)",
+    responses={200: AvailabilityZoneList, **nova_errors({403: ADMIN_ONLY})})
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+AbsoluteLimits = doc_serializer("AbsoluteLimits", {
+    **{k: serializers.IntegerField(help_text="-1: unlimited (quotas are not enforced yet).") for k in (
+        "maxTotalInstances", "maxTotalCores", "maxTotalRAMSize", "maxServerMeta", "maxImageMeta",
+        "maxPersonality", "maxPersonalitySize", "maxTotalKeypairs", "maxServerGroups", "maxServerGroupMembers",
+        "maxSecurityGroups", "maxSecurityGroupRules", "maxTotalFloatingIps")},
+    **{k: serializers.IntegerField() for k in (
+        "totalInstancesUsed", "totalCoresUsed", "totalRAMUsed", "totalServerGroupsUsed",
+        "totalSecurityGroupsUsed", "totalFloatingIpsUsed")},
+})
+
+
+class Limits(serializers.Serializer):
+    rate = serializers.ListField(child=serializers.DictField(), help_text="Always empty.")
+    absolute = AbsoluteLimits()
+
+
+class LimitsResponse(serializers.Serializer):
+    limits = Limits()
+
+
+limits_show = extend_schema(
+    operation_id="compute_limits_show", summary="Show limits and the project's usage", tags=TAGS,
+    responses={200: LimitsResponse, **nova_errors({403: UNSCOPED})})
+
+
+# --- version documents -----------------------------------------------------------------------------
+
+class ComputeVersionList(serializers.Serializer):
+    versions = ComputeVersion(many=True)
+
+
+class ComputeVersionResponse(serializers.Serializer):
+    version = ComputeVersion()
+
+
+versions_list = extend_schema(
+    operation_id="compute_versions_list", summary="List compute API versions", tags=TAGS,
+    responses={200: ComputeVersionList})
+
+version_show = extend_schema(
+    operation_id="compute_version_show", summary="Show the v2.1 version document", tags=TAGS,
+    responses={200: ComputeVersionResponse})
