@@ -40,9 +40,10 @@ class FlavorListView(OpenStackView):
         return Response({"flavor": flavor_body(request, flavor)})  # Nova answers 200 here
 
 
-@extend_schema_view(get=schemas.flavor_list_detail, post=schemas.flavor_create_detail_alias)
+@extend_schema_view(get=schemas.flavor_list_detail)
 class FlavorDetailListView(FlavorListView):
     detail = True
+    http_method_names = ["get", "head", "options"]  # /flavors/detail is read-only
 
 
 class FlavorView(OpenStackView):

@@ -319,12 +319,6 @@ flavor_create = extend_schema(
     responses={200: FlavorResponse, **nova_errors({400: "Invalid body.", 403: ADMIN_ONLY,
                                                    409: "A flavor with that name or id exists."})})
 
-flavor_create_detail_alias = extend_schema(
-    operation_id="compute_flavor_create_detail_alias", summary="Create a flavor (alias of POST /flavors)",
-    deprecated=True,
-    description="POST on `/flavors/detail` is handled as `POST /flavors`. Nova has no such route; "
-                "use `POST /flavors`.")
-
 flavor_show = extend_schema(
     operation_id="compute_flavor_show", summary="Show a flavor", tags=TAGS,
     responses={200: FlavorResponse, **nova_errors({403: UNSCOPED, 404: "No such flavor."})})

@@ -98,10 +98,7 @@ class ServerListView(OpenStackView):
 @extend_schema_view(get=schemas.server_list_detail)
 class ServerDetailListView(ServerListView):
     detail = True
-
-    @extend_schema(exclude=True)
-    def post(self, request):  # only GET on /servers/detail
-        return self.http_method_not_allowed(request)
+    http_method_names = ["get", "head", "options"]  # /servers/detail is read-only
 
 
 class ServerView(OpenStackView):
