@@ -188,6 +188,7 @@ def test_request_bodies_that_are_not_json(api):
     assert_fault(raw(api, "POST", SERVERS, token, "{}", content_type="text/plain"), 415)
     assert_fault(api.request("PUT", SERVERS), 405)
     assert_fault(api.post(f"{SERVERS}/detail", json={}), 405)
+    assert_fault(api.post("/compute/v2.1/flavors/detail", json={"flavor": {"name": "x", "ram": 1, "vcpus": 1, "disk": 0}}), 405)
     assert_fault(api.get("/compute/v2.1/no-such-collection"), 404)
 
 
