@@ -1,0 +1,568 @@
+"""Benchmark: boots through the REST API on 4 fake hosts, and the server list at 1,000 / 10,000 servers.
+
+    python -m devtools.services run --postgres --redis -- python -m devtools.bench [--boots 500]
+        [--concurrency 8] [--rate R] [--list-runs 5] [--markdown] [--verbose] [--keep]
+
+It starts a real stack (tests/integration/stack.py: a PostgreSQL database cloned from a migrated
+template, a Redis db, the API under gunicorn, one Celery worker process per host) and measures it as a
+client would, over HTTP:
+
+- boots: N POSTs /compute/v2.1/servers from a thread pool with one token. A server's boot-to-ACTIVE
+  latency is its `OS-SRV-USG:launched_at` (stamped by the worker when the build finished) minus the
+  client's wall clock when its POST started (same machine, same clock). Every server is verified ACTIVE
+  by listing /servers/detail. boots/s sustained = N / (first POST start .. last launched_at).
+- list: rows are bulk-inserted (mirroring a booted instance; see devtools/bench_probe.py) up to 1,000
+  and 10,000 live servers, then GET /compute/v2.1/servers/detail?all_tenants=1 is timed (median of
+  --list-runs) with the default page cap (API_MAX_LIMIT=1000) and, after restarting the API with
+  API_MAX_LIMIT=10000, with all 10,000 in one response. SQL queries per list are counted in-process
+  (Django test Client under CaptureQueriesContext) against the same database.
+- where it goes: CPU seconds per part of the stack during the boots (/proc, devtools/bench_cpu.py),
+  PostgreSQL connections opened, and SQL queries of one POST and of one build task (in-process).
+
+Closed loop (the default) measures latency at saturation: with C clients, POST latency is about
+C / throughput (Little's law). --rate R offers a fixed load instead, for the latency below saturation.
+
+Prints a table (metric, value, target, result); exit status 0 even when a target is missed (it is a
+measurement), 1 when the benchmark itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg2
+import requests
+
+from devtools.bench_cpu import Groups, breakdown, format_breakdown
+from devtools.bench_report import (
+    FAIL, PASS, Row, all_equal, at_least, at_most, format_header, format_markdown, format_table, info,
+    median, percentile, summary,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTS = ["bench1", "bench2", "bench3", "bench4"]
+DETAIL = "/compute/v2.1/servers/detail"
+# Generous fake capacity: 10,000+ m1.tiny servers fit on 4 hosts with room to spare.
+HOST_CAPACITY = {"FAKE_HOST_VCPUS": 65536, "FAKE_HOST_MEMORY_MB": 67108864, "FAKE_HOST_DISK_GB": 1048576}
+TARGET_BOOTS_PER_S = 50.0
+TARGET_P50_MS = 100.0
+TARGET_LIST_MS = 500.0
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run (as opposed to: it ran and a target was missed)."""
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ------------------------------------------------------------------------------- environment
+
+def require_services() -> tuple[str, str]:
+    db, rd = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    problems = []
+    if not db:
+        problems.append("DATABASE_URL is not set")
+    elif not db.startswith(("postgres://", "postgresql://")):
+        problems.append(f"DATABASE_URL must be a PostgreSQL URL (got {db.split(':', 1)[0]}://...)")
+    if not rd:
+        problems.append("REDIS_URL is not set")
+    elif not rd.startswith("redis://"):
+        problems.append("REDIS_URL must be a redis:// URL")
+    if problems:
+        raise BenchError("; ".join(problems) + ".\nRun the benchmark with throwaway services:\n"
+                         "  .venv/bin/python -m devtools.services run --postgres --redis -- "
+                         ".venv/bin/python -m devtools.bench")
+    return db, rd
+
+
+def _proc_field(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() == key:
+                return v.strip()
+    except OSError:
+        pass
+    return None
+
+
+def machine_facts(database_url: str, redis_url: str) -> list[tuple[str, str]]:
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem_kb = _proc_field("/proc/meminfo", "MemTotal")
+    ram = f"{int(mem_kb.split()[0]) / 1024 / 1024:.1f} GiB" if mem_kb else "?"
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW server_version")
+            pg = cur.fetchone()[0]
+    finally:
+        conn.close()
+    import redis
+
+    rv = redis.Redis.from_url(redis_url).info("server").get("redis_version", "?")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [("date (UTC)", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")),
+            ("load average at start", f"{load} (1/5/15 min; other work on the machine skews results)"),
+            ("machine", f"nproc {ncpu}, {_proc_field('/proc/cpuinfo', 'model name') or platform.processor()}, "
+                        f"RAM {ram}"),
+            ("software", f"Python {platform.python_version()}, PostgreSQL {pg}, Redis {rv}")]
+
+
+# ------------------------------------------------------------------------------------- stack
+
+def start_stack(args, database_url: str, redis_url: str, workdir: Path):
+    from tests.integration.stack import make_template, new_stack
+
+    log("creating the template database (migrate + bootstrap)")
+    template = make_template(database_url, workdir / "template")
+    env = dict(HOST_CAPACITY, WORKER_LOGLEVEL="WARNING", DB_CONN_MAX_AGE=args.conn_max_age,
+               HEARTBEAT_INTERVAL=10, API_MAX_LIMIT=1000)
+    log(f"starting the stack: API (gunicorn) + workers {', '.join(HOSTS)}")
+    stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
+                      workdir=workdir / "stack", hosts=HOSTS, **env)
+    return stack, template
+
+
+def cpu_groups(stack) -> Groups:
+    """Which processes are which part of the stack, for the CPU breakdown."""
+    import redis
+
+    parents, pids = {}, {}
+    try:
+        conn = psycopg2.connect(stack.database_url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                backend = cur.fetchone()[0]
+        finally:
+            conn.close()
+        stat = Path(f"/proc/{backend}/stat").read_text()
+        parents["postgres"] = {int(stat[stat.rindex(")") + 2:].split()[1])}  # the postmaster
+    except (OSError, psycopg2.Error, ValueError) as exc:
+        log(f"(no PostgreSQL CPU accounting: {exc})")
+    try:
+        pids["redis"] = {int(redis.Redis.from_url(stack.redis_url).info("server")["process_id"])}
+    except Exception as exc:
+        log(f"(no Redis CPU accounting: {exc})")
+    pgids = {"api": {stack.procs["api"].pid},
+             "workers": {p.pid for name, p in stack.procs.items() if name.startswith("worker-")}}
+    return Groups(pgids=pgids, parents=parents, pids=pids)
+
+
+def pg_sessions(stack) -> int | None:
+    """Connections ever opened to the stack's database (pg_stat_database.sessions, PostgreSQL 14+).
+
+    Counted when a backend reports its stats: at once for closed connections, within ~1-10 s for
+    open ones, so a short per-task connection shows up here by the time the phase is over."""
+    try:
+        conn = psycopg2.connect(stack.database_url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+                return int(cur.fetchone()[0])
+        finally:
+            conn.close()
+    except (psycopg2.Error, TypeError):
+        return None
+
+
+def restart_api(stack, **env) -> None:
+    """Restart only gunicorn with changed settings (same database, same workers, same port)."""
+    proc = stack.procs.pop("api")
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+    stack.env_extra.update({k: str(v) for k, v in env.items()})
+    stack.start_api()
+    stack.wait_until(stack._api_up, timeout=60, what="the restarted API")
+
+
+def drop_databases(database_url: str, names: list[str]) -> None:
+    from tests.integration.stack import _admin_sql
+
+    for name in names:
+        try:
+            _admin_sql(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception as exc:  # cleanup is best effort; the throwaway cluster goes anyway
+            log(f"could not drop database {name}: {exc}")
+
+
+def probe(stack, *args: str, timeout: float = 300) -> dict:
+    """Run devtools.bench_probe against the stack's database; its last stdout line is JSON."""
+    res = subprocess.run([sys.executable, "-m", "devtools.bench_probe", *args], cwd=REPO, env=stack.env,
+                         capture_output=True, text=True, timeout=timeout)
+    if res.returncode != 0:
+        raise BenchError(f"bench_probe {args[0]} failed ({res.returncode}):\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------------- boots
+
+def _parse_launched(value: str | None) -> float | None:
+    if not value:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
+
+
+def list_all(session: requests.Session, base: str, token: str, page: int = 1000) -> list[dict]:
+    """Every server (all tenants), following the keyset pagination."""
+    servers, marker = [], None
+    while True:
+        params = {"all_tenants": "1", "limit": str(page)}
+        if marker:
+            params["marker"] = marker
+        r = session.get(base + DETAIL, params=params, headers={"X-Auth-Token": token}, timeout=120)
+        if r.status_code != 200:
+            raise BenchError(f"GET {DETAIL} -> {r.status_code}: {r.text[:300]}")
+        body = r.json()
+        servers.extend(body["servers"])
+        if not body.get("servers_links") or not body["servers"]:
+            return servers
+        marker = body["servers"][-1]["id"]
+
+
+def run_boots(stack, token: str, n: int, concurrency: int, timeout: float, rate: float | None = None) -> dict:
+    """Closed loop by default (each client thread POSTs again as soon as answered); with `rate`,
+    POST i starts no earlier than i/rate s after the first (open loop, at most `concurrency` in flight)."""
+    base = stack.url("")
+    image = stack.image_id()
+    local = threading.local()
+
+    def session() -> requests.Session:
+        if not hasattr(local, "s"):
+            local.s = requests.Session()
+            local.s.headers["X-Auth-Token"] = token
+        return local.s
+
+    def post(i: int):
+        body = {"server": {"name": f"bench-{i}", "imageRef": image, "flavorRef": "1"}}
+        if rate:
+            delay = t_first + i / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+        t0 = time.time()
+        try:
+            r = session().post(base + "/compute/v2.1/servers", json=body, timeout=120)
+        except requests.RequestException as exc:
+            return i, t0, time.time(), None, f"{type(exc).__name__}: {exc}"
+        t1 = time.time()
+        if r.status_code != 202:
+            return i, t0, t1, None, f"HTTP {r.status_code}: {r.text[:200]}"
+        return i, t0, t1, r.json()["server"]["id"], None
+
+    starts, post_lat, errors = {}, [], []
+    groups = cpu_groups(stack)
+    sessions_before = pg_sessions(stack)
+    cpu_before = groups.sample()
+    wall0 = time.monotonic()
+    log(f"booting {n} servers: {concurrency} client threads, one token, flavor m1.tiny"
+        + (f", paced at {rate:g} POST/s" if rate else ""))
+    step = max(1, n // 10)
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="boot")
+    t_first = time.time()
+    try:
+        futures = [pool.submit(post, i) for i in range(n)]
+        for done, fut in enumerate(as_completed(futures), 1):
+            i, t0, t1, sid, err = fut.result()
+            post_lat.append(t1 - t0)
+            if sid:
+                starts[sid] = t0
+            else:
+                errors.append(err)
+            if done % step == 0 or done == n:
+                log(f"posted {done}/{n} ({done / (time.time() - t_first):.1f} POST/s, {len(errors)} failed)")
+        t_posted = time.time()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    t_first = min(starts.values(), default=t_first)
+
+    # Verify through the API that every accepted server reached ACTIVE (bounded wait).
+    s = requests.Session()
+    deadline = time.monotonic() + timeout
+    launched, status = {}, {}
+    last_report = 0.0
+    while True:
+        servers = {x["id"]: x for x in list_all(s, base, token)}
+        status = {sid: servers[sid]["status"] if sid in servers else "MISSING" for sid in starts}
+        launched = {sid: _parse_launched(servers[sid]["OS-SRV-USG:launched_at"]) for sid in starts
+                    if status[sid] == "ACTIVE"}
+        settled = sum(st in ("ACTIVE", "ERROR") for st in status.values())
+        if time.monotonic() - last_report > 2 or settled == len(starts):
+            log(f"booted {len(launched)}/{n} ACTIVE ({sum(st == 'ERROR' for st in status.values())} ERROR)")
+            last_report = time.monotonic()
+        if settled == len(starts) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+
+    cpu = breakdown(cpu_before, groups.sample())
+    cpu_wall = time.monotonic() - wall0
+    time.sleep(1.5)  # let backends report their stats
+    sessions_after = pg_sessions(stack)
+    # -1: the count includes the probe connection that reads it
+    new_sessions = (sessions_after - sessions_before - 1) if None not in (sessions_before, sessions_after) else None
+    latencies = [launched[sid] - starts[sid] for sid in launched]
+    t_last = max(launched.values(), default=t_posted)
+    others = {}
+    for st in status.values():
+        if st != "ACTIVE":
+            others[st] = others.get(st, 0) + 1
+    return {"n": n, "active": len(launched), "not_active": others, "post_errors": errors,
+            "latencies": latencies, "post_latencies": post_lat, "elapsed": t_last - t_first,
+            "post_elapsed": t_posted - t_first, "cpu": cpu, "cpu_wall": cpu_wall,
+            "pg_sessions": new_sessions}
+
+
+# -------------------------------------------------------------------------------------- lists
+
+def time_get(stack, token: str, path: str, expect: int, runs: int) -> dict:
+    s = requests.Session()
+    s.headers["X-Auth-Token"] = token
+    url = stack.url(path)
+    times, size = [], 0
+    for i in range(runs + 2):  # two warm-ups: gunicorn has two worker processes
+        t0 = time.perf_counter()
+        r = s.get(url, timeout=120)
+        elapsed = time.perf_counter() - t0
+        if r.status_code != 200:
+            raise BenchError(f"GET {path} -> {r.status_code}: {r.text[:300]}")
+        got = len(r.json()["servers"])
+        if got != expect:
+            raise BenchError(f"GET {path} returned {got} servers, expected {expect}")
+        size = len(r.content)
+        if i >= 2:
+            times.append(elapsed)
+    return {"median_ms": median(times) * 1000, "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
+            "bytes": size, "runs": runs}
+
+
+def list_phase(stack, token: str, runs: int) -> dict:
+    out = {}
+    default_page = f"{DETAIL}?all_tenants=1"
+    full_page = f"{DETAIL}?all_tenants=1&limit=10000"
+
+    log("filling the database to 1,000 servers (bulk insert mirroring a booted instance)")
+    fill = probe(stack, "fill", "--total", "1000")
+    log(f"  inserted {fill['inserted']} rows in {fill['seconds']} s; {fill['total']} live servers")
+    log(f"timing GET {default_page} at 1,000 servers ({runs} runs)")
+    out["t1k"] = time_get(stack, token, default_page, expect=1000, runs=runs)
+    out["q1k"] = probe(stack, "count-list", "--token", token, "--max-limit", "1000", default_page)[default_page]
+
+    log("filling the database to 10,000 servers")
+    fill = probe(stack, "fill", "--total", "10000")
+    log(f"  inserted {fill['inserted']} rows in {fill['seconds']} s; {fill['total']} live servers")
+    log(f"timing GET {default_page} at 10,000 servers, default page cap 1,000 ({runs} runs)")
+    out["t10k_page"] = time_get(stack, token, default_page, expect=1000, runs=runs)
+    out["q10k_page"] = probe(stack, "count-list", "--token", token, "--max-limit", "1000",
+                             default_page)[default_page]
+    out["q10k_full"] = probe(stack, "count-list", "--token", token, "--max-limit", "10000", full_page)[full_page]
+
+    log("restarting the API with API_MAX_LIMIT=10000")
+    restart_api(stack, API_MAX_LIMIT=10000)
+    log(f"timing GET {full_page} at 10,000 servers ({runs} runs)")
+    out["t10k_full"] = time_get(stack, token, full_page, expect=10000, runs=runs)
+    return out
+
+
+# ------------------------------------------------------------------------------------- report
+
+def build_rows(boots: dict, prof: dict | None, lists: dict | None) -> list[Row]:
+    n = boots["n"]
+    rows = [Row("servers ACTIVE", f"{boots['active']}/{n}", "all", PASS if boots["active"] == n else FAIL)]
+    if boots["latencies"]:
+        lat_ms = [x * 1000 for x in boots["latencies"]]
+        rows += [
+            at_least("boots/s sustained (first POST .. last ACTIVE)", boots["active"] / boots["elapsed"],
+                     TARGET_BOOTS_PER_S),
+            at_most("boot-to-ACTIVE p50", percentile(lat_ms, 50), TARGET_P50_MS, fmt="{:.0f}", unit="ms"),
+            info("boot-to-ACTIVE p95", f"{percentile(lat_ms, 95):.0f} ms"),
+            info("boot-to-ACTIVE max", f"{max(lat_ms):.0f} ms"),
+        ]
+    else:
+        rows.append(Row("boots/s sustained", "n/a: no server reached ACTIVE", f">= {TARGET_BOOTS_PER_S:.1f}", FAIL))
+    post_ms = [x * 1000 for x in boots["post_latencies"]]
+    rows += [info("POST /servers HTTP latency p50 / p95",
+                  f"{percentile(post_ms, 50):.0f} / {percentile(post_ms, 95):.0f} ms"),
+             info("POST rate (all POSTs answered)", f"{n / boots['post_elapsed']:.1f} /s")]
+    if boots["pg_sessions"] is not None:
+        rows.append(info("PostgreSQL connections opened during boots", f"{boots['pg_sessions']} "
+                         f"({boots['pg_sessions'] / n:.2f} per boot)"))
+    cpu, cores = boots["cpu"], os.cpu_count() or 1
+    avail = boots["cpu_wall"] * cores
+    ours = {k: v for k, v in cpu.items() if k not in ("other processes", "idle")}
+    parts = ", ".join(f"{k} {1000 * v / n:.0f}" for k, v in sorted(ours.items(), key=lambda kv: -kv[1]))
+    rows.append(info("CPU core-ms per boot (stack + client)", f"{1000 * sum(ours.values()) / n:.0f}: {parts}"))
+    shares = (sum(ours.values()), cpu["other processes"], cpu["idle"])
+    rows.append(info("CPU during boots: stack+client / others / idle",
+                     " / ".join(f"{100 * x / avail:.0f}%" for x in shares)))
+    if prof:
+        pq = [p["queries"] for p in prof["post"]]
+        bq = [b["queries"] for b in prof["build"]]
+        rows += [info("SQL queries per POST /servers (API, in-process)", _range(pq)),
+                 info("SQL queries per build (worker task, in-process)", _range(bq)),
+                 info("POST /servers in-process time p50",
+                      f"{median([p['ms'] for p in prof['post']]):.1f} ms"),
+                 info("build task in-process time p50", f"{median([b['ms'] for b in prof['build']]):.1f} ms")]
+    if lists:
+        def t(key, label, target=True):
+            m = lists[key]
+            text = f"{label}"
+            if target:
+                return at_most(text, m["median_ms"], TARGET_LIST_MS, fmt="{:.0f}", unit="ms", strict=True)
+            return info(text, f"{m['median_ms']:.0f} ms")
+
+        rows += [
+            t("t1k", "GET servers/detail, 1,000 servers (1,000 returned)", target=False),
+            t("t10k_page", "GET servers/detail, 10,000 servers (default page: 1,000 returned)"),
+            t("t10k_full", "GET servers/detail, 10,000 servers (limit=10000: 10,000 returned)"),
+            info("  response size at 10,000 (full)", f"{lists['t10k_full']['bytes'] / 1e6:.1f} MB"),
+            all_equal("SQL queries per servers/detail", {
+                "1k": lists["q1k"]["queries"], "10k page": lists["q10k_page"]["queries"],
+                "10k full": lists["q10k_full"]["queries"]}),
+            info("servers/detail in-process time at 10,000 (full)", f"{lists['q10k_full']['in_process_ms']:.0f} ms"),
+        ]
+    return rows
+
+
+def _range(values: list[int]) -> str:
+    lo, hi = min(values), max(values)
+    return str(lo) if lo == hi else f"{lo}-{hi} (median {median(values):.0f})"
+
+
+def print_report(facts, rows, markdown: bool, boots: dict, lists: dict | None, prof: dict | None, verbose: bool):
+    print()
+    print(format_header(facts))
+    print()
+    print(format_table(rows))
+    print()
+    print(summary(rows))
+    print("\nboots: " + format_breakdown(boots["cpu"], boots["cpu_wall"]))
+    if boots["post_errors"]:
+        print(f"\nPOST errors ({len(boots['post_errors'])}), first: {boots['post_errors'][0]}")
+    if boots["not_active"]:
+        print(f"servers not ACTIVE at the end: {boots['not_active']}")
+    if lists:
+        counts = {k: lists[k]["queries"] for k in ("q1k", "q10k_page", "q10k_full")}
+        if len(set(counts.values())) != 1 or verbose:
+            for k in counts:
+                print(f"\nSQL of the list ({k}):")
+                for q in lists[k]["sql"]:
+                    print(f"  {q}")
+    if prof and verbose:
+        for kind in ("post", "build"):
+            print(f"\nSQL of one {kind}:")
+            for q in prof[kind][-1]["sql"]:
+                print(f"  {q}")
+    if markdown:
+        print()
+        print(format_header(facts, markdown=True))
+        print()
+        print(format_markdown(rows))
+
+
+# --------------------------------------------------------------------------------------- main
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--boots", type=int, default=500, help="servers to boot through the API (default 500)")
+    p.add_argument("--concurrency", type=int, default=8, help="client threads POSTing (default 8)")
+    p.add_argument("--rate", type=float, default=None,
+                   help="open loop: start POSTs at this many per second (default: closed loop, as fast as "
+                        "--concurrency clients go); shows latency below saturation")
+    p.add_argument("--list-runs", type=int, default=5, help="timed GETs per list measurement (median)")
+    p.add_argument("--profile-boots", type=int, default=20,
+                   help="boots profiled in-process for query counts (0: skip)")
+    p.add_argument("--no-lists", action="store_true", help="skip the 1,000/10,000 list measurements")
+    p.add_argument("--conn-max-age", type=int, default=60,
+                   help="DB_CONN_MAX_AGE for the API and workers (default 60, the settings default)")
+    p.add_argument("--active-timeout", type=float, default=None,
+                   help="seconds to wait for all servers ACTIVE after the last POST (default max(60, N/5))")
+    p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    p.add_argument("--verbose", action="store_true", help="print the SQL of a list, a POST and a build")
+    p.add_argument("--keep", action="store_true", help="keep the stack's logs and databases")
+    args = p.parse_args(argv)
+    if args.boots < 1 or args.concurrency < 1:
+        p.error("--boots and --concurrency must be >= 1")
+    return args
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        database_url, redis_url = require_services()
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    t_run = time.monotonic()
+    workdir = REPO / ".run" / f"bench-{os.getpid()}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    stack, template, ok = None, None, False
+    try:
+        facts = machine_facts(database_url, redis_url)
+        stack, template = start_stack(args, database_url, redis_url, workdir)
+        stack.wait_ready()
+        token = stack.token()
+        log("stack ready")
+        boots = run_boots(stack, token, args.boots, args.concurrency,
+                          args.active_timeout or max(60.0, args.boots / 5), rate=args.rate)
+        prof = None
+        if args.profile_boots:
+            log(f"profiling {args.profile_boots} boots in-process (SQL queries of POST and of the build task)")
+            prof = probe(stack, "profile-boot", "--token", token, "--count", str(args.profile_boots))
+        lists = None if args.no_lists else list_phase(stack, token, args.list_runs)
+        pacing = f", open loop at {args.rate:g} POST/s" if args.rate else ", closed loop"
+        facts += [("run", f"N={args.boots} boots, concurrency {args.concurrency}{pacing}, hosts {','.join(HOSTS)} "
+                          f"(fake driver), flavor m1.tiny"),
+                  ("stack", "gunicorn 2 workers x 8 threads (gthread); one Celery worker per host, "
+                            f"threads pool x{os.environ.get('WORKER_CONCURRENCY', '4')}; "
+                            f"DB_CONN_MAX_AGE={args.conn_max_age}; worker log level WARNING"),
+                  ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
+        rows = build_rows(boots, prof, lists)
+        print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
+        ok = True
+        return 0
+    except KeyboardInterrupt:
+        log("interrupted: stopping the stack")
+        return 130
+    except (BenchError, AssertionError, subprocess.SubprocessError, OSError, psycopg2.Error,
+            requests.RequestException) as exc:
+        print(f"\nbench: failed: {exc}", file=sys.stderr)
+        if stack is not None:
+            print(stack.logs_tail(), file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish cleaning up even if told twice
+        if stack is not None:
+            stack.stop()
+        if not args.keep:
+            names = [stack.database_url.rsplit("/", 1)[1]] if stack is not None else []
+            # make_template's name, also when it was interrupted before returning it
+            drop_databases(database_url, names + [template or f"tmpl_{os.getpid()}"])
+            if ok:
+                shutil.rmtree(workdir, ignore_errors=True)
+        if not ok or args.keep:
+            print(f"bench: logs kept in {workdir}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

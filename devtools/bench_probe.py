@@ -1,0 +1,185 @@
+"""In-process probes for devtools.bench, run as a subprocess against a live stack's database:
+
+    DATABASE_URL=... python -m devtools.bench_probe fill --total 10000
+    DATABASE_URL=... python -m devtools.bench_probe count-list --token T --max-limit 1000 PATH...
+    DATABASE_URL=... COMPUTE_HOST=bench1 python -m devtools.bench_probe profile-boot --token T --count 20
+
+Each prints one JSON object on its last stdout line. A subprocess, because the benchmark itself
+must not import Django settings (it talks to the stack over HTTP, as a client would).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compute_platform.settings")
+
+
+def _setup():
+    import django
+
+    django.setup()
+
+
+def _sql(queries) -> list[str]:
+    return [q["sql"][:160] for q in queries]
+
+
+# ------------------------------------------------------------------------------------------- fill
+
+def fill(total: int, batch: int = 2000) -> dict:
+    """Top the live (not deleted) instances up to `total` with bulk-inserted rows that mirror a real
+    booted instance of the stack (same flavor, image, project, user; hosts round-robin), claims
+    included. A realistic mix: ~1% ERROR with a fault (so the fault query runs), ~5% SHUTOFF."""
+    from django.db import connection, transaction
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from compute_platform.compute.models import Host, Instance, InstanceFault
+    from compute_platform.compute.states import PowerState, VmState
+
+    live = Instance.objects.exclude(vm_state=VmState.DELETED)
+    have = live.count()
+    model = live.filter(vm_state=VmState.ACTIVE, launched_at__isnull=False).order_by("id").first()
+    if model is None:
+        raise SystemExit("fill: no ACTIVE instance to mirror (boot at least one first)")
+    hosts = list(Host.objects.order_by("name"))
+    need = max(0, total - have)
+    now = timezone.now()
+    rows, error_idx = [], []
+    for i in range(need):
+        state, power, launched = VmState.ACTIVE, PowerState.RUNNING, now
+        if i % 100 == 99:
+            state, power, launched = VmState.ERROR, PowerState.NOSTATE, None
+            error_idx.append(i)
+        elif i % 20 == 7:
+            state, power = VmState.STOPPED, PowerState.SHUTDOWN
+        rows.append(Instance(
+            uuid=uuid.uuid4(), name=f"bench-fill-{have + i}", project_id=model.project_id, user_id=model.user_id,
+            flavor_id=model.flavor_id, image_id=model.image_id, host=hosts[i % len(hosts)],
+            availability_zone=model.availability_zone, vcpus=model.vcpus, memory_mb=model.memory_mb,
+            root_gb=model.root_gb, vm_state=state, task_state=None, power_state=power,
+            resources_claimed=state != VmState.ERROR, metadata=dict(model.metadata), key_name=model.key_name,
+            launched_at=launched))
+    t0 = time.monotonic()
+    with transaction.atomic():
+        created = Instance.objects.bulk_create(rows, batch_size=batch)  # PostgreSQL returns the ids
+        InstanceFault.objects.bulk_create(
+            [InstanceFault(instance_id=created[i].id, code=500, message="No valid host was found.",
+                           details="bench: synthetic fault", host="") for i in error_idx], batch_size=batch)
+        # Keep each host's claim counters equal to the claims its instances hold.
+        for h in hosts:
+            used = Instance.objects.filter(host=h, resources_claimed=True).aggregate(
+                v=Sum("vcpus"), m=Sum("memory_mb"), d=Sum("root_gb"))
+            Host.objects.filter(pk=h.pk).update(vcpus_used=used["v"] or 0, memory_mb_used=used["m"] or 0,
+                                                disk_gb_used=used["d"] or 0)
+    with connection.cursor() as cur:
+        # Fresh planner statistics, as autovacuum would have gathered on a server that grew slowly.
+        cur.execute("ANALYZE compute_instance")
+        cur.execute("ANALYZE compute_instancefault")
+        cur.execute("ANALYZE compute_host")
+    return {"had": have, "inserted": need, "total": live.count(), "errors": len(error_idx),
+            "seconds": round(time.monotonic() - t0, 3)}
+
+
+# ------------------------------------------------------------------------------------- count-list
+
+def count_list(token: str, max_limit: int, paths: list[str]) -> dict:
+    """SQL queries issued by each GET, in-process through Django's test Client (the same view code
+    gunicorn runs). Each path runs twice; the second, warm run is reported."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(HTTP_X_AUTH_TOKEN=token)
+    out = {}
+    with override_settings(API_MAX_LIMIT=max_limit, ALLOWED_HOSTS=["*"]):
+        for path in paths:
+            runs = []
+            for _ in range(2):
+                with CaptureQueriesContext(connection) as ctx:
+                    t0 = time.perf_counter()
+                    resp = client.get(path)
+                    elapsed = time.perf_counter() - t0
+                body = resp.json() if resp.status_code == 200 else {}
+                runs.append({"status": resp.status_code, "queries": len(ctx.captured_queries),
+                             "servers": len(body.get("servers", [])), "in_process_ms": round(elapsed * 1000, 1),
+                             "sql": _sql(ctx.captured_queries)})
+            out[path] = dict(runs[-1], first_run_queries=runs[0]["queries"])
+    return out
+
+
+# ----------------------------------------------------------------------------------- profile-boot
+
+def profile_boot(token: str, count: int, flavor: str) -> dict:
+    """Where a boot's work goes: POST /servers in-process (queries, time) with the Celery send
+    captured instead of sent, then the compute manager's build for that instance, run right here as
+    the host's worker would run it (same driver state dir, same locks, real database)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from compute_platform.celery import app
+    from compute_platform.compute.models import Image
+    from tasks import manager
+
+    sent = []
+    app.send_task = lambda name, kwargs=None, queue=None, **kw: sent.append((name, kwargs, queue))
+    client = Client(HTTP_X_AUTH_TOKEN=token)
+    image = str(Image.objects.filter(status="active").order_by("created_at").values_list("id", flat=True)[0])
+    post, build = [], []
+    with override_settings(ALLOWED_HOSTS=["*"]):
+        for i in range(count):
+            body = {"server": {"name": f"bench-profile-{i}", "imageRef": image, "flavorRef": flavor}}
+            sent.clear()
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                resp = client.post("/compute/v2.1/servers", data=json.dumps(body), content_type="application/json")
+                post_s = time.perf_counter() - t0
+            if resp.status_code != 202 or len(sent) != 1:
+                raise SystemExit(f"profile POST failed: {resp.status_code} {resp.content[:300]!r} sent={sent}")
+            post.append({"queries": len(ctx.captured_queries), "ms": post_s * 1000, "sql": _sql(ctx.captured_queries)})
+            name, kwargs, queue = sent[0]
+            # The build must run as the host it was placed on (its driver, its lock files).
+            os.environ["COMPUTE_HOST"] = queue.split(".", 1)[1]
+            manager.get_driver.cache_clear()
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                manager.build_instance(**kwargs)
+                build_s = time.perf_counter() - t0
+            build.append({"queries": len(ctx.captured_queries), "ms": build_s * 1000,
+                          "sql": _sql(ctx.captured_queries)})
+    return {"post": post, "build": build}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench_probe")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fill")
+    f.add_argument("--total", type=int, required=True)
+    c = sub.add_parser("count-list")
+    c.add_argument("--token", required=True)
+    c.add_argument("--max-limit", type=int, required=True)
+    c.add_argument("paths", nargs="+")
+    p = sub.add_parser("profile-boot")
+    p.add_argument("--token", required=True)
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--flavor", default="1")
+    args = parser.parse_args(argv)
+    _setup()
+    if args.cmd == "fill":
+        result = fill(args.total)
+    elif args.cmd == "count-list":
+        result = count_list(args.token, args.max_limit, args.paths)
+    else:
+        result = profile_boot(args.token, args.count, args.flavor)
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
