@@ -5,6 +5,8 @@ WORKDIR /app
 COPY requirements/ requirements/
 RUN pip install --no-cache-dir -r requirements/base.txt
 COPY . .
+ENV STATIC_ROOT=/app/static
+RUN python manage.py collectstatic --noinput -v0
 RUN useradd --system --home /app compute && mkdir -p /app/.run && chown compute /app/.run
 USER compute
 EXPOSE 8000 5555

@@ -67,15 +67,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = RUN_DIR / "static"
-# Without collectstatic (make run), serve straight from the apps' static folders.
+# Set for `collectstatic` in images (Dockerfile); without it (make run), WhiteNoise serves straight
+# from the apps' static folders.
+STATIC_ROOT = env("STATIC_ROOT", default=None)
 WHITENOISE_USE_FINDERS = True
 
 # --- Identity ----------------------------------------------------------------------------------
@@ -110,6 +111,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_RESULT_EXPIRES = 300
 HOST_CALL_TIMEOUT = env.float("HOST_CALL_TIMEOUT", default=15.0)
+# Celery's Django fixup otherwise closes the worker's database connection around every task, so each
+# task paid a new PostgreSQL connection (a third of a build's CPU). Broken connections are still
+# replaced: Django checks them before use (CONN_HEALTH_CHECKS) and after errors.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

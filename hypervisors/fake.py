@@ -2,8 +2,9 @@
 
 Why SQLite: a compute worker is killed and restarted in the integration tests, and the restarted worker
 must still see its guests, exactly as it would with libvirt. Several threads and processes serve the same
-host at once, so every operation is one short `BEGIN IMMEDIATE` transaction on a fresh connection: the
-check of the power state and its change can never interleave with another writer.
+host at once, so every operation is one short `BEGIN IMMEDIATE` transaction: the check of the power
+state and its change can never interleave with another writer. Each thread keeps its own connection
+(closing the last connection to a WAL database forces a checkpoint, which was a quarter of a build).
 
 It raises exactly what a real driver raises (InstanceNotFound, InstanceExists, InvalidPowerState), so the
 tasks above it are exercised honestly.
@@ -16,6 +17,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from typing import Iterator, Mapping
 
@@ -90,6 +92,7 @@ class FakeDriver(ComputeDriver):
         self.vcpus, self.memory_mb, self.disk_gb = vcpus, memory_mb, disk_gb
         os.makedirs(state_dir, exist_ok=True)
         self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
+        self._local = threading.local()
         with contextlib.closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; readers never block writers
             conn.execute(_SCHEMA)
@@ -102,17 +105,28 @@ class FakeDriver(ComputeDriver):
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
+    def _thread_conn(self) -> sqlite3.Connection:
+        # One connection per thread and process: sqlite3 connections must not cross threads or a fork.
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.conn, local.pid = self._connect(), os.getpid()
+        return local.conn
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so read-check-write is atomic across processes.
-        with contextlib.closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        conn = self._thread_conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        yield self._thread_conn()
 
     def _power_state(self, conn: sqlite3.Connection, uuid: str) -> PowerState:
         row = conn.execute("SELECT power_state FROM guests WHERE uuid = ?", (uuid,)).fetchone()
@@ -211,7 +225,7 @@ class FakeDriver(ComputeDriver):
                          line="fake: PM: suspend exit")
 
     def get_info(self, instance_uuid: str) -> InstanceInfo:
-        with contextlib.closing(self._connect()) as conn:
+        with self._reader() as conn:
             row = conn.execute(
                 "SELECT power_state, vcpus, memory_mb FROM guests WHERE uuid = ?", (instance_uuid,)
             ).fetchone()
@@ -220,11 +234,11 @@ class FakeDriver(ComputeDriver):
         return InstanceInfo(uuid=instance_uuid, power_state=PowerState(row[0]), vcpus=row[1], memory_mb=row[2])
 
     def list_instances(self) -> list[str]:
-        with contextlib.closing(self._connect()) as conn:
+        with self._reader() as conn:
             return [row[0] for row in conn.execute("SELECT uuid FROM guests ORDER BY created_at, uuid")]
 
     def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
-        with contextlib.closing(self._connect()) as conn:
+        with self._reader() as conn:
             row = conn.execute("SELECT console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
         if row is None:
             raise InstanceNotFound(instance_uuid)

@@ -8,7 +8,7 @@ from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.models import Host
 from compute_platform.compute.services.hosts import host_set_enabled
 
-from ..common.views import OpenStackView, body_of
+from ..common.views import OpenStackView
 from . import schemas
 
 

@@ -1,6 +1,6 @@
 """/compute/v2.1/servers: create, list, detail, show, delete."""
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
@@ -44,17 +44,17 @@ class ServerListView(OpenStackView):
     @schemas.server_list
     def get(self, request):
         filters, limit, marker = _list_params(request)
-        instances = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
+        rows = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
         builder = ServerViewBuilder(request, self.context)
         if self.detail:
-            faults = selectors.instance_latest_faults(instances)
-            servers = [builder.detail(i, faults.get(i.id)) for i in instances]
+            faults = selectors.instance_latest_faults(rows)
+            servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
         else:
-            servers = [builder.basic(i) for i in instances]
+            servers = [builder.basic(r) for r in rows]
         body = {"servers": servers}
-        if instances and len(instances) == limit:
+        if rows and len(rows) == limit:
             query = request.query_params.copy()
-            query["marker"] = str(instances[-1].uuid)
+            query["marker"] = str(rows[-1]["uuid"])
             query["limit"] = str(limit)
             path = "servers/detail" if self.detail else "servers"
             body["servers_links"] = [{"rel": "next",
@@ -87,7 +87,7 @@ class ServerListView(OpenStackView):
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints)
         builder = ServerViewBuilder(request, self.context)
-        server = builder.basic(instance)
+        server = builder.basic(selectors.instance_row(instance))
         server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
                        "adminPass": v.get("adminPass") or admin_pass})
         response = Response({"server": server}, status=202)
@@ -105,8 +105,9 @@ class ServerView(OpenStackView):
     @schemas.server_show
     def get(self, request, server_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
-        fault = selectors.instance_latest_faults([instance]).get(instance.id)
-        return Response({"server": ServerViewBuilder(request, self.context).detail(instance, fault)})
+        row = selectors.instance_row(instance)
+        fault = selectors.instance_latest_faults([row]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).detail(row, fault)})
 
     @schemas.server_delete
     def delete(self, request, server_id):

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import flavors, hosts, instance_actions, limits, server_actions, servers, versions
 

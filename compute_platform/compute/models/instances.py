@@ -6,6 +6,11 @@ from django.db import models
 from ..states import POWER_STATE_NAMES, PowerState, TaskState, VmState, server_status
 
 
+def instance_name_for(instance_id: int) -> str:
+    # Nova's default instance_name_template, used as the hypervisor's domain name.
+    return f"instance-{instance_id:08x}"
+
+
 class Instance(models.Model):
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
@@ -50,8 +55,7 @@ class Instance(models.Model):
 
     @property
     def instance_name(self) -> str:
-        # Nova's default instance_name_template, used as the hypervisor's domain name.
-        return f"instance-{self.id:08x}"
+        return instance_name_for(self.id)
 
 
 class InstanceFault(models.Model):

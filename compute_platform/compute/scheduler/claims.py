@@ -54,18 +54,17 @@ def _try_claim(host_id: int, spec: RequestSpec) -> bool:
     ) == 1
 
 
-def schedule_and_claim(*, instance: Instance, spec: RequestSpec) -> Host:
-    """Pick a host for `instance`, claim its resources and record the placement. Raises NoValidHost.
+def schedule_and_claim(*, spec: RequestSpec) -> HostState:
+    """Pick a host for the request and claim its resources. Raises NoValidHost.
 
-    Must run inside the caller's transaction, so the claim and the instance's host commit together.
+    Must run inside the caller's transaction, which records the placement on the instance: the
+    claim and the instance row then commit (or roll back) together.
     """
     candidates, report = filter_hosts(host_states(), spec)
     for host in weigh_hosts(candidates, spec):
         if _try_claim(host.id, spec):
-            Instance.objects.filter(pk=instance.pk).update(host_id=host.id, resources_claimed=True)
-            instance.host_id, instance.resources_claimed = host.id, True
             logger.info("instance %s placed on %s", spec.instance_uuid, host.name)
-            return Host.objects.get(pk=host.id)
+            return host
         report.append(f"claim on {host.name} lost to a concurrent request")
     logger.warning("no valid host for instance %s: %s", spec.instance_uuid, "; ".join(report))
     raise NoValidHost("No valid host was found. There are not enough hosts available. "

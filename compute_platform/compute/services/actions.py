@@ -6,11 +6,23 @@ from django.utils import timezone
 from ..models import InstanceAction, InstanceActionEvent
 
 
-def action_start(*, instance, action: str, context) -> InstanceAction:
+def action_start(*, instance, action: str, context, failed: bool = False) -> InstanceAction:
+    """Record the request. `failed`: it already failed in the API (written finished, in one insert)."""
     return InstanceAction.objects.create(
         instance=instance, action=action, request_id=context.request_id,
         user_id=context.user_key, project_id=context.project_id,
+        finish_time=timezone.now() if failed else None, message="Error" if failed else None,
     )
+
+
+def action_event_record(*, action: InstanceAction, event: str, started, exc: BaseException | None = None,
+                        host: str = "") -> InstanceActionEvent:
+    """A step that already finished (in the API process), written in one insert."""
+    values = {"result": "Success" if exc is None else "Error"}
+    if exc is not None:
+        values.update(traceback="".join(tb.format_exception(exc))[-8000:], details=str(exc)[:2000])
+    return InstanceActionEvent.objects.create(action=action, event=event, host=host, start_time=started,
+                                              finish_time=timezone.now(), **values)
 
 
 def action_finish(*, request_id: str, error: bool = False) -> None:
@@ -35,9 +47,3 @@ def action_event_finish(*, event: InstanceActionEvent | None, exc: BaseException
         values["traceback"] = "".join(tb.format_exception(exc))[-8000:]
         values["details"] = str(exc)[:2000]
     InstanceActionEvent.objects.filter(pk=event.pk).update(**values)
-
-
-def action_record_failed_event(*, request_id: str, event: str, host: str, message: str) -> None:
-    """A step that failed before it could run (the scheduler found no host, say)."""
-    rec = action_event_start(request_id=request_id, event=event, host=host)
-    action_event_finish(event=rec, exc=RuntimeError(message))

@@ -2,6 +2,7 @@
 action, and enqueues the work to the chosen host's queue after commit."""
 import logging
 import secrets
+import uuid
 
 from django.db import transaction
 from django.db.models import Q
@@ -12,7 +13,7 @@ from ..models import Flavor, Image, Instance, InstanceFault
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
-from .actions import action_event_finish, action_event_start, action_finish, action_start
+from .actions import action_event_record, action_finish, action_start
 from .dispatch import host_queue, task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -33,38 +34,35 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         raise BadRequest("Flavor's memory is too small for requested image.")
     if image is not None and flavor.root_gb and flavor.root_gb < image.min_disk:
         raise BadRequest("Flavor's disk is too small for requested image.")
+    spec = RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id, vcpus=flavor.vcpus,
+                       memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
+                       availability_zone=availability_zone, scheduler_hints=scheduler_hints or {})
+    started = timezone.now()
     with transaction.atomic():
-        instance = Instance.objects.create(
-            name=name, project_id=context.project_id, user_id=context.user_id, flavor=flavor, image=image,
-            availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
-            root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, user_data=user_data,
-            vm_state=VmState.BUILDING, task_state=TaskState.SCHEDULING,
-        )
-        action_start(instance=instance, action="create", context=context)
-        spec = RequestSpec(instance_uuid=str(instance.uuid), project_id=context.project_id,
-                           vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
-                           availability_zone=availability_zone, scheduler_hints=scheduler_hints or {})
-        event = action_event_start(request_id=context.request_id, event="conductor_schedule_and_build_instances")
+        # Claim first, so the instance row is written once, already placed (or already failed).
         try:
-            host = schedule_and_claim(instance=instance, spec=spec)
+            host, failure = schedule_and_claim(spec=spec), None
         except NoValidHost as exc:
-            action_event_finish(event=event, exc=exc)
-            _set_error(instance, message="No valid host was found. There are not enough hosts available.",
-                       details=exc.message, code=500)
-            action_finish(request_id=context.request_id, error=True)
+            host, failure = None, exc
+        instance = Instance.objects.create(
+            uuid=spec.instance_uuid, name=name, project_id=context.project_id, user_id=context.user_id,
+            flavor=flavor, image=image, availability_zone=availability_zone, vcpus=flavor.vcpus,
+            memory_mb=flavor.memory_mb, root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name,
+            user_data=user_data, host_id=host.id if host else None, resources_claimed=host is not None,
+            vm_state=VmState.ERROR if failure else VmState.BUILDING,
+            task_state=None if failure else TaskState.SCHEDULING,
+        )
+        action = action_start(instance=instance, action="create", context=context, failed=failure is not None)
+        action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
+                            exc=failure)
+        if failure:
+            InstanceFault.objects.create(instance=instance, code=500, details=failure.message,
+                                         message="No valid host was found. There are not enough hosts available.")
             return instance, secrets.token_urlsafe(9)
-        action_event_finish(event=event)
         task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
-                               kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id})
+                               kwargs={"instance_uuid": spec.instance_uuid, "request_id": context.request_id})
     logger.info("instance %s created by %s, building on %s", instance.uuid, context.request_id, host.name)
     return instance, secrets.token_urlsafe(9)
-
-
-def _set_error(instance: Instance, *, message: str, details: str = "", code: int = 500, host: str = ""):
-    Instance.objects.filter(pk=instance.pk).update(vm_state=VmState.ERROR, task_state=None,
-                                                   updated_at=timezone.now())
-    instance.vm_state, instance.task_state = VmState.ERROR, None
-    InstanceFault.objects.create(instance=instance, code=code, message=message[:255], details=details, host=host)
 
 
 def instance_action(*, context, instance: Instance, action_key: str) -> None:
@@ -100,12 +98,12 @@ def instance_delete(*, context, instance: Instance) -> None:
         if not claimed:
             # Already deleted or being deleted: a repeated DELETE is accepted and changes nothing.
             return
-        action_start(instance=instance, action="delete", context=context)
+        action = action_start(instance=instance, action="delete", context=context)
         host = instance.host
         if host is None or not host.is_up:
-            event = action_event_start(request_id=context.request_id, event="api_local_delete")
+            started = timezone.now()
             instance_mark_deleted(instance_uuid=str(instance.uuid))
-            action_event_finish(event=event)
+            action_event_record(action=action, event="api_local_delete", started=started)
             action_finish(request_id=context.request_id)
             logger.info("instance %s deleted locally (%s)", instance.uuid,
                         "never placed" if host is None else f"host {host.name} is down")
