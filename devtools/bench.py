@@ -379,7 +379,25 @@ def list_phase(stack, token: str, runs: int) -> dict:
 
 # ------------------------------------------------------------------------------------- report
 
-def build_rows(boots: dict, prof: dict | None, lists: dict | None) -> list[Row]:
+def paced_rows(paced: dict | None, rate: float) -> list[Row]:
+    """Latency at the target throughput, offered open loop: no client queueing in the numbers."""
+    if not paced:
+        return []
+    if not paced["latencies"]:
+        return [Row(f"boot-to-ACTIVE p50 at {rate:g} boots/s offered", "n/a: no server reached ACTIVE",
+                    f"<= {TARGET_P50_MS:.0f} ms", FAIL)]
+    lat_ms = [x * 1000 for x in paced["latencies"]]
+    return [
+        Row(f"servers ACTIVE ({rate:g}/s open loop)", f"{paced['active']}/{paced['n']}", "all",
+            PASS if paced["active"] == paced["n"] else FAIL),
+        at_most(f"boot-to-ACTIVE p50 at {rate:g} boots/s offered", percentile(lat_ms, 50), TARGET_P50_MS,
+                fmt="{:.0f}", unit="ms"),
+        info(f"boot-to-ACTIVE p95 at {rate:g} boots/s offered", f"{percentile(lat_ms, 95):.0f} ms"),
+    ]
+
+
+def build_rows(boots: dict, prof: dict | None, lists: dict | None, paced: dict | None = None,
+               paced_rate: float = 0.0) -> list[Row]:
     n = boots["n"]
     rows = [Row("servers ACTIVE", f"{boots['active']}/{n}", "all", PASS if boots["active"] == n else FAIL)]
     if boots["latencies"]:
@@ -387,10 +405,14 @@ def build_rows(boots: dict, prof: dict | None, lists: dict | None) -> list[Row]:
         rows += [
             at_least("boots/s sustained (first POST .. last ACTIVE)", boots["active"] / boots["elapsed"],
                      TARGET_BOOTS_PER_S),
-            at_most("boot-to-ACTIVE p50", percentile(lat_ms, 50), TARGET_P50_MS, fmt="{:.0f}", unit="ms"),
-            info("boot-to-ACTIVE p95", f"{percentile(lat_ms, 95):.0f} ms"),
-            info("boot-to-ACTIVE max", f"{max(lat_ms):.0f} ms"),
+            # At saturation the latency is mostly the clients' own queue (Little's law): shown, and
+            # held to the target too, beside the open-loop figure at the target rate.
+            at_most("boot-to-ACTIVE p50 at saturation", percentile(lat_ms, 50), TARGET_P50_MS, fmt="{:.0f}",
+                    unit="ms"),
+            info("boot-to-ACTIVE p95 at saturation", f"{percentile(lat_ms, 95):.0f} ms"),
+            info("boot-to-ACTIVE max at saturation", f"{max(lat_ms):.0f} ms"),
         ]
+        rows += paced_rows(paced, paced_rate)
     else:
         rows.append(Row("boots/s sustained", "n/a: no server reached ACTIVE", f">= {TARGET_BOOTS_PER_S:.1f}", FAIL))
     post_ms = [x * 1000 for x in boots["post_latencies"]]
@@ -483,6 +505,9 @@ def parse_args(argv=None):
     p.add_argument("--rate", type=float, default=None,
                    help="open loop: start POSTs at this many per second (default: closed loop, as fast as "
                         "--concurrency clients go); shows latency below saturation")
+    p.add_argument("--paced-rate", type=float, default=TARGET_BOOTS_PER_S,
+                   help="after the closed-loop run, offer boots at this rate for the latency (0: skip)")
+    p.add_argument("--paced-seconds", type=float, default=6.0, help="length of the paced run (default 6 s)")
     p.add_argument("--list-runs", type=int, default=5, help="timed GETs per list measurement (median)")
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots profiled in-process for query counts (0: skip)")
@@ -525,6 +550,11 @@ def main(argv=None) -> int:
         log("stack ready")
         boots = run_boots(stack, token, args.boots, args.concurrency,
                           args.active_timeout or max(60.0, args.boots / 5), rate=args.rate)
+        paced = None
+        if args.paced_rate and not args.rate:
+            n_paced = max(1, int(args.paced_rate * args.paced_seconds))
+            log(f"booting {n_paced} more at {args.paced_rate:g}/s offered (open loop): latency at the target rate")
+            paced = run_boots(stack, token, n_paced, args.concurrency, max(60.0, n_paced / 5), rate=args.paced_rate)
         prof = None
         if args.profile_boots:
             log(f"profiling {args.profile_boots} boots in-process (SQL queries of POST and of the build task)")
@@ -537,7 +567,7 @@ def main(argv=None) -> int:
                             f"threads pool x{os.environ.get('WORKER_CONCURRENCY', '4')}; "
                             f"DB_CONN_MAX_AGE={args.conn_max_age}; worker log level WARNING"),
                   ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
-        rows = build_rows(boots, prof, lists)
+        rows = build_rows(boots, prof, lists, paced, args.paced_rate)
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         ok = True
         return 0

@@ -5,6 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 
+def host_is_up(*, last_heartbeat, forced_down: bool) -> bool:
+    """Nova's servicegroup rule: up while the last heartbeat is younger than SERVICE_DOWN_TIME."""
+    if forced_down or last_heartbeat is None:
+        return False
+    return timezone.now() - last_heartbeat <= timedelta(seconds=settings.SERVICE_DOWN_TIME)
+
+
 class Host(models.Model):
     """A compute host: one hypervisor, one Celery queue `compute.<name>`, one worker.
 
@@ -45,6 +52,4 @@ class Host(models.Model):
 
     @property
     def is_up(self) -> bool:
-        if self.forced_down or self.last_heartbeat is None:
-            return False
-        return timezone.now() - self.last_heartbeat <= timedelta(seconds=settings.SERVICE_DOWN_TIME)
+        return host_is_up(last_heartbeat=self.last_heartbeat, forced_down=self.forced_down)

@@ -19,7 +19,7 @@ def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
         from compute_platform.celery import app
 
         app.send_task(task_name, kwargs=kwargs, queue=queue)
-        logger.info("enqueued %s on %s %s", task_name, queue, kwargs)
+        logger.debug("enqueued %s on %s %s", task_name, queue, kwargs)
 
     # robust: if the broker is unreachable the committed request still answers (the error is logged
     # with the task and ids); the host's recovery re-drives instances left in a task_state.
