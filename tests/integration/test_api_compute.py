@@ -390,6 +390,10 @@ def test_an_unknown_availability_zone_ends_in_error_with_no_valid_host(api, toke
     assert "No valid host" in member_view["fault"]["message"] and member_view["fault"]["code"] == 500
     (action,) = api.get(f"{SERVERS}/{sid}/os-instance-actions", token=tokens["alice"]).json()["instanceActions"]
     assert action["action"] == "create" and action["message"] == "Error"
+    # Stop is allowed from ERROR, but there is no host to stop it on: a 409 that says so.
+    refused = api.action(sid, {"os-stop": None}, token=tokens["alice"])
+    assert refused.status_code == 409
+    assert "never placed on a host" in refused.json()["conflictingRequest"]["message"]
     assert api.delete(f"{SERVERS}/{sid}", token=tokens["alice"]).status_code == 204
     api.wait_gone(sid)
 

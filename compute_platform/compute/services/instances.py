@@ -76,7 +76,10 @@ def instance_action(*, context, instance: Instance, action_key: str) -> None:
             pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
         ).update(task_state=rule.task_state, updated_at=timezone.now())
         if not claimed:
-            current = Instance.objects.filter(pk=instance.pk).values("vm_state", "task_state").get()
+            current = Instance.objects.filter(pk=instance.pk).values("vm_state", "task_state", "host_id").get()
+            if current["host_id"] is None and not current["task_state"]:
+                raise Conflict(f"Cannot '{rule.name}' instance {instance.uuid}: it was never placed on a host "
+                               f"(vm_state {current['vm_state']}); delete it instead")
             raise Conflict(action_conflict_message(rule.name, str(instance.uuid), current["vm_state"],
                                                    current["task_state"]))
         action_start(instance=instance, action=rule.name, context=context)
