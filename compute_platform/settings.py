@@ -102,6 +102,8 @@ RAM_ALLOCATION_RATIO = env.float("RAM_ALLOCATION_RATIO", default=1.0)
 DISK_ALLOCATION_RATIO = env.float("DISK_ALLOCATION_RATIO", default=1.0)
 # Nova's [api]max_limit: the most servers one list page returns.
 API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
+# An instance whose task_state has not moved for this long on a live host has its work re-sent.
+STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -130,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
     "fan-out-power-state-sync": {
         "task": "conductor.sync_power_states_all_hosts",
         "schedule": float(POWER_SYNC_INTERVAL),
+        "options": {"queue": "conductor"},
+    },
+    "redrive-stale-tasks": {
+        "task": "conductor.redrive_stale_tasks",
+        "schedule": 300.0,
         "options": {"queue": "conductor"},
     },
     "purge-expired-tokens": {

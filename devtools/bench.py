@@ -179,16 +179,6 @@ def pg_sessions(stack) -> int | None:
         return None
 
 
-def restart_api(stack, **env) -> None:
-    """Restart only gunicorn with changed settings (same database, same workers, same port)."""
-    proc = stack.procs.pop("api")
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
-    stack.env_extra.update({k: str(v) for k, v in env.items()})
-    stack.start_api()
-    stack.wait_until(stack._api_up, timeout=60, what="the restarted API")
-
-
 def drop_databases(database_url: str, names: list[str]) -> None:
     from tests.integration.stack import _admin_sql
 
@@ -371,7 +361,7 @@ def list_phase(stack, token: str, runs: int) -> dict:
     out["q10k_full"] = probe(stack, "count-list", "--token", token, "--max-limit", "10000", full_page)[full_page]
 
     log("restarting the API with API_MAX_LIMIT=10000")
-    restart_api(stack, API_MAX_LIMIT=10000)
+    stack.restart_api(API_MAX_LIMIT=10000)
     log(f"timing GET {full_page} at 10,000 servers ({runs} runs)")
     out["t10k_full"] = time_get(stack, token, full_page, expect=10000, runs=runs)
     return out

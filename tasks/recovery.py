@@ -8,25 +8,22 @@ database does not know as live on this host -> destroyed (reaped); power states 
 """
 import logging
 
-from compute_platform.compute.models import Instance, InstanceAction
+from compute_platform.compute.models import Instance
+from compute_platform.compute.selectors import instance_open_request_id
 from compute_platform.compute.scheduler.claims import claim_release
 from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
 from compute_platform.compute.services.instance_lifecycle import instance_set_error, instance_task_transition
-from compute_platform.compute.states import ACTION_BY_TASK_STATE, TaskState, VmState
+from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState, VmState
 from compute_platform.celery import app
 
 from . import manager
 from .power_sync import host_sync_power_states
+from .redrive import pending_work
 from .runtime import get_driver, this_host
 
 logger = logging.getLogger(__name__)
-
-
-def _open_request_id(instance_id: int, action: str) -> str | None:
-    act = InstanceAction.objects.filter(instance_id=instance_id, action=action, finish_time__isnull=True).first()
-    return act.request_id if act else None
 
 
 def host_register_from_driver():
@@ -44,9 +41,8 @@ def host_recover() -> dict:
         uuid, ts = str(inst.uuid), inst.task_state
         logger.info("recovering instance %s on %s from task_state %s", uuid, host, ts)
         if ts == TaskState.SCHEDULING:
-            request_id = _open_request_id(inst.id, "create")
-            app.send_task("compute.build_instance", queue=host_queue(host),
-                          kwargs={"instance_uuid": uuid, "request_id": request_id})
+            name, kwargs = pending_work(inst)
+            app.send_task(name, queue=host_queue(host), kwargs=kwargs)
             counts["rebuilt"] += 1
         elif ts == TaskState.SPAWNING:
             driver.destroy(uuid)  # whatever the interrupted spawn left behind
@@ -54,12 +50,13 @@ def host_recover() -> dict:
                                   message=f"Build of instance {uuid} was interrupted by a restart of "
                                           f"the compute worker on {host}"):
                 claim_release(instance_id=inst.id)
-            request_id = _open_request_id(inst.id, "create")
+            request_id = instance_open_request_id(instance_id=inst.id, action="create")
             if request_id:
                 action_finish(request_id=request_id, error=True)
             counts["errored"] += 1
         elif ts == TaskState.DELETING:
-            manager.delete_instance(instance_uuid=uuid, request_id=_open_request_id(inst.id, "delete") or "")
+            manager.delete_instance(instance_uuid=uuid,
+                                    request_id=instance_open_request_id(instance_id=inst.id, action="delete"))
             counts["deleted"] += 1
         elif ts in ACTION_BY_TASK_STATE:
             key = ACTION_BY_TASK_STATE[ts]
@@ -67,8 +64,8 @@ def host_recover() -> dict:
                 instance_task_transition(instance_uuid=uuid, from_task_state=ts,
                                          to_task_state=TaskState.REBOOTING_HARD)
                 key = "reboot_hard"
-            request_id = _open_request_id(inst.id, "reboot" if key.startswith("reboot") else key)
-            manager.run_action(instance_uuid=uuid, request_id=request_id or "", action_key=key)
+            request_id = instance_open_request_id(instance_id=inst.id, action=ACTIONS[key].name)
+            manager.run_action(instance_uuid=uuid, request_id=request_id, action_key=key)
             counts["redone"] += 1
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
         vm_state=VmState.DELETED).values_list("uuid", flat=True)}

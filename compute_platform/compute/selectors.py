@@ -111,6 +111,12 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         raise BadRequest(f"Invalid regular expression in the name filter: {filters['name']}")
 
 
+def instance_open_request_id(*, instance_id: int, action: str) -> str:
+    """The request id of the newest unfinished `action` on the instance ("" if there is none)."""
+    act = InstanceAction.objects.filter(instance_id=instance_id, action=action, finish_time__isnull=True).first()
+    return act.request_id if act else ""
+
+
 def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 

@@ -80,11 +80,20 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def start_api(self):
+    def start_api(self, **env_extra):
         self.api_port = self.api_port or free_port()
+        env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         self._spawn("api", [str(Path(sys.executable).parent / "gunicorn"), "compute_platform.wsgi:application",
                             "--bind", f"127.0.0.1:{self.api_port}", "--workers", "2", "--threads", "8",
-                            "--worker-class", "gthread", "--no-control-socket", "--timeout", "120"], self.env)
+                            "--worker-class", "gthread", "--no-control-socket", "--timeout", "120"], env)
+
+    def restart_api(self, **env_extra):
+        """Restart only gunicorn, on the same port, with these settings added (the rest stays up)."""
+        proc = self.procs.pop("api")
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        self.start_api(**env_extra)
+        self.wait_until(self._api_up, timeout=60, what="the restarted API")
 
     def start_worker(self, host: str, **env_extra) -> subprocess.Popen:
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})

@@ -18,9 +18,14 @@ def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
     def send():
         from compute_platform.celery import app
 
-        app.send_task(task_name, kwargs=kwargs, queue=queue)
+        try:
+            app.send_task(task_name, kwargs=kwargs, queue=queue)
+        except Exception:
+            # The change is committed and the client answered; the claimed task_state stays behind
+            # and is re-sent by the conductor's sweep (tasks/periodic.py) or the host's recovery.
+            logger.exception("could not enqueue %s on %s %s: left for the stale-task sweep", task_name, queue,
+                             kwargs)
+            return
         logger.debug("enqueued %s on %s %s", task_name, queue, kwargs)
 
-    # robust: if the broker is unreachable the committed request still answers (the error is logged
-    # with the task and ids); the host's recovery re-drives instances left in a task_state.
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(send)
