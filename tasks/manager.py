@@ -10,10 +10,10 @@ import traceback
 from compute_platform.compute.models import Instance, InstanceAction
 from compute_platform.compute.services.actions import action_event_finish, action_event_start, action_finish
 from compute_platform.compute.services.instance_lifecycle import (
-    instance_set_error, instance_task_complete, instance_task_revert, instance_task_transition,
+    instance_build_failed, instance_set_error, instance_task_complete, instance_task_revert,
+    instance_task_transition,
 )
 from compute_platform.compute.services.instances import instance_mark_deleted
-from compute_platform.compute.scheduler.claims import claim_release
 from compute_platform.compute.states import ACTIONS, TaskState, VmState
 from hypervisors.base import InstanceNotFound
 
@@ -71,10 +71,8 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
             logger.exception("build of %s on %s failed (%s)", instance_uuid, host, request_id)
             action_event_finish(event=event, exc=exc)
             # The driver promises a failed spawn leaves nothing, so the claim goes back to the host.
-            if instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.SPAWNING, host=host,
-                                  message=f"Build of instance {instance_uuid} aborted: {exc}",
-                                  details=traceback.format_exc()):
-                claim_release(instance_id=instance.id)
+            instance_build_failed(instance_uuid=instance_uuid, host=host, details=traceback.format_exc(),
+                                  message=f"Build of instance {instance_uuid} aborted: {exc}")
             action_finish(request_id=request_id, error=True)
             return
         action_event_finish(event=event)

@@ -10,11 +10,10 @@ import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import instance_open_request_id
-from compute_platform.compute.scheduler.claims import claim_release
 from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
-from compute_platform.compute.services.instance_lifecycle import instance_set_error, instance_task_transition
+from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState, VmState
 from compute_platform.celery import app
 
@@ -46,10 +45,8 @@ def host_recover() -> dict:
             counts["rebuilt"] += 1
         elif ts == TaskState.SPAWNING:
             driver.destroy(uuid)  # whatever the interrupted spawn left behind
-            if instance_set_error(instance_uuid=uuid, expected_task_state=TaskState.SPAWNING, host=host,
-                                  message=f"Build of instance {uuid} was interrupted by a restart of "
-                                          f"the compute worker on {host}"):
-                claim_release(instance_id=inst.id)
+            instance_build_failed(instance_uuid=uuid, host=host, message=f"Build of instance {uuid} was "
+                                  f"interrupted by a restart of the compute worker on {host}")
             request_id = instance_open_request_id(instance_id=inst.id, action="create")
             if request_id:
                 action_finish(request_id=request_id, error=True)

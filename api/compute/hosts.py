@@ -10,10 +10,7 @@ from compute_platform.compute.services.hosts import host_set_enabled
 
 from ..common.views import OpenStackView
 from . import schemas
-
-
-def _iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f") if dt else None
+from ..common.timefmt import iso_usec
 
 
 def _state(host):
@@ -81,7 +78,7 @@ class HypervisorStatisticsView(OpenStackView):
 
 def service_body(host) -> dict:
     return {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
-            "status": _status(host), "state": _state(host), "updated_at": _iso(host.last_heartbeat),
+            "status": _status(host), "state": _state(host), "updated_at": iso_usec(host.last_heartbeat),
             "disabled_reason": host.disabled_reason, "forced_down": host.forced_down}
 
 
@@ -135,7 +132,7 @@ class AvailabilityZoneView(OpenStackView):
             zone = zones.setdefault(host.availability_zone, {"available": False, "hosts": {}})
             zone["available"] |= host.enabled and host.is_up
             zone["hosts"][host.name] = {"nova-compute": {"available": host.is_up, "active": host.enabled,
-                                                         "updated_at": _iso(host.last_heartbeat)}}
+                                                         "updated_at": iso_usec(host.last_heartbeat)}}
         if not zones:
             zones[settings.DEFAULT_AVAILABILITY_ZONE] = {"available": False, "hosts": {}}
         show_hosts = self.detail and self.context.is_admin

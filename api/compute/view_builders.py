@@ -5,14 +5,7 @@ from compute_platform.compute.models.instances import instance_name_for
 from compute_platform.compute.states import server_status
 
 from ..common.links import base_url
-
-
-def _iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
-
-
-def _iso_usec(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f") if dt else None
+from ..common.timefmt import iso_usec, iso_z
 
 
 class ServerViewBuilder:
@@ -71,8 +64,8 @@ class ServerViewBuilder:
             "hostId": self._host_id(project_id, host_name),
             "image": self._image(project_id, row["image_id"]),
             "flavor": self._flavor(project_id, row["flavor__flavorid"]),
-            "created": _iso(row["created_at"]),
-            "updated": _iso(row["updated_at"]),
+            "created": iso_z(row["created_at"]),
+            "updated": iso_z(row["updated_at"]),
             "addresses": {},
             "accessIPv4": "",
             "accessIPv6": "",
@@ -83,8 +76,8 @@ class ServerViewBuilder:
                                             else row["availability_zone"]) or "",
             "config_drive": "",
             "key_name": row["key_name"],
-            "OS-SRV-USG:launched_at": _iso_usec(row["launched_at"]),
-            "OS-SRV-USG:terminated_at": _iso_usec(row["terminated_at"]),
+            "OS-SRV-USG:launched_at": iso_usec(row["launched_at"]),
+            "OS-SRV-USG:terminated_at": iso_usec(row["terminated_at"]),
             "OS-EXT-STS:task_state": row["task_state"],
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
@@ -95,7 +88,7 @@ class ServerViewBuilder:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})
         if fault is not None:
-            body["fault"] = {"code": fault.code, "message": fault.message, "created": _iso(fault.created_at)}
+            body["fault"] = {"code": fault.code, "message": fault.message, "created": iso_z(fault.created_at)}
             if self.is_admin or fault.code != 500:
                 body["fault"]["details"] = fault.details
         return body
@@ -117,12 +110,12 @@ def flavor_body(request, flavor, detail=True) -> dict:
 def action_body(action, events=None, show_traceback=False) -> dict:
     body = {"action": action.action, "instance_uuid": str(action.instance.uuid), "message": action.message,
             "project_id": action.project_id, "request_id": action.request_id,
-            "start_time": _iso_usec(action.start_time), "user_id": action.user_id}
+            "start_time": iso_usec(action.start_time), "user_id": action.user_id}
     if events is not None:
         body["events"] = []
         for e in events:
-            item = {"event": e.event, "start_time": _iso_usec(e.start_time),
-                    "finish_time": _iso_usec(e.finish_time), "result": e.result}
+            item = {"event": e.event, "start_time": iso_usec(e.start_time),
+                    "finish_time": iso_usec(e.finish_time), "result": e.result}
             if show_traceback:
                 item["traceback"] = e.traceback
             body["events"].append(item)

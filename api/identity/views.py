@@ -12,6 +12,7 @@ from ..common.links import base_url
 from ..common.views import OpenStackView, PublicView
 from . import schemas, serializers
 from .catalog import service_catalog
+from ..common.timefmt import iso_usec
 
 DOMAIN = {"id": "default", "name": "Default"}
 
@@ -21,18 +22,14 @@ class Unauthorized(ComputeError):
     fault = "error"
 
 
-def _iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
-
-
 def token_body(request, token) -> dict:
     body = {
         "methods": token.methods,
         "user": {"id": str(token.user_id), "name": token.user.username, "domain": DOMAIN,
                  "password_expires_at": None},
         "audit_ids": [token.audit_id],
-        "expires_at": _iso(token.expires_at),
-        "issued_at": _iso(token.issued_at),
+        "expires_at": iso_usec(token.expires_at) + "Z",
+        "issued_at": iso_usec(token.issued_at) + "Z",
     }
     if token.project_id:
         body.update(project={"id": token.project_id, "name": token.project.name, "domain": DOMAIN},

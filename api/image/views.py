@@ -10,12 +10,9 @@ from ..common.links import base_url
 from ..common.views import OpenStackView, PublicView
 from . import schemas
 from .serializers import ImageCreate
+from ..common.timefmt import iso_z
 READ_ONLY = {"id", "status", "size", "checksum", "created_at", "updated_at", "owner", "self", "file", "schema",
              "virtual_size", "os_hash_algo", "os_hash_value", "direct_url", "locations"}
-
-
-def _iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def image_body(image) -> dict:
@@ -23,8 +20,8 @@ def image_body(image) -> dict:
             "visibility": image.visibility, "protected": image.protected, "checksum": image.checksum,
             "container_format": image.container_format, "disk_format": image.disk_format, "size": image.size,
             "virtual_size": None, "min_disk": image.min_disk, "min_ram": image.min_ram,
-            "owner": image.owner_id, "os_hidden": False, "tags": [], "created_at": _iso(image.created_at),
-            "updated_at": _iso(image.updated_at), "self": f"/v2/images/{image.id}",
+            "owner": image.owner_id, "os_hidden": False, "tags": [], "created_at": iso_z(image.created_at),
+            "updated_at": iso_z(image.updated_at), "self": f"/v2/images/{image.id}",
             "file": f"/v2/images/{image.id}/file", "schema": "/v2/schemas/image"}
     body.update({k: v for k, v in (image.properties or {}).items() if not k.startswith("_")})
     return body

@@ -1,10 +1,9 @@
 """Host records written by each host's worker: registration, heartbeat, capacity."""
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from ..models import Host, Instance
-from ..states import VmState
 
 
 def host_register(*, name: str, vcpus: int, memory_mb: int, disk_gb: int, hypervisor_type: str,
@@ -38,6 +37,3 @@ def host_set_enabled(*, host: Host, enabled: bool, reason: str | None = None) ->
     host.refresh_from_db()
     return host
 
-
-def host_running_vms(*, host: Host) -> int:
-    return Instance.objects.filter(Q(host=host) & ~Q(vm_state=VmState.DELETED)).count()

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Instance, InstanceFault
+from ..scheduler.claims import claim_release
 from ..states import TaskState, VmState
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,17 @@ def instance_set_error(*, instance_uuid: str, message: str, details: str = "", h
             return False
         _fault(instance_uuid, message=message, details=details, host=host)
     logger.warning("instance %s: ERROR: %s", instance_uuid, message)
+    return True
+
+
+def instance_build_failed(*, instance_uuid: str, message: str, details: str = "", host: str = "") -> bool:
+    """A build that left no guest behind: ERROR with a fault, and the host's claim given back, together.
+    Only if the instance is still spawning (a delete that overtook the build owns it otherwise)."""
+    with transaction.atomic():
+        if not instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.SPAWNING,
+                                  message=message, details=details, host=host):
+            return False
+        claim_release(instance_id=Instance.objects.values_list("id", flat=True).get(uuid=instance_uuid))
     return True
 
 
