@@ -112,6 +112,31 @@ class HostResources:
         object.__setattr__(self, "cpu_info", _frozen_mapping(self.cpu_info))
 
 
+@dataclass(frozen=True)
+class VolumeConnection:
+    """A volume as a guest sees it: a file on a host path (under a mounted export) plugged in as `device`.
+
+    `path` is the file on this host; the MountManager has made sure its export is mounted before a driver
+    sees the connection. `device` is the guest's name for it (`/dev/vdb`), `serial` what the guest reads
+    back as the disk's serial (the volume id, so a guest can find its volume by `/dev/disk/by-id`).
+    """
+
+    volume_id: str
+    path: str
+    device: str
+    serial: str = ""
+    read_only: bool = False
+    disk_format: str = "raw"
+
+    def __post_init__(self) -> None:
+        if not self.volume_id or not self.path:
+            raise ValueError("VolumeConnection needs volume_id and path")
+        if not self.device.startswith("/dev/vd") or len(self.device) < 9:
+            raise ValueError(f"volume {self.volume_id}: device {self.device!r} is not a /dev/vdX name")
+        if not self.serial:
+            object.__setattr__(self, "serial", self.volume_id[:20])
+
+
 class DriverError(Exception):
     """Base of every error a driver raises on purpose. `instance_uuid` is set when one guest is at fault."""
 
@@ -150,6 +175,16 @@ class InvalidPowerState(DriverError):
         self.args = (instance_uuid, action, power_state)
 
 
+class VolumeAttachFailed(DriverError):
+    """The hypervisor refused to plug or unplug a volume; the guest is left as it was."""
+
+    def __init__(self, instance_uuid: str, volume_id: str, reason: str) -> None:
+        super().__init__(f"volume {volume_id} on instance {instance_uuid}: {reason}", instance_uuid)
+        self.volume_id = volume_id
+        self.reason = reason
+        self.args = (instance_uuid, volume_id, reason)
+
+
 class ComputeDriver(abc.ABC):
     """One hypervisor host, as the compute worker for that host sees it.
 
@@ -165,6 +200,8 @@ class ComputeDriver(abc.ABC):
         "supports_pause": True,
         "supports_suspend": True,
         "supports_console_output": True,
+        # libvirt's test driver cannot plug devices; a driver on it says so and the suite skips those checks
+        "supports_volume_attach": True,
     }
 
     def __init__(self, *, host: str, **options: Any) -> None:
@@ -248,3 +285,26 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def get_host_resources(self) -> HostResources:
         """This host's total capacity (not what is free: the scheduler accounts for claims)."""
+
+    @abc.abstractmethod
+    def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
+        """Afterwards the guest has `connection.path` as disk `connection.device`, from any power state.
+
+        A running (or paused) guest gets it live and in its persistent definition; a stopped or suspended
+        guest only in its definition, so it appears at the next start. Attaching the same volume again
+        succeeds and changes nothing (at-least-once delivery). Another volume already on `device` raises
+        VolumeAttachFailed, as does a hypervisor refusal; the guest is then left as before the call.
+        """
+
+    @abc.abstractmethod
+    def detach_volume(self, instance_uuid: str, volume_id: str) -> None:
+        """Afterwards no disk of the guest is `volume_id`, live or in its definition.
+
+        Detaching a volume that is not attached succeeds. A hypervisor refusal raises VolumeAttachFailed
+        and leaves the volume attached: the caller must not unmount its export.
+        """
+
+    @abc.abstractmethod
+    def list_volume_attachments(self, instance_uuid: str) -> list[VolumeConnection]:
+        """The volumes in the guest's definition, as attached. The MountManager rebuilds from this at
+        worker start: every path listed needs its export mounted on this host."""

@@ -30,13 +30,16 @@ from hypervisors.base import (
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    VolumeAttachFailed,
+    VolumeConnection,
     PowerState,
 )
 
 LOG = logging.getLogger(__name__)
 
 OPERATIONS = frozenset(
-    {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume"}
+    {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume",
+     "attach_volume", "detach_volume"}
 )
 S = PowerState
 
@@ -49,7 +52,17 @@ CREATE TABLE IF NOT EXISTS guests (
     memory_mb INTEGER NOT NULL,
     console TEXT NOT NULL DEFAULT '',
     created_at REAL NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS volumes (
+    instance_uuid TEXT NOT NULL REFERENCES guests(uuid) ON DELETE CASCADE,
+    volume_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    device TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    read_only INTEGER NOT NULL,
+    disk_format TEXT NOT NULL,
+    PRIMARY KEY (instance_uuid, volume_id)
+);
 """
 
 
@@ -66,7 +79,8 @@ def parse_delays(text: str) -> dict[str, float]:
 
 class FakeDriver(ComputeDriver):
     name = "fake"
-    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True}
+    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True,
+                    "supports_volume_attach": True}
 
     def __init__(
         self,
@@ -95,13 +109,14 @@ class FakeDriver(ComputeDriver):
         self._local = threading.local()
         with contextlib.closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; readers never block writers
-            conn.execute(_SCHEMA)
+            conn.executescript(_SCHEMA)
 
     # -- storage -------------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves; timeout=30 is SQLite's busy timeout.
         conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys=ON")  # destroying a guest drops its volume rows
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
@@ -254,6 +269,48 @@ class FakeDriver(ComputeDriver):
             cpu_info={"arch": "x86_64", "model": "fake-cpu", "vendor": "fake", "topology": {"sockets": 1,
                       "cores": self.vcpus, "threads": 1}},
         )
+
+    def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
+        self._delay("attach_volume")
+        c = connection
+        with self._transaction() as conn:
+            self._power_state(conn, instance_uuid)
+            rows = conn.execute("SELECT volume_id, device FROM volumes WHERE instance_uuid = ?",
+                                (instance_uuid,)).fetchall()
+            if any(vid == c.volume_id for vid, _ in rows):
+                return
+            if any(dev == c.device for _, dev in rows):
+                raise VolumeAttachFailed(instance_uuid, c.volume_id, f"device {c.device} is in use")
+            # The one check a real hypervisor makes that the fake can make too: the file must be there,
+            # which also proves the MountManager mounted its export first.
+            if not os.path.exists(c.path):
+                raise VolumeAttachFailed(instance_uuid, c.volume_id, f"no such file {c.path}")
+            conn.execute(
+                "INSERT INTO volumes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (instance_uuid, c.volume_id, c.path, c.device, c.serial, int(c.read_only), c.disk_format),
+            )
+            conn.execute("UPDATE guests SET console = console || ? WHERE uuid = ?",
+                         (f"virtio_blk: [{c.device[5:]}] attached serial {c.serial}\n", instance_uuid))
+        LOG.info("fake host %s: attached volume %s to instance %s as %s", self.host, c.volume_id,
+                 instance_uuid, c.device)
+
+    def detach_volume(self, instance_uuid: str, volume_id: str) -> None:
+        self._delay("detach_volume")
+        with self._transaction() as conn:
+            self._power_state(conn, instance_uuid)
+            gone = conn.execute("DELETE FROM volumes WHERE instance_uuid = ? AND volume_id = ?",
+                                (instance_uuid, volume_id)).rowcount
+        LOG.info("fake host %s: detached volume %s from instance %s (was attached: %s)", self.host,
+                 volume_id, instance_uuid, bool(gone))
+
+    def list_volume_attachments(self, instance_uuid: str) -> list[VolumeConnection]:
+        with self._reader() as conn:
+            self._power_state(conn, instance_uuid)
+            rows = conn.execute(
+                "SELECT volume_id, path, device, serial, read_only, disk_format FROM volumes"
+                " WHERE instance_uuid = ? ORDER BY device", (instance_uuid,)).fetchall()
+        return [VolumeConnection(volume_id=v, path=p, device=d, serial=s, read_only=bool(ro), disk_format=f)
+                for v, p, d, s, ro, f in rows]
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

@@ -8,6 +8,7 @@ does not claim it.
 
 from __future__ import annotations
 
+import os
 import uuid as uuidlib
 
 import pytest
@@ -21,6 +22,8 @@ from hypervisors.base import (
     InstanceSpec,
     InvalidPowerState,
     PowerState,
+    VolumeAttachFailed,
+    VolumeConnection,
 )
 
 S = PowerState
@@ -253,3 +256,79 @@ class DriverConformance:
         # a real guest may still be printing, so compare line counts only, not content
         tail = driver.get_console_output(guest, tail_lines=1)
         assert isinstance(tail, str) and len(tail.splitlines()) <= 1
+
+    # -- volumes -------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def volume_factory(self, tmp_path):
+        """A VolumeConnection to a fresh 1 MiB raw file, readable by QEMU's user."""
+        counter = iter(range(1, 26))
+
+        def make(device: str | None = None) -> VolumeConnection:
+            n = next(counter)
+            vol_id = str(uuidlib.uuid4())
+            path = tmp_path / f"volume-{vol_id}"
+            with open(path, "wb") as f:
+                f.truncate(1 << 20)
+            path.chmod(0o666)
+            return VolumeConnection(volume_id=vol_id, path=str(path), device=device or f"/dev/vd{chr(97 + n)}")
+
+        return make
+
+    @pytest.mark.parametrize("state", [S.RUNNING, S.SHUTDOWN], ids=lambda s: s.name)
+    def test_attach_detach_volume_round_trip(self, driver, guest, volume_factory, state):
+        require(driver, "supports_volume_attach")
+        bring_to(driver, guest, state)
+        vol = volume_factory()
+        driver.attach_volume(guest, vol)
+        driver.attach_volume(guest, vol)  # at-least-once delivery: a repeat changes nothing
+        listed = driver.list_volume_attachments(guest)
+        assert [(v.volume_id, v.device, v.path) for v in listed] == [(vol.volume_id, vol.device, vol.path)]
+        assert state_of(driver, guest) == state
+        driver.detach_volume(guest, vol.volume_id)
+        driver.detach_volume(guest, vol.volume_id)  # already gone succeeds
+        assert driver.list_volume_attachments(guest) == []
+        assert state_of(driver, guest) == state
+
+    def test_attached_volume_survives_power_cycle(self, driver, guest, volume_factory):
+        require(driver, "supports_volume_attach")
+        vol = volume_factory()
+        driver.attach_volume(guest, vol)
+        driver.power_off(guest, timeout=5.0)
+        driver.power_on(guest)
+        assert [v.volume_id for v in driver.list_volume_attachments(guest)] == [vol.volume_id]
+
+    def test_attach_on_taken_device_raises_and_keeps_first(self, driver, guest, volume_factory):
+        require(driver, "supports_volume_attach")
+        first = volume_factory("/dev/vdb")
+        driver.attach_volume(guest, first)
+        with pytest.raises(VolumeAttachFailed) as exc:
+            driver.attach_volume(guest, volume_factory("/dev/vdb"))
+        assert exc.value.instance_uuid == guest
+        assert [v.volume_id for v in driver.list_volume_attachments(guest)] == [first.volume_id]
+
+    def test_attach_missing_file_raises_and_attaches_nothing(self, driver, guest, tmp_path):
+        require(driver, "supports_volume_attach")
+        vol = VolumeConnection(volume_id=str(uuidlib.uuid4()), path=str(tmp_path / "absent"), device="/dev/vdc")
+        with pytest.raises(VolumeAttachFailed):
+            driver.attach_volume(guest, vol)
+        assert driver.list_volume_attachments(guest) == []
+
+    @pytest.mark.parametrize("call", ["attach", "detach", "list"])
+    def test_volume_calls_on_missing_guest_raise_not_found(self, driver, volume_factory, call):
+        missing = str(uuidlib.uuid4())
+        vol = volume_factory()
+        with pytest.raises(InstanceNotFound):
+            {"attach": lambda: driver.attach_volume(missing, vol),
+             "detach": lambda: driver.detach_volume(missing, vol.volume_id),
+             "list": lambda: driver.list_volume_attachments(missing)}[call]()
+
+    def test_destroy_drops_volume_attachments(self, driver, spec_factory, guest, volume_factory):
+        require(driver, "supports_volume_attach")
+        vol = volume_factory()
+        driver.attach_volume(guest, vol)
+        driver.destroy(guest)
+        assert os.path.exists(vol.path), "destroy must never remove a volume's file: it is not the guest's disk"
+        spec = spec_factory(uuid=guest)
+        driver.spawn(spec)
+        assert driver.list_volume_attachments(guest) == []
