@@ -131,7 +131,7 @@ class VolumeConnection:
     def __post_init__(self) -> None:
         if not self.volume_id or not self.path:
             raise ValueError("VolumeConnection needs volume_id and path")
-        if not self.device.startswith("/dev/vd") or len(self.device) < 9:
+        if not self.device.startswith("/dev/vd") or len(self.device) < len("/dev/vdb"):
             raise ValueError(f"volume {self.volume_id}: device {self.device!r} is not a /dev/vdX name")
         if not self.serial:
             object.__setattr__(self, "serial", self.volume_id[:20])
