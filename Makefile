@@ -26,11 +26,16 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 run: $(STAMP)
 	$(PY) -m devtools.run_stack
 
+# The tests mount exports (bind mounts standing in for NFS) as root. They run in a private mount namespace,
+# so nothing they mount is seen outside or outlives them; inside it mounts are shared again, so they
+# propagate into the per-guest namespaces libvirt makes for QEMU (a hot-plugged volume must be visible there).
+IN_MOUNT_NS := unshare --mount --propagation private -- sh -c 'mount --make-rshared / && exec "$$@"' mountns
+
 # Throwaway PostgreSQL and Redis on free loopback ports under .run/, stopped after the run.
 # DATABASE_URL/REDIS_URL from the caller's shell are dropped so tests never touch a real database.
 test: $(STAMP)
 	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m devtools.services run --postgres --redis -- \
+	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
@@ -38,7 +43,7 @@ test-unit: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m devtools.services run --postgres --redis -- \
+	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
 		$(PY) -m devtools.bench $(BENCH_ARGS)
 
 clean:

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "compute_platform.compute",
+    "compute_platform.volumes",
 ]
 
 MIDDLEWARE = [
@@ -35,6 +36,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "api.common.middleware.RequestIdMiddleware",
+    # Compute microversion negotiation (OpenStack-API-Version): 400/406 before any view runs.
+    "api.common.microversions.MicroversionMiddleware",
 ]
 
 ROOT_URLCONF = "compute_platform.urls"
@@ -85,6 +88,12 @@ TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)
 PUBLIC_ENDPOINT = env("PUBLIC_ENDPOINT", default=None)
 REGION_NAME = env("REGION_NAME", default="RegionOne")
 
+# --- Image -------------------------------------------------------------------------------------
+# Uploaded image data, one file per image (`<IMAGE_DIR>/<image id>`); hosts read it from here.
+IMAGE_DIR = Path(env("IMAGE_DIR", default=str(RUN_DIR / "images")))
+# The largest image upload accepted (Glance's image_size_cap, default 1 TiB).
+IMAGE_SIZE_CAP = env.int("IMAGE_SIZE_CAP", default=1 << 40)
+
 # --- Compute -----------------------------------------------------------------------------------
 COMPUTE_DRIVER = env("COMPUTE_DRIVER", default="fake")
 COMPUTE_STATE_DIR = Path(env("COMPUTE_STATE_DIR", default=str(RUN_DIR / "compute")))
@@ -105,6 +114,19 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# Default quotas of every project (Nova's defaults); -1 is unlimited. os-quota-sets overrides them per project.
+QUOTA_DEFAULTS = {
+    "instances": env.int("QUOTA_INSTANCES", default=10),
+    "cores": env.int("QUOTA_CORES", default=20),
+    "ram": env.int("QUOTA_RAM", default=51200),
+    "key_pairs": env.int("QUOTA_KEY_PAIRS", default=100),
+    "metadata_items": env.int("QUOTA_METADATA_ITEMS", default=128),
+    "server_groups": env.int("QUOTA_SERVER_GROUPS", default=10),
+    "server_group_members": env.int("QUOTA_SERVER_GROUP_MEMBERS", default=10),
+    "injected_files": env.int("QUOTA_INJECTED_FILES", default=5),
+    "injected_file_content_bytes": env.int("QUOTA_INJECTED_FILE_CONTENT_BYTES", default=10240),
+    "injected_file_path_bytes": env.int("QUOTA_INJECTED_FILE_PATH_BYTES", default=255),
+}
 
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

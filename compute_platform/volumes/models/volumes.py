@@ -1,0 +1,50 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class VolumeStatus:
+    CREATING = "creating"
+    AVAILABLE = "available"
+    ATTACHING = "attaching"
+    IN_USE = "in-use"
+    DETACHING = "detaching"
+    DELETING = "deleting"
+    ERROR = "error"
+    ERROR_DELETING = "error_deleting"
+    ALL = (CREATING, AVAILABLE, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING)
+
+
+def volume_file_name(volume_id) -> str:
+    # Cinder's NFS driver names the file after the volume id; operators recognise it on the export.
+    return f"volume-{volume_id}"
+
+
+class Volume(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255, blank=True, default="")
+    description = models.CharField(max_length=255, blank=True, default="")
+    project = models.ForeignKey("compute.Project", on_delete=models.PROTECT, related_name="volumes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volumes")
+    export = models.ForeignKey("volumes.Export", on_delete=models.PROTECT, related_name="volumes")
+    size = models.PositiveIntegerField(help_text="GiB")
+    status = models.CharField(max_length=16, default=VolumeStatus.CREATING, db_index=True,
+                              choices=[(s, s) for s in VolumeStatus.ALL])
+    multiattach = models.BooleanField(default=False)
+    availability_zone = models.CharField(max_length=255, default="nova")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "status"])]
+
+    def __str__(self):
+        return f"{self.name or self.id}"
+
+    @property
+    def file_name(self) -> str:
+        return volume_file_name(self.id)
