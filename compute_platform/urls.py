@@ -2,11 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.compute.versions import ComputeVersionsView
+from api.identity.views import VersionsView as IdentityVersionsView
+from api.image.views import VersionsChoicesView as ImageVersionsView
 from api.root import RootView
 
 urlpatterns = [
     path("", RootView.as_view()),
     path("admin/", admin.site.urls),
+    # Service roots without the slash, as catalog URLs are written: keystoneauth discovers from them.
+    path("identity", IdentityVersionsView.as_view()),
+    path("compute", ComputeVersionsView.as_view()),
+    path("image", ImageVersionsView.as_view()),
     path("identity/", include("api.identity.urls")),
     path("compute/", include("api.compute.urls")),
     path("image/", include("api.image.urls")),

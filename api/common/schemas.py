@@ -14,8 +14,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-# The version documents are served with and without a trailing slash (/identity/v3 and /identity/v3/).
-_VERSION_SLASH_ALIAS = re.compile(r"/[\w-]+/v[\d.]+/")
+# The version documents are served with and without a trailing slash (/identity/v3 and /identity/v3/,
+# /compute and /compute/).
+_VERSION_SLASH_ALIAS = re.compile(r"/[\w-]+(/v[\d.]+)?/")
 
 PATH_PARAMETER_DESCRIPTIONS = {
     "project_id": "Project id (legacy `/v2.1/{project_id}/...` form). Ignored: the token's project decides.",

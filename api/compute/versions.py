@@ -2,10 +2,11 @@
 from rest_framework.response import Response
 
 from ..common.links import base_url
+from ..common.microversions import MAX_VERSION_STRING, MIN_VERSION_STRING
 from ..common.views import PublicView
 from . import schemas
 
-MIN_VERSION, MAX_VERSION = "2.1", "2.1"
+MIN_VERSION, MAX_VERSION = MIN_VERSION_STRING, MAX_VERSION_STRING  # see api/common/microversions.py
 
 
 def version_v21(request) -> dict:

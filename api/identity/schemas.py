@@ -67,6 +67,14 @@ class IdentityVersionResponse(serializers.Serializer):
     version = IdentityVersion()
 
 
+class IdentityVersionValues(serializers.Serializer):
+    values = IdentityVersion(many=True)
+
+
+class IdentityVersionsResponse(serializers.Serializer):
+    versions = IdentityVersionValues()
+
+
 SUBJECT_TOKEN_RESPONSE = "The token itself (only its hash is stored)."
 SUBJECT_TOKEN_REQUEST = OpenApiParameter("X-Subject-Token", str, OpenApiParameter.HEADER, required=True,
                                          description="The token to validate or revoke.")
@@ -76,6 +84,10 @@ NOT_FOUND = "The subject token is unknown, expired or revoked, or belongs to ano
 version_show = extend_schema(
     operation_id="identity_version_show", summary="Show the v3 version document", tags=TAGS,
     responses={200: IdentityVersionResponse})
+
+versions_list = extend_schema(
+    operation_id="identity_versions_list", summary="List identity API versions (300 Multiple Choices)",
+    tags=TAGS, responses={300: IdentityVersionsResponse})
 
 token_issue = extend_schema(
     operation_id="identity_token_issue", summary="Issue a token (password or token method)", tags=TAGS,

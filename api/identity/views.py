@@ -50,6 +50,14 @@ class VersionView(PublicView):
         return Response({"version": version_v3(request)})
 
 
+class VersionsView(PublicView):
+    """/identity/ itself: Keystone answers 300 Multiple Choices with `{"versions": {"values": [...]}}`."""
+
+    @schemas.versions_list
+    def get(self, request):
+        return Response({"versions": {"values": [version_v3(request)]}}, status=300)
+
+
 def _domain_ok(ref: dict | None) -> bool:
     return not ref or ref.get("id") == "default" or ref.get("name") == "Default"
 
