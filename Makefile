@@ -26,10 +26,9 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 run: $(STAMP)
 	$(PY) -m devtools.run_stack
 
-# The tests mount exports (bind mounts standing in for NFS) as root. They run in a private mount namespace,
-# so nothing they mount is seen outside or outlives them; inside it mounts are shared again, so they
-# propagate into the per-guest namespaces libvirt makes for QEMU (a hot-plugged volume must be visible there).
-IN_MOUNT_NS := unshare --mount --propagation private -- sh -c 'mount --make-rshared / && exec "$$@"' mountns
+# The tests mount exports (bind mounts standing in for NFS) as root, in a private mount namespace
+# (see devtools/in_mount_ns.sh), so nothing they mount is seen outside or outlives them.
+IN_MOUNT_NS := sh devtools/in_mount_ns.sh
 
 # Throwaway PostgreSQL and Redis on free loopback ports under .run/, stopped after the run.
 # DATABASE_URL/REDIS_URL from the caller's shell are dropped so tests never touch a real database.
