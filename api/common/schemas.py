@@ -25,7 +25,11 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "hypervisor_id": "Hypervisor id (an integer, as a string).",
     "request_id": "The request id of the action (`req-...`).",
     "image_id": "Image UUID.",
+    "user_id": "User id.",
+    "domain_id": "Domain id (only `default` exists).",
+    "region_id": "Region id (`RegionOne`).",
 }
+IDENTITY_PATH_PARAMETER_DESCRIPTIONS = {"project_id": "Project id (32 hex characters)."}
 
 
 class OpenStackAutoSchema(AutoSchema):
@@ -40,13 +44,15 @@ class OpenStackAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
-        if "{project_id}" in path:
+        if "{project_id}" in path and not path.startswith("/identity/"):
             operation["operationId"] += "_by_project"
         elif _VERSION_SLASH_ALIAS.fullmatch(path):
             operation["operationId"] += "_slash"
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "path" and not parameter.get("description"):
-                description = PATH_PARAMETER_DESCRIPTIONS.get(parameter["name"])
+                description = (path.startswith("/identity/")
+                               and IDENTITY_PATH_PARAMETER_DESCRIPTIONS.get(parameter["name"])
+                               or PATH_PARAMETER_DESCRIPTIONS.get(parameter["name"]))
                 if description:
                     parameter["description"] = description
         return operation

@@ -113,3 +113,116 @@ token_revoke = extend_schema(
     parameters=[SUBJECT_TOKEN_REQUEST],
     responses={204: OpenApiResponse(description="Revoked. No body."),
                **keystone_errors({401: UNAUTHORIZED, 404: NOT_FOUND})})
+
+
+# --- projects, users, domains, regions (reads) -----------------------------------------------------
+
+class CollectionLinks(serializers.Serializer):
+    self = serializers.URLField()
+    previous = serializers.URLField(allow_null=True, help_text="Always null: one page.")
+    next = serializers.URLField(allow_null=True, help_text="Always null: one page.")
+
+
+class SelfLink(serializers.Serializer):
+    self = serializers.URLField()
+
+
+class Project(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    domain_id = serializers.CharField(help_text="`default`")
+    parent_id = serializers.CharField(help_text="The domain, `default`.")
+    enabled = serializers.BooleanField()
+    is_domain = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField())
+    options = serializers.DictField()
+    links = SelfLink()
+
+
+class User(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    domain_id = serializers.CharField(help_text="`default`")
+    enabled = serializers.BooleanField()
+    email = serializers.CharField(required=False)
+    password_expires_at = serializers.DateTimeField(allow_null=True, help_text="Always null.")
+    options = serializers.DictField()
+    links = SelfLink()
+
+
+class Domain(serializers.Serializer):
+    id = serializers.CharField(help_text="`default`")
+    name = serializers.CharField(help_text="`Default`")
+    description = serializers.CharField()
+    enabled = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField())
+    options = serializers.DictField()
+    links = SelfLink()
+
+
+class Region(serializers.Serializer):
+    id = serializers.CharField(help_text="`RegionOne` (REGION_NAME)")
+    description = serializers.CharField(allow_blank=True)
+    parent_region_id = serializers.CharField(allow_null=True)
+    links = SelfLink()
+
+
+def _list(name: str, key: str, item) -> type:
+    return type(name, (serializers.Serializer,), {key: item(many=True), "links": CollectionLinks()})
+
+
+def _one(name: str, key: str, item) -> type:
+    return type(name, (serializers.Serializer,), {key: item()})
+
+
+ProjectList, ProjectShow = _list("ProjectList", "projects", Project), _one("ProjectShow", "project", Project)
+UserList, UserShow = _list("UserList", "users", User), _one("UserShow", "user", User)
+DomainList, DomainShow = _list("DomainList", "domains", Domain), _one("DomainShow", "domain", Domain)
+RegionList, RegionShow = _list("RegionList", "regions", Region), _one("RegionShow", "region", Region)
+CatalogList = _list("CatalogList", "catalog", CatalogEntry)
+
+ADMIN_ONLY = "Not an admin (identity:list_* policy)."
+FILTERS = [OpenApiParameter("name", str, description="Exact name."),
+           OpenApiParameter("domain_id", str, description="Only `default` exists."),
+           OpenApiParameter("enabled", bool)]
+
+project_list = extend_schema(
+    operation_id="identity_projects_list", summary="List projects (admin)", tags=TAGS, parameters=FILTERS,
+    responses={200: ProjectList, **keystone_errors({401: UNAUTHORIZED, 403: ADMIN_ONLY})})
+project_show = extend_schema(
+    operation_id="identity_project_show", summary="Show a project", tags=TAGS,
+    description="Admins see any project; others the projects they hold a role on.",
+    responses={200: ProjectShow, **keystone_errors({401: UNAUTHORIZED, 404: "Unknown or not yours."})})
+user_list = extend_schema(
+    operation_id="identity_users_list", summary="List users (admin)", tags=TAGS, parameters=FILTERS,
+    responses={200: UserList, **keystone_errors({401: UNAUTHORIZED, 403: ADMIN_ONLY})})
+user_show = extend_schema(
+    operation_id="identity_user_show", summary="Show a user", tags=TAGS,
+    description="Admins see any user; others only themselves.",
+    responses={200: UserShow, **keystone_errors({401: UNAUTHORIZED, 404: "Unknown, or another user."})})
+user_projects = extend_schema(
+    operation_id="identity_user_projects_list", summary="List the projects a user has a role on", tags=TAGS,
+    responses={200: ProjectList, **keystone_errors({401: UNAUTHORIZED, 404: "Unknown, or another user."})})
+auth_projects = extend_schema(
+    operation_id="identity_auth_projects_list", summary="List the projects the token's user may scope to",
+    tags=TAGS, responses={200: ProjectList, **keystone_errors({401: UNAUTHORIZED})})
+auth_domains = extend_schema(
+    operation_id="identity_auth_domains_list", summary="List the domains the token's user may scope to",
+    tags=TAGS, responses={200: DomainList, **keystone_errors({401: UNAUTHORIZED})})
+auth_catalog = extend_schema(
+    operation_id="identity_auth_catalog_show", summary="Show the token's service catalog", tags=TAGS,
+    responses={200: CatalogList, **keystone_errors({401: UNAUTHORIZED, 404: "The token is unscoped."})})
+domain_list = extend_schema(
+    operation_id="identity_domains_list", summary="List domains (only Default)", tags=TAGS,
+    parameters=[OpenApiParameter("name", str, description="Exact name.")],
+    responses={200: DomainList, **keystone_errors({401: UNAUTHORIZED})})
+domain_show = extend_schema(
+    operation_id="identity_domain_show", summary="Show a domain", tags=TAGS,
+    responses={200: DomainShow, **keystone_errors({401: UNAUTHORIZED, 404: "Not `default`."})})
+region_list = extend_schema(
+    operation_id="identity_regions_list", summary="List regions", tags=TAGS,
+    responses={200: RegionList, **keystone_errors({401: UNAUTHORIZED})})
+region_show = extend_schema(
+    operation_id="identity_region_show", summary="Show a region", tags=TAGS,
+    responses={200: RegionShow, **keystone_errors({401: UNAUTHORIZED, 404: "Unknown region."})})

@@ -22,7 +22,7 @@ class Unauthorized(ComputeError):
     fault = "error"
 
 
-def token_body(request, token) -> dict:
+def token_body(request, token, catalog: bool = True) -> dict:
     body = {
         "methods": token.methods,
         "user": {"id": str(token.user_id), "name": token.user.username, "domain": DOMAIN,
@@ -33,8 +33,9 @@ def token_body(request, token) -> dict:
     }
     if token.project_id:
         body.update(project={"id": token.project_id, "name": token.project.name, "domain": DOMAIN},
-                    is_domain=False, roles=[{"id": r, "name": r} for r in token.roles],
-                    catalog=service_catalog(request))
+                    is_domain=False, roles=[{"id": r, "name": r} for r in token.roles])
+        if catalog:
+            body["catalog"] = service_catalog(request, token.project_id)
     return {"token": body}
 
 
@@ -128,7 +129,8 @@ class TokensView(OpenStackView):
     @schemas.token_validate
     def get(self, request):
         token = self._subject(request)
-        response = Response(token_body(request, token))
+        # keystonemiddleware validates with ?nocatalog (Keystone: the parameter's presence is enough).
+        response = Response(token_body(request, token, catalog="nocatalog" not in request.query_params))
         response["X-Subject-Token"] = request.headers["X-Subject-Token"]
         return response
 

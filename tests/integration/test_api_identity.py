@@ -234,3 +234,83 @@ def test_an_expired_token_is_401(make_stack):
     expired = responses[-1]
     assert_keystone_error(expired, 401, "Unauthorized")
     assert expired.headers["WWW-Authenticate"].startswith("Keystone uri=")
+
+
+# ---- catalog, projects, users, domains, regions ----------------------------------------------------
+
+def _get(stack, path, token, **params):
+    return requests.get(stack.url(path), headers={"X-Auth-Token": token}, params=params, timeout=30)
+
+
+def test_catalog_lists_block_storage_under_both_types_with_the_project_in_the_url(api):
+    r = login(api)
+    token, project_id = r.headers["X-Subject-Token"], r.json()["token"]["project"]["id"]
+    catalog = {svc["type"]: svc for svc in r.json()["token"]["catalog"]}
+    for stype in ("block-storage", "volumev3"):
+        assert {e["url"] for e in catalog[stype]["endpoints"]} == {api.url(f"/volume/v3/{project_id}")}
+    assert len({e["id"] for svc in catalog.values() for e in svc["endpoints"]}) == 3 * len(catalog)
+
+    body = _get(api, "/identity/v3/auth/catalog", token).json()
+    assert {svc["type"] for svc in body["catalog"]} == set(catalog)
+    # keystonemiddleware validates with ?nocatalog: the token without its catalog.
+    r = requests.get(api.url(TOKENS + "?nocatalog"), timeout=30,
+                     headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    assert r.status_code == 200 and "catalog" not in r.json()["token"] and r.json()["token"]["project"]
+
+
+def test_projects_and_users_for_an_admin(api):
+    admin = api.token()
+    projects = _get(api, "/identity/v3/projects", admin).json()["projects"]
+    by_name = {p["name"]: p for p in projects}
+    assert {"admin", "alpha", "beta"} <= set(by_name)
+    alpha = by_name["alpha"]
+    assert (alpha["domain_id"], alpha["enabled"], alpha["is_domain"]) == ("default", True, False)
+    assert alpha["links"]["self"] == api.url(f"/identity/v3/projects/{alpha['id']}")
+    assert [p["name"] for p in _get(api, "/identity/v3/projects", admin, name="beta").json()["projects"]] == ["beta"]
+    assert _get(api, f"/identity/v3/projects/{alpha['id']}", admin).json()["project"] == alpha
+
+    users = {u["name"]: u for u in _get(api, "/identity/v3/users", admin).json()["users"]}
+    assert {"admin", "alice", "bob"} <= set(users)
+    alice = users["alice"]
+    assert alice["domain_id"] == "default" and alice["enabled"] is True
+    assert _get(api, f"/identity/v3/users/{alice['id']}", admin).json()["user"]["name"] == "alice"
+    mine = _get(api, f"/identity/v3/users/{alice['id']}/projects", admin).json()["projects"]
+    assert [p["name"] for p in mine] == ["alpha"]
+    assert [u["name"] for u in _get(api, "/identity/v3/users", admin, name="bob").json()["users"]] == ["bob"]
+
+
+def test_a_member_reads_itself_and_its_projects_only(api):
+    r = login(api, user="alice", password="alice-pw", project="alpha")
+    alice, me = r.headers["X-Subject-Token"], r.json()["token"]["user"]["id"]
+    alpha = r.json()["token"]["project"]["id"]
+    for path in ("/identity/v3/projects", "/identity/v3/users"):
+        assert_keystone_error(_get(api, path, alice), 403, "Forbidden")
+    assert _get(api, f"/identity/v3/projects/{alpha}", alice).json()["project"]["name"] == "alpha"
+    beta = login(api, user="bob", password="bob-pw", project="beta").json()["token"]["project"]["id"]
+    assert_keystone_error(_get(api, f"/identity/v3/projects/{beta}", alice), 404, "Not Found")
+    assert _get(api, f"/identity/v3/users/{me}", alice).json()["user"]["name"] == "alice"
+    admin_id = login(api).json()["token"]["user"]["id"]
+    assert_keystone_error(_get(api, f"/identity/v3/users/{admin_id}", alice), 404, "Not Found")
+    assert_keystone_error(_get(api, f"/identity/v3/users/{admin_id}/projects", alice), 404, "Not Found")
+    assert [p["name"] for p in _get(api, f"/identity/v3/users/{me}/projects", alice).json()["projects"]] == [
+        "alpha"]
+
+
+def test_an_unscoped_token_lists_the_projects_it_may_scope_to(api):
+    unscoped = login(api, user="alice", password="alice-pw", project=None).headers["X-Subject-Token"]
+    body = _get(api, "/identity/v3/auth/projects", unscoped).json()
+    assert [p["name"] for p in body["projects"]] == ["alpha"] and body["links"]["next"] is None
+    assert [d["id"] for d in _get(api, "/identity/v3/auth/domains", unscoped).json()["domains"]] == ["default"]
+    assert_keystone_error(_get(api, "/identity/v3/auth/catalog", unscoped), 404, "Not Found")
+
+
+def test_domains_and_regions(api):
+    token = api.token("alice", "alice-pw", "alpha")
+    (domain,) = _get(api, "/identity/v3/domains", token).json()["domains"]
+    assert (domain["id"], domain["name"], domain["enabled"]) == ("default", "Default", True)
+    assert _get(api, "/identity/v3/domains/default", token).json()["domain"]["name"] == "Default"
+    assert _get(api, "/identity/v3/domains", token, name="Other").json()["domains"] == []
+    assert_keystone_error(_get(api, "/identity/v3/domains/other", token), 404, "Not Found")
+    assert [r["id"] for r in _get(api, "/identity/v3/regions", token).json()["regions"]] == ["RegionOne"]
+    assert _get(api, "/identity/v3/regions/RegionOne", token).status_code == 200
+    assert_keystone_error(_get(api, "/identity/v3/regions/Elsewhere", token), 404, "Not Found")

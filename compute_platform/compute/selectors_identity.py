@@ -1,0 +1,77 @@
+"""Keystone-side reads: projects and users as the identity API shows them to a token's holder.
+
+Policy follows Keystone's defaults: an admin reads every project and user; anyone else reads themselves
+and the projects they hold a role on. Unknown and not-permitted look alike (404), so a member cannot
+probe for other projects' ids.
+"""
+from django.contrib.auth import get_user_model
+
+from .exceptions import Forbidden, NotFound
+from .models import Project
+
+User = get_user_model()
+
+DEFAULT_DOMAIN_ID = "default"
+
+
+def _require_admin(context, what: str) -> None:
+    if not context.is_admin:
+        raise Forbidden(f"You are not authorized to perform the requested action: {what}.")
+
+
+def project_list(*, context, name: str | None = None, domain_id: str | None = None,
+                 enabled: bool | None = None):
+    """Every project (admins only, identity:list_projects)."""
+    _require_admin(context, "identity:list_projects")
+    qs = Project.objects.all()
+    if name:
+        qs = qs.filter(name=name)
+    if domain_id:
+        qs = qs.filter(domain_id=domain_id)
+    if enabled is not None:
+        qs = qs.filter(enabled=enabled)
+    return qs.order_by("name")
+
+
+def project_get(*, context, project_id: str) -> Project:
+    """A project by id: admins any, others one they hold a role on or their token's project."""
+    qs = Project.objects.all()
+    if not context.is_admin:
+        qs = qs.filter(role_assignments__user_id=context.user_id).distinct()
+    project = qs.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(f"Could not find project: {project_id}.")
+    return project
+
+
+def projects_of_user(*, context, user_id: str, enabled_only: bool = False):
+    """The projects `user_id` holds a role on (the user itself, or an admin)."""
+    user = user_get(context=context, user_id=user_id)
+    qs = Project.objects.filter(role_assignments__user=user).distinct()
+    if enabled_only:
+        qs = qs.filter(enabled=True)
+    return qs.order_by("name")
+
+
+def user_list(*, context, name: str | None = None, domain_id: str | None = None,
+              enabled: bool | None = None):
+    """Every user (admins only, identity:list_users)."""
+    _require_admin(context, "identity:list_users")
+    qs = User.objects.all()
+    if name:
+        qs = qs.filter(username=name)
+    if domain_id and domain_id != DEFAULT_DOMAIN_ID:
+        qs = qs.none()
+    if enabled is not None:
+        qs = qs.filter(is_active=enabled)
+    return qs.order_by("username")
+
+
+def user_get(*, context, user_id: str):
+    """A user by id: admins any, others only themselves."""
+    if not str(user_id).isdigit() or (not context.is_admin and str(context.user_id) != str(user_id)):
+        raise NotFound(f"Could not find user: {user_id}.")
+    user = User.objects.filter(pk=int(user_id)).first()
+    if user is None:
+        raise NotFound(f"Could not find user: {user_id}.")
+    return user
