@@ -10,6 +10,7 @@ from hypervisors.base import ComputeDriver
 # name -> "module:Class". Imported only when asked for, so the fake never needs libvirt's bindings.
 DRIVERS: dict[str, str] = {
     "fake": "hypervisors.fake:FakeDriver",
+    "libvirt": "hypervisors.libvirt.driver:LibvirtDriver",
 }
 
 

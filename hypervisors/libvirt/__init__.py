@@ -1,0 +1,1 @@
+"""The libvirt driver (needs libvirt-python; `hypervisors` registers it lazily by name)."""

@@ -1,0 +1,400 @@
+"""LibvirtDriver: the ComputeDriver contract on libvirt, as a thin facade.
+
+The connection lives in `host.py`, one domain's calls in `guest.py`, the XML in `xml.py`, disks and
+the image cache in `disks.py`; this file only composes them into the contract's postconditions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import libvirt
+
+from hypervisors.base import (
+    ComputeDriver,
+    DriverError,
+    HostResources,
+    InstanceExists,
+    InstanceInfo,
+    InstanceNotFound,
+    InstanceSpec,
+    InvalidPowerState,
+    PowerState,
+    VolumeAttachFailed,
+    VolumeConnection,
+)
+
+from . import xml as domxml
+from .disks import InstanceDisks
+from .guest import Guest, is_not_found, translated
+from .host import EVENT_NAMES, Host
+
+LOG = logging.getLogger(__name__)
+S = PowerState
+LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
+
+
+class LibvirtDriver(ComputeDriver):
+    name = "libvirt"
+    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True,
+                    "supports_volume_attach": True}
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        uri: str = "qemu:///system",
+        virt_type: str = "qemu",
+        instances_dir: str | os.PathLike = "/var/lib/compute-platform/instances",
+        shutdown_timeout: float = 60.0,
+        detach_timeout: float = 20.0,
+        kernel_cmdline: str = domxml.DEFAULT_CMDLINE,
+    ) -> None:
+        super().__init__(host=host)
+        if virt_type not in ("qemu", "kvm", "test"):
+            raise ValueError(f"virt_type must be qemu, kvm or test, not {virt_type!r}")
+        self.uri, self.virt_type = uri, virt_type
+        self.shutdown_timeout, self.detach_timeout = shutdown_timeout, detach_timeout
+        self.kernel_cmdline = kernel_cmdline
+        self.disks = InstanceDisks(instances_dir)
+        self._host = Host(uri)
+        self._host.add_lifecycle_listener(self._log_event)
+        self._metadata_xml = domxml.metadata_xml(host, "")
+        if uri.startswith("test://"):
+            # libvirt's test driver cannot plug devices and runs no guest that could print anything.
+            self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
+                                     supports_console_output=False)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the libvirt connection (not part of the contract; tests and shutdown use it)."""
+        self._host.close()
+
+    def _log_event(self, uuid: str, event: int, detail: int) -> None:
+        if event in (libvirt.VIR_DOMAIN_EVENT_STOPPED, libvirt.VIR_DOMAIN_EVENT_CRASHED):
+            LOG.info("host %s: instance %s %s (libvirt detail %s)", self.host, uuid, EVENT_NAMES[event], detail)
+
+    def _conn(self) -> libvirt.virConnect:
+        try:
+            return self._host.get_connection()
+        except libvirt.libvirtError as exc:
+            raise DriverError(f"cannot connect to libvirt at {self.uri}: {exc.get_error_message()}") from exc
+
+    def _owned(self, dom: libvirt.virDomain) -> bool:
+        try:
+            meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, domxml.METADATA_NS, 0)
+        except libvirt.libvirtError:
+            return False  # no metadata of ours: a domain someone else defined
+        return domxml.metadata_host(meta) == self.host
+
+    def _find(self, uuid: str) -> Guest | None:
+        try:
+            dom = self._conn().lookupByUUIDString(uuid)
+        except libvirt.libvirtError as exc:
+            if is_not_found(exc) or exc.get_error_code() == libvirt.VIR_ERR_INVALID_ARG:
+                return None
+            raise DriverError(f"looking up instance {uuid} failed: {exc.get_error_message()}", uuid) from exc
+        return Guest(dom) if self._owned(dom) else None
+
+    def _guest(self, uuid: str) -> Guest:
+        guest = self._find(uuid)
+        if guest is None:
+            raise InstanceNotFound(uuid)
+        return guest
+
+    def _wait(self, guest: Guest, done, timeout: float) -> bool:
+        return guest.wait_for(done, timeout, self._host.wait_for_change)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def init_host(self) -> None:
+        """Connect, so a worker with a wrong LIBVIRT_URI fails at start and not at its first build."""
+        conn = self._conn()
+        LOG.info("host %s: libvirt %s at %s, %d guests of ours", self.host, conn.getType(), self.uri,
+                 len(self.list_instances()))
+
+    def spawn(self, spec: InstanceSpec) -> None:
+        """Define the domain (root disk: qcow2 overlay on the cached image; kernel and ramdisk when the
+        image names them) and start it; afterwards it is listed and RUNNING.
+
+        An existing domain with this uuid raises InstanceExists and is left alone. Any other failure
+        removes what this call made (domain, disks) before raising DriverError."""
+        uuid = spec.uuid
+        try:  # any domain with this uuid, even another host's on a shared libvirtd, blocks the define
+            self._conn().lookupByUUIDString(uuid)
+        except libvirt.libvirtError as exc:
+            if not is_not_found(exc):
+                raise DriverError(f"looking up instance {uuid} failed: {exc.get_error_message()}", uuid) from exc
+        else:
+            raise InstanceExists(uuid)
+        dom = None
+        try:
+            self.disks.remove(uuid)  # leftovers of a spawn cut short by a crash
+            root = self.disks.create_root(uuid, spec.image, spec.root_gb)
+            kernel = initrd = None
+            if spec.image is not None and spec.image.kernel_path:
+                kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
+                if spec.image.ramdisk_path:
+                    initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
+            cfg = domxml.DomainConfig(
+                uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
+                memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
+                console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
+                kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline)
+            with translated(uuid, "define"):
+                dom = self._conn().defineXML(domxml.domain_xml(cfg))
+            with translated(uuid, "start"):
+                dom.create()
+        except BaseException as exc:
+            LOG.warning("host %s: spawn of instance %s failed, cleaning up: %s", self.host, uuid, exc)
+            self._cleanup_failed_spawn(uuid, dom)
+            if isinstance(exc, DriverError):
+                raise
+            if isinstance(exc, Exception):
+                raise DriverError(f"spawn of instance {uuid} failed: {exc}", uuid) from exc
+            raise
+        LOG.info("host %s: spawned instance %s (domain %s)", self.host, uuid, cfg.name)
+
+    def _cleanup_failed_spawn(self, uuid: str, dom: libvirt.virDomain | None) -> None:
+        if dom is not None:
+            try:
+                guest = Guest(dom)
+                guest.hard_stop()
+                guest.undefine()
+            except libvirt.libvirtError as exc:
+                LOG.error("host %s: could not remove the domain of failed instance %s: %s", self.host, uuid, exc)
+        self.disks.remove(uuid)
+
+    def destroy(self, instance_uuid: str) -> None:
+        """Power cut, undefine (with any managed save image) and remove the instance directory (disk,
+        console log). A missing domain succeeds, and still removes a directory left behind. Volume
+        files are not the guest's: they stay."""
+        guest = self._find(instance_uuid)
+        if guest is not None:
+            try:
+                guest.hard_stop()
+                guest.undefine()
+            except libvirt.libvirtError as exc:
+                if not is_not_found(exc):
+                    raise DriverError(f"destroy of instance {instance_uuid} failed: {exc.get_error_message()}",
+                                      instance_uuid) from exc
+        removed = self.disks.remove(instance_uuid)
+        LOG.info("host %s: destroyed instance %s (domain existed: %s, disks removed: %s)", self.host,
+                 instance_uuid, guest is not None, removed)
+
+    def power_off(self, instance_uuid: str, *, timeout: float | None = None) -> None:
+        """Afterwards SHUTDOWN. A running guest is asked by ACPI and cut off after `timeout` s (default:
+        the driver's shutdown_timeout); a paused or crashed one is cut off at once; a suspended one
+        loses its saved memory (as a power-off would)."""
+        timeout = self.shutdown_timeout if timeout is None else timeout
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "power off"):
+            state = guest.power_state()
+            if state == S.SHUTDOWN:
+                return
+            if state == S.SUSPENDED:
+                guest.hard_stop()  # PMSUSPENDED is active; a managed save is not
+                guest.discard_saved_state()
+                return
+            if state == S.RUNNING and timeout > 0:
+                self._clean_shutdown(guest, timeout)
+            guest.hard_stop()
+        LOG.info("host %s: powered off instance %s", self.host, instance_uuid)
+
+    def _clean_shutdown(self, guest: Guest, timeout: float) -> bool:
+        try:
+            guest.domain.shutdown()  # ACPI power button; returns at once
+        except libvirt.libvirtError as exc:
+            LOG.info("instance %s: ACPI shutdown refused (%s): cutting power", guest.uuid, exc.get_error_message())
+            return False
+        if self._wait(guest, lambda: not guest.is_active(), timeout):
+            LOG.info("instance %s shut down cleanly", guest.uuid)
+            return True
+        LOG.info("instance %s did not shut down within %.0f s: cutting power", guest.uuid, timeout)
+        return False
+
+    def power_on(self, instance_uuid: str) -> None:
+        """SHUTDOWN or CRASHED -> RUNNING; already RUNNING succeeds; PAUSED/SUSPENDED raise."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "power on"):
+            state = guest.power_state()
+            if state == S.RUNNING:
+                return
+            if state not in (S.SHUTDOWN, S.CRASHED):
+                raise InvalidPowerState(instance_uuid, "power_on", state)
+            guest.hard_stop()  # a CRASHED domain may still be active
+            guest.start()
+        LOG.info("host %s: powered on instance %s", self.host, instance_uuid)
+
+    def reboot(self, instance_uuid: str, *, hard: bool) -> None:
+        """Hard: power cut (dropping any saved memory) and start, from any state. Soft: only from
+        RUNNING; ACPI shutdown, then start; a guest that ignores it for shutdown_timeout s is rebooted
+        hard instead (Nova does the same)."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "hard reboot" if hard else "reboot"):
+            if not hard:
+                state = guest.power_state()
+                if state != S.RUNNING:
+                    raise InvalidPowerState(instance_uuid, "reboot", state)
+                if self._clean_shutdown(guest, self.shutdown_timeout):
+                    guest.start()
+                    LOG.info("host %s: soft rebooted instance %s", self.host, instance_uuid)
+                    return
+            guest.hard_stop()
+            guest.discard_saved_state()
+            guest.start()
+        LOG.info("host %s: hard rebooted instance %s", self.host, instance_uuid)
+
+    def _transition(self, instance_uuid: str, action: str, allowed: set, target: PowerState, do) -> None:
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, action):
+            state = guest.power_state()
+            if state == target:
+                return
+            if state not in allowed:
+                raise InvalidPowerState(instance_uuid, action, state)
+            do(guest)
+        LOG.info("host %s: %s instance %s -> %s", self.host, action, instance_uuid, target.name)
+
+    def pause(self, instance_uuid: str) -> None:
+        """RUNNING -> PAUSED (libvirt's virDomainSuspend: vCPUs stopped, memory kept)."""
+        self._transition(instance_uuid, "pause", {S.RUNNING}, S.PAUSED, lambda g: g.domain.suspend())
+
+    def unpause(self, instance_uuid: str) -> None:
+        """PAUSED -> RUNNING."""
+        self._transition(instance_uuid, "unpause", {S.PAUSED}, S.RUNNING, lambda g: g.domain.resume())
+
+    def suspend(self, instance_uuid: str) -> None:
+        """RUNNING or PAUSED -> SUSPENDED: managed save (memory to disk, domain shut off). Saved as
+        running, so a suspended-while-paused guest resumes running, as the contract says."""
+        self._transition(instance_uuid, "suspend", {S.RUNNING, S.PAUSED}, S.SUSPENDED,
+                         lambda g: g.domain.managedSave(libvirt.VIR_DOMAIN_SAVE_RUNNING))
+
+    def resume(self, instance_uuid: str) -> None:
+        """SUSPENDED -> RUNNING: start restores the managed save image (or wake a PM-suspended guest)."""
+        def do(guest: Guest) -> None:
+            if guest.is_active():
+                guest.domain.pMWakeup(0)
+            else:
+                guest.start()
+        self._transition(instance_uuid, "resume", {S.SUSPENDED}, S.RUNNING, do)
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def get_info(self, instance_uuid: str) -> InstanceInfo:
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "get_info"):
+            vcpus, memory_mb, cpu_time = guest.info()
+            return InstanceInfo(uuid=instance_uuid, power_state=guest.power_state(), vcpus=vcpus,
+                                memory_mb=memory_mb, cpu_time_ns=cpu_time)
+
+    def list_instances(self) -> list[str]:
+        """The uuids of this host's domains (those carrying our metadata naming this host)."""
+        try:
+            domains = self._conn().listAllDomains(0)
+        except libvirt.libvirtError as exc:
+            raise DriverError(f"listing domains failed: {exc.get_error_message()}") from exc
+        out = []
+        for dom in domains:
+            try:
+                if self._owned(dom):
+                    out.append(dom.UUIDString())
+            except libvirt.libvirtError:  # undefined while we looked
+                continue
+        return sorted(out)
+
+    def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
+        """The serial console log file (appended across restarts of the guest)."""
+        self._guest(instance_uuid)
+        try:
+            text = Path(self.disks.console_path(instance_uuid)).read_text(errors="replace")
+        except FileNotFoundError:
+            text = ""
+        if tail_lines is None:
+            return text
+        lines = text.splitlines(keepends=True)
+        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+
+    def get_host_resources(self) -> HostResources:
+        """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""
+        conn = self._conn()
+        try:
+            model, memory_mb, cpus, mhz, nodes, sockets, cores, threads = conn.getInfo()
+            hv_type, hv_version = conn.getType(), conn.getVersion()
+        except libvirt.libvirtError as exc:
+            raise DriverError(f"reading host resources failed: {exc.get_error_message()}") from exc
+        return HostResources(
+            hostname=self.host, vcpus=cpus, memory_mb=memory_mb, disk_gb=self.disks.statvfs_gb(),
+            hypervisor_type=hv_type, hypervisor_version=hv_version,
+            cpu_info={"arch": model, "mhz": mhz, "topology": {"nodes": nodes, "sockets": sockets,
+                                                              "cores": cores, "threads": threads}})
+
+    # -- volumes -----------------------------------------------------------------------------------
+
+    def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
+        """Plug `connection.path` as a virtio disk: live and persistent for an active guest, persistent
+        only otherwise. Same volume again: no-op. Taken device, missing file or a refusal raise
+        VolumeAttachFailed and change nothing."""
+        c = connection
+        guest = self._guest(instance_uuid)
+        try:
+            active = guest.is_active()
+            persistent = guest.all_disks(inactive=True)
+            live = guest.all_disks(inactive=False) if active else []
+            device = c.device.removeprefix("/dev/")
+            in_config = any(d.volume_id == c.volume_id for d in persistent)
+            in_live = any(d.volume_id == c.volume_id for d in live)
+            if in_config and (in_live or not active):
+                return
+            for d in persistent + live:
+                if d.target == device and d.volume_id != c.volume_id:
+                    raise VolumeAttachFailed(instance_uuid, c.volume_id, f"device {c.device} is in use")
+            if not os.path.exists(c.path):
+                raise VolumeAttachFailed(instance_uuid, c.volume_id, f"no such file {c.path}")
+            flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if not active else (
+                libvirt.VIR_DOMAIN_AFFECT_LIVE if in_config else LIVE_AND_CONFIG)
+            guest.domain.attachDeviceFlags(domxml.volume_disk_xml(c), flags)
+        except libvirt.libvirtError as exc:
+            if is_not_found(exc):
+                raise InstanceNotFound(instance_uuid) from exc
+            raise VolumeAttachFailed(instance_uuid, c.volume_id, exc.get_error_message()) from exc
+        LOG.info("host %s: attached volume %s to instance %s as %s (live: %s)", self.host, c.volume_id,
+                 instance_uuid, c.device, active)
+
+    def detach_volume(self, instance_uuid: str, volume_id: str) -> None:
+        """Unplug the volume live (waiting up to detach_timeout s for the guest to let go), then from
+        the definition. A guest that does not let go raises VolumeAttachFailed with the volume still
+        in its definition, so the caller keeps the export mounted."""
+        guest = self._guest(instance_uuid)
+        try:
+            if guest.is_active():
+                live = self._live_disk(guest, volume_id)
+                if live is not None:
+                    guest.domain.detachDeviceFlags(live.xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                    if not self._wait(guest, lambda: self._live_disk(guest, volume_id) is None, self.detach_timeout):
+                        raise VolumeAttachFailed(instance_uuid, volume_id,
+                                                 f"the guest did not release the disk within {self.detach_timeout:.0f} s")
+            for disk in guest.all_disks(inactive=True):
+                if disk.volume_id == volume_id:
+                    guest.domain.detachDeviceFlags(disk.xml, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+        except libvirt.libvirtError as exc:
+            if is_not_found(exc):
+                raise InstanceNotFound(instance_uuid) from exc
+            raise VolumeAttachFailed(instance_uuid, volume_id, exc.get_error_message()) from exc
+        LOG.info("host %s: detached volume %s from instance %s", self.host, volume_id, instance_uuid)
+
+    @staticmethod
+    def _live_disk(guest: Guest, volume_id: str):
+        if not guest.is_active():
+            return None
+        return next((d for d in guest.all_disks(inactive=False) if d.volume_id == volume_id), None)
+
+    def list_volume_attachments(self, instance_uuid: str) -> list[VolumeConnection]:
+        """The volumes in the persistent definition (disks with a serial; the root disk has none)."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "list volumes"):
+            return [d.connection() for d in guest.volume_disks(inactive=True)]
+

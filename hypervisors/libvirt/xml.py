@@ -1,0 +1,204 @@
+"""Domain and disk XML, built with ElementTree from plain values (never by pasting strings together).
+
+Every value that may come from a user (names, paths, serials) goes in as element text or an attribute
+value, which ElementTree escapes, so no input can add or change an element. Parsing the other way
+(disks of a domain, our metadata) lives here too, so the XML vocabulary is in one file.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from hypervisors.base import VolumeConnection
+
+# Our metadata element: which host and image a domain belongs to. list_instances only reports domains
+# carrying it for this host, so two hosts on one libvirtd (make run) never see, or reap, each other's.
+METADATA_NS = "https://compute-platform.local/xmlns/libvirt/instance/1.0"
+METADATA_PREFIX = "cp"
+DEFAULT_CMDLINE = "console=ttyS0"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+# libvirt user aliases: "ua-" then letters, digits, '_' or '-'; we carry the volume id in them.
+_ALIAS_PREFIX = "ua-"
+_SAFE_ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class DomainConfig:
+    """Plain values of one domain; `domain_xml` turns them into libvirt's XML."""
+
+    uuid: str
+    name: str
+    host: str
+    vcpus: int
+    memory_mb: int
+    virt_type: str
+    root_disk: str
+    root_format: str
+    console_log: str
+    image_id: str = ""
+    kernel: str | None = None
+    initrd: str | None = None
+    cmdline: str = DEFAULT_CMDLINE
+
+
+def domain_name(name: str, uuid: str) -> str:
+    """The instance's name if libvirt accepts it as is, else one derived from the uuid."""
+    return name if _SAFE_NAME.match(name or "") else f"instance-{uuid}"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def metadata_element(host: str, image_id: str) -> ET.Element:
+    root = ET.Element(f"{{{METADATA_NS}}}instance")
+    _sub(root, f"{{{METADATA_NS}}}host", host)
+    _sub(root, f"{{{METADATA_NS}}}image", image_id)
+    return root
+
+
+def metadata_xml(host: str, image_id: str) -> str:
+    """The metadata element alone, as `virDomainSetMetadata` and `metadata()` exchange it."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    return ET.tostring(metadata_element(host, image_id), encoding="unicode")
+
+
+def metadata_host(xml: str) -> str | None:
+    """The host named in our metadata element (as returned by `dom.metadata()`), None if absent."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+    host = root.find(f"{{{METADATA_NS}}}host")
+    if host is None:  # libvirt may hand the element back without its namespace prefix
+        host = root.find("host")
+    return host.text if host is not None else None
+
+
+def domain_xml(cfg: DomainConfig) -> str:
+    """The persistent definition of a guest: virtio root disk, serial console logged to a file.
+
+    `<features><acpi/><apic/></features>` because PCI hot-plug of volumes needs ACPI, and ACPI is also
+    how a soft power-off reaches the guest. Machine `pc` (i440fx): its PCI bus hot-plugs without the
+    extra root ports q35 would need.
+    """
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    dom = ET.Element("domain", type=cfg.virt_type)
+    _sub(dom, "name", cfg.name)
+    _sub(dom, "uuid", cfg.uuid)
+    _sub(dom, "metadata").append(metadata_element(cfg.host, cfg.image_id))
+    _sub(dom, "memory", str(cfg.memory_mb), unit="MiB")
+    _sub(dom, "vcpu", str(cfg.vcpus))
+    os_el = _sub(dom, "os")
+    _sub(os_el, "type", "hvm", arch="x86_64", machine="pc")
+    if cfg.kernel:
+        _sub(os_el, "kernel", cfg.kernel)
+        if cfg.initrd:
+            _sub(os_el, "initrd", cfg.initrd)
+        _sub(os_el, "cmdline", cfg.cmdline)
+    else:
+        _sub(os_el, "boot", dev="hd")
+    features = _sub(dom, "features")
+    _sub(features, "acpi")
+    _sub(features, "apic")
+    if cfg.virt_type == "kvm":
+        _sub(dom, "cpu", mode="host-model")
+    _sub(dom, "clock", offset="utc")
+    _sub(dom, "on_poweroff", "destroy")
+    _sub(dom, "on_reboot", "restart")
+    _sub(dom, "on_crash", "destroy")
+    devices = _sub(dom, "devices")
+    disk = _sub(devices, "disk", type="file", device="disk")
+    _sub(disk, "driver", name="qemu", type=cfg.root_format)
+    _sub(disk, "source", file=cfg.root_disk)
+    _sub(disk, "target", dev="vda", bus="virtio")
+    # append: a restart (hard reboot, power on) adds to the log instead of wiping the earlier boots
+    serial = _sub(devices, "serial", type="file")
+    _sub(serial, "source", path=cfg.console_log, append="on")
+    _sub(serial, "target", port="0")
+    console = _sub(devices, "console", type="file")
+    _sub(console, "source", path=cfg.console_log, append="on")
+    _sub(console, "target", type="serial", port="0")
+    _sub(devices, "memballoon", model="none")
+    return ET.tostring(dom, encoding="unicode")
+
+
+# -- volumes ---------------------------------------------------------------------------------------
+
+
+def volume_alias(volume_id: str) -> str | None:
+    return _ALIAS_PREFIX + volume_id if _SAFE_ALIAS.match(volume_id) else None
+
+
+def volume_disk_xml(conn: VolumeConnection) -> str:
+    """A file disk on the virtio bus, as `connection.device`, with the volume's serial; the volume id
+    rides in the user alias so `list_volume_attachments` can give it back whole (a serial is cut at 20)."""
+    disk = ET.Element("disk", type="file", device="disk")
+    _sub(disk, "driver", name="qemu", type=conn.disk_format)
+    _sub(disk, "source", file=conn.path)
+    _sub(disk, "target", dev=conn.device.removeprefix("/dev/"), bus="virtio")
+    _sub(disk, "serial", conn.serial)
+    if conn.read_only:
+        _sub(disk, "readonly")
+    alias = volume_alias(conn.volume_id)
+    if alias:
+        _sub(disk, "alias", name=alias)
+    return ET.tostring(disk, encoding="unicode")
+
+
+@dataclass(frozen=True)
+class DiskInfo:
+    """One `<disk>` of a domain's XML; `xml` is the element as libvirt wrote it (for detach)."""
+
+    target: str
+    source: str | None
+    serial: str | None
+    alias: str | None
+    disk_format: str
+    read_only: bool
+    xml: str
+
+    @property
+    def volume_id(self) -> str | None:
+        """The volume this disk is, or None for a disk that is no volume (the root disk has no serial)."""
+        if not self.serial:
+            return None
+        if self.alias and self.alias.startswith(_ALIAS_PREFIX):
+            return self.alias[len(_ALIAS_PREFIX):]
+        return self.serial
+
+    def connection(self) -> VolumeConnection:
+        return VolumeConnection(volume_id=self.volume_id, path=self.source or "", device=f"/dev/{self.target}",
+                                serial=self.serial or "", read_only=self.read_only,
+                                disk_format=self.disk_format)
+
+
+def disks(domain_xml_text: str) -> list[DiskInfo]:
+    """Every `<disk device='disk'>` of a domain's XML, in document order."""
+    root = ET.fromstring(domain_xml_text)
+    out = []
+    for disk in root.iterfind("./devices/disk"):
+        if disk.get("device", "disk") != "disk":
+            continue
+        target, source, driver = disk.find("target"), disk.find("source"), disk.find("driver")
+        alias, serial = disk.find("alias"), disk.find("serial")
+        out.append(DiskInfo(
+            target=target.get("dev") if target is not None else "",
+            source=source.get("file") if source is not None else None,
+            serial=serial.text if serial is not None else None,
+            alias=alias.get("name") if alias is not None else None,
+            disk_format=(driver.get("type") if driver is not None else None) or "raw",
+            read_only=disk.find("readonly") is not None,
+            xml=ET.tostring(disk, encoding="unicode"),
+        ))
+    return out
+
+
+def volume_disks(domain_xml_text: str) -> list[DiskInfo]:
+    """The disks that are volumes (they carry a serial), sorted by target device."""
+    return sorted((d for d in disks(domain_xml_text) if d.volume_id), key=lambda d: d.target)
