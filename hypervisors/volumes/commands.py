@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 from dataclasses import dataclass
 
@@ -65,8 +66,15 @@ def umount_argv(mountpoint: str, *, binary: str = "umount") -> list[str]:
     return [binary, mountpoint]
 
 
+# A mount left running by a worker that died (SIGKILL, OOM) could finish after the lock expired and
+# another process took over. util-linux's setpriv makes the kernel kill it when its parent dies.
+_SETPRIV = shutil.which("setpriv")
+
+
 def run(argv: list[str], *, timeout: float) -> CommandResult:
     """Run one command; on timeout kill it (subprocess.run sends SIGKILL) and say so, never hang."""
+    if _SETPRIV:
+        argv = [_SETPRIV, "--pdeathsig", "KILL", "--", *argv]
     try:
         res = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=timeout, check=False)

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 import redis
@@ -36,29 +37,36 @@ end
 return false
 """
 
-# KEYS: lock, fence, attachments, pending. ARGV: token, fence, op, members...
-# Returns the number of attachments left, or an error reply FENCED.
+# KEYS: lock, fence, attachments, pending, host index. ARGV: token, fence, op, export id, members...
+# Returns the number of attachments left, or an error reply FENCED. The host index (the exports this host
+# has state for) is kept in the same script, so it can never disagree with the sets.
 _FENCED_UPDATE = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] or redis.call('get', KEYS[2]) ~= ARGV[2] then
   return redis.error_reply('FENCED')
 end
 local op = ARGV[3]
 if op == 'add' then
-  for i = 4, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
+  for i = 5, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
   redis.call('del', KEYS[4])
 elseif op == 'remove' then
-  for i = 4, #ARGV do redis.call('srem', KEYS[3], ARGV[i]) end
+  for i = 5, #ARGV do redis.call('srem', KEYS[3], ARGV[i]) end
 elseif op == 'replace' then
   redis.call('del', KEYS[3])
-  for i = 4, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
+  for i = 5, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
 elseif op == 'mark_pending' then
-  redis.call('set', KEYS[4], ARGV[4])
+  redis.call('set', KEYS[4], ARGV[5])
 elseif op == 'clear_pending' then
   redis.call('del', KEYS[4])
 else
   return redis.error_reply('unknown op ' .. op)
 end
-return redis.call('scard', KEYS[3])
+local left = redis.call('scard', KEYS[3])
+if left > 0 or redis.call('exists', KEYS[4]) == 1 then
+  redis.call('sadd', KEYS[5], ARGV[4])
+else
+  redis.call('srem', KEYS[5], ARGV[4])
+end
+return left
 """
 
 
@@ -84,24 +92,64 @@ class _FencedRedisLock(Lock):
         return False
 
 
+class _Renewer:
+    """One daemon thread per process renews every lock the process holds, every `ttl / 4` seconds.
+
+    One thread for all locks, started once: a thread per acquire would cost more than the rest of a
+    warm attach. Restarted after a fork (Celery's prefork children inherit no threads)."""
+
+    def __init__(self) -> None:
+        self._held: set[FencedLock] = set()
+        self._mutex = threading.Lock()
+        self._pid: int | None = None
+        self._wake = threading.Event()
+
+    def add(self, lock: FencedLock) -> None:
+        with self._mutex:
+            if self._pid != os.getpid():
+                self._held, self._pid, self._wake = set(), os.getpid(), threading.Event()
+                threading.Thread(target=self._run, name="mount-lock-renewer", daemon=True).start()
+            self._held.add(lock)
+            self._wake.set()  # let the thread recompute its interval for a shorter ttl
+
+    def discard(self, lock: FencedLock) -> None:
+        with self._mutex:
+            self._held.discard(lock)
+
+    def _run(self) -> None:
+        while True:
+            with self._mutex:
+                held = list(self._held)
+            interval = min((lk.ttl for lk in held), default=1.0) / 4
+            self._wake.wait(interval)
+            self._wake.clear()
+            for lock in held:
+                lock.renew_if_due()
+
+
+_RENEWER = _Renewer()
+
+
 class FencedLock:
     """Held by one caller at a time across every process using the same Redis.
 
-    Use as a context manager; while held, a daemon thread renews the lease every `ttl / 3` seconds, so
-    a long mount keeps it, while a dead process loses it within `ttl`.
+    Use as a context manager. While held, the process's renewer thread extends the lease every
+    `ttl / 3` seconds, so a long mount keeps it while a dead process loses it within `ttl`.
     """
 
     def __init__(self, client: redis.Redis, *, lock_key: str, fence_key: str, attachments_key: str,
-                 pending_key: str, ttl: float, wait: float) -> None:
+                 pending_key: str, index_key: str, export_id: str, ttl: float, wait: float) -> None:
         self.client = client
-        self.keys = [lock_key, fence_key, attachments_key, pending_key]
+        self.keys = [lock_key, fence_key, attachments_key, pending_key, index_key]
+        self.export_id = export_id
         self.ttl = ttl
         self.token = holder_id()
         self._lock = _FencedRedisLock(client, lock_key, fence_key=fence_key, timeout=ttl, sleep=0.002,
                                       blocking_timeout=wait, thread_local=False)
         self._update = client.register_script(_FENCED_UPDATE)
-        self._stop = threading.Event()
-        self._renewer: threading.Thread | None = None
+        self._held = False
+        self._acquired_at = 0.0
+        self._renewed_at = 0.0
         self.lost = False
 
     @property
@@ -111,31 +159,36 @@ class FencedLock:
     def __enter__(self) -> FencedLock:
         if not self._lock.acquire(token=self.token):
             raise LockTimeout(f"lock {self.keys[0]} still busy after {self._lock.blocking_timeout} s")
-        self._stop.clear()
-        self._renewer = threading.Thread(target=self._renew, name=f"renew {self.keys[0]}", daemon=True)
-        self._renewer.start()
+        self._held = True
+        self._renewed_at = time.monotonic()
+        _RENEWER.add(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join()
+        self._held = False
+        _RENEWER.discard(self)
         try:
             self._lock.release()
         except redis.exceptions.LockError:
             # Expired and maybe taken by another holder: that holder's lock is not ours to delete.
             LOG.warning("lock %s (fence %s) had expired before release", self.keys[0], self.fence)
 
-    def _renew(self) -> None:
-        while not self._stop.wait(self.ttl / 3):
-            try:
-                self._lock.reacquire()
-            except redis.exceptions.LockError:
+    def stall(self) -> None:
+        """Test hook: stop renewing, as a process frozen by SIGSTOP or a long GC pause would."""
+        _RENEWER.discard(self)
+
+    def renew_if_due(self) -> None:
+        if not self._held or time.monotonic() - self._renewed_at < self.ttl / 4:
+            return
+        try:
+            self._lock.reacquire()
+            self._renewed_at = time.monotonic()
+        except redis.exceptions.LockError:
+            if self._held:
                 self.lost = True
                 LOG.error("lost lock %s (fence %s): a newer holder may be working", self.keys[0], self.fence)
-                return
-            except redis.exceptions.ConnectionError:
-                LOG.warning("could not renew lock %s: Redis unreachable", self.keys[0])
+        except redis.exceptions.ConnectionError:
+            LOG.warning("could not renew lock %s: Redis unreachable", self.keys[0])
 
     def update(self, op: str, *members: str) -> int:
         """Apply one fenced change to the export's state; returns the attachments left.
@@ -143,7 +196,7 @@ class FencedLock:
         Raises LockLost, writing nothing, if our lease is no longer the current one.
         """
         try:
-            return int(self._update(keys=self.keys, args=[self.token, self.fence, op, *members]))
+            return int(self._update(keys=self.keys, args=[self.token, self.fence, op, self.export_id, *members]))
         except redis.exceptions.ResponseError as exc:
             if "FENCED" in str(exc):
                 self.lost = True

@@ -40,6 +40,25 @@ def volume_op_key(volume_id: str) -> str:
     return f"op:{volume_id}"
 
 
+# KEYS: lock, attachments. ARGV: op ('add' | 'remove'), key. Returns the attachments left, or nil when
+# the locked path must be taken.
+_FAST_PATH = """
+if redis.call('exists', KEYS[1]) == 1 then return nil end
+local n = redis.call('scard', KEYS[2])
+if n == 0 then return nil end
+if ARGV[1] == 'add' then
+  redis.call('sadd', KEYS[2], ARGV[2])
+  return redis.call('scard', KEYS[2])
+end
+if redis.call('sismember', KEYS[2], ARGV[2]) == 1 then
+  if n == 1 then return nil end
+  redis.call('srem', KEYS[2], ARGV[2])
+  return n - 1
+end
+return n
+"""
+
+
 class DetachOutcome(enum.Enum):
     STILL_NEEDED = "still-needed"  # other attachments remain: the export stays mounted
     UNMOUNTED = "unmounted"
@@ -98,6 +117,7 @@ class MountManager:
         self.mount_timeout = mount_timeout
         self.mount_binary = mount_binary
         self.umount_binary = umount_binary
+        self._fast_script = redis_client.register_script(_FAST_PATH)
 
     # -- naming ----------------------------------------------------------------------------------------
 
@@ -105,16 +125,29 @@ class MountManager:
         return mount_point_for(self.mount_base, export.share)
 
     def _key(self, export: ExportRef, part: str) -> str:
-        # One hash tag per (host, export): the fenced script's keys stay in one Redis Cluster slot.
-        return f"mount:{{{self.host}:{export.id}}}:{part}"
+        # One hash tag per host: a script's keys (an export's and the host index) share a Cluster slot.
+        return f"mount:{{{self.host}}}:{export.id}:{part}"
 
     def _index_key(self) -> str:
         return f"mount:{{{self.host}}}:exports"
 
+    def state_keys(self, export: ExportRef) -> dict[str, str]:
+        """The Redis keys of one export's state on this host (for observers and operators)."""
+        return {part: self._key(export, part) for part in ("attachments", "lock", "fence", "pending")}
+
     def _lock(self, export: ExportRef) -> FencedLock:
         return FencedLock(self.redis, lock_key=self._key(export, "lock"), fence_key=self._key(export, "fence"),
                           attachments_key=self._key(export, "attachments"), pending_key=self._key(export, "pending"),
-                          ttl=self.lock_ttl, wait=self.lock_wait)
+                          index_key=self._index_key(), export_id=export.id, ttl=self.lock_ttl, wait=self.lock_wait)
+
+    def _fast(self, export: ExportRef, op: str, key: str) -> int | None:
+        """The warm path, one round trip and no lock: add a key to a set that is already non-empty, or
+        remove one that leaves it non-empty. Neither changes whether the export must be mounted, and
+        by the invariant a non-empty set means mounted, so no mount check is needed. It runs only while
+        no one holds the lock (a holder may be mid-mount, mid-unmount or rebuilding the set), atomically
+        in Redis; otherwise it returns None and the caller takes the locked path."""
+        res = self._fast_script(keys=[self._key(export, "lock"), self._key(export, "attachments")], args=[op, key])
+        return None if res is None else int(res)
 
     # -- the two operations ------------------------------------------------------------------------------
 
@@ -124,10 +157,11 @@ class MountManager:
         Idempotent. If the mount fails, nothing is recorded and MountFailed is raised; a mount that
         reported failure but left the export mounted counts as success.
         """
-        with self._lock(export) as lock:
-            self._ensure_mounted(export)
-            left = lock.update("add", key)
-        self.redis.sadd(self._index_key(), export.id)
+        left = self._fast(export, "add", key)
+        if left is None:
+            with self._lock(export) as lock:
+                self._ensure_mounted(export)
+                left = lock.update("add", key)
         LOG.info("host %s export %s: +%s (%d attachments)", self.host, export.id, key, left)
         return self.mountpoint(export)
 
@@ -136,12 +170,13 @@ class MountManager:
         kernel says it is busy, in which case it stays mounted and marked for the audit. Never raises
         for a busy or already-absent mount; detaching an unknown key is a no-op that still unmounts an
         export nobody needs."""
-        with self._lock(export) as lock:
-            left = lock.update("remove", key)
-            if left:
-                outcome = DetachOutcome.STILL_NEEDED
-            else:
-                outcome = self._unmount(export, lock)
+        left = self._fast(export, "remove", key)
+        if left is not None:
+            outcome = DetachOutcome.STILL_NEEDED
+        else:
+            with self._lock(export) as lock:
+                left = lock.update("remove", key)
+                outcome = DetachOutcome.STILL_NEEDED if left else self._unmount(export, lock)
         LOG.info("host %s export %s: -%s (%d left, %s)", self.host, export.id, key, left, outcome.value)
         return outcome
 
@@ -215,6 +250,7 @@ class MountManager:
                 if keys and not mounted:
                     try:
                         self._ensure_mounted(export)
+                        lock.update("clear_pending")  # also refreshes the host's export index
                         report.mounted.append(export.id)
                     except commands.MountFailed as exc:
                         LOG.error("host %s export %s: needed but cannot mount: %s", self.host, export.id, exc)
@@ -222,12 +258,8 @@ class MountManager:
                 elif not keys and mounted:
                     outcome = self._unmount(export, lock)
                     (report.busy if outcome is DetachOutcome.BUSY else report.unmounted).append(export.id)
-                elif not keys:
+                else:
                     lock.update("clear_pending")
-            if keys:
-                self.redis.sadd(self._index_key(), export.id)
-            else:
-                self.redis.srem(self._index_key(), export.id)
         for mp in sorted(set(mountinfo.mounts_under(self.mount_base)) - known_points):
             # Under our base but no export we know of: a leftover of a deleted export or a crash.
             res = commands.run(commands.umount_argv(mp, binary=self.umount_binary), timeout=self.mount_timeout)

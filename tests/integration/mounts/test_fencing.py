@@ -12,7 +12,8 @@ from hypervisors.volumes.fencing import FencedLock
 
 def _lock(rclient, name, ttl=0.3, wait=5.0):
     return FencedLock(rclient, lock_key=f"{name}:lock", fence_key=f"{name}:fence",
-                      attachments_key=f"{name}:attachments", pending_key=f"{name}:pending", ttl=ttl, wait=wait)
+                      attachments_key=f"{name}:attachments", pending_key=f"{name}:pending",
+                      index_key=f"{name}:index", export_id="e1", ttl=ttl, wait=wait)
 
 
 def test_every_acquire_bumps_the_fence(rclient):
@@ -29,8 +30,7 @@ def test_stalled_holder_cannot_write_after_a_newer_holder(rclient):
     name = f"t-{uuid.uuid4().hex}"
     stale = _lock(rclient, name, ttl=0.3)
     stale.__enter__()
-    stale._stop.set()  # a stalled process: its renewal stops, as in a GC pause or SIGSTOP
-    stale._renewer.join()
+    stale.stall()  # a stalled process: its renewal stops, as in a GC pause or SIGSTOP
     time.sleep(0.5)  # the lease expires
     with _lock(rclient, name) as newer:
         newer.update("add", "new")

@@ -189,3 +189,27 @@ def test_hung_mount_is_killed_and_fails_cleanly(host):
     assert status.attachments == () and not status.mounted and status.lock_holder is None
     host.manager(mount_binary="mount").attach(exp, "v1:i1")  # the lock was released: next one works
     assert host.mounts(exp) == 1
+
+
+def test_warm_attach_and_detach_take_no_lock(host):
+    exp = host.export()
+    mgr = host.manager()
+    mgr.attach(exp, "anchor:i0")
+    fence = mgr.status(exp).fencing_token
+    for n in range(5):
+        mgr.attach(exp, f"v{n}:i{n}")
+        assert mgr.detach(exp, f"v{n}:i{n}") is DetachOutcome.STILL_NEEDED
+    assert mgr.status(exp).fencing_token == fence, "a warm pair must not have acquired the lock"
+    assert mgr.attachments(exp) == {"anchor:i0"} and host.mounts(exp) == 1
+
+
+def test_warm_path_waits_while_the_lock_is_held(host):
+    exp = host.export()
+    mgr = host.manager()
+    mgr.attach(exp, "anchor:i0")
+    with mgr._lock(exp):  # a holder in the middle of something (a rebuild replacing the set, say)
+        warm = in_thread(mgr.attach, exp, "v1:i1")
+        time.sleep(0.3)
+        assert warm.is_alive() and mgr.attachments(exp) == {"anchor:i0"}
+    warm()
+    assert mgr.attachments(exp) == {"anchor:i0", "v1:i1"}
