@@ -122,6 +122,9 @@ NOVA_FAULTS = {
     403: doc_serializer("ForbiddenFault", {"forbidden": FaultDetail()}),
     404: doc_serializer("ItemNotFoundFault", {"itemNotFound": FaultDetail()}),
     409: doc_serializer("ConflictingRequestFault", {"conflictingRequest": FaultDetail()}),
+    406: doc_serializer("NotAcceptableFault", {"HTTPNotAcceptable": FaultDetail()}),
+    413: doc_serializer("OverLimitFault", {"overLimit": FaultDetail()}),
+    415: doc_serializer("UnsupportedMediaTypeFault", {"HTTPUnsupportedMediaType": FaultDetail()}),
     503: doc_serializer("ServiceUnavailableFault", {"serviceUnavailable": FaultDetail()}),
 }
 

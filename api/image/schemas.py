@@ -26,8 +26,10 @@ class Image(OpenObject):
     min_disk = serializers.IntegerField()
     min_ram = serializers.IntegerField()
     owner = serializers.CharField(allow_null=True, help_text="Owning project id.")
-    os_hidden = serializers.BooleanField()
+    os_hidden = serializers.BooleanField(help_text="Hidden images are listed only with `os_hidden=true`.")
     tags = serializers.ListField(child=serializers.CharField())
+    os_hash_algo = serializers.CharField(allow_null=True, help_text="`sha512` once data is uploaded.")
+    os_hash_value = serializers.CharField(allow_null=True, help_text="Hex digest of the data.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     self = serializers.CharField()
@@ -36,9 +38,10 @@ class Image(OpenObject):
 
 
 class ImageCreateRequest(OpenObject, ImageCreate):
-    """The writable core attributes; any other key is a custom property and must be a string that does
-    not start with `_`. Read-only attributes (status, size, checksum...) are refused. Only admins may
-    create public images; the default visibility is `shared`."""
+    """The writable core attributes (plus `tags`, a list of strings, and `os_hidden`, a boolean); any
+    other key is a custom property and must be a string that does not start with `_`. `kernel_id` and
+    `ramdisk_id` must name existing images. Read-only attributes (status, size, checksum...) are refused.
+    Only admins may create public images; the default visibility is `shared`."""
 
 
 class ImageList(serializers.Serializer):
@@ -76,6 +79,7 @@ image_list = extend_schema(
         OpenApiParameter("disk_format", str),
         OpenApiParameter("container_format", str),
         OpenApiParameter("owner", str, description="Owning project id."),
+        OpenApiParameter("os_hidden", bool, description="List only hidden images (default: only visible ones)."),
         OpenApiParameter("limit", int, description="Page size (at most 1000)."),
         OpenApiParameter("marker", OpenApiTypes.UUID, description="Id of the last image of the previous page."),
     ],
@@ -101,3 +105,25 @@ image_delete = extend_schema(
                **nova_errors({403: "Not the owner (nor an admin), the image is protected, or the token is "
                                    "not scoped to a project.",
                               404: "No such image visible to the project."})})
+
+image_upload = extend_schema(
+    operation_id="image_file_upload", summary="Upload image data", tags=TAGS,
+    description="The raw bytes, `Content-Type: application/octet-stream` (chunked transfer encoding "
+                "accepted). The image goes queued -> saving -> active and gets `size`, `checksum` (MD5) and "
+                "`os_hash_algo`/`os_hash_value` (SHA-512). A failed upload puts it back to queued.",
+    request={"application/octet-stream": OpenApiTypes.BINARY},
+    responses={204: OpenApiResponse(description="Stored; the image is active. No body."),
+               **nova_errors({400: "The body ended before its Content-Length.",
+                              403: "Not the owner (nor an admin), or the token is not scoped to a project.",
+                              404: "No such image visible to the project.",
+                              409: "The image is not queued (data already uploaded, or an upload running).",
+                              413: "The data exceeds IMAGE_SIZE_CAP.",
+                              415: "Content-Type is not application/octet-stream."})})
+
+image_download = extend_schema(
+    operation_id="image_file_download", summary="Download image data", tags=TAGS,
+    responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                  description="The data; `Content-MD5` header."),
+               204: OpenApiResponse(description="The image has no data yet."),
+               **nova_errors({403: UNSCOPED, 404: "No such image visible to the project, or its data is "
+                                                  "missing from the store."})})

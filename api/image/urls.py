@@ -8,4 +8,5 @@ urlpatterns = [
     path("v2/", views.VersionsView.as_view()),
     path("v2/images", views.ImageListView.as_view()),
     path("v2/images/<str:image_id>", views.ImageView.as_view()),
+    path("v2/images/<str:image_id>/file", views.ImageFileView.as_view()),
 ]

@@ -1,30 +1,53 @@
-"""Glance v2 subset: versions, list, show, create (metadata), delete."""
+"""Glance v2 subset: versions, list, show, create (metadata), upload and download of data, delete."""
+from django.db.models import Q
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest, NotFound
-from compute_platform.compute.services.images import CORE, image_create, image_delete
+from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
+from compute_platform.compute.services.images import CORE, image_create, image_delete, image_upload
 
 from ..common.links import base_url
 from ..common.views import OpenStackView, PublicView
 from . import schemas
 from .serializers import ImageCreate
 from ..common.timefmt import iso_z
+
 READ_ONLY = {"id", "status", "size", "checksum", "created_at", "updated_at", "owner", "self", "file", "schema",
-             "virtual_size", "os_hash_algo", "os_hash_value", "direct_url", "locations"}
+             "virtual_size", "os_hash_algo", "os_hash_value", "direct_url", "locations", "stores"}
+# Core attributes that are not model fields: kept as hidden properties (no migration for two lists).
+HIDDEN_CORE = {"tags": "_tags", "os_hidden": "_os_hidden"}
 
 
 def image_body(image) -> dict:
+    props = image.properties or {}
     body = {"id": str(image.id), "name": image.name or None, "status": image.status,
             "visibility": image.visibility, "protected": image.protected, "checksum": image.checksum,
             "container_format": image.container_format, "disk_format": image.disk_format, "size": image.size,
             "virtual_size": None, "min_disk": image.min_disk, "min_ram": image.min_ram,
-            "owner": image.owner_id, "os_hidden": False, "tags": [], "created_at": iso_z(image.created_at),
+            "owner": image.owner_id, "os_hidden": bool(props.get("_os_hidden", False)),
+            "tags": list(props.get("_tags", [])), "os_hash_algo": props.get("_os_hash_algo"),
+            "os_hash_value": props.get("_os_hash_value"), "created_at": iso_z(image.created_at),
             "updated_at": iso_z(image.updated_at), "self": f"/v2/images/{image.id}",
             "file": f"/v2/images/{image.id}/file", "schema": "/v2/schemas/image"}
-    body.update({k: v for k, v in (image.properties or {}).items() if not k.startswith("_")})
+    body.update({k: v for k, v in props.items() if not k.startswith("_")})
     return body
+
+
+def _hidden_core(data: dict) -> dict:
+    """`tags` (a list of strings) and `os_hidden` (a boolean) from a create body, as hidden properties."""
+    out = {}
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
+        raise BadRequest("Attribute 'tags' must be a list of non-empty strings.")
+    if tags:
+        out["_tags"] = sorted(set(tags))
+    if "os_hidden" in data:
+        if not isinstance(data["os_hidden"], bool):
+            raise BadRequest("Attribute 'os_hidden' must be a boolean.")
+        out["_os_hidden"] = data["os_hidden"]
+    return out
 
 
 class VersionsView(PublicView):
@@ -51,6 +74,11 @@ class ImageListView(OpenStackView):
                 qs = qs.filter(**{field: params[field]})
         if params.get("owner"):
             qs = qs.filter(owner_id=params["owner"])
+        # Glance lists hidden images only when asked (os_hidden=true), and then only those.
+        if params.get("os_hidden", "false").lower() in ("true", "1", "yes"):
+            qs = qs.filter(properties___os_hidden=True)
+        else:  # (a missing key compares as NULL in SQL, so exclude() alone would drop every image)
+            qs = qs.filter(~Q(properties__has_key="_os_hidden") | Q(properties___os_hidden=False))
         try:
             limit = min(int(params.get("limit", 1000)), 1000)
         except ValueError:
@@ -79,10 +107,12 @@ class ImageListView(OpenStackView):
         bad = READ_ONLY & set(request.data)
         if bad - {"id"}:
             raise BadRequest(f"Attribute '{sorted(bad)[0]}' is read-only.")
-        properties = {k: v for k, v in request.data.items() if k not in CORE and k not in READ_ONLY}
+        properties = {k: v for k, v in request.data.items()
+                      if k not in CORE and k not in READ_ONLY and k not in HIDDEN_CORE}
         for k, v in properties.items():
             if not isinstance(v, str) or k.startswith("_"):
                 raise BadRequest(f"Property '{k}' must be a string and not start with '_'.")
+        properties.update(_hidden_core(request.data))
         image = image_create(context=self.context, fields=data.validated_data, properties=properties)
         response = Response(image_body(image), status=201)
         response["Location"] = f"{base_url(request)}/image/v2/images/{image.id}"
@@ -98,3 +128,61 @@ class ImageView(OpenStackView):
     def delete(self, request, image_id):
         image_delete(context=self.context, image=selectors.image_get(context=self.context, image_id=image_id))
         return Response(status=204)
+
+
+def _content_length(request) -> int | None:
+    value = request.META.get("CONTENT_LENGTH")
+    if not value:
+        return None
+    try:
+        length = int(value)
+    except ValueError:
+        raise BadRequest(f"Invalid Content-Length: {value}")
+    if length < 0:
+        raise BadRequest(f"Invalid Content-Length: {value}")
+    return length
+
+
+def _raw_body(request):
+    """The request body as a stream, unparsed (DRF's parsers would buffer or refuse octet-stream).
+    A chunked body has no Content-Length, so Django's stream would read as empty: read the server's
+    de-chunked input instead."""
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return request.META["wsgi.input"]
+    return request._request
+
+
+class ImageFileView(OpenStackView):
+    def perform_content_negotiation(self, request, force=False):
+        # Clients send `Accept: application/octet-stream` (or an empty Accept) for data; our errors are
+        # JSON whatever they asked for, rather than a 406 from DRF's negotiation.
+        return super().perform_content_negotiation(request, force=True)
+
+    @schemas.image_upload
+    def put(self, request, image_id):
+        content_type = request.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+        if content_type != "application/octet-stream":
+            raise UnsupportedMediaType(f"Content-Type must be application/octet-stream, not {content_type}.")
+        image = selectors.image_get(context=self.context, image_id=image_id)
+        image_upload(context=self.context, image=image, stream=_raw_body(request),
+                     content_length=_content_length(request))
+        return Response(status=204)
+
+    @schemas.image_download
+    def get(self, request, image_id):
+        image = selectors.image_get(context=self.context, image_id=image_id)
+        path = (image.properties or {}).get("_data_path")
+        if image.status != "active" or not path:
+            return Response(status=204)  # Glance: an image without data answers 204 No Content
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            raise NotFound(f"The data of image {image.id} is missing from the store.") from None
+        response = FileResponse(handle, content_type="application/octet-stream")
+        response["Content-MD5"] = image.checksum or ""
+        return response
+
+
+class UnsupportedMediaType(ComputeError):
+    code = 415
+    fault = "HTTPUnsupportedMediaType"

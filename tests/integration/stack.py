@@ -68,8 +68,12 @@ class Stack:
     def env(self) -> dict:
         env = dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    COMPUTE_STATE_DIR=str(self.workdir / "state"), ADMIN_PASSWORD=ADMIN_PASSWORD,
+                   IMAGE_DIR=str(self.workdir / "images"),
                    HEARTBEAT_INTERVAL="1", PYTHONUNBUFFERED="1", DB_CONN_MAX_AGE="0",
-                   WORKER_LOGLEVEL="INFO")
+                   WORKER_LOGLEVEL="INFO",
+                   # Tests and the bench boot more than Nova's default 10 servers per project; the
+                   # quota tests set their own limits (env_extra or os-quota-sets).
+                   QUOTA_INSTANCES="-1", QUOTA_CORES="-1", QUOTA_RAM="-1")
         env.update(self.env_extra)
         return env
 

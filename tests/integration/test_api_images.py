@@ -1,6 +1,10 @@
 """The Glance v2 subset against a live stack: list and show shapes, visibility between projects,
-create (metadata only, so `queued`), delete, and what Nova says about booting a queued image."""
+create, upload and download of data, kernel/ramdisk references, delete, and what Nova says about
+booting a queued image."""
+import hashlib
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -11,13 +15,14 @@ IMAGES = "/image/v2/images"
 IMAGE_KEYS = {"id", "name", "status", "visibility", "protected", "checksum", "container_format", "disk_format",
               "size", "virtual_size", "min_disk", "min_ram", "owner", "os_hidden", "tags", "created_at",
               "updated_at", "self", "file", "schema"}
-FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound"}
+FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 409: "conflictingRequest", 413: "overLimit",
+          415: "HTTPUnsupportedMediaType"}
 
 
 @pytest.fixture(scope="module")
 def api(pg_url, redis_url, template_db, tmp_path_factory):
     stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("api_images"), hosts=["node1"])
+                      workdir=tmp_path_factory.mktemp("api_images"), hosts=["node1"], IMAGE_SIZE_CAP=4 << 20)
     try:
         stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
         stack.manage("user_create", "bob", "--project", "beta", "--role", "member", "--password", "bob-pw")
@@ -189,3 +194,94 @@ def test_an_active_image_boots(api):
     assert r.status_code == 202, r.text
     server = api.wait_status(r.json()["server"]["id"], "ACTIVE")
     assert server["image"]["id"] == cirros
+
+
+# ---- data ------------------------------------------------------------------------------------------
+
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+def upload(api, image_id, data, token=None, headers=OCTET):
+    return api.request("PUT", f"{IMAGES}/{image_id}/file", token=token, data=data, headers=headers)
+
+
+def test_upload_then_download_and_delete_removes_the_data(api, alice):
+    data = os.urandom(3 * (1 << 20) + 17)  # more than one read chunk
+    image = create(api, alice, name="uploaded", disk_format="raw", container_format="bare")
+    assert (image["status"], image["size"], image["checksum"], image["os_hash_value"]) == (
+        "queued", None, None, None)
+    assert api.get(f"{IMAGES}/{image['id']}/file", token=alice).status_code == 204  # no data yet
+
+    r = upload(api, image["id"], data, alice)
+    assert r.status_code == 204 and r.content == b"", r.text
+    shown = api.get(f"{IMAGES}/{image['id']}", token=alice).json()
+    assert (shown["status"], shown["size"], shown["checksum"], shown["os_hash_algo"], shown["os_hash_value"]) == (
+        "active", len(data), hashlib.md5(data).hexdigest(), "sha512", hashlib.sha512(data).hexdigest())
+    assert not [k for k in shown if k.startswith("_")]  # the data path stays hidden
+    stored = api.workdir / "images" / image["id"]
+    assert stored.read_bytes() == data and oct(stored.stat().st_mode & 0o777) == "0o644"
+    assert not [p for p in stored.parent.iterdir() if p.name.startswith(".")]  # no temporary left
+
+    r = api.get(f"{IMAGES}/{image['id']}/file", token=alice)
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["Content-Type"] == "application/octet-stream"
+    assert r.headers["Content-MD5"] == hashlib.md5(data).hexdigest()
+
+    # Data goes in once: a second upload of an active image is a conflict.
+    assert_fault(upload(api, image["id"], b"again", alice), 409, "active")
+
+    # The image boots now.
+    boot = api.post("/compute/v2.1/servers", token=alice,
+                    json={"server": {"name": "from-upload", "imageRef": image["id"], "flavorRef": "1"}})
+    assert boot.status_code == 202, boot.text
+    api.wait_status(boot.json()["server"]["id"], "ACTIVE")
+
+    assert api.delete(f"{IMAGES}/{image['id']}", token=alice).status_code == 204
+    assert not stored.exists()
+
+
+def test_chunked_upload_is_accepted(api):
+    image = create(api, name="chunked")
+    r = upload(api, image["id"], iter([b"abc", b"def" * 1000]))  # a generator: Transfer-Encoding: chunked
+    assert r.status_code == 204, r.text
+    shown = api.get(f"{IMAGES}/{image['id']}").json()
+    assert shown["size"] == 3003 and shown["checksum"] == hashlib.md5(b"abc" + b"def" * 1000).hexdigest()
+
+
+def test_bad_uploads_leave_the_image_queued(api, alice, bob):
+    image = create(api, alice, name="bad-uploads", visibility="private")
+    assert_fault(upload(api, image["id"], b"x", alice, headers={"Content-Type": "application/json"}), 415)
+    assert_fault(upload(api, image["id"], os.urandom((4 << 20) + 1), alice), 413, "exceeds")
+    assert_fault(upload(api, image["id"], b"x", bob), 404)  # another project's private image
+    assert_fault(upload(api, str(uuid.uuid4()), b"x", alice), 404)
+    shown = api.get(f"{IMAGES}/{image['id']}", token=alice).json()
+    assert shown["status"] == "queued" and shown["size"] is None
+    assert not list((api.workdir / "images").glob(f"*{image['id']}*"))
+    assert upload(api, image["id"], b"fine", alice).status_code == 204  # and a good one still works
+
+    # A member may not write data into a public image it does not own.
+    cirros = [i for i in api.get(IMAGES, token=bob).json()["images"] if i["owner"] is None][0]["id"]
+    assert_fault(upload(api, cirros, b"x", bob), 403)
+
+
+def test_kernel_and_ramdisk_references_must_name_images(api):
+    kernel = create(api, name="vmlinuz", disk_format="aki", container_format="aki")
+    ramdisk = create(api, name="initrd", disk_format="ari", container_format="ari")
+    for image in (kernel, ramdisk):
+        assert upload(api, image["id"], b"boot-bits").status_code == 204
+    machine = create(api, name="machine", disk_format="ami", container_format="ami",
+                     kernel_id=kernel["id"], ramdisk_id=ramdisk["id"])
+    assert (machine["kernel_id"], machine["ramdisk_id"]) == (kernel["id"], ramdisk["id"])
+    assert api.get(IMAGES, params={"name": "machine"}).json()["images"][0]["kernel_id"] == kernel["id"]
+    assert_fault(api.post(IMAGES, json={"name": "x", "kernel_id": str(uuid.uuid4())}), 400, "kernel_id")
+    assert_fault(api.post(IMAGES, json={"name": "x", "ramdisk_id": "initrd"}), 400, "ramdisk_id")
+
+
+def test_tags_and_hidden_images(api):
+    tagged = create(api, name="tagged", tags=["b", "a", "a"])
+    assert tagged["tags"] == ["a", "b"] and tagged["os_hidden"] is False
+    hidden = create(api, name="hidden", os_hidden=True)
+    assert hidden["os_hidden"] is True
+    assert hidden["id"] not in listed_ids(api)
+    assert listed_ids(api, os_hidden="true") == [hidden["id"]]
+    assert_fault(api.post(IMAGES, json={"name": "x", "tags": "a"}), 400, "tags")

@@ -1,8 +1,47 @@
-"""Glance image records (metadata). Image data upload arrives with the clients issue."""
-from ..exceptions import Forbidden
+"""Glance image records and their data.
+
+Data lives in one file per image, `<IMAGE_DIR>/<image id>`, written to a temporary name and renamed
+into place, so a reader never sees half an image. Its path is the hidden property `_data_path` (keys
+starting with `_` never leave the API), which the compute tasks read (tasks/specs.py). `kernel_id` and
+`ramdisk_id` are ordinary public properties naming other images; their data is at those images'
+`_data_path`.
+"""
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from ..exceptions import BadRequest, ComputeError, Conflict, Forbidden
 from ..models import Image
 
+logger = logging.getLogger(__name__)
+
 CORE = ("name", "disk_format", "container_format", "min_disk", "min_ram", "protected", "visibility")
+# Public properties that name another image (the libvirt driver boots a kernel + initramfs through them).
+IMAGE_REFERENCES = ("kernel_id", "ramdisk_id")
+HASH_ALGO = "sha512"  # Glance's default os_hash_algo
+CHUNK = 1 << 20
+
+
+class PayloadTooLarge(ComputeError):
+    code = 413
+    fault = "overLimit"
+
+
+def _check_references(*, context, properties: dict) -> None:
+    from .. import selectors
+
+    for key in IMAGE_REFERENCES:
+        if key in properties:
+            try:
+                selectors.image_get(context=context, image_id=properties[key])
+            except ComputeError:
+                raise BadRequest(f"Property '{key}' must name an existing image; "
+                                 f"{properties[key]!r} is not one.") from None
 
 
 def image_create(*, context, fields: dict, properties: dict, status: str = "queued") -> Image:
@@ -11,8 +50,74 @@ def image_create(*, context, fields: dict, properties: dict, status: str = "queu
     fields = {"visibility": "shared", **fields}
     if fields.get("visibility") == "public" and not context.is_admin:
         raise Forbidden("Only administrators may publish public images.")
-    return Image.objects.create(owner_id=context.project_id or None, status=status, properties=properties,
-                                **{k: v for k, v in fields.items() if k in CORE})
+    _check_references(context=context, properties=properties)
+    image = Image.objects.create(owner_id=context.project_id or None, status=status, properties=properties,
+                                 **{k: v for k, v in fields.items() if k in CORE})
+    logger.info("image %s created (%s) by project %s", image.id, image.status, context.project_id)
+    return image
+
+
+def _may_modify(context, image: Image) -> None:
+    if not context.is_admin and image.owner_id != context.project_id:
+        raise Forbidden(f"You are not permitted to modify image {image.id}.")
+
+
+def image_data_path(*, image_id) -> Path:
+    return Path(settings.IMAGE_DIR) / str(image_id)
+
+
+def image_upload(*, context, image: Image, stream, content_length: int | None = None) -> Image:
+    """Store the image's data from `stream` (anything with read(n)): queued -> saving -> active.
+
+    Answers 409 unless the image is queued (claimed with one conditional UPDATE, so two uploads never
+    both write), 413 past IMAGE_SIZE_CAP, 400 when the body is shorter than its Content-Length. A failed
+    upload leaves no file and puts the image back to queued, so it may be retried, as Glance.
+    """
+    _may_modify(context, image)
+    if content_length is not None and content_length > settings.IMAGE_SIZE_CAP:
+        raise PayloadTooLarge(f"Image size {content_length} exceeds the limit of {settings.IMAGE_SIZE_CAP} bytes.")
+    if not Image.objects.filter(pk=image.pk, status="queued").update(status="saving"):
+        image.refresh_from_db(fields=["status"])
+        raise Conflict(f"Image status transition from {image.status} to saving is not allowed")
+    directory = Path(settings.IMAGE_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{image.id}.", suffix=".part")
+    md5, digest, size = hashlib.md5(usedforsecurity=False), hashlib.new(HASH_ALGO), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > settings.IMAGE_SIZE_CAP:
+                    raise PayloadTooLarge(f"Image exceeds the limit of {settings.IMAGE_SIZE_CAP} bytes.")
+                md5.update(chunk)
+                digest.update(chunk)
+                out.write(chunk)
+            if content_length is not None and size != content_length:
+                raise BadRequest(f"Image data ended after {size} of {content_length} bytes.")
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp_name, 0o644)  # QEMU reads it as its own user
+        final = image_data_path(image_id=image.id)
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        Image.objects.filter(pk=image.pk, status="saving").update(status="queued")
+        logger.warning("image %s upload failed after %d bytes; back to queued", image.id, size)
+        raise
+    with transaction.atomic():
+        locked = Image.objects.select_for_update().get(pk=image.pk)
+        if locked.status != "saving":  # deleted while the data streamed in
+            final.unlink(missing_ok=True)
+            raise Conflict(f"Image {image.id} was {locked.status} during the upload.")
+        locked.properties = {**(locked.properties or {}), "_data_path": str(final),
+                             "_os_hash_algo": HASH_ALGO, "_os_hash_value": digest.hexdigest()}
+        locked.status, locked.size, locked.checksum = "active", size, md5.hexdigest()
+        locked.save(update_fields=["properties", "status", "size", "checksum", "updated_at"])
+    logger.info("image %s active: %d bytes at %s", image.id, size, final)
+    return locked
 
 
 def image_delete(*, context, image: Image) -> None:
@@ -20,6 +125,10 @@ def image_delete(*, context, image: Image) -> None:
         raise Forbidden("You are not permitted to delete this image.")
     if image.protected:
         raise Forbidden(f"Image {image.id} is protected and cannot be deleted.")
-    # Soft delete, as Glance: servers booted from it keep naming it.
+    # Soft delete, as Glance: servers booted from it keep naming it. The data goes.
+    data_path = (image.properties or {}).pop("_data_path", None)
     image.status = "deleted"
-    image.save(update_fields=["status", "updated_at"])
+    image.save(update_fields=["status", "properties", "updated_at"])
+    if data_path:
+        transaction.on_commit(lambda: Path(data_path).unlink(missing_ok=True))
+        logger.info("image %s deleted with its data %s", image.id, data_path)
