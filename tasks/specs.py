@@ -11,4 +11,5 @@ def instance_spec(instance) -> InstanceSpec:
                          ramdisk_path=props.get("_ramdisk_path"))
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
-                        metadata=dict(instance.metadata or {}), user_data=instance.user_data)
+                        metadata=dict(instance.metadata or {}), key_data=instance.key_data,
+                        user_data=instance.user_data)

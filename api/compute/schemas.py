@@ -153,13 +153,18 @@ server_list_detail = extend_schema(
 server_create = extend_schema(
     operation_id="compute_server_create", summary="Create (boot) a server", tags=TAGS,
     description="Accepted at once; the server builds asynchronously (poll `GET /servers/{server_id}`). "
-                "One server per request (`min_count`/`max_count` above 1 are refused).",
+                "`min_count`/`max_count` create several (named `name-1`, `name-2`, ...; the answer is the "
+                "first, or `{\"reservation_id\": ...}` with `return_reservation_id`). `key_name` names one of "
+                "the caller's key pairs; `os:scheduler_hints.group` a server group whose policy placement "
+                "honours (ERROR with a \"No valid host\" fault when it cannot).",
     request=ServerCreateRequest,
     parameters=[OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[202],
                                  description="URL of the new server.")],
     responses={202: ServerCreateResponse,
-               **nova_errors({400: "Invalid body, unknown flavorRef or imageRef, image not active or too "
-                                   "big for the flavor.", 403: UNSCOPED})})
+               **nova_errors({400: "Invalid body, unknown flavorRef, imageRef, key_name or group, image not "
+                                   "active or too big for the flavor.",
+                              403: "Over quota (instances, cores, ram, metadata_items, server_group_members), "
+                                   "or " + UNSCOPED})})
 
 server_show = extend_schema(
     operation_id="compute_server_show", summary="Show a server", tags=TAGS,
@@ -500,7 +505,7 @@ availability_zone_list_detail = extend_schema(
 # --- limits ----------------------------------------------------------------------------------------
 
 AbsoluteLimits = doc_serializer("AbsoluteLimits", {
-    **{k: serializers.IntegerField(help_text="-1: unlimited (quotas are not enforced yet).") for k in (
+    **{k: serializers.IntegerField(help_text="The project's quota; -1: unlimited.") for k in (
         "maxTotalInstances", "maxTotalCores", "maxTotalRAMSize", "maxServerMeta", "maxImageMeta",
         "maxPersonality", "maxPersonalitySize", "maxTotalKeypairs", "maxServerGroups", "maxServerGroupMembers",
         "maxSecurityGroups", "maxSecurityGroupRules", "maxTotalFloatingIps")},

@@ -1,6 +1,7 @@
 """Request bodies of the compute API, validated before any service runs."""
 import base64
 import binascii
+import re
 
 from rest_framework import serializers
 
@@ -10,16 +11,24 @@ def _ref_id(value: str) -> str:
     return value.rstrip("/").rsplit("/", 1)[-1]
 
 
+# Nova's parameter_types.metadata: keys of these characters, 1 to 255 long; string values up to 255.
+METADATA_KEY = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
+
+
 class MetadataField(serializers.DictField):
-    child = serializers.CharField(max_length=255, allow_blank=True)
+    """The number of items is a quota (metadata_items), checked by the service, not here."""
+
+    child = serializers.CharField(max_length=255, allow_blank=True, trim_whitespace=False)
 
     def to_internal_value(self, data):
+        if isinstance(data, dict) and any(not isinstance(v, str) for v in data.values()):
+            raise serializers.ValidationError("metadata values must be strings")
         value = super().to_internal_value(data)
         for key in value:
-            if not key or len(key) > 255:
-                raise serializers.ValidationError("metadata keys must be 1 to 255 characters")
-        if len(value) > 128:
-            raise serializers.ValidationError("at most 128 metadata items")
+            if not METADATA_KEY.match(key):
+                raise serializers.ValidationError(
+                    f"metadata key {key[:300]!r} must be 1 to 255 characters of letters, digits, '-', '_', ':', "
+                    "'.' and space")
         return value
 
 
@@ -37,6 +46,8 @@ class ServerCreate(serializers.Serializer):
     security_groups = serializers.ListField(required=False)
     min_count = serializers.IntegerField(required=False, min_value=1)
     max_count = serializers.IntegerField(required=False, min_value=1)
+    return_reservation_id = serializers.BooleanField(required=False, help_text="Answer with the "
+                                                     "`reservation_id` of the servers instead of the first one.")
 
     def validate_name(self, value):
         if not value.strip():

@@ -67,8 +67,11 @@ class ServerListView(OpenStackView):
         data = serializers.ServerCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if v.get("min_count", 1) > 1 or v.get("max_count", 1) > 1:
-            raise BadRequest("Booting more than one server per request is not supported yet.")
+        # Nova: max_count defaults to min_count, min_count to 1.
+        min_count = v.get("min_count", 1)
+        max_count = v.get("max_count", min_count)
+        if min_count > max_count:
+            raise BadRequest("min_count must be <= max_count")
         try:
             flavor = selectors.flavor_get(flavorid=v["flavorRef"])
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
@@ -82,12 +85,16 @@ class ServerListView(OpenStackView):
         hints = request.data.get("os:scheduler_hints", {})  # when given, an object (not [] or null)
         if not isinstance(hints, dict):
             raise BadRequest("os:scheduler_hints must be an object")
-        instance, admin_pass = instance_create(
+        instances, admin_pass = instance_create(
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
-            key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints)
+            key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
+            min_count=min_count, max_count=max_count)
+        if v.get("return_reservation_id"):
+            return Response({"reservation_id": instances[0].reservation_id}, status=202)
+        # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
-        server = builder.basic(selectors.instance_row(instance))
+        server = builder.basic(selectors.instance_row(instances[0]))
         server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
                        "adminPass": v.get("adminPass") or admin_pass})
         response = Response({"server": server}, status=202)

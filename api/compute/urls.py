@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import flavors, hosts, instance_actions, limits, server_actions, servers, versions
+from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
+               server_metadata, servers, versions)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -22,6 +23,15 @@ routes = [
     ("os-availability-zone", hosts.AvailabilityZoneView),
     ("os-availability-zone/detail", hosts.AvailabilityZoneDetailView),
     ("limits", limits.LimitsView),
+    ("servers/<str:server_id>/metadata", server_metadata.ServerMetadataView),
+    ("servers/<str:server_id>/metadata/<str:key>", server_metadata.ServerMetadataItemView),
+    ("os-keypairs", keypairs.KeypairListView),
+    ("os-keypairs/<str:keypair_name>", keypairs.KeypairView),
+    ("os-server-groups", server_groups.ServerGroupListView),
+    ("os-server-groups/<str:group_id>", server_groups.ServerGroupView),
+    ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
+    ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
+    ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
 ]
 
 urlpatterns = [

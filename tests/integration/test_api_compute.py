@@ -162,7 +162,7 @@ CREATE_CASES = [
     ("bad-image-id", lambda s: {"server": {**s, "imageRef": "not-a-uuid"}}, "could not be found"),
     ("metadata-not-an-object", lambda s: {"server": {**s, "metadata": ["a"]}}, "metadata"),
     ("user-data-not-base64", lambda s: {"server": {**s, "user_data": "not base64!"}}, "user_data"),
-    ("multi-create", lambda s: {"server": {**s, "min_count": 2}}, "more than one"),
+    ("min-count-above-max", lambda s: {"server": {**s, "min_count": 3, "max_count": 2}}, "min_count"),
     ("hints-not-an-object", lambda s: {"server": s, "os:scheduler_hints": []}, "scheduler_hints"),
     ("server-not-an-object", lambda s: {"server": "v"}, "'server'"),
     ("no-server-key", lambda s: s, "'server'"),

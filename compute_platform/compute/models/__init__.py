@@ -4,8 +4,11 @@ from .hosts import Host
 from .identity import Project, RoleAssignment, Token
 from .images import Image
 from .instances import Instance, InstanceFault
+from .keypairs import KeyPair
+from .quotas import ProjectQuota
+from .server_groups import ServerGroup
 
 __all__ = [
     "Flavor", "Host", "Image", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
-    "Project", "RoleAssignment", "Token",
+    "KeyPair", "Project", "ProjectQuota", "RoleAssignment", "ServerGroup", "Token",
 ]

@@ -35,6 +35,12 @@ class Instance(models.Model):
     resources_claimed = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
     key_name = models.CharField(max_length=255, null=True, blank=True)
+    # The public key as it was at boot (Nova copies it: deleting the keypair later changes nothing here).
+    key_data = models.TextField(null=True, blank=True)
+    # Shared by the servers of one multi-create request (Nova's reservation_id, `r-` + 8 characters).
+    reservation_id = models.CharField(max_length=16, null=True, blank=True)
+    server_group = models.ForeignKey("compute.ServerGroup", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="members")
     user_data = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

@@ -11,6 +11,11 @@ class RequestSpec:
     root_gb: int
     availability_zone: str | None = None
     scheduler_hints: dict = field(default_factory=dict)
+    # The server group the instance joins: its policy, and {host id: members already there}, read
+    # under the group's row lock (services/server_groups.py) so concurrent boots see each other.
+    group_policy: str | None = None
+    group_hosts: dict = field(default_factory=dict)
+    group_max_per_host: int = 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,20 @@ def availability_zone_filter(host: HostState, spec: RequestSpec) -> bool:
     return not spec.availability_zone or host.availability_zone == spec.availability_zone
 
 
-FILTERS = (compute_filter, availability_zone_filter, core_filter, ram_filter, disk_filter)
+def server_group_filter(host: HostState, spec: RequestSpec) -> bool:
+    """Nova's ServerGroupAffinityFilter and ServerGroupAntiAffinityFilter.
+
+    affinity: the host of the members (any host for the first member); anti-affinity: a host with
+    fewer than max_server_per_host members (1 unless the group's rules say otherwise).
+    """
+    if spec.group_policy == "affinity":
+        return not spec.group_hosts or host.id in spec.group_hosts
+    if spec.group_policy == "anti-affinity":
+        return spec.group_hosts.get(host.id, 0) < spec.group_max_per_host
+    return True
+
+
+FILTERS = (compute_filter, availability_zone_filter, server_group_filter, core_filter, ram_filter, disk_filter)
 
 
 def filter_hosts(hosts: list[HostState], spec: RequestSpec, filters=FILTERS) -> tuple[list[HostState], list[str]]:

@@ -9,24 +9,37 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..exceptions import BadRequest, Conflict, NoValidHost
-from ..models import Flavor, Image, Instance, InstanceFault
+from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import host_queue, task_enqueue_on_commit
+from .quotas import quota_check_metadata, quota_lock_project, quota_reserve_instances
+from .server_groups import server_group_lock_for_boot
 
 logger = logging.getLogger(__name__)
+
+
+def _reservation_id() -> str:
+    # Nova's form: "r-" and 8 characters, shared by the servers of one request.
+    return "r-" + secrets.token_hex(4)
 
 
 def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     availability_zone: str | None = None, metadata: dict | None = None,
                     key_name: str | None = None, user_data: str | None = None,
-                    scheduler_hints: dict | None = None) -> tuple[Instance, str]:
-    """Create the instance, place it, and enqueue its build. Returns (instance, admin_pass).
+                    scheduler_hints: dict | None = None, min_count: int = 1,
+                    max_count: int = 1) -> tuple[list[Instance], str]:
+    """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
+    enqueue their builds. Returns (instances, admin_pass of the first).
 
-    A placement failure is not an API error (Nova's behaviour): the server exists, in ERROR, with a
-    "No valid host" fault, and the client learns it by polling.
+    A placement failure is not an API error (Nova's behaviour): the servers exist, in ERROR, with a
+    "No valid host" fault, and the client learns it by polling. A multi-create is placed all or
+    nothing, as Nova: if one server finds no host, none keeps a claim and all are in ERROR.
+
+    Locks, in this order and held to commit: the project's row (the quota count and the creates are
+    one step), then the server group's row (where its members are and the new members are one step).
     """
     if image is not None and image.status != "active":
         raise BadRequest(f"Image {image.id} is not active.")
@@ -34,35 +47,92 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         raise BadRequest("Flavor's memory is too small for requested image.")
     if image is not None and flavor.root_gb and flavor.root_gb < image.min_disk:
         raise BadRequest("Flavor's disk is too small for requested image.")
-    spec = RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id, vcpus=flavor.vcpus,
-                       memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
-                       availability_zone=availability_zone, scheduler_hints=scheduler_hints or {})
+    if min_count > max_count:
+        raise BadRequest("min_count must be <= max_count")
+    hints = scheduler_hints or {}
+    key_data = None
+    if key_name is not None:
+        key_data = KeyPair.objects.filter(user_id=context.user_id, name=key_name).values_list(
+            "public_key", flat=True).first()
+        if key_data is None:
+            raise BadRequest("Invalid key_name provided.")
     started = timezone.now()
     with transaction.atomic():
-        # Claim first, so the instance row is written once, already placed (or already failed).
-        try:
-            host, failure = schedule_and_claim(spec=spec), None
-        except NoValidHost as exc:
-            host, failure = None, exc
-        instance = Instance.objects.create(
-            uuid=spec.instance_uuid, name=name, project_id=context.project_id, user_id=context.user_id,
-            flavor=flavor, image=image, availability_zone=availability_zone, vcpus=flavor.vcpus,
-            memory_mb=flavor.memory_mb, root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name,
-            user_data=user_data, host_id=host.id if host else None, resources_claimed=host is not None,
-            vm_state=VmState.ERROR if failure else VmState.BUILDING,
-            task_state=None if failure else TaskState.SCHEDULING,
-        )
-        action = action_start(instance=instance, action="create", context=context, failed=failure is not None)
-        action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
-                            exc=failure)
-        if failure:
-            InstanceFault.objects.create(instance=instance, code=500, details=failure.message,
-                                         message="No valid host was found. There are not enough hosts available.")
-            return instance, secrets.token_urlsafe(9)
-        task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
-                               kwargs={"instance_uuid": spec.instance_uuid, "request_id": context.request_id})
-    logger.info("instance %s created by %s, building on %s", instance.uuid, context.request_id, host.name)
-    return instance, secrets.token_urlsafe(9)
+        limits = quota_lock_project(project_id=context.project_id)
+        quota_check_metadata(limits=limits, items=len(metadata or {}))
+        count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
+                                        max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb)
+        group, group_hosts = None, {}
+        if hints.get("group"):
+            group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],
+                                                            adding=count, limits=limits)
+        specs, hosts, failure = _place(context=context, flavor=flavor, availability_zone=availability_zone,
+                                       hints=hints, group=group, group_hosts=group_hosts, count=count)
+        reservation_id = _reservation_id()
+        instances = []
+        for index, spec in enumerate(specs):
+            host = hosts[index] if hosts else None
+            instance = Instance.objects.create(
+                uuid=spec.instance_uuid, name=f"{name}-{index + 1}" if count > 1 else name,
+                project_id=context.project_id, user_id=context.user_id, flavor=flavor, image=image,
+                availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, key_data=key_data,
+                user_data=user_data, reservation_id=reservation_id, server_group=group,
+                host_id=host.id if host else None, resources_claimed=host is not None,
+                vm_state=VmState.ERROR if failure else VmState.BUILDING,
+                task_state=None if failure else TaskState.SCHEDULING,
+            )
+            action = action_start(instance=instance, action="create", context=context, failed=failure is not None)
+            action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
+                                exc=failure)
+            if failure:
+                InstanceFault.objects.create(instance=instance, code=500, details=failure.message,
+                                             message="No valid host was found. There are not enough hosts "
+                                                     "available.")
+            else:
+                task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
+                                       kwargs={"instance_uuid": spec.instance_uuid,
+                                               "request_id": context.request_id})
+            instances.append(instance)
+    if not failure:
+        logger.info("instances %s created by %s, building on %s", ",".join(str(i.uuid) for i in instances),
+                    context.request_id, ",".join(h.name for h in hosts))
+    return instances, secrets.token_urlsafe(9)
+
+
+def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, group_hosts: dict, count: int):
+    """Schedule and claim `count` instances: (specs, hosts, None), or (specs, [], NoValidHost) with
+    no claim left behind. Each placement sees the earlier ones of the request in its group state."""
+    group_hosts = dict(group_hosts)
+    max_per_host = 1
+    if group is not None and group.policy == "anti-affinity":
+        max_per_host = int((group.rules or {}).get("max_server_per_host", 1))
+    specs, hosts = [], []
+
+    def place_all():
+        for _ in range(count):
+            spec = RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+                               vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
+                               availability_zone=availability_zone, scheduler_hints=hints,
+                               group_policy=group.policy if group else None, group_hosts=dict(group_hosts),
+                               group_max_per_host=max_per_host)
+            specs.append(spec)
+            host = schedule_and_claim(spec=spec)
+            hosts.append(host)
+            group_hosts[host.id] = group_hosts.get(host.id, 0) + 1
+
+    try:
+        if count == 1:
+            place_all()  # nothing to undo: a failed single claim claimed nothing
+        else:
+            with transaction.atomic():  # a savepoint: the claims of a partly placed request roll back
+                place_all()
+    except NoValidHost as exc:
+        while len(specs) < count:  # the servers never tried still need their rows
+            specs.append(RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+                                     vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb))
+        return specs, [], exc
+    return specs, hosts, None
 
 
 def instance_action(*, context, instance: Instance, action_key: str) -> None:
@@ -127,4 +197,9 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
             vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
             updated_at=now)
         claim_release(instance_id=inst["id"])
+        # A deleted server holds no volume (the host's worker has released their mounts already; after a
+        # local delete its start-up rebuild does). Imported here: the volumes app depends on compute.
+        from compute_platform.volumes.services.attachments import instance_attachments_release
+
+        instance_attachments_release(instance_id=inst["id"])
     return True

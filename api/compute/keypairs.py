@@ -1,0 +1,127 @@
+"""/compute/v2.1/os-keypairs: the caller's key pairs (create or import, list, show, delete).
+
+Microversion 2.2 adds `type` (ssh, x509) and answers create with 201 and delete with 204."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.services.keypairs import keypair_create, keypair_delete, keypair_get, keypair_list
+
+from ..common.microversions import version_at_least
+from ..common.schemas import UNSCOPED, nova_errors
+from ..common.timefmt import iso_usec
+from ..common.views import OpenStackView, body_of
+
+TAGS = ["compute"]
+
+
+class KeypairCreate(serializers.Serializer):
+    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    public_key = serializers.CharField(required=False, trim_whitespace=False,
+                                       help_text="OpenSSH public key (or PEM certificate for x509) to import; "
+                                                 "omit to have an RSA 2048 pair generated.")
+    type = serializers.ChoiceField(choices=["ssh", "x509"], required=False, help_text="Microversion 2.2.")
+
+
+def keypair_body(request, keypair, *, detail: bool = False, private_key: str | None = None) -> dict:
+    body = {"name": keypair.name, "public_key": keypair.public_key, "fingerprint": keypair.fingerprint}
+    if version_at_least(request, "2.2"):
+        body["type"] = keypair.type
+    if detail:
+        body.update({"user_id": str(keypair.user_id), "id": keypair.id, "created_at": iso_usec(keypair.created_at),
+                     "updated_at": iso_usec(keypair.updated_at), "deleted": False, "deleted_at": None})
+    if private_key is not None:
+        body["private_key"] = private_key
+    return body
+
+
+# --- documentation ---------------------------------------------------------------------------------
+
+class Keypair(serializers.Serializer):
+    name = serializers.CharField()
+    public_key = serializers.CharField()
+    fingerprint = serializers.CharField(help_text="ssh: MD5 of the key blob; x509: SHA-1 of the DER form "
+                                                  "(colon-separated hex).")
+    type = serializers.CharField(required=False, help_text="`ssh` or `x509` (microversion 2.2).")
+
+
+class KeypairCreated(Keypair):
+    user_id = serializers.CharField()
+    private_key = serializers.CharField(required=False, help_text="Only when the pair was generated.")
+
+
+class KeypairDetail(Keypair):
+    user_id = serializers.CharField()
+    id = serializers.IntegerField()
+    created_at = serializers.CharField()
+    updated_at = serializers.CharField(allow_null=True)
+    deleted = serializers.BooleanField()
+    deleted_at = serializers.CharField(allow_null=True)
+
+
+class KeypairItem(serializers.Serializer):
+    keypair = Keypair()
+
+
+class KeypairList(serializers.Serializer):
+    keypairs = KeypairItem(many=True)
+
+
+class KeypairCreatedResponse(serializers.Serializer):
+    keypair = KeypairCreated()
+
+
+class KeypairResponse(serializers.Serializer):
+    keypair = KeypairDetail()
+
+
+class KeypairCreateRequest(serializers.Serializer):
+    keypair = KeypairCreate()
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+class KeypairListView(OpenStackView):
+    @extend_schema(operation_id="compute_keypairs_list", summary="List the caller's key pairs", tags=TAGS,
+                   responses={200: KeypairList, **nova_errors({403: UNSCOPED})})
+    def get(self, request):
+        return Response({"keypairs": [{"keypair": keypair_body(request, k)}
+                                      for k in keypair_list(context=self.context)]})
+
+    @extend_schema(operation_id="compute_keypair_create", summary="Create (generate) or import a key pair",
+                   tags=TAGS, request=KeypairCreateRequest,
+                   description="Answers 200 (201 from microversion 2.2). `private_key` is returned only here, "
+                               "and only when the pair was generated.",
+                   responses={200: KeypairCreatedResponse, 201: KeypairCreatedResponse,
+                              **nova_errors({400: "Invalid name, public key or body.",
+                                             403: "Over the key_pairs quota, or " + UNSCOPED,
+                                             409: "The caller has a key pair of that name."})})
+    def post(self, request):
+        data = KeypairCreate(data=body_of(request, "keypair"))
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if "type" in v and not version_at_least(request, "2.2"):
+            raise BadRequest("Invalid input for field/attribute keypair. Additional properties are not allowed "
+                             "('type' was unexpected)")
+        keypair, private_key = keypair_create(context=self.context, name=v["name"], public_key=v.get("public_key"),
+                                              key_type=v.get("type", "ssh"))
+        body = keypair_body(request, keypair, private_key=private_key)
+        body["user_id"] = str(keypair.user_id)
+        return Response({"keypair": body}, status=201 if version_at_least(request, "2.2") else 200)
+
+
+class KeypairView(OpenStackView):
+    @extend_schema(operation_id="compute_keypair_show", summary="Show a key pair", tags=TAGS,
+                   responses={200: KeypairResponse, **nova_errors({403: UNSCOPED, 404: "No such key pair."})})
+    def get(self, request, keypair_name):
+        keypair = keypair_get(context=self.context, name=keypair_name)
+        return Response({"keypair": keypair_body(request, keypair, detail=True)})
+
+    @extend_schema(operation_id="compute_keypair_delete", summary="Delete a key pair", tags=TAGS,
+                   responses={202: OpenApiResponse(description="Deleted (microversion 2.1). No body."),
+                              204: OpenApiResponse(description="Deleted (microversion 2.2). No body."),
+                              **nova_errors({403: UNSCOPED, 404: "No such key pair."})})
+    def delete(self, request, keypair_name):
+        keypair_delete(context=self.context, name=keypair_name)
+        return Response(status=204 if version_at_least(request, "2.2") else 202)

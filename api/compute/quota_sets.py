@@ -1,0 +1,160 @@
+"""/compute/v2.1/os-quota-sets/{tenant_id}: show, update (admin), revert (admin), defaults, detail (usage).
+
+Microversion 2.1 shape: the network quotas (floating_ips, fixed_ips, security_groups,
+security_group_rules) are shown as -1 because this platform has no networking to limit; the
+injected_* ones are limits on a boot request's personality files."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from compute_platform.compute.exceptions import BadRequest, Forbidden
+from compute_platform.compute.models import Project
+from compute_platform.compute.models.quotas import QUOTA_RESOURCES
+from compute_platform.compute.services.quotas import (quota_defaults, quota_limits, quota_set_delete,
+                                                      quota_set_update, quota_usage)
+
+from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
+from ..common.views import OpenStackView, body_of
+
+TAGS = ["compute"]
+UNLIMITED_NETWORK = ("fixed_ips", "floating_ips", "security_group_rules", "security_groups")
+MAX_INT = 2**31 - 1
+
+
+def _quota_set(limits: dict, project_id: str | None = None) -> dict:
+    body = {"id": project_id} if project_id is not None else {}
+    body.update({k: -1 for k in UNLIMITED_NETWORK})
+    body.update(limits)
+    return body
+
+
+def _parse_limit(resource: str, value) -> int:
+    # Nova accepts integers and integer strings.
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. must be an integer")
+    try:
+        limit = int(value)
+    except ValueError:
+        raise BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. must be an integer")
+    if not -1 <= limit <= MAX_INT:
+        raise BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. must be between -1 and "
+                         f"{MAX_INT}")
+    return limit
+
+
+class QuotaSetView(OpenStackView):
+    """The project in the path; members may read their own project's only."""
+
+    def _project(self, request, tenant_id: str, action: str) -> str:
+        if request.query_params.get("user_id"):
+            raise BadRequest("Per-user quotas are not supported; omit user_id.")
+        if not self.context.is_admin and (action != "show" or tenant_id != self.context.project_id):
+            raise Forbidden(f"Policy doesn't allow os_compute_api:os-quota-sets:{action} to be performed.")
+        if not Project.objects.filter(pk=tenant_id).exists():
+            raise BadRequest(f"Project ID {tenant_id} is not a valid project.")
+        return tenant_id
+
+
+# --- documentation ---------------------------------------------------------------------------------
+
+QUOTA_FIELDS = QUOTA_RESOURCES + UNLIMITED_NETWORK
+QuotaSetDoc = doc_serializer("QuotaSet", {
+    "id": serializers.CharField(required=False, help_text="The project (not in the update response)."),
+    **{r: serializers.IntegerField(help_text="-1: unlimited.") for r in QUOTA_FIELDS},
+})
+
+
+class QuotaDetailItem(serializers.Serializer):
+    in_use = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    reserved = serializers.IntegerField(help_text="Always 0 (usage is counted, not reserved).")
+
+
+QuotaSetDetailDoc = doc_serializer("QuotaSetDetail", {
+    "id": serializers.CharField(), **{r: QuotaDetailItem() for r in QUOTA_FIELDS}})
+QuotaSetUpdateDoc = doc_serializer("QuotaSetUpdate", {
+    **{r: serializers.IntegerField(required=False, min_value=-1) for r in QUOTA_FIELDS},
+    "force": serializers.BooleanField(required=False, help_text="Set limits below current usage."),
+})
+
+
+class QuotaSetResponse(serializers.Serializer):
+    quota_set = QuotaSetDoc()
+
+
+class QuotaSetDetailResponse(serializers.Serializer):
+    quota_set = QuotaSetDetailDoc()
+
+
+class QuotaSetUpdateRequest(serializers.Serializer):
+    quota_set = QuotaSetUpdateDoc()
+
+
+ADMIN_OR_OWN = "Not an admin and not the caller's own project (policy), or " + UNSCOPED
+BAD_PROJECT = "No such project, or `user_id` given (per-user quotas are not supported)."
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+class QuotaSetShowView(QuotaSetView):
+    @extend_schema(operation_id="compute_quota_set_show", summary="Show a project's quotas", tags=TAGS,
+                   responses={200: QuotaSetResponse, **nova_errors({400: BAD_PROJECT, 403: ADMIN_OR_OWN})})
+    def get(self, request, tenant_id):
+        project_id = self._project(request, tenant_id, "show")
+        return Response({"quota_set": _quota_set(quota_limits(project_id=project_id), project_id)})
+
+    @extend_schema(operation_id="compute_quota_set_update", summary="Update a project's quotas (admin)", tags=TAGS,
+                   request=QuotaSetUpdateRequest,
+                   description="Without `force`, a limit below what the project uses now is refused (400).",
+                   responses={200: QuotaSetResponse,
+                              **nova_errors({400: "Invalid value, a limit below usage, or " + BAD_PROJECT,
+                                             403: "Not an admin."})})
+    def put(self, request, tenant_id):
+        project_id = self._project(request, tenant_id, "update")
+        body = body_of(request, "quota_set")
+        force = body.get("force", False)
+        if isinstance(force, str):
+            force = force.lower() in ("1", "true", "yes", "on")
+        values = {}
+        for key, value in body.items():
+            if key == "force":
+                continue
+            if key not in QUOTA_FIELDS:
+                raise BadRequest(f"Invalid input for field/attribute quota_set. Additional properties are not "
+                                 f"allowed ('{key}' was unexpected)")
+            limit = _parse_limit(key, value)
+            if key in QUOTA_RESOURCES:  # the network ones are accepted, as Nova 2.1, and not enforced
+                values[key] = limit
+        limits = quota_set_update(project_id=project_id, values=values, force=bool(force))
+        return Response({"quota_set": _quota_set(limits)})
+
+    @extend_schema(operation_id="compute_quota_set_delete", summary="Revert a project's quotas to the defaults "
+                                                                   "(admin)", tags=TAGS,
+                   responses={202: OpenApiResponse(description="Reverted. No body."),
+                              **nova_errors({400: BAD_PROJECT, 403: "Not an admin."})})
+    def delete(self, request, tenant_id):
+        quota_set_delete(project_id=self._project(request, tenant_id, "delete"))
+        return Response(status=202)
+
+
+class QuotaSetDefaultsView(QuotaSetView):
+    @extend_schema(operation_id="compute_quota_set_defaults", summary="Show the default quotas", tags=TAGS,
+                   responses={200: QuotaSetResponse, **nova_errors({403: UNSCOPED})})
+    def get(self, request, tenant_id):
+        # Nova lets any caller read the defaults, for any project id.
+        return Response({"quota_set": _quota_set(quota_defaults(), tenant_id)})
+
+
+class QuotaSetDetailView(QuotaSetView):
+    @extend_schema(operation_id="compute_quota_set_detail", summary="Show a project's quotas with usage",
+                   tags=TAGS, responses={200: QuotaSetDetailResponse,
+                                         **nova_errors({400: BAD_PROJECT, 403: ADMIN_OR_OWN})})
+    def get(self, request, tenant_id):
+        project_id = self._project(request, tenant_id, "show")
+        limits = quota_limits(project_id=project_id)
+        usage = quota_usage(project_id=project_id,
+                            user_id=self.context.user_id if project_id == self.context.project_id else None)
+        body = {"id": project_id}
+        body.update({k: {"in_use": 0, "limit": -1, "reserved": 0} for k in UNLIMITED_NETWORK})
+        body.update({r: {"in_use": usage[r], "limit": limits[r], "reserved": 0} for r in QUOTA_RESOURCES})
+        return Response({"quota_set": body})

@@ -1,0 +1,172 @@
+"""Quotas (Nova's os-quota-sets): per-project limits over the defaults in settings, counted at request time.
+
+Enforcement is race-free by locking: every check that is followed by a create runs in the creating
+transaction after `quota_lock_project` has locked the project's row, so two requests of one project
+count and create one after the other and together never exceed a limit. Projects do not wait on each
+other. (Nova counts and then re-checks; a lock is simpler with one database.)
+"""
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from ..exceptions import BadRequest, Forbidden, NotFound
+from ..models import Instance, KeyPair, Project, ProjectQuota, ServerGroup
+from ..models.quotas import QUOTA_RESOURCES
+from ..states import VmState
+
+logger = logging.getLogger(__name__)
+
+# Resources counted from rows; the others are limits on a single request (metadata items, injected files).
+INSTANCE_RESOURCES = ("instances", "cores", "ram")
+
+
+class OverQuota(Forbidden):
+    """403, in Nova's words."""
+
+
+# --- pure rules (unit tested) ------------------------------------------------------------------------
+
+def quota_allowed_count(*, limits: dict, usage: dict, deltas: dict, max_count: int) -> int:
+    """How many of `max_count` instances (each adding `deltas`) fit under the limits (-1: unlimited)."""
+    allowed = max_count
+    for resource, delta in deltas.items():
+        limit = limits[resource]
+        if limit < 0 or delta <= 0:
+            continue
+        allowed = min(allowed, max(0, (limit - usage[resource]) // delta))
+    return allowed
+
+
+def quota_exceeded_message(*, limits: dict, usage: dict, requested: dict) -> str | None:
+    """Nova's TooManyInstances wording for the resources `requested` would exceed, or None if it fits:
+    `Quota exceeded for instances: Requested 1, but already used 5 of 5 instances`."""
+    overs = sorted(r for r, amount in requested.items()
+                   if limits[r] >= 0 and usage[r] + amount > limits[r])
+    if not overs:
+        return None
+    first, names = overs[0], ", ".join(overs)
+    return (f"Quota exceeded for {names}: Requested {requested[first]}, but already used {usage[first]} "
+            f"of {limits[first]} {names}")
+
+
+def quota_validate_update(*, resource: str, limit: int, in_use: int) -> None:
+    """Nova's checks on a new limit (skipped with `force`)."""
+    if limit < -1:
+        raise BadRequest(f"Quota limit {limit} for {resource} must be -1 or greater.")
+    if limit != -1 and limit < in_use:
+        raise BadRequest(f"Quota limit {limit} for {resource} must be greater than or equal to already used "
+                         f"and reserved {in_use}.")
+
+
+# --- reads -------------------------------------------------------------------------------------------
+
+def _limits_from(overrides: dict) -> dict:
+    return {r: overrides.get(r, settings.QUOTA_DEFAULTS[r]) for r in QUOTA_RESOURCES}
+
+
+def quota_defaults() -> dict:
+    return _limits_from({})
+
+
+def quota_limits(*, project_id: str) -> dict:
+    """The project's limits (its overrides over the defaults), one query, no lock."""
+    row = ProjectQuota.objects.filter(project_id=project_id).first()
+    return _limits_from(row.overrides() if row else {})
+
+
+def quota_usage(*, project_id: str, user_id=None) -> dict:
+    """What the project uses of each counted resource (key pairs: those of `user_id`, as Nova counts them)."""
+    agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
+        instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
+    usage = {r: 0 for r in QUOTA_RESOURCES}
+    usage.update({k: v or 0 for k, v in agg.items()})
+    usage["server_groups"] = ServerGroup.objects.filter(project_id=project_id).count()
+    if user_id is not None:
+        usage["key_pairs"] = KeyPair.objects.filter(user_id=user_id).count()
+    return usage
+
+
+# --- enforcement (inside the caller's transaction) ----------------------------------------------------
+
+def quota_lock_project(*, project_id: str) -> dict:
+    """Lock the project's row until the caller's transaction ends and return its limits, in one query.
+
+    FOR NO KEY UPDATE: concurrent quota checks of the project queue here, while inserts that merely
+    reference the project (tokens, instances: FOR KEY SHARE) are not blocked. On SQLite, whose
+    IMMEDIATE transactions already serialize writers, select_for_update is a no-op.
+    """
+    project = (Project.objects.select_for_update(no_key=True, of=("self",)).select_related("quota")
+               .filter(pk=project_id).first())
+    if project is None:
+        raise NotFound(f"Project {project_id} could not be found.")
+    try:
+        overrides = project.quota.overrides()
+    except ProjectQuota.DoesNotExist:
+        overrides = {}
+    return _limits_from(overrides)
+
+
+def quota_reserve_instances(*, project_id: str, limits: dict, min_count: int, max_count: int, vcpus: int,
+                            memory_mb: int) -> int:
+    """How many instances (min_count..max_count) the project may create now; 403 if not min_count.
+
+    Call with the project locked (quota_lock_project) and create the instances before the lock goes.
+    """
+    if all(limits[r] < 0 for r in INSTANCE_RESOURCES):
+        return max_count
+    agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
+        instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
+    usage = {k: v or 0 for k, v in agg.items()}
+    deltas = {"instances": 1, "cores": vcpus, "ram": memory_mb}
+    allowed = quota_allowed_count(limits=limits, usage=usage, deltas=deltas, max_count=max_count)
+    if allowed < min_count:
+        message = quota_exceeded_message(limits=limits, usage=usage,
+                                         requested={r: d * max_count for r, d in deltas.items()})
+        logger.info("project %s over quota: %s", project_id, message)
+        raise OverQuota(message)
+    return allowed
+
+
+def quota_check_metadata(*, limits: dict, items: int) -> None:
+    limit = limits["metadata_items"]
+    if 0 <= limit < items:
+        raise OverQuota(f"Maximum number of metadata items exceeds {limit}")
+
+
+# --- os-quota-sets writes ------------------------------------------------------------------------------
+
+def quota_set_update(*, project_id: str, values: dict, force: bool = False) -> dict:
+    """Set the project's limits (admin). Without `force`, a limit below current usage is refused (400).
+    Returns the new limits."""
+    if not Project.objects.filter(pk=project_id).exists():
+        raise BadRequest(f"Project ID {project_id} is not a valid project.")
+    with transaction.atomic():
+        quota_lock_project(project_id=project_id)  # no boot counts against half-applied limits
+        if not force:
+            usage = quota_usage(project_id=project_id)
+            for resource, limit in values.items():
+                quota_validate_update(resource=resource, limit=limit, in_use=usage.get(resource, 0))
+        else:
+            for resource, limit in values.items():
+                if limit < -1:
+                    raise BadRequest(f"Quota limit {limit} for {resource} must be -1 or greater.")
+        row, _ = ProjectQuota.objects.get_or_create(project_id=project_id)
+        for resource, limit in values.items():
+            setattr(row, resource, limit)
+        row.save()
+    logger.info("quotas of project %s set: %s", project_id, values)
+    return _limits_from(row.overrides())
+
+
+def quota_set_delete(*, project_id: str) -> None:
+    """Revert the project to the defaults."""
+    ProjectQuota.objects.filter(project_id=project_id).delete()
+    logger.info("quotas of project %s reverted to the defaults", project_id)
+
+
+def quota_lock_user(*, user_id) -> None:
+    """Serialize the key pair creates of one user (their quota is per user)."""
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
