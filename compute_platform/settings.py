@@ -114,6 +114,12 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# libvirt driver (COMPUTE_DRIVER=libvirt). `qemu` is TCG, which runs anywhere; use `kvm` on a host whose
+# /dev/kvm runs guests. Instance disks and the image cache live under INSTANCES_DIR, which QEMU's user
+# (libvirt-qemu) must be able to traverse.
+LIBVIRT_URI = env("LIBVIRT_URI", default="qemu:///system")
+LIBVIRT_VIRT_TYPE = env("LIBVIRT_VIRT_TYPE", default="qemu")
+INSTANCES_DIR = Path(env("INSTANCES_DIR", default=str(RUN_DIR / "instances")))
 # Default quotas of every project (Nova's defaults); -1 is unlimited. os-quota-sets overrides them per project.
 QUOTA_DEFAULTS = {
     "instances": env.int("QUOTA_INSTANCES", default=10),

@@ -19,6 +19,9 @@ def driver_options(name: str) -> dict:
     if name == "fake":
         return {"state_dir": str(settings.COMPUTE_STATE_DIR / "fake"), "vcpus": settings.FAKE_HOST_VCPUS,
                 "memory_mb": settings.FAKE_HOST_MEMORY_MB, "disk_gb": settings.FAKE_HOST_DISK_GB}
+    if name == "libvirt":
+        return {"uri": settings.LIBVIRT_URI, "virt_type": settings.LIBVIRT_VIRT_TYPE,
+                "instances_dir": str(settings.INSTANCES_DIR), "shutdown_timeout": settings.SOFT_POWER_OFF_TIMEOUT}
     return {}
 
 

@@ -1,14 +1,34 @@
 """Build the driver's plain InstanceSpec from an instance row (hypervisors/ never sees the ORM)."""
+import uuid as uuidlib
+
+from compute_platform.compute.models import Image
 from hypervisors.base import ImageRef, InstanceSpec
+
+
+def _boot_file_paths(props: dict) -> tuple[str | None, str | None]:
+    """The data files of the images the public `kernel_id` / `ramdisk_id` properties name (Glance's AMI
+    style), one query for both; the hidden `_kernel_path` / `_ramdisk_path` remain a fallback."""
+    wanted = {}
+    for key in ("kernel_id", "ramdisk_id"):
+        try:
+            wanted[key] = uuidlib.UUID(str(props[key]))
+        except (KeyError, ValueError):
+            continue
+    paths = {}
+    if wanted:
+        rows = dict(Image.objects.filter(id__in=wanted.values()).values_list("id", "properties"))
+        paths = {key: (rows.get(image_id) or {}).get("_data_path") for key, image_id in wanted.items()}
+    return (paths.get("kernel_id") or props.get("_kernel_path"),
+            paths.get("ramdisk_id") or props.get("_ramdisk_path"))
 
 
 def instance_spec(instance) -> InstanceSpec:
     image = None
     if instance.image_id is not None:
         props = instance.image.properties or {}
+        kernel_path, ramdisk_path = _boot_file_paths(props)
         image = ImageRef(id=str(instance.image_id), disk_format=instance.image.disk_format or "raw",
-                         path=props.get("_data_path"), kernel_path=props.get("_kernel_path"),
-                         ramdisk_path=props.get("_ramdisk_path"))
+                         path=props.get("_data_path"), kernel_path=kernel_path, ramdisk_path=ramdisk_path)
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,
