@@ -1,0 +1,299 @@
+"""Stress the MountManager the way a busy compute host does, and check its invariants throughout.
+
+N worker processes of one host attach and detach randomly chosen volumes over E exports (real bind mounts,
+real Redis, a real PostgreSQL table standing for the attachments table). Each operation is journalled the
+way the platform's tasks do it: the database row first says `attaching`/`detaching`, then the manager acts,
+then the row is finalised. A killer SIGKILLs random workers at random points and restarts them; a restarted
+worker first finishes what its predecessor left half-done (as Celery redelivers an unacked task).
+
+An observer checks throughout, per export:
+- single_mount: never more than one mount stacked on a mount point;
+- attached_is_mounted: an export whose attachment set was non-empty across the whole observation (read
+  twice around the kernel's mount table, with the fence unchanged, so no locked change happened between)
+  is mounted.
+Workers check that after every attach the export's files are visible at the mount point.
+At the end, after one audit: no half-done rows; per export Redis's set equals the database's rows; an export
+with attachments is mounted exactly once and one without is not mounted; no stray mounts; no lock held.
+
+Run alone (as root, in a private mount namespace: `sh devtools/in_mount_ns.sh`) with DATABASE_URL and
+REDIS_URL set; `make bench` runs the full size, `make test` a shorter one.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psycopg2
+import redis
+
+from hypervisors.volumes import ExportRef, MountManager
+from hypervisors.volumes.mountinfo import mount_counts, mounts_under
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StressReport:
+    workers: int
+    exports: int
+    ops: int = 0
+    seconds: float = 0.0
+    kills: int = 0
+    recovered_ops: int = 0
+    checks: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    violations: list[str] = field(default_factory=list)
+    final: dict[str, bool] = field(default_factory=dict)
+    audit: dict = field(default_factory=dict)
+
+    @property
+    def ops_per_second(self) -> float:
+        return self.ops / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and all(self.final.values())
+
+    def table(self) -> str:
+        rows = [("operations (attach or detach)", f"{self.ops}"), ("seconds", f"{self.seconds:.1f}"),
+                ("operations/s", f"{self.ops_per_second:.0f}"), ("worker processes", f"{self.workers}"),
+                ("exports", f"{self.exports}"), ("workers SIGKILLed and restarted", f"{self.kills}"),
+                ("half-done operations finished by a restarted worker", f"{self.recovered_ops}")]
+        rows += [(f"check {name}", f"{n} passed") for name, n in sorted(self.checks.items())]
+        rows += [(f"skipped {name} (changed while observed)", f"{n}") for name, n in sorted(self.skipped.items())]
+        rows += [(f"final {name}", "ok" if passed else "FAILED") for name, passed in self.final.items()]
+        rows += [("audit at the end", json.dumps({k: v for k, v in self.audit.items() if v}))]
+        rows += [("violations", str(len(self.violations)))]
+        width = max(len(r[0]) for r in rows)
+        return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
+
+def _key(worker: int, export: int, slot: int) -> str:
+    return f"vol-w{worker}-e{export}-{slot}:inst-w{worker}-{slot}"
+
+
+# -- one worker process -------------------------------------------------------------------------------------
+
+def worker_main(cfg: dict) -> None:
+    rc = redis.Redis.from_url(cfg["redis_url"])
+    db = psycopg2.connect(cfg["database_url"])
+    db.autocommit = True
+    cur = db.cursor()
+    table = cfg["table"]
+    module, _, name = cfg.get("manager_class", "hypervisors.volumes:MountManager").partition(":")
+    manager_class = getattr(importlib.import_module(module), name)
+    mgr = manager_class(host=cfg["host"], redis_client=rc, mount_base=cfg["mount_base"], lock_ttl=cfg["lock_ttl"],
+                        lock_wait=120.0, mount_timeout=20.0)
+    exports = [ExportRef(**e) for e in cfg["exports"]]
+    by_id = {e.id: e for e in exports}
+    me = cfg["worker"]
+
+    # Finish what a killed predecessor left half-done, as a redelivered task would.
+    cur.execute(f"SELECT key, export_id, state FROM {table} WHERE worker = %s AND state <> 'attached'", (me,))
+    for key, export_id, state in cur.fetchall():
+        if state == "attaching":
+            mgr.attach(by_id[export_id], key)
+            cur.execute(f"UPDATE {table} SET state = 'attached' WHERE key = %s", (key,))
+        else:
+            mgr.detach(by_id[export_id], key)
+            cur.execute(f"DELETE FROM {table} WHERE key = %s", (key,))
+        rc.incr(cfg["prefix"] + "recovered")
+
+    cur.execute(f"SELECT key FROM {table} WHERE worker = %s", (me,))
+    attached = {row[0] for row in cur.fetchall()}
+    mine = [(_key(me, e, s), exports[e]) for e in range(len(exports)) for s in range(cfg["slots"])]
+    rng = random.Random(f"{cfg['seed']}-{me}-{os.getpid()}")
+    ops_key = cfg["prefix"] + "ops"
+    while int(rc.get(ops_key) or 0) < cfg["ops"]:
+        key, export = rng.choice(mine)
+        if key in attached:
+            cur.execute(f"UPDATE {table} SET state = 'detaching' WHERE key = %s", (key,))
+            mgr.detach(export, key)
+            cur.execute(f"DELETE FROM {table} WHERE key = %s", (key,))
+            attached.discard(key)
+        else:
+            cur.execute(f"INSERT INTO {table} (key, worker, export_id, state) VALUES (%s, %s, %s, 'attaching')",
+                        (key, me, export.id))
+            mountpoint = mgr.attach(export, key)
+            if os.path.exists(os.path.join(mountpoint, "marker")):
+                rc.incr(cfg["prefix"] + "check:export_visible_after_attach")
+            else:
+                rc.rpush(cfg["prefix"] + "violations", f"{key}: {mountpoint} shows no export files after attach")
+            cur.execute(f"UPDATE {table} SET state = 'attached' WHERE key = %s", (key,))
+            attached.add(key)
+        rc.incr(ops_key)
+
+
+# -- the run ------------------------------------------------------------------------------------------------
+
+class _Observer(threading.Thread):
+    def __init__(self, rc: redis.Redis, mgr: MountManager, exports: list[ExportRef], report: StressReport) -> None:
+        super().__init__(daemon=True, name="observer")
+        self.rc, self.mgr, self.exports, self.report = rc, mgr, exports, report
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for export in self.exports:
+                self.observe(export)
+
+    def observe(self, export: ExportRef) -> None:
+        keys = self.mgr.state_keys(export)
+        pipe = self.rc.pipeline(transaction=True)
+        pipe.get(keys["fence"]).scard(keys["attachments"])
+        fence1, n1 = pipe.execute()
+        stacked = mount_counts()[self.mgr.mountpoint(export)]
+        pipe = self.rc.pipeline(transaction=True)
+        pipe.get(keys["fence"]).scard(keys["attachments"])
+        fence2, n2 = pipe.execute()
+        if stacked > 1:
+            self.report.violations.append(f"export {export.id}: {stacked} mounts stacked")
+        else:
+            self.report.checks["single_mount"] += 1
+        if n1 and n2:
+            if fence1 == fence2:
+                if stacked == 0:
+                    self.report.violations.append(f"export {export.id}: {n1} attachments but not mounted")
+                else:
+                    self.report.checks["attached_is_mounted"] += 1
+            else:
+                self.report.skipped["attached_is_mounted"] += 1
+
+
+def run_stress(*, redis_url: str, database_url: str, workers: int = 4, ops: int = 10_000, exports: int = 3,
+               slots: int = 1, kill_interval: tuple[float, float] | None = (0.2, 0.8), lock_ttl: float = 1.0,
+               seed: int = 1, workdir: str | None = None, progress=print,
+               manager_class: str = "hypervisors.volumes:MountManager") -> StressReport:
+    """Run the stress; `manager_class` lets a test prove the checks catch a broken manager."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mount-stress-"))
+    run_id = uuid.uuid4().hex[:8]
+    host = f"stress-{run_id}"
+    table = f"mount_stress_{run_id}"
+    prefix = f"stress:{run_id}:"
+    refs = []
+    for n in range(exports):
+        src = workdir / f"export{n}"
+        src.mkdir(parents=True)
+        (src / "marker").write_text(str(n))
+        refs.append(ExportRef(id=str(n + 1), share=str(src), fstype="bind"))
+    rc = redis.Redis.from_url(redis_url)
+    mgr = MountManager(host=host, redis_client=rc, mount_base=str(workdir / "mnt"), lock_ttl=lock_ttl)
+    db = psycopg2.connect(database_url)
+    db.autocommit = True
+    cur = db.cursor()
+    cur.execute(f"CREATE TABLE {table} (key text PRIMARY KEY, worker int NOT NULL, export_id text NOT NULL,"
+                f" state text NOT NULL)")
+    cfg = dict(redis_url=redis_url, database_url=database_url, table=table, host=host, prefix=prefix,
+               mount_base=mgr.mount_base, lock_ttl=lock_ttl, exports=[asdict(r) for r in refs], slots=slots,
+               ops=ops, seed=seed, manager_class=manager_class)
+    report = StressReport(workers=workers, exports=exports)
+    rng = random.Random(seed)
+
+    def spawn(n: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "devtools.mount_stress", "worker",
+                                 json.dumps(cfg | {"worker": n})], cwd=REPO_ROOT)
+
+    observer = _Observer(rc, mgr, refs, report)
+    procs = {n: spawn(n) for n in range(workers)}
+    observer.start()
+    started = time.monotonic()
+    last_print = started
+    try:
+        next_kill = started + rng.uniform(*kill_interval) if kill_interval else float("inf")
+        while any(p.poll() is None for p in procs.values()):
+            time.sleep(0.05)
+            done = int(rc.get(prefix + "ops") or 0)
+            if time.monotonic() - last_print > 5:
+                progress(f"  mount stress: {done}/{ops} operations, {report.kills} kills")
+                last_print = time.monotonic()
+            if done >= ops or time.monotonic() < next_kill:
+                continue
+            next_kill = time.monotonic() + rng.uniform(*kill_interval)
+            n = rng.randrange(workers)
+            if procs[n].poll() is None:
+                procs[n].send_signal(signal.SIGKILL)
+                procs[n].wait()
+                report.kills += 1
+                procs[n] = spawn(n)
+        failed = {n: p.returncode for n, p in procs.items() if p.returncode != 0}
+        if failed:
+            report.violations.append(f"workers exited with errors: {failed}")
+        report.seconds = time.monotonic() - started
+        report.ops = int(rc.get(prefix + "ops") or 0)
+    finally:
+        observer.stop.set()
+        observer.join()
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+    report.recovered_ops = int(rc.get(prefix + "recovered") or 0)
+    report.checks["export_visible_after_attach"] = int(rc.get(prefix + "check:export_visible_after_attach") or 0)
+    report.violations += [v.decode() for v in rc.lrange(prefix + "violations", 0, -1)]
+
+    # One audit, then the final state must be exactly what the database says.
+    cur.execute(f"SELECT export_id, key, state FROM {table}")
+    rows = cur.fetchall()
+    expected: dict[str, set[str]] = {r.id: set() for r in refs}
+    for export_id, key, _ in rows:
+        expected[export_id].add(key)
+    audit = mgr.audit(refs, expected=expected)
+    report.audit = {k: v for k, v in audit.as_dict().items() if k != "checked"}
+    counts = mount_counts()
+    report.final["no half-done rows"] = all(state == "attached" for _, _, state in rows)
+    report.final["Redis sets equal the database"] = all(mgr.attachments(r) == expected[r.id] for r in refs)
+    report.final["exports with attachments mounted once"] = all(
+        counts[mgr.mountpoint(r)] == 1 for r in refs if expected[r.id])
+    report.final["exports without attachments unmounted"] = all(
+        counts[mgr.mountpoint(r)] == 0 for r in refs if not expected[r.id])
+    report.final["no stray mounts"] = set(mounts_under(mgr.mount_base)) <= {mgr.mountpoint(r) for r in refs}
+    report.final["no lock held"] = all(mgr.status(r).lock_holder is None for r in refs)
+
+    # Leave nothing behind: release every attachment (unmounting through the manager), drop the state.
+    for r in refs:
+        for key in sorted(expected[r.id]):
+            mgr.detach(r, key)
+    cur.execute(f"DROP TABLE {table}")
+    for k in rc.scan_iter(f"{prefix}*"):
+        rc.delete(k)
+    for k in rc.scan_iter(f"mount:{{{host}}}:*"):
+        rc.delete(k)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("worker")
+    w.add_argument("config")
+    r = sub.add_parser("run")
+    r.add_argument("--workers", type=int, default=4)
+    r.add_argument("--ops", type=int, default=10_000)
+    r.add_argument("--exports", type=int, default=3)
+    r.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.cmd == "worker":
+        worker_main(json.loads(args.config))
+        return 0
+    report = run_stress(redis_url=os.environ["REDIS_URL"], database_url=os.environ["DATABASE_URL"],
+                        workers=args.workers, ops=args.ops, exports=args.exports, seed=args.seed)
+    print(report.table())
+    for v in report.violations[:20]:
+        print("VIOLATION:", v)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
