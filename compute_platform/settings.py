@@ -134,11 +134,27 @@ QUOTA_DEFAULTS = {
     "injected_file_path_bytes": env.int("QUOTA_INJECTED_FILE_PATH_BYTES", default=255),
 }
 
+# --- Volumes (NFS exports and the MountManager) --------------------------------------------------
+# Each host mounts exports under VOLUME_MOUNT_BASE/<host> (os-brick naming below that): the per-host folder
+# keeps the fake hosts that share one machine apart. Production: /var/lib/nova/mnt.
+VOLUME_MOUNT_BASE = Path(env("VOLUME_MOUNT_BASE", default=str(COMPUTE_STATE_DIR / "mnt")))
+MOUNT_TIMEOUT = env.float("MOUNT_TIMEOUT", default=60.0)
+# Lease of a per-(host, export) mount lock; renewed while held, so only a dead holder loses it.
+MOUNT_LOCK_TTL = env.float("MOUNT_LOCK_TTL", default=15.0)
+VOLUME_AUDIT_INTERVAL = env.int("VOLUME_AUDIT_INTERVAL", default=60)
+# The mount identity of the volume service (the conductor worker consuming `volume`), which mounts exports
+# to create and delete volume files.
+VOLUME_SERVICE_HOST = env("VOLUME_SERVICE_HOST", default="volume-service")
+# Volume files are created with this mode; libvirt's dynamic ownership hands them to QEMU's user on attach.
+VOLUME_FILE_MODE = int(env("VOLUME_FILE_MODE", default="0660"), 8)
+
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 # Results are kept only for the few synchronous calls to a host (console output); all else ignores them.
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+# The MountManager's state (attachment sets, fenced locks) lives here; every worker of a cluster must share it.
+MOUNT_REDIS_URL = env("MOUNT_REDIS_URL", default=REDIS_URL)
 CELERY_RESULT_EXPIRES = 300
 HOST_CALL_TIMEOUT = env.float("HOST_CALL_TIMEOUT", default=15.0)
 # Celery's Django fixup otherwise closes the worker's database connection around every task, so each
@@ -165,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-stale-tasks": {
         "task": "conductor.redrive_stale_tasks",
         "schedule": 300.0,
+        "options": {"queue": "conductor"},
+    },
+    "audit-mounts": {
+        "task": "conductor.audit_mounts_all_hosts",
+        "schedule": float(VOLUME_AUDIT_INTERVAL),
         "options": {"queue": "conductor"},
     },
     "purge-expired-tokens": {

@@ -17,6 +17,8 @@ urlpatterns = [
     path("identity/", include("api.identity.urls")),
     path("compute/", include("api.compute.urls")),
     path("image/", include("api.image.urls")),
+    path("volume/", include("api.volume.urls")),
+    path("api/v1/", include("api.admin_v1.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

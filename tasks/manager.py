@@ -20,6 +20,7 @@ from hypervisors.base import InstanceNotFound
 from .locks import instance_lock
 from .runtime import get_driver, this_host
 from .specs import instance_spec
+from .volume_manager import instance_volumes_reassert, instance_volumes_release_mounts
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ DRIVER_CALLS = {
     "suspend": lambda d, u: d.suspend(u),
     "resume": lambda d, u: d.resume(u),
 }
+
+# Actions that (re)start the guest: its volumes' exports are mounted and its volumes plugged in first, so a
+# guest never boots without a disk it had (the mount may have gone while it was off).
+REASSERT_VOLUMES = frozenset({"start", "reboot", "reboot_hard"})
 
 
 def _power_state(driver, instance_uuid: str) -> int:
@@ -91,6 +96,8 @@ def run_action(*, instance_uuid: str, request_id: str, action_key: str) -> None:
             return
         event = action_event_start(request_id=request_id, event=EVENT_NAMES[action_key], host=host)
         try:
+            if action_key in REASSERT_VOLUMES:
+                instance_volumes_reassert(instance_uuid)
             DRIVER_CALLS[action_key](driver, instance_uuid)
         except Exception as exc:
             logger.exception("%s of %s on %s failed (%s)", action_key, instance_uuid, host, request_id)
@@ -123,6 +130,9 @@ def delete_instance(*, instance_uuid: str, request_id: str) -> None:
                                message=f"Delete failed: {exc}", details=traceback.format_exc())
             action_finish(request_id=request_id, error=True)
             return
+        # The guest is gone: its attachments leave their exports' sets (the last one unmounts), then the
+        # deletion releases them in the database (instance_mark_deleted).
+        instance_volumes_release_mounts(instance_uuid)
         instance_mark_deleted(instance_uuid=instance_uuid)
         action_event_finish(event=event)
         action_finish(request_id=request_id)

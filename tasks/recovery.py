@@ -4,7 +4,9 @@ Runs in the worker process before it consumes its queue, so nothing races it on 
 Rules: spawning -> ERROR (guest removed, claim released); scheduling -> build enqueued again
 (the build task's gate makes a duplicate harmless); deleting -> finish the delete; rebooting ->
 hard reboot; every other in-flight action -> redone (drivers are idempotent); guests the
-database does not know as live on this host -> destroyed (reaped); power states synced.
+database does not know as live on this host -> destroyed (reaped); power states synced. Before all
+that, the host's mounts are rebuilt (tasks/mounts.py); after the instances, attaches and detaches in
+flight are redone.
 """
 import logging
 
@@ -16,8 +18,11 @@ from compute_platform.compute.services.hosts import host_register, host_usage_re
 from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState, VmState
 from compute_platform.celery import app
+from compute_platform.volumes.models import VolumeAttachment
+from compute_platform.volumes.models.attachments import AttachmentStatus
 
-from . import manager
+from . import manager, volume_manager
+from .mounts import host_mounts_rebuild
 from .power_sync import host_sync_power_states
 from .redrive import pending_work
 from .runtime import get_driver, this_host
@@ -31,10 +36,27 @@ def host_register_from_driver():
                          hypervisor_type=res.hypervisor_type, hypervisor_version=res.hypervisor_version)
 
 
+def host_attachments_redo(host: str) -> int:
+    """Attaches and detaches a dead worker left in flight are done again (each step is idempotent); a
+    Redis broker would redeliver their messages only after its visibility timeout."""
+    pending = VolumeAttachment.objects.filter(host=host, status__in=(AttachmentStatus.ATTACHING,
+                                                                     AttachmentStatus.DETACHING))
+    redone = 0
+    for att_id, status, request_id in pending.values_list("id", "status", "request_id"):
+        logger.info("recovering attachment %s on %s from %s (%s)", att_id, host, status, request_id)
+        work = volume_manager.attach_volume if status == AttachmentStatus.ATTACHING else volume_manager.detach_volume
+        work(attachment_id=str(att_id), request_id=request_id)
+        redone += 1
+    return redone
+
+
 def host_recover() -> dict:
     host, driver = this_host(), get_driver()
     host_register_from_driver()
     counts = {"errored": 0, "rebuilt": 0, "deleted": 0, "redone": 0, "reaped": 0}
+    # First, before any work below mounts or unmounts: the MountManager's sets from the database and the
+    # guests, and the kernel's mounts made to agree (a dead worker may have left either behind).
+    counts["mounts"] = host_mounts_rebuild()
     in_flight = Instance.objects.filter(host__name=host, task_state__isnull=False).exclude(vm_state=VmState.DELETED)
     for inst in in_flight:
         uuid, ts = str(inst.uuid), inst.task_state
@@ -64,6 +86,7 @@ def host_recover() -> dict:
             request_id = instance_open_request_id(instance_id=inst.id, action=ACTIONS[key].name)
             manager.run_action(instance_uuid=uuid, request_id=request_id, action_key=key)
             counts["redone"] += 1
+    counts["volumes"] = host_attachments_redo(host)
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
         vm_state=VmState.DELETED).values_list("uuid", flat=True)}
     for uuid in driver.list_instances():

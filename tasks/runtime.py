@@ -1,10 +1,12 @@
-"""Per-process compute runtime: which host this worker serves and its hypervisor driver."""
+"""Per-process compute runtime: which host this worker serves, its hypervisor driver and its MountManager."""
 import functools
 import os
 
+import redis
 from django.conf import settings
 
 import hypervisors
+from hypervisors.volumes import MountManager
 
 
 def this_host() -> str:
@@ -32,3 +34,21 @@ def get_driver() -> hypervisors.ComputeDriver:
     driver = hypervisors.load_driver(name, host=this_host(), **driver_options(name))
     driver.init_host()
     return driver
+
+
+def _mount_manager(host: str) -> MountManager:
+    return MountManager(host=host, redis_client=redis.Redis.from_url(settings.MOUNT_REDIS_URL),
+                        mount_base=os.path.join(settings.VOLUME_MOUNT_BASE, host), lock_ttl=settings.MOUNT_LOCK_TTL,
+                        mount_timeout=settings.MOUNT_TIMEOUT)
+
+
+@functools.lru_cache(maxsize=1)
+def get_mount_manager() -> MountManager:
+    """This host's MountManager, one per process: all coordination is in Redis, keyed by host."""
+    return _mount_manager(this_host())
+
+
+@functools.lru_cache(maxsize=1)
+def get_volume_service_mount_manager() -> MountManager:
+    """The volume service's MountManager (VOLUME_SERVICE_HOST): mounts exports to make and remove files."""
+    return _mount_manager(settings.VOLUME_SERVICE_HOST)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
-               server_metadata, servers, versions)
+               server_metadata, servers, versions, volume_attachments)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -11,6 +11,8 @@ routes = [
     ("servers/<str:server_id>/action", server_actions.ServerActionView),
     ("servers/<str:server_id>/os-instance-actions", instance_actions.InstanceActionListView),
     ("servers/<str:server_id>/os-instance-actions/<str:request_id>", instance_actions.InstanceActionView),
+    ("servers/<str:server_id>/os-volume_attachments", volume_attachments.VolumeAttachmentListView),
+    ("servers/<str:server_id>/os-volume_attachments/<str:volume_id>", volume_attachments.VolumeAttachmentView),
     ("flavors", flavors.FlavorListView),
     ("flavors/detail", flavors.FlavorDetailListView),
     ("flavors/<str:flavor_id>", flavors.FlavorView),

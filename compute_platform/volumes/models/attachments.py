@@ -27,6 +27,9 @@ class VolumeAttachment(models.Model):
     device = models.CharField(max_length=32)
     status = models.CharField(max_length=16, default=AttachmentStatus.ATTACHING, db_index=True,
                               choices=[(s, s) for s in AttachmentStatus.ALL])
+    # The request that started the attach or detach in flight: a worker restart redoes it under that
+    # request's action (os-instance-actions), as it does for instance tasks.
+    request_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     detached_at = models.DateTimeField(null=True, blank=True)

@@ -13,7 +13,12 @@ class VolumeStatus:
     DELETING = "deleting"
     ERROR = "error"
     ERROR_DELETING = "error_deleting"
-    ALL = (CREATING, AVAILABLE, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING)
+    # The file is gone; the row stays (as Cinder soft-deletes) so action logs and attachments keep their volume.
+    DELETED = "deleted"
+    ALL = (CREATING, AVAILABLE, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING, DELETED)
+    # Statuses whose attachments decide the status (see services.volumes.volume_status_refresh).
+    ATTACHMENT_DRIVEN = (AVAILABLE, ATTACHING, IN_USE, DETACHING)
+    DELETABLE = (AVAILABLE, ERROR, ERROR_DELETING)
 
 
 def volume_file_name(volume_id) -> str:

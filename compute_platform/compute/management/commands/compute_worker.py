@@ -1,7 +1,8 @@
 """Run one compute host's worker: recover the host, keep its heartbeat, consume `compute.<host>`.
 
     manage.py compute_worker --host node1 [--pool threads] [--concurrency 4]
-    manage.py compute_worker --conductor        (cluster-wide periodic tasks, queue `conductor`)
+    manage.py compute_worker --conductor        (cluster-wide periodic tasks, queue `conductor`; volume
+                                                 files, queue `volume`)
 """
 import logging
 import os
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument("--host", help="compute host name; the worker consumes compute.<host>")
-        who.add_argument("--conductor", action="store_true", help="consume the conductor queue")
+        who.add_argument("--conductor", action="store_true", help="consume the conductor and volume queues")
         parser.add_argument("--pool", default=os.environ.get("WORKER_POOL", "threads"))
         parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "4")))
         parser.add_argument("--loglevel", default=os.environ.get("WORKER_LOGLEVEL", "INFO"))
@@ -42,7 +43,11 @@ class Command(BaseCommand):
         from compute_platform.celery import app
 
         if conductor:
-            queue, node = "conductor", "conductor@%h"
+            # The conductor is also the volume service: it makes and removes volume files on the exports.
+            from tasks.mounts import volume_service_mounts_rebuild
+
+            self.stdout.write(f"volume service mounts rebuilt: {volume_service_mounts_rebuild()}")
+            queue, node = "conductor,volume", "conductor@%h"
         else:
             if not host or "." in host or "@" in host:
                 raise CommandError("--host must be a plain name (no '.' or '@')")

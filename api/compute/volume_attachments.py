@@ -1,0 +1,97 @@
+"""/compute/v2.1/servers/{id}/os-volume_attachments: list, attach, show, detach (Nova v2.1 shapes).
+
+An attachment's id is its volume's id, as in Nova before 2.89."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from compute_platform.compute import selectors
+from compute_platform.volumes import selectors as volume_selectors
+from compute_platform.volumes.services.attachments import volume_attach, volume_detach
+
+from ..common.schemas import UNSCOPED, nova_errors
+from ..common.views import OpenStackView, body_of
+
+TAGS = ["compute"]
+
+
+class AttachRequestBody(serializers.Serializer):
+    volumeId = serializers.UUIDField()
+    device = serializers.CharField(required=False, allow_null=True, max_length=32,
+                                   help_text="`/dev/vdb` .. `/dev/vdz`; omitted or null: the next free one.")
+
+
+class AttachRequest(serializers.Serializer):
+    volumeAttachment = AttachRequestBody()
+
+
+class AttachmentBody(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The volume's id.")
+    volumeId = serializers.UUIDField()
+    serverId = serializers.UUIDField()
+    device = serializers.CharField()
+
+
+class AttachmentResponse(serializers.Serializer):
+    volumeAttachment = AttachmentBody()
+
+
+class AttachmentListResponse(serializers.Serializer):
+    volumeAttachments = AttachmentBody(many=True)
+
+
+def attachment_body(att, server_id) -> dict:
+    return {"id": str(att.volume_id), "volumeId": str(att.volume_id), "serverId": str(server_id),
+            "device": att.device}
+
+
+class VolumeAttachmentListView(OpenStackView):
+    @extend_schema(operation_id="compute_volume_attachment_list", summary="List a server's volume attachments",
+                   tags=TAGS, responses={200: AttachmentListResponse,
+                                         **nova_errors({403: UNSCOPED, 404: "No such server in the project."})})
+    def get(self, request, server_id):
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        atts = volume_selectors.attachment_list_for_instance(instance=instance)
+        return Response({"volumeAttachments": [attachment_body(a, instance.uuid) for a in atts]})
+
+    @extend_schema(
+        operation_id="compute_volume_attachment_create", summary="Attach a volume to a server", tags=TAGS,
+        request=AttachRequest,
+        description="Answers 200 with the attachment (device chosen); the host mounts the volume's export "
+                    "and plugs the volume in asynchronously: the volume turns `in-use`, or back to `available` "
+                    "with an error event in the server's `attach_volume` action.",
+        responses={200: AttachmentResponse, **nova_errors({
+            400: "Bad body; the volume is not available (or attached and not multiattach); no free device.",
+            403: UNSCOPED, 404: "No such server or volume in the project.",
+            409: "The server's state does not allow it now (building, error, or a task in flight)."})})
+    def post(self, request, server_id):
+        data = AttachRequestBody(data=body_of(request, "volumeAttachment"))
+        data.is_valid(raise_exception=True)
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        volume = volume_selectors.volume_get(context=self.context, volume_id=data.validated_data["volumeId"])
+        att = volume_attach(context=self.context, instance=instance, volume=volume,
+                            device=data.validated_data.get("device"))
+        return Response({"volumeAttachment": attachment_body(att, instance.uuid)})
+
+
+class VolumeAttachmentView(OpenStackView):
+    @extend_schema(operation_id="compute_volume_attachment_show", summary="Show a volume attachment", tags=TAGS,
+                   responses={200: AttachmentResponse, **nova_errors({
+                       403: UNSCOPED, 404: "No such server, or the volume is not attached to it."})})
+    def get(self, request, server_id, volume_id):
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        att = volume_selectors.attachment_get_for_instance(instance=instance, volume_id=volume_id)
+        return Response({"volumeAttachment": attachment_body(att, instance.uuid)})
+
+    @extend_schema(operation_id="compute_volume_attachment_delete", summary="Detach a volume from a server",
+                   tags=TAGS, description="Accepted with 202; the host unplugs the volume, then releases its "
+                                          "export's mount (unmounting it if no other attachment needs it).",
+                   responses={202: OpenApiResponse(description="Detach accepted. No body."), **nova_errors({
+                       400: "The volume is still attaching.", 403: UNSCOPED,
+                       404: "No such server, or the volume is not attached to it.",
+                       409: "The server's state does not allow it now."})})
+    def delete(self, request, server_id, volume_id):
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        att = volume_selectors.attachment_get_for_instance(instance=instance, volume_id=volume_id)
+        volume_detach(context=self.context, instance=instance, attachment=att)
+        return Response(status=202)

@@ -1,0 +1,114 @@
+"""A host's mounts as a whole: rebuild at worker start, the periodic audit, and the status an operator reads.
+
+The MountManager (hypervisors/volumes) does the work; this module tells it, from the database and the
+driver, which attachments the host needs.
+"""
+import dataclasses
+import logging
+import os
+
+from compute_platform.compute.models import Instance
+from compute_platform.compute.states import VmState
+from compute_platform.volumes.models import Export
+from compute_platform.volumes.selectors import host_live_attachment_keys, volume_service_op_keys
+from compute_platform.volumes.services.exports import export_ref
+from hypervisors.base import InstanceNotFound
+from hypervisors.volumes import MountManager, attachment_key
+
+from .runtime import get_driver, get_mount_manager, get_volume_service_mount_manager, this_host
+
+logger = logging.getLogger(__name__)
+
+
+def _exports() -> list:
+    return [export_ref(e) for e in Export.objects.order_by("pk")]
+
+
+def driver_attachment_keys(mounts: MountManager, exports: list, guests: list[str]) -> dict[str, set[str]]:
+    """{export id: {key}} for the volumes the driver's guests have, each mapped to its export by the mount
+    point its file lives in (the connection's path is `<mount point>/volume-<id>`)."""
+    by_mountpoint = {mounts.mountpoint(e): e.id for e in exports}
+    needed: dict[str, set[str]] = {}
+    driver = get_driver()
+    for uuid in guests:
+        try:
+            connections = driver.list_volume_attachments(uuid)
+        except InstanceNotFound:
+            continue
+        for conn in connections:
+            export_id = by_mountpoint.get(os.path.dirname(os.path.normpath(conn.path)))
+            if export_id is None:
+                logger.warning("host %s: guest %s has volume %s at %s, on no known export", mounts.host, uuid,
+                               conn.volume_id, conn.path)
+                continue
+            needed.setdefault(export_id, set()).add(attachment_key(conn.volume_id, uuid))
+    return needed
+
+
+def host_mounts_rebuild() -> dict:
+    """At worker start, before consuming: the host's attachment sets become exactly what the database's live
+    attachments and the guests' disks say, and the kernel's mounts follow. Guests no live instance owns are
+    about to be reaped, so their disks count for nothing."""
+    host, mounts = this_host(), get_mount_manager()
+    exports = _exports()
+    needed = host_live_attachment_keys(host=host)
+    live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
+        vm_state=VmState.DELETED).values_list("uuid", flat=True)}
+    guests = [u for u in get_driver().list_instances() if u in live]
+    for export_id, keys in driver_attachment_keys(mounts, exports, guests).items():
+        extra = keys - needed.get(export_id, set())
+        if extra:
+            logger.warning("host %s export %s: guests hold volumes the database does not: %s", host, export_id,
+                           sorted(extra))
+        needed.setdefault(export_id, set()).update(keys)
+    report = mounts.rebuild(exports, needed)
+    summary = {k: v for k, v in report.as_dict().items() if v}
+    logger.info("host %s mounts rebuilt: %d exports, %d attachments: %s", host, len(exports),
+                sum(map(len, needed.values())), summary)
+    return summary
+
+
+def host_mounts_audit() -> dict:
+    host, mounts = this_host(), get_mount_manager()
+    report = mounts.audit(_exports(), host_live_attachment_keys(host=host))
+    _log_report(host, report)
+    return report.as_dict()
+
+
+def host_mount_status() -> list[dict]:
+    mounts = get_mount_manager()
+    return [dataclasses.asdict(mounts.status(e)) for e in _exports()]
+
+
+# --- the volume service's own mounts (creating and deleting files) ------------------------------------
+
+def volume_service_mounts_rebuild() -> dict:
+    """At the conductor's start: only volumes still being created or deleted need an export (their tasks are
+    delivered again); any other leftover mount of the volume service goes."""
+    mounts = get_volume_service_mount_manager()
+    report = mounts.rebuild(_exports(), volume_service_op_keys())
+    summary = {k: v for k, v in report.as_dict().items() if v}
+    logger.info("volume service %s mounts rebuilt: %s", mounts.host, summary)
+    return summary
+
+
+def volume_service_mounts_audit() -> dict:
+    mounts = get_volume_service_mount_manager()
+    report = mounts.audit(_exports(), volume_service_op_keys())
+    _log_report(mounts.host, report)
+    return report.as_dict()
+
+
+def volume_service_mount_status() -> list[dict]:
+    mounts = get_volume_service_mount_manager()
+    return [dataclasses.asdict(mounts.status(e)) for e in _exports()]
+
+
+def _log_report(host: str, report) -> None:
+    if report.drift or report.busy:
+        # Stale/missing keys may be an attach or detach in flight; the same drift twice in a row is not.
+        logger.warning("host %s mount audit: drift: mounted %s unmounted %s busy %s failed %s stray %s "
+                       "stale keys %s missing keys %s", host, report.mounted, report.unmounted, report.busy,
+                       report.failed, report.stray_unmounted, report.stale_keys, report.missing_keys)
+    else:
+        logger.info("host %s mount audit: %d exports, no drift", host, report.checked)

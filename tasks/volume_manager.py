@@ -1,0 +1,212 @@
+"""What a host's worker does for volume attachments, and what the volume service does for volume files.
+
+Attach: mount the export through the MountManager (which records the attachment in the export's set),
+then plug the file into the guest. Detach mirrors it: unplug first, then release the mount, so an export
+is never unmounted under a guest that still has one of its files. Every step is idempotent, and each
+task re-checks the attachment's status under the instance's lock, so a repeated delivery is a no-op.
+"""
+import logging
+import os
+
+from django.conf import settings
+
+from compute_platform.compute.services.actions import action_event_finish, action_event_start, action_finish
+from compute_platform.volumes.models import Volume, VolumeAttachment
+from compute_platform.volumes.models.attachments import AttachmentStatus
+from compute_platform.volumes.models.volumes import VolumeStatus
+from compute_platform.volumes.services.attachments import (
+    attachment_attach_failed, attachment_attached, attachment_detach_refused, attachment_detached,
+)
+from compute_platform.volumes.services.exports import export_ref
+from compute_platform.volumes.services.volumes import volume_create_finished, volume_delete_finished
+from hypervisors.base import InstanceNotFound, VolumeConnection
+from hypervisors.volumes import attachment_key, volume_op_key
+
+from .locks import instance_lock
+from .runtime import get_driver, get_mount_manager, get_volume_service_mount_manager, this_host
+
+logger = logging.getLogger(__name__)
+
+GIB = 1 << 30
+
+
+def _load(attachment_id: str) -> VolumeAttachment | None:
+    return (VolumeAttachment.objects.select_related("volume__export", "instance")
+            .filter(pk=attachment_id).first())
+
+
+def _key(att: VolumeAttachment) -> str:
+    return attachment_key(str(att.volume_id), str(att.instance.uuid))
+
+
+def _connection(att: VolumeAttachment, mountpoint: str) -> VolumeConnection:
+    return VolumeConnection(volume_id=str(att.volume_id), path=os.path.join(mountpoint, att.volume.file_name),
+                            device=att.device)
+
+
+def attach_volume(*, attachment_id: str, request_id: str) -> None:
+    att = _load(attachment_id)
+    if att is None:
+        logger.warning("attach of attachment %s skipped: no such attachment (%s)", attachment_id, request_id)
+        return
+    host, driver, mounts = this_host(), get_driver(), get_mount_manager()
+    uuid, volume_id = str(att.instance.uuid), str(att.volume_id)
+    with instance_lock(uuid):
+        status = VolumeAttachment.objects.values_list("status", flat=True).get(pk=att.pk)
+        if status != AttachmentStatus.ATTACHING:
+            logger.info("attach of volume %s to %s skipped: attachment %s is %s (%s)", volume_id, uuid, att.pk,
+                        status, request_id)
+            return
+        export = export_ref(att.volume.export)
+        event = action_event_start(request_id=request_id, event="compute_attach_volume", host=host)
+        mounted = False
+        try:
+            mountpoint = mounts.attach(export, _key(att))
+            mounted = True
+            driver.attach_volume(uuid, _connection(att, mountpoint))
+        except Exception as exc:
+            logger.exception("attach of volume %s to instance %s on %s failed (attachment %s, export %s, %s)",
+                             volume_id, uuid, host, att.pk, export.id, request_id)
+            if mounted:
+                _release_mount(export, _key(att), what=f"failed attach {att.pk}")
+            attachment_attach_failed(attachment_id=att.pk)
+            action_event_finish(event=event, exc=exc)
+            action_finish(request_id=request_id, error=True)
+            return
+        attachment_attached(attachment_id=att.pk)
+        action_event_finish(event=event)
+        action_finish(request_id=request_id)
+    logger.info("volume %s attached to instance %s as %s on %s (attachment %s, %s)", volume_id, uuid, att.device,
+                host, att.pk, request_id)
+
+
+def _release_mount(export, key: str, *, what: str) -> None:
+    """Give the attachment's place in the export's set back; a failure here only leaves the export mounted
+    (the safe side) with a stale key the audit reports."""
+    try:
+        outcome = get_mount_manager().detach(export, key)
+        logger.info("%s: released %s on export %s (%s)", what, key, export.id, outcome.value)
+    except Exception:
+        logger.exception("%s: could not release %s on export %s: left for the audit", what, key, export.id)
+
+
+def detach_volume(*, attachment_id: str, request_id: str) -> None:
+    att = _load(attachment_id)
+    if att is None:
+        logger.warning("detach of attachment %s skipped: no such attachment (%s)", attachment_id, request_id)
+        return
+    host, driver, mounts = this_host(), get_driver(), get_mount_manager()
+    uuid, volume_id = str(att.instance.uuid), str(att.volume_id)
+    with instance_lock(uuid):
+        status = VolumeAttachment.objects.values_list("status", flat=True).get(pk=att.pk)
+        if status != AttachmentStatus.DETACHING:
+            logger.info("detach of volume %s from %s skipped: attachment %s is %s (%s)", volume_id, uuid, att.pk,
+                        status, request_id)
+            return
+        export = export_ref(att.volume.export)
+        event = action_event_start(request_id=request_id, event="compute_detach_volume", host=host)
+        try:
+            driver.detach_volume(uuid, volume_id)
+        except InstanceNotFound:
+            logger.warning("detach of volume %s: instance %s has no guest on %s; releasing the mount", volume_id,
+                           uuid, host)
+        except Exception as exc:
+            # The guest still has the file open: its export must stay mounted and the attachment stays.
+            logger.exception("detach of volume %s from instance %s on %s refused (attachment %s, %s)", volume_id,
+                             uuid, host, att.pk, request_id)
+            attachment_detach_refused(attachment_id=att.pk)
+            action_event_finish(event=event, exc=exc)
+            action_finish(request_id=request_id, error=True)
+            return
+        try:
+            outcome = mounts.detach(export, _key(att))
+        except Exception as exc:
+            # Unplugged, but the set still names it: stay `detaching` (live) so a repeated DELETE, or the
+            # next worker start's rebuild, finishes the job.
+            logger.exception("detach of volume %s from %s: releasing export %s failed (attachment %s, %s)",
+                             volume_id, uuid, export.id, att.pk, request_id)
+            action_event_finish(event=event, exc=exc)
+            action_finish(request_id=request_id, error=True)
+            return
+        attachment_detached(attachment_id=att.pk)
+        action_event_finish(event=event)
+        action_finish(request_id=request_id)
+    logger.info("volume %s detached from instance %s on %s (attachment %s, export %s %s, %s)", volume_id, uuid, host,
+                att.pk, export.id, outcome.value, request_id)
+
+
+def _live_attachments(instance_uuid: str) -> list[VolumeAttachment]:
+    return list(VolumeAttachment.objects.select_related("volume__export", "instance").filter(
+        instance__uuid=instance_uuid, status__in=AttachmentStatus.LIVE).order_by("device"))
+
+
+def instance_volumes_reassert(instance_uuid: str) -> int:
+    """Before a start or reboot: every live attachment's export is mounted and its file plugged in. Both
+    calls are idempotent, so this repairs a mount lost meanwhile and costs nothing otherwise. Raises what
+    they raise: a guest must not start without its volumes."""
+    atts = _live_attachments(instance_uuid)
+    if not atts:
+        return 0
+    driver, mounts = get_driver(), get_mount_manager()
+    for att in atts:
+        mountpoint = mounts.attach(export_ref(att.volume.export), _key(att))
+        driver.attach_volume(instance_uuid, _connection(att, mountpoint))
+    logger.info("instance %s: re-asserted volumes %s", instance_uuid, [str(a.volume_id) for a in atts])
+    return len(atts)
+
+
+def instance_volumes_release_mounts(instance_uuid: str) -> int:
+    """After the guest is destroyed: each live attachment leaves its export's set (unmounting the export if it
+    was the last). The database side is instance_attachments_release, with the instance's deletion."""
+    atts = _live_attachments(instance_uuid)
+    for att in atts:
+        _release_mount(export_ref(att.volume.export), _key(att), what=f"delete of instance {instance_uuid}")
+    return len(atts)
+
+
+# --- the volume service ----------------------------------------------------------------------------
+
+def create_volume_file(*, volume_id: str, request_id: str = "") -> None:
+    vol = Volume.objects.select_related("export").filter(pk=volume_id).first()
+    if vol is None or vol.status != VolumeStatus.CREATING:
+        logger.info("create of volume %s skipped: %s (%s)", volume_id, vol and vol.status, request_id)
+        return
+    export = export_ref(vol.export)
+    try:
+        with get_volume_service_mount_manager().mounted(export, volume_op_key(volume_id)) as mountpoint:
+            path = os.path.join(mountpoint, vol.file_name)
+            # Sparse (truncate, not write): a 100 GiB volume costs nothing until the guest writes. Not
+            # O_EXCL: a redelivered create finds its own file and sets the same size again.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, settings.VOLUME_FILE_MODE)
+            try:
+                os.ftruncate(fd, vol.size * GIB)
+                os.fchmod(fd, settings.VOLUME_FILE_MODE)  # os.open's mode is masked by the umask
+            finally:
+                os.close(fd)
+    except Exception as exc:
+        logger.exception("create of volume %s on export %s failed (%s)", volume_id, export.id, request_id)
+        volume_create_finished(volume_id=volume_id, error=f"{type(exc).__name__}: {exc}")
+        return
+    volume_create_finished(volume_id=volume_id)
+    logger.info("volume %s created: %s on export %s, %d GiB (%s)", volume_id, vol.file_name, export.id, vol.size,
+                request_id)
+
+
+def delete_volume_file(*, volume_id: str, request_id: str = "") -> None:
+    vol = Volume.objects.select_related("export").filter(pk=volume_id).first()
+    if vol is None or vol.status != VolumeStatus.DELETING:
+        logger.info("delete of volume %s skipped: %s (%s)", volume_id, vol and vol.status, request_id)
+        return
+    export = export_ref(vol.export)
+    try:
+        with get_volume_service_mount_manager().mounted(export, volume_op_key(volume_id)) as mountpoint:
+            try:
+                os.remove(os.path.join(mountpoint, vol.file_name))
+            except FileNotFoundError:
+                pass  # a repeated delete, or a create that never made it
+    except Exception as exc:
+        logger.exception("delete of volume %s on export %s failed (%s)", volume_id, export.id, request_id)
+        volume_delete_finished(volume_id=volume_id, error=f"{type(exc).__name__}: {exc}")
+        return
+    volume_delete_finished(volume_id=volume_id)
+    logger.info("volume %s deleted from export %s (%s)", volume_id, export.id, request_id)
