@@ -487,6 +487,20 @@ def print_report(facts, rows, markdown: bool, boots: dict, lists: dict | None, p
 
 # --------------------------------------------------------------------------------------- main
 
+def mounts_section(database_url: str, redis_url: str, stress_ops: int) -> None:
+    """The MountManager's numbers: the full stress run (invariants under SIGKILL) and warm-path throughput."""
+    from devtools import bench_mounts, mount_stress
+
+    log(f"mount stress: 4 worker processes, {stress_ops} operations over 3 exports, SIGKILLs")
+    report = mount_stress.run_stress(redis_url=redis_url, database_url=database_url, workers=4, ops=stress_ops,
+                                     exports=3, progress=log)
+    print("\nMountManager stress run\n" + report.table())
+    if not report.ok:
+        raise BenchError(f"mount stress found violations: {report.violations[:5]} final={report.final}")
+    log("mount throughput: warm attach+detach pairs, 3 s per configuration")
+    print("\nMountManager throughput\n" + bench_mounts.format_rows(bench_mounts.run(redis_url, log=log)))
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -507,6 +521,9 @@ def parse_args(argv=None):
     p.add_argument("--active-timeout", type=float, default=None,
                    help="seconds to wait for all servers ACTIVE after the last POST (default max(60, N/5))")
     p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    p.add_argument("--no-mounts", action="store_true", help="skip the MountManager stress run and throughput")
+    p.add_argument("--stress-ops", type=int, default=10_000,
+                   help="attach/detach operations of the mount stress run (default 10,000)")
     p.add_argument("--verbose", action="store_true", help="print the SQL of a list, a POST and a build")
     p.add_argument("--keep", action="store_true", help="keep the stack's logs and databases")
     args = p.parse_args(argv)
@@ -559,6 +576,8 @@ def main(argv=None) -> int:
                   ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
         rows = build_rows(boots, prof, lists, paced, args.paced_rate)
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
+        if not args.no_mounts:
+            mounts_section(database_url, redis_url, args.stress_ops)
         ok = True
         return 0
     except KeyboardInterrupt:
