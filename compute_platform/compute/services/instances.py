@@ -1,5 +1,6 @@
 """Instance requests from the API: create, act, delete. Each claims state atomically, records the
 action, and enqueues the work to the chosen host's queue after commit."""
+import dataclasses
 import logging
 import secrets
 import uuid
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
 from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
@@ -72,6 +74,9 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         instances = []
         for index, spec in enumerate(specs):
             host = hosts[index] if hosts else None
+            # An action's request_id is unique (the workers find the action by it), so the servers after
+            # the first of a multi-create record theirs under request ids of their own.
+            ctx = context if index == 0 else dataclasses.replace(context, request_id=new_request_id())
             instance = Instance.objects.create(
                 uuid=spec.instance_uuid, name=f"{name}-{index + 1}" if count > 1 else name,
                 project_id=context.project_id, user_id=context.user_id, flavor=flavor, image=image,
@@ -82,7 +87,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 vm_state=VmState.ERROR if failure else VmState.BUILDING,
                 task_state=None if failure else TaskState.SCHEDULING,
             )
-            action = action_start(instance=instance, action="create", context=context, failed=failure is not None)
+            action = action_start(instance=instance, action="create", context=ctx, failed=failure is not None)
             action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
                                 exc=failure)
             if failure:
@@ -92,7 +97,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             else:
                 task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
                                        kwargs={"instance_uuid": spec.instance_uuid,
-                                               "request_id": context.request_id})
+                                               "request_id": ctx.request_id})
             instances.append(instance)
     if not failure:
         logger.info("instances %s created by %s, building on %s", ",".join(str(i.uuid) for i in instances),
