@@ -1,4 +1,5 @@
 """Base views: token-authenticated with the caller's context at hand, or public (version documents)."""
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -8,14 +9,25 @@ from .auth import request_context
 from .schemas import OpenStackAutoSchema
 
 
+class JsonAlways(DefaultContentNegotiation):
+    """These APIs answer JSON whatever the Accept header says, as Nova and Glance do: openstacksdk sends
+    an empty `Accept` on server actions and `application/octet-stream` for image data, and DRF's strict
+    negotiation answered those with a 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PublicView(APIView):
     """No token needed: version discovery."""
 
     authentication_classes, permission_classes = [], [AllowAny]
+    content_negotiation_class = JsonAlways
     schema = OpenStackAutoSchema()
 
 
 class OpenStackView(APIView):
+    content_negotiation_class = JsonAlways
     schema = OpenStackAutoSchema()
     admin_only = False
     project_scoped = True  # compute and image calls act within the token's project

@@ -153,11 +153,6 @@ def _raw_body(request):
 
 
 class ImageFileView(OpenStackView):
-    def perform_content_negotiation(self, request, force=False):
-        # Clients send `Accept: application/octet-stream` (or an empty Accept) for data; our errors are
-        # JSON whatever they asked for, rather than a 406 from DRF's negotiation.
-        return super().perform_content_negotiation(request, force=True)
-
     @schemas.image_upload
     def put(self, request, image_id):
         content_type = request.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
