@@ -3,7 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_FOR_TESTS := postgresql redis-server
+# libvirt-python compiles against libvirt's headers; the system tier boots real QEMU guests (TCG).
+APT_FOR_VENV := libvirt-dev pkg-config gcc
+APT_FOR_LIBVIRT := libvirt-daemon-system qemu-system-x86 qemu-utils linux-image-amd64 busybox-static
+APT_FOR_TESTS := postgresql redis-server $(APT_FOR_LIBVIRT)
 
 .PHONY: run test test-unit test-integration bench venv clean help
 
@@ -19,11 +22,13 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 		echo "installing python3-venv with apt"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	@test -x $(PY) || python3 -m venv $(VENV)
+	python3 -m devtools.services apt-install $(APT_FOR_VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
 
 run: $(STAMP)
+	@if [ "$$COMPUTE_DRIVER" = libvirt ]; then $(PY) -m devtools.services apt-install $(APT_FOR_LIBVIRT); fi
 	$(PY) -m devtools.run_stack
 
 # The tests mount exports (bind mounts standing in for NFS) as root, in a private mount namespace
