@@ -25,6 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from devtools.services import REPO_ROOT, RUN_DIR, Redis
 
@@ -172,6 +173,21 @@ def check_children(children: list[Child]) -> None:
                              f"last lines of {c.log_path}:\n{c.tail()}")
 
 
+CLOUDS_YAML = RUN_DIR / "clouds.yaml"
+
+
+def write_clouds_yaml(api: str, creds: dict) -> Path:
+    """A clouds.yaml for the openstack CLI and openstacksdk (cloud `local`); 0600, it holds the password."""
+    text = (f"clouds:\n  local:\n    auth:\n      auth_url: {api}identity\n"
+            f"      username: {json.dumps(creds['admin_user'])}\n      password: {json.dumps(creds['admin_password'])}\n"
+            f"      project_name: {json.dumps(creds.get('admin_project', 'admin'))}\n"
+            "      user_domain_name: Default\n      project_domain_name: Default\n"
+            "    region_name: RegionOne\n    interface: public\n    identity_api_version: 3\n")
+    CLOUDS_YAML.touch(mode=0o600)
+    CLOUDS_YAML.write_text(text)
+    return CLOUDS_YAML
+
+
 def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
     auth = {"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
@@ -195,6 +211,9 @@ def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
         f"  Logs             {LOG_DIR}/",
         "  Get a token:",
         f"    {curl}",
+        "  The openstack CLI / openstacksdk:",
+        f"    export OS_CLIENT_CONFIG_FILE={CLOUDS_YAML} OS_CLOUD=local",
+        f"    {Path(sys.executable).parent / 'openstack'} server list",
         "  Ctrl-C to stop",
         rule,
     ])
@@ -266,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
         api = f"http://{reach_host}:{args.api_port}/"
         wait_for_api(api, children)
+        write_clouds_yaml(api, creds)
         say(banner(api, f"http://127.0.0.1:{args.flower_port}/", env["REDIS_URL"], creds))
 
         while not STOP.wait(0.5):
