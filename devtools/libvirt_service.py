@@ -85,14 +85,16 @@ class LibvirtService:
         ours = mount_ns("self")
         return {name: [(pid, mount_ns(pid) == ours) for pid in pids_of(name)] for name in DAEMONS}
 
-    def start(self) -> "LibvirtService":
+    def start(self, *, reuse_any_namespace: bool = False) -> "LibvirtService":
+        """Afterwards both daemons run and `uri` answers. A daemon in another mount namespace is replaced,
+        unless `reuse_any_namespace` (make run: a host's own libvirtd, e.g. systemd's, is used as is)."""
         for name in DAEMONS:
             if not shutil.which(name):
                 raise RuntimeError(f"{name} not found: apt-get install libvirt-daemon-system qemu-system-x86")
         ours = mount_ns("self")
         for name in DAEMONS:
             running = pids_of(name)
-            if running and all(mount_ns(pid) == ours for pid in running):
+            if running and (reuse_any_namespace or all(mount_ns(pid) == ours for pid in running)):
                 continue
             for pid in running:
                 print(f"libvirt_service: stopping {name} ({pid}): it runs in another mount namespace", flush=True)

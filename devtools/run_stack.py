@@ -5,8 +5,9 @@ Starts an embedded Redis (unless REDIS_URL is set), migrates the database
 and an image, then runs compute workers, the conductor, the API (gunicorn),
 Celery beat and Flower, each with its output prefixed and copied to .run/logs/.
 
-Environment: HOSTS (number of simulated hosts, default 2), COMPUTE_DRIVER
-(default fake), API_HOST (default 127.0.0.1), API_PORT (default 8000),
+Environment: HOSTS (number of simulated hosts, default 2; 1 with libvirt), COMPUTE_DRIVER
+(default fake; `libvirt` boots real guests through LIBVIRT_URI, default qemu:///system, whose
+virtlogd/libvirtd are started here when none runs), API_HOST (default 127.0.0.1), API_PORT (default 8000),
 FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD.
 """
 from __future__ import annotations
@@ -219,6 +220,22 @@ def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
     ])
 
 
+def start_libvirt(env: dict):
+    """COMPUTE_DRIVER=libvirt on this machine: a libvirtd must answer at LIBVIRT_URI. One already running
+    (systemd's on a real host) is used; with none, ours is started and stopped at exit. Remote URIs are
+    the operator's business."""
+    from devtools.libvirt_service import LibvirtService
+
+    uri = env.setdefault("LIBVIRT_URI", "qemu:///system")
+    if uri != "qemu:///system":
+        say(f"[run] libvirt at {uri} (not started here)")
+        return None
+    service = LibvirtService(uri).start(reuse_any_namespace=True)
+    say(f"[run] libvirt ready at {uri} (virt type {env.get('LIBVIRT_VIRT_TYPE', 'qemu')}; instances in "
+        f"{env.get('INSTANCES_DIR', RUN_DIR / 'instances')})")
+    return service
+
+
 def on_signal(signum, frame) -> None:
     if STOP.is_set():
         FORCE.set()
@@ -228,7 +245,9 @@ def on_signal(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.run_stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hosts", type=int, default=int(os.environ.get("HOSTS", "2")),
+    # libvirt: every host's worker would report the same machine's capacity, so one host by default
+    default_hosts = "1" if os.environ.get("COMPUTE_DRIVER") == "libvirt" else "2"
+    parser.add_argument("--hosts", type=int, default=int(os.environ.get("HOSTS", default_hosts)),
                         help="number of simulated compute hosts (env HOSTS, default 2)")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     parser.add_argument("--flower-port", type=int, default=int(os.environ.get("FLOWER_PORT", "5555")))
@@ -249,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
 
     children: list[Child] = []
     redis: Redis | None = None
+    libvirtd = None
     python = sys.executable
     try:
         env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="compute_platform.settings")
         env.setdefault("COMPUTE_DRIVER", "fake")
+        if env["COMPUTE_DRIVER"] == "libvirt":
+            libvirtd = start_libvirt(env)
         if "REDIS_URL" not in env:
             redis = Redis(RUN_DIR).start()
             env["REDIS_URL"] = redis.url
@@ -302,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         stop_all(children)
         if redis is not None:
             redis.stop()
+        if libvirtd is not None:
+            libvirtd.stop()
         say("[run] stopped")
 
 
