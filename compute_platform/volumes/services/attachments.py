@@ -32,7 +32,7 @@ _DEVICE = re.compile(r"^/dev/vd[b-z]$")
 
 
 def _lock_instance(instance: Instance, action: str) -> Instance:
-    inst = Instance.objects.select_for_update().select_related("host").get(pk=instance.pk)
+    inst = Instance.objects.select_for_update(of=("self",)).select_related("host").get(pk=instance.pk)
     if inst.host_id is None:
         raise Conflict(f"Cannot '{action}' instance {inst.uuid}: it was never placed on a host")
     if inst.task_state is not None or inst.vm_state not in ATTACHABLE_VM_STATES:
