@@ -9,6 +9,10 @@ Environment: HOSTS (number of simulated hosts, default 2; 1 with libvirt), COMPU
 (default fake; `libvirt` boots real guests through LIBVIRT_URI, default qemu:///system, whose
 virtlogd/libvirtd are started here when none runs), API_HOST (default 127.0.0.1), API_PORT (default 8000),
 FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD.
+
+As root, the whole stack runs in its own private mount namespace (devtools/in_mount_ns.sh, as
+`make test` does): the workers bind-mount exports for volumes, and nothing they mount is seen
+outside or outlives the run. A bind export `default` (.run/exports/default) is added at bootstrap.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from pathlib import Path
 from devtools.services import REPO_ROOT, RUN_DIR, Redis
 
 LOG_DIR = RUN_DIR / "logs"
+DEFAULT_EXPORT = RUN_DIR / "exports" / "default"
 VENV_BIN = os.path.dirname(sys.executable)  # not resolved: a venv's python is a symlink
 API_TIMEOUT = 60
 STOP_GRACE = 10
@@ -203,6 +208,7 @@ def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
         f"  API              {api}",
         f"  Keystone         {api}identity/v3",
         f"  Compute          {api}compute/v2.1",
+        f"  Volume           {api}volume/v3/<project id>   (export `default`: {DEFAULT_EXPORT})",
         f"  Admin console    {api}admin/",
         f"  OpenAPI schema   {api}api/schema/   (docs: {api}api/docs/)",
         f"  Flower           {flower}",
@@ -242,6 +248,20 @@ def on_signal(signum, frame) -> None:
     STOP.set()
 
 
+def enter_private_mount_namespace(argv: list[str] | None) -> None:
+    """As root, re-run ourselves inside a private mount namespace (unless already in the one made for us):
+    volume attaches mount exports, and those mounts must vanish with the run. Not root: mounts fail, so
+    say that volumes cannot be attached, and run anyway."""
+    if os.geteuid() != 0:
+        say("[run] not root: volumes can be created but not attached (mounting an export needs root)")
+        return
+    if os.environ.get("PRIVATE_MOUNT_NS") == os.readlink("/proc/self/ns/mnt"):
+        return
+    script = str(REPO_ROOT / "devtools" / "in_mount_ns.sh")
+    args = sys.argv[1:] if argv is None else argv
+    os.execvp("sh", ["sh", script, sys.executable, "-m", "devtools.run_stack", *args])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.run_stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -254,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (REPO_ROOT / "manage.py").exists():
         raise SystemExit(f"{REPO_ROOT / 'manage.py'} not found")
+    enter_private_mount_namespace(argv)
 
     api_host = os.environ.get("API_HOST", "127.0.0.1")
     # Where we (and the user) reach the API: a wildcard bind is reachable on loopback.
@@ -288,9 +309,13 @@ def main(argv: list[str] | None = None) -> int:
         creds = next((c for c in map(_credentials_line, reversed(boot.lines)) if c), None)
         if creds is None:
             raise SystemExit(f"[run] bootstrap printed no credentials JSON line:\n{boot.tail()}")
+        DEFAULT_EXPORT.mkdir(parents=True, exist_ok=True)
+        run_step("export", [python, "manage.py", "export_create", "default", str(DEFAULT_EXPORT), "--fstype",
+                            "bind", "--if-missing"], env, children)
 
         for host in hosts:
             children.append(Child(f"worker {host}", [python, "manage.py", "compute_worker", "--host", host], env))
+        # The conductor also consumes `volume`: it makes and removes volume files on the exports.
         children.append(Child("conductor", [python, "manage.py", "compute_worker", "--conductor"], env))
         children.append(Child("api", [
             tool("gunicorn"), "compute_platform.wsgi:application", "--bind", f"{api_host}:{args.api_port}",
