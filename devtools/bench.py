@@ -16,6 +16,8 @@ client would, over HTTP:
   --list-runs) with the default page cap (API_MAX_LIMIT=1000) and, after restarting the API with
   API_MAX_LIMIT=10000, with all 10,000 in one response. SQL queries per list are counted in-process
   (Django test Client under CaptureQueriesContext) against the same database.
+- a real guest: POST -> ACTIVE of a TCG guest on one libvirt host (devtools/bench_libvirt.py), after the
+  fake-driver stack is stopped; --libvirt-boots 0 skips it.
 - where it goes: CPU seconds per part of the stack during the boots (/proc, devtools/bench_cpu.py),
   PostgreSQL connections opened, and SQL queries of one POST and of one build task (in-process).
 
@@ -45,6 +47,7 @@ import psycopg2
 import requests
 
 from devtools.bench_cpu import Groups, breakdown, format_breakdown
+from devtools.bench_libvirt import libvirt_boot_phase, libvirt_rows
 from devtools.bench_report import (
     FAIL, PASS, Row, all_equal, at_least, at_most, format_header, format_markdown, format_table, info,
     median, percentile, summary,
@@ -516,6 +519,8 @@ def parse_args(argv=None):
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots profiled in-process for query counts (0: skip)")
     p.add_argument("--no-lists", action="store_true", help="skip the 1,000/10,000 list measurements")
+    p.add_argument("--libvirt-boots", type=int, default=3,
+                   help="real TCG guests booted one by one on a libvirt host for the boot-time row (0: skip)")
     p.add_argument("--conn-max-age", type=int, default=60,
                    help="DB_CONN_MAX_AGE for the API and workers (default 60, the settings default)")
     p.add_argument("--active-timeout", type=float, default=None,
@@ -549,6 +554,7 @@ def main(argv=None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     stack, template, ok = None, None, False
+    extra_databases: list[str] = []
     try:
         facts = machine_facts(database_url, redis_url)
         stack, template = start_stack(args, database_url, redis_url, workdir)
@@ -567,6 +573,11 @@ def main(argv=None) -> int:
             log(f"profiling {args.profile_boots} boots in-process (SQL queries of POST and of the build task)")
             prof = probe(stack, "profile-boot", "--token", token, "--count", str(args.profile_boots))
         lists = None if args.no_lists else list_phase(stack, token, args.list_runs)
+        tcg = None
+        if args.libvirt_boots:
+            stack.stop()  # the fake hosts are done: give the TCG guests the machine's cores
+            tcg = libvirt_boot_phase(database_url, redis_url, workdir, args.libvirt_boots, log)
+            extra_databases.append(tcg["database"])
         pacing = f", open loop at {args.rate:g} POST/s" if args.rate else ", closed loop"
         facts += [("run", f"N={args.boots} boots, concurrency {args.concurrency}{pacing}, hosts {','.join(HOSTS)} "
                           f"(fake driver), flavor m1.tiny"),
@@ -574,7 +585,7 @@ def main(argv=None) -> int:
                             f"threads pool x{os.environ.get('WORKER_CONCURRENCY', '4')}; "
                             f"DB_CONN_MAX_AGE={args.conn_max_age}; worker log level WARNING"),
                   ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
-        rows = build_rows(boots, prof, lists, paced, args.paced_rate)
+        rows = build_rows(boots, prof, lists, paced, args.paced_rate) + libvirt_rows(tcg)
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         if not args.no_mounts:
             mounts_section(database_url, redis_url, args.stress_ops)
@@ -596,7 +607,8 @@ def main(argv=None) -> int:
         if not args.keep:
             names = [stack.database_url.rsplit("/", 1)[1]] if stack is not None else []
             # make_template's name, also when it was interrupted before returning it
-            drop_databases(database_url, names + [template or f"tmpl_{os.getpid()}"])
+            drop_databases(database_url, names + [template or f"tmpl_{os.getpid()}"] + extra_databases
+                           + [f"tmpl_libvirt_{os.getpid()}"])
             if ok:
                 shutil.rmtree(workdir, ignore_errors=True)
         if not ok or args.keep:

@@ -36,9 +36,9 @@ def _admin_sql(database_url: str, *statements: str) -> None:
         conn.close()
 
 
-def make_template(database_url: str, workdir: Path) -> str:
+def make_template(database_url: str, workdir: Path, name: str | None = None) -> str:
     """Migrate one database to clone per stack (CREATE DATABASE ... TEMPLATE takes ~0.1 s)."""
-    name = f"tmpl_{os.getpid()}"
+    name = name or f"tmpl_{os.getpid()}"
     _admin_sql(database_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
     env = dict(os.environ, DATABASE_URL=_with_db(database_url, name), ADMIN_PASSWORD=ADMIN_PASSWORD,
                COMPUTE_STATE_DIR=str(workdir))

@@ -1,6 +1,7 @@
 """A live stack whose compute host runs the libvirt driver on qemu:///system (TCG), and its helpers."""
 from __future__ import annotations
 
+import os
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ from tests.integration.stack import Stack, make_template, new_stack
 
 LIBVIRT_URI = "qemu:///system"
 NANO = "42"  # m1.nano: 1 vCPU, 128 MiB, 1 GiB; plenty for the busybox guest
-GUEST_TIMEOUT = 90.0
-libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors are raised; libvirt need not print them  # TCG on 2 shared cores: the guest's init is reached in ~6 s when the machine is idle
+GUEST_TIMEOUT = 90.0  # TCG on 2 shared cores: the guest's init is reached in ~6 s when the machine is idle
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors are raised; libvirt need not print them
 
 
 @dataclass
@@ -128,7 +129,8 @@ def start_libvirt_stack(*, database_url: str, redis_url: str, workdir: Path, tem
     host = f"qemu-{uuidlib.uuid4().hex[:6]}"
     instances = workdir / "instances"
     instances.mkdir(parents=True, exist_ok=True)
-    template = make_template(database_url, template_dir)
+    # its own name: the integration tier's session template (tmpl_<pid>) may still be in use
+    template = make_template(database_url, template_dir, name=f"tmpl_libvirt_{os.getpid()}")
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
                       workdir=workdir, hosts=[host], COMPUTE_DRIVER="libvirt", LIBVIRT_URI=LIBVIRT_URI,
                       LIBVIRT_VIRT_TYPE="qemu", INSTANCES_DIR=str(instances),
