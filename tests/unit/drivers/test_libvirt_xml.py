@@ -1,0 +1,74 @@
+"""Domain and disk XML of the libvirt driver: built from values, never by pasting strings (pure, no libvirt)."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from hypervisors.base import VolumeConnection
+from hypervisors.libvirt import xml as domxml
+
+UUID = "0b6c3f5e-6f7a-4e0a-9a3b-2f1d6c1e9a10"
+
+
+def config(**overrides) -> domxml.DomainConfig:
+    values = dict(uuid=UUID, name="instance-0000002a", host="node1", vcpus=2, memory_mb=256, virt_type="qemu",
+                  root_disk="/srv/instances/x/disk", root_format="qcow2", console_log="/srv/instances/x/console.log",
+                  image_id="img")
+    return domxml.DomainConfig(**(values | overrides))
+
+
+def test_domain_has_acpi_apic_virtio_root_and_a_logged_serial_console():
+    root = ET.fromstring(domxml.domain_xml(config()))
+    assert root.get("type") == "qemu" and root.findtext("uuid") == UUID
+    assert root.find("features/acpi") is not None and root.find("features/apic") is not None
+    disk = root.find("devices/disk")
+    assert disk.find("target").attrib == {"dev": "vda", "bus": "virtio"}
+    assert disk.find("driver").get("type") == "qcow2"
+    serial = root.find("devices/serial")
+    assert serial.get("type") == "file" and serial.find("source").get("path").endswith("console.log")
+    assert root.find("memory").text == "256" and root.find("memory").get("unit") == "MiB"
+    assert root.find("os/kernel") is None and root.find("os/boot").get("dev") == "hd"
+    assert root.find("cpu") is None  # TCG: QEMU's default CPU model
+
+
+def test_kernel_boot_and_kvm_cpu():
+    root = ET.fromstring(domxml.domain_xml(config(kernel="/k", initrd="/r", virt_type="kvm")))
+    assert (root.findtext("os/kernel"), root.findtext("os/initrd"), root.findtext("os/cmdline")) == (
+        "/k", "/r", "console=ttyS0")
+    assert root.find("cpu").get("mode") == "host-model"
+
+
+def test_hostile_values_stay_values():
+    evil = "x</name><devices><disk type='file'><source file='/etc/shadow'/></disk></devices><name>"
+    text = domxml.domain_xml(config(name=evil, root_disk="/srv/a'b\"<c>&d"))
+    root = ET.fromstring(text)
+    assert root.findtext("name") == evil
+    assert len(root.findall("devices/disk")) == 1
+    assert root.find("devices/disk/source").get("file") == "/srv/a'b\"<c>&d"
+
+
+@pytest.mark.parametrize("name, expected", [("instance-0000002a", "instance-0000002a"), ("a/b", f"instance-{UUID}"),
+                                            ("", f"instance-{UUID}"), ("x" * 65, f"instance-{UUID}")])
+def test_domain_name_falls_back_to_the_uuid(name, expected):
+    assert domxml.domain_name(name, UUID) == expected
+
+
+def test_metadata_names_the_host():
+    assert domxml.metadata_host(domxml.metadata_xml("node7", "img")) == "node7"
+    meta = ET.fromstring(domxml.domain_xml(config())).find("metadata")[0]
+    assert domxml.metadata_host(ET.tostring(meta, encoding="unicode")) == "node1"
+    assert domxml.metadata_host("<not xml") is None
+
+
+def test_volume_disk_round_trips_through_the_domain_xml():
+    vol = VolumeConnection(volume_id="5d7e-volume-with-a-long-id-0001", path="/mnt/x/volume-1", device="/dev/vdb",
+                           read_only=True)
+    disk = domxml.volume_disk_xml(vol)
+    el = ET.fromstring(disk)
+    assert el.find("target").attrib == {"dev": "vdb", "bus": "virtio"}
+    assert el.findtext("serial") == vol.serial == vol.volume_id[:20]
+    assert el.find("alias").get("name") == "ua-" + vol.volume_id and el.find("readonly") is not None
+    domain = domxml.domain_xml(config()).replace("</devices>", disk + "</devices>")
+    (found,) = domxml.volume_disks(domain)  # the root disk has no serial: not a volume
+    assert found.connection() == vol
