@@ -1,13 +1,15 @@
 """Admin views of the hosts: os-hypervisors, os-services, os-availability-zone."""
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
 from compute_platform.compute.models import Host
 from compute_platform.compute.services.hosts import host_set_enabled
 
+from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.views import OpenStackView
 from . import schemas
 from ..common.timefmt import iso_usec
@@ -144,3 +146,39 @@ class AvailabilityZoneView(OpenStackView):
 @extend_schema_view(get=schemas.availability_zone_list_detail)
 class AvailabilityZoneDetailView(AvailabilityZoneView):
     admin_only, detail = True, True
+
+
+AggregateList = doc_serializer("AggregateList", {"aggregates": fields.ListField(child=fields.DictField())})
+
+
+class AggregateListView(OpenStackView):
+    """Host aggregates are not modelled, so there are none; `openstack hypervisor show` lists them to
+    print a host's aggregates and failed on a 404 before this existed."""
+
+    admin_only = True
+
+    @extend_schema(operation_id="compute_aggregates_list", summary="List host aggregates (always empty)",
+                   tags=schemas.TAGS, responses={200: AggregateList, **nova_errors({403: ADMIN_ONLY})})
+    def get(self, request):
+        return Response({"aggregates": []})
+
+
+class NotImplementedFault(ComputeError):
+    code = 501
+    fault = "notImplemented"
+
+
+class HypervisorUptimeView(OpenStackView):
+    """Nova answers 501 when the driver cannot report uptime; ours cannot (the fake driver has none and
+    a host's uptime is not collected), and `openstack hypervisor show` treats a 501 as "no uptime"."""
+
+    admin_only = True
+
+    @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime (501)",
+                   tags=schemas.TAGS,
+                   responses={501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
+                              **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor."})})
+    def get(self, request, hypervisor_id):
+        if not hypervisor_id.isdigit() or not Host.objects.filter(pk=int(hypervisor_id)).exists():
+            raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
+        raise NotImplementedFault("Virt driver does not implement uptime function.")

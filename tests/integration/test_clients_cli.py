@@ -56,6 +56,9 @@ def test_catalog_lists_and_admin_views(cli):
     assert "admin" in {p["Name"] for p in cli("project", "list")}
     assert cli("token", "issue")["project_id"]
     assert cli("availability", "zone", "list", "--compute")[0]["Zone Name"] == "nova"
+    assert cli("flavor", "show", "m1.tiny")["ram"] == 512
+    assert cli("hypervisor", "show", "node1")["hypervisor_hostname"] == "node1"
+    assert "admin" in {u["Name"] for u in cli("user", "list")}
 
 
 def test_server_lifecycle_with_a_keypair(cli):
@@ -76,8 +79,17 @@ def test_server_lifecycle_with_a_keypair(cli):
     _wait_for(cli, "cli-vm", "SHUTOFF")
     cli("server", "start", "cli-vm", fmt_json=False)
     _wait_for(cli, "cli-vm", "ACTIVE")
+    cli("server", "reboot", "--wait", "cli-vm", fmt_json=False)
+    for verb, status in (("pause", "PAUSED"), ("unpause", "ACTIVE"), ("suspend", "SUSPENDED"),
+                         ("resume", "ACTIVE")):
+        cli("server", verb, "cli-vm", fmt_json=False)
+        _wait_for(cli, "cli-vm", status)
     actions = [a["Action"] for a in cli("server", "event", "list", "cli-vm")]
-    assert {"create", "stop", "start"} <= set(actions)
+    assert {"create", "stop", "start", "reboot", "pause", "unpause", "suspend", "resume"} <= set(actions)
+    request_id = actions and cli("server", "event", "list", "cli-vm")[0]["Request ID"]
+    assert cli("server", "event", "show", "cli-vm", request_id)["request_id"] == request_id
+    assert isinstance(cli("console", "log", "show", "cli-vm", fmt_json=False), str)
+    assert any(s["Name"] == "cli-vm" for s in cli("server", "list", "--long"))
 
     cli("server", "delete", "--wait", "cli-vm", fmt_json=False)
     assert "cli-vm" not in {s["Name"] for s in cli("server", "list")}
