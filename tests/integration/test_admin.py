@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compute_platform.compute.models import (
-    Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, InstanceFault, Project, RoleAssignment,
-    Token,
+    Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, Project,
+    ProjectQuota, RoleAssignment, ServerGroup, Token,
 )
 from compute_platform.compute.services.identity import token_issue
 
@@ -146,6 +146,10 @@ def every_row(operator, admin_project, make_instance, host_down):
     InstanceFault.objects.create(instance=inst, message="boom", details="Traceback...", host="node1")
     Image.objects.create(name="cirros", status="active", owner=admin_project)
     token_issue(user=operator, project=admin_project, methods=["password"])
+    KeyPair.objects.create(user=operator, name="ops", fingerprint="aa:bb", public_key="ssh-ed25519 AAAA ops")
+    group = ServerGroup.objects.create(name="web", policy="anti-affinity", project=admin_project, user=operator)
+    Instance.objects.filter(pk=inst.pk).update(server_group=group)
+    ProjectQuota.objects.create(project=admin_project, instances=50)
     return inst
 
 
@@ -153,7 +157,7 @@ def test_every_registered_model_changelist_and_change_page_render(op_client, eve
     registered = list(admin.site._registry)
     compute_models = {m for m in registered if m._meta.app_label == "compute"}
     assert compute_models == {Project, RoleAssignment, Token, Flavor, Image, Host, Instance, InstanceAction,
-                              InstanceActionEvent, InstanceFault}
+                              InstanceActionEvent, InstanceFault, KeyPair, ServerGroup, ProjectQuota}
     for model in registered:
         info = (model._meta.app_label, model._meta.model_name)
         r = op_client.get(reverse("admin:%s_%s_changelist" % info))
