@@ -210,3 +210,22 @@ def delete_volume_file(*, volume_id: str, request_id: str = "") -> None:
         return
     volume_delete_finished(volume_id=volume_id)
     logger.info("volume %s deleted from export %s (%s)", volume_id, export.id, request_id)
+
+
+def volume_service_recover() -> dict:
+    """At the conductor's start: rebuild the volume service's mounts, then finish the creates and deletes a
+    dead conductor left in flight (their messages come back only after the broker's visibility timeout;
+    a later duplicate finds the status moved and does nothing)."""
+    from .mounts import volume_service_mounts_rebuild
+
+    counts = {"mounts": volume_service_mounts_rebuild(), "created": 0, "deleted": 0}
+    for volume_id, status in Volume.objects.filter(
+            status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING)).values_list("id", "status"):
+        logger.info("volume service: finishing %s of volume %s after a restart", status, volume_id)
+        if status == VolumeStatus.CREATING:
+            create_volume_file(volume_id=str(volume_id))
+            counts["created"] += 1
+        else:
+            delete_volume_file(volume_id=str(volume_id))
+            counts["deleted"] += 1
+    return counts

@@ -399,3 +399,25 @@ def test_exports_admin_api(vols):
     assert v.stack.delete(f"/api/v1/exports/{export['id']}").status_code == 204
     # Mounts of an unknown host: 404.
     assert v.stack.get("/api/v1/hosts/nosuch/mounts").status_code == 404
+
+
+def test_a_worker_killed_mid_attach_finishes_it_at_restart(vols):
+    v = vols(hosts=("k1",), FAKE_DRIVER_DELAYS="attach_volume=30")
+    export, _ = v.export()
+    vid = v.create()
+    v.wait(vid, "available")
+    sid = v.boot_on("k1", "interrupted")
+    assert v.attach(sid, vid).status_code == 200
+    # The export is mounted and the key recorded before the (slow) plug: kill the worker inside the plug.
+    v.stack.wait_until(lambda: v.mounts("k1", export["id"])["attachments"] == [f"{vid}:{sid}"],
+                       what="the mount before the plug")
+    v.stack.kill_worker("k1")
+    assert v.get(vid)["status"] == "attaching"
+
+    v.stack.start_worker("k1")
+    body = v.wait(vid, "in-use")
+    assert [x["server_id"] for x in body["attachments"]] == [sid]
+    assert [c.volume_id for c in v.driver("k1").list_volume_attachments(sid)] == [vid]
+    m = v.mounts("k1", export["id"])
+    assert m["mounted"] and m["attachments"] == [f"{vid}:{sid}"]
+    assert v.action(sid, "attach_volume")["message"] is None  # finished without error

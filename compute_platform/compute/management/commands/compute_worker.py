@@ -44,9 +44,9 @@ class Command(BaseCommand):
 
         if conductor:
             # The conductor is also the volume service: it makes and removes volume files on the exports.
-            from tasks.mounts import volume_service_mounts_rebuild
+            from tasks.volume_manager import volume_service_recover
 
-            self.stdout.write(f"volume service mounts rebuilt: {volume_service_mounts_rebuild()}")
+            self.stdout.write(f"volume service recovered: {volume_service_recover()}")
             queue, node = "conductor,volume", "conductor@%h"
         else:
             if not host or "." in host or "@" in host:
