@@ -227,16 +227,17 @@ def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
 
 
 def start_libvirt(env: dict):
-    """COMPUTE_DRIVER=libvirt on this machine: a libvirtd must answer at LIBVIRT_URI. One already running
-    (systemd's on a real host) is used; with none, ours is started and stopped at exit. Remote URIs are
-    the operator's business."""
+    """COMPUTE_DRIVER=libvirt on this machine: a libvirtd must answer at LIBVIRT_URI. Under systemd the
+    host's own libvirtd is used as is. Without systemd, one running in another mount namespace is replaced
+    by ours, started here (so the exports this run mounts reach QEMU) and stopped at exit. Remote URIs
+    are the operator's business."""
     from devtools.libvirt_service import LibvirtService
 
     uri = env.setdefault("LIBVIRT_URI", "qemu:///system")
     if uri != "qemu:///system":
         say(f"[run] libvirt at {uri} (not started here)")
         return None
-    service = LibvirtService(uri).start(reuse_any_namespace=True)
+    service = LibvirtService(uri).start(reuse_any_namespace=os.path.isdir("/run/systemd/system"))
     say(f"[run] libvirt ready at {uri} (virt type {env.get('LIBVIRT_VIRT_TYPE', 'qemu')}; instances in "
         f"{env.get('INSTANCES_DIR', RUN_DIR / 'instances')})")
     return service
