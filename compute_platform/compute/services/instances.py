@@ -17,7 +17,8 @@ from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import host_queue, task_enqueue_on_commit
-from .quotas import quota_check_metadata, quota_lock_project, quota_reserve_instances
+from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
+                     quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     nothing, as Nova: if one server finds no host, none keeps a claim and all are in ERROR.
 
     Locks, in this order and held to commit: the project's row (the quota count and the creates are
-    one step), then the server group's row (where its members are and the new members are one step).
+    one step; skipped when the project is unlimited in instances, cores and RAM), then the server
+    group's row (where its members are and the new members are one step).
     """
     if image is not None and image.status != "active":
         raise BadRequest(f"Image {image.id} is not active.")
@@ -59,8 +61,13 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         if key_data is None:
             raise BadRequest("Invalid key_name provided.")
     started = timezone.now()
+    limits = quota_limits(project_id=context.project_id)
     with transaction.atomic():
-        limits = quota_lock_project(project_id=context.project_id)
+        if any(limits[r] >= 0 for r in INSTANCE_RESOURCES):
+            # Count and create under the project's lock. A project unlimited in instances, cores and
+            # RAM has nothing to count, so its boots do not queue on one row (a limit set meanwhile
+            # applies from the next request, as Nova's without its recheck).
+            limits = quota_lock_project(project_id=context.project_id)
         quota_check_metadata(limits=limits, items=len(metadata or {}))
         count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
                                         max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb)
