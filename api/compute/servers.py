@@ -82,7 +82,8 @@ class ServerListView(OpenStackView):
             image = selectors.image_get(context=self.context, image_id=v["imageRef"])
         except NotFound as exc:
             raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
-        hints = request.data.get("os:scheduler_hints", {})  # when given, an object (not [] or null)
+        # When given, an object (not [] or null). Nova takes either key; openstacksdk sends the second.
+        hints = request.data.get("os:scheduler_hints", request.data.get("OS-SCH-HNT:scheduler_hints", {}))
         if not isinstance(hints, dict):
             raise BadRequest("os:scheduler_hints must be an object")
         instances, admin_pass = instance_create(
