@@ -68,6 +68,8 @@ def server_group_members(*, groups) -> dict:
 def server_group_delete(*, context, group: ServerGroup) -> None:
     """Members stay where they are and simply leave the group (Nova)."""
     with transaction.atomic():
+        # Wait for boots into the group to commit first, so none adds a member after the members leave.
+        list(ServerGroup.objects.select_for_update().filter(pk=group.pk).values_list("pk"))
         Instance.objects.filter(server_group=group).update(server_group=None)
         group.delete()
     logger.info("server group %s deleted (%s)", group.uuid, context.request_id)
