@@ -12,6 +12,11 @@ from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.identity import tokens_purge_expired
 from compute_platform.celery import app
 
+from compute_platform.volumes.models import Volume, VolumeAttachment
+from compute_platform.volumes.models.attachments import AttachmentStatus
+from compute_platform.volumes.models.volumes import VolumeStatus
+from compute_platform.volumes.services.volumes import VOLUME_QUEUE
+
 from .redrive import REDRIVABLE, pending_work
 
 logger = logging.getLogger(__name__)
@@ -47,6 +52,34 @@ def redrive_stale_tasks():
             logger.warning("re-sent %s for instance %s stuck in %s on %s (%s)", name, inst.uuid, inst.task_state,
                            inst.host.name, kwargs.get("request_id"))
             sent.append(str(inst.uuid))
+    return sent + redrive_stale_volume_work(cutoff)
+
+
+def redrive_stale_volume_work(cutoff) -> list[str]:
+    """The same for volumes: an attachment attaching or detaching on a live host, a volume being created or
+    deleted, unchanged since `cutoff`. The tasks' status gates make a re-send of work not lost a no-op."""
+    sent = []
+    stale = VolumeAttachment.objects.filter(
+        status__in=(AttachmentStatus.ATTACHING, AttachmentStatus.DETACHING), updated_at__lt=cutoff)
+    for att_id, status, host, request_id in stale.values_list("id", "status", "host", "request_id"):
+        host_row = Host.objects.filter(name=host).first()
+        if host_row is None or not host_row.is_up:
+            continue  # its worker's start-up recovery redoes it
+        if VolumeAttachment.objects.filter(pk=att_id, status=status).update(updated_at=timezone.now()):
+            name = "compute.attach_volume" if status == AttachmentStatus.ATTACHING else "compute.detach_volume"
+            app.send_task(name, queue=host_queue(host), kwargs={"attachment_id": str(att_id),
+                                                                "request_id": request_id})
+            logger.warning("re-sent %s for attachment %s stuck %s on %s (%s)", name, att_id, status, host,
+                           request_id)
+            sent.append(f"attachment:{att_id}")
+    stale_volumes = Volume.objects.filter(status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING),
+                                          updated_at__lt=cutoff)
+    for volume_id, status in stale_volumes.values_list("id", "status"):
+        if Volume.objects.filter(pk=volume_id, status=status).update(updated_at=timezone.now()):
+            name = "volume.create_volume" if status == VolumeStatus.CREATING else "volume.delete_volume"
+            app.send_task(name, queue=VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
+            logger.warning("re-sent %s for volume %s stuck %s", name, volume_id, status)
+            sent.append(f"volume:{volume_id}")
     return sent
 
 

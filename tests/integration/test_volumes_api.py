@@ -9,6 +9,7 @@ import pytest
 import redis
 import requests
 
+from devtools.services import free_port
 from hypervisors.fake import FakeDriver
 from hypervisors.volumes import ExportRef, MountManager, mountinfo
 
@@ -98,8 +99,8 @@ class Volumes:
 
 @pytest.fixture
 def vols(make_stack, tmp_path):
-    def factory(hosts=("v1",), **worker_env):
-        stack = make_stack(hosts=hosts, start_workers=False)
+    def factory(hosts=("v1",), stack_env=None, **worker_env):
+        stack = make_stack(hosts=hosts, start_workers=False, **(stack_env or {}))
         for host in hosts:
             stack.start_worker(host, **worker_env)
         stack.wait_ready()
@@ -421,3 +422,20 @@ def test_a_worker_killed_mid_attach_finishes_it_at_restart(vols):
     m = v.mounts("k1", export["id"])
     assert m["mounted"] and m["attachments"] == [f"{vid}:{sid}"]
     assert v.action(sid, "attach_volume")["message"] is None  # finished without error
+
+
+def test_an_attach_whose_message_was_lost_is_redriven(vols):
+    v = vols(hosts=("l1",), stack_env={"STALE_TASK_SECONDS": 1})
+    export, _ = v.export()
+    vid = v.create()
+    v.wait(vid, "available")
+    sid = v.boot_on("l1", "lost")
+    # The API loses its broker: the attach commits and answers, with no message behind it.
+    v.stack.restart_api(CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert v.attach(sid, vid).status_code == 200
+    assert v.get(vid)["status"] == "attaching"
+    v.stack.restart_api()
+    # What beat sends every 5 minutes: the conductor finds the stale attachment and re-sends its task.
+    v.stack.send_task("conductor.redrive_stale_tasks", queue="conductor")
+    v.wait(vid, "in-use")
+    assert v.mounts("l1", export["id"])["attachments"] == [f"{vid}:{sid}"]
