@@ -202,7 +202,9 @@ OCTET = {"Content-Type": "application/octet-stream"}
 
 
 def upload(api, image_id, data, token=None, headers=OCTET):
-    return api.request("PUT", f"{IMAGES}/{image_id}/file", token=token, data=data, headers=headers)
+    token = token or api.token()
+    return requests.put(api.url(f"{IMAGES}/{image_id}/file"), data=data, timeout=60,
+                        headers={"X-Auth-Token": token, **headers})
 
 
 def test_upload_then_download_and_delete_removes_the_data(api, alice):
