@@ -192,7 +192,8 @@ class Stack:
         if token is None:
             self._token = self._token or self.token()
             token = self._token
-        return requests.request(method, self.url(path), headers={"X-Auth-Token": token}, timeout=30, **kw)
+        headers = {"X-Auth-Token": token, **kw.pop("headers", {})}
+        return requests.request(method, self.url(path), headers=headers, timeout=kw.pop("timeout", 30), **kw)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

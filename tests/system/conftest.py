@@ -36,9 +36,43 @@ def _require(var: str, scheme: str) -> str:
     return value
 
 
+# Host names the system tier gives its libvirt hosts (helpers.start_libvirt_stack, qemu_driver below).
+TEST_HOST_PREFIXES = ("qemu-", "system-")
+
+
+def reap_test_guests(uri: str) -> list[str]:
+    """Destroy and undefine guests a killed earlier run left on this libvirtd (only our test hosts').
+
+    Domain names are Nova's `instance-<id in hex>`; every test stack's database counts ids from 1, so a
+    leftover `instance-00000001` would make the next run's first boot fail to define."""
+    import libvirt
+
+    from hypervisors.libvirt import xml as domxml
+
+    reaped = []
+    conn = libvirt.open(uri)
+    try:
+        for dom in conn.listAllDomains():
+            try:
+                host = domxml.metadata_host(dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, domxml.METADATA_NS, 0))
+            except libvirt.libvirtError:
+                continue  # not one of ours
+            if host and host.startswith(TEST_HOST_PREFIXES):
+                if dom.isActive():
+                    dom.destroy()
+                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+                reaped.append(f"{dom.name()} ({host})")
+    finally:
+        conn.close()
+    return reaped
+
+
 @pytest.fixture(scope="session")
 def libvirtd():
     service = LibvirtService(LIBVIRT_URI).start()
+    reaped = reap_test_guests(LIBVIRT_URI)
+    if reaped:
+        print(f"system tier: removed guests left by an earlier run: {', '.join(reaped)}")
     yield service
     service.stop()
 
