@@ -6,6 +6,7 @@ from api.compute.versions import ComputeVersionsView
 from api.identity.views import VersionsView as IdentityVersionsView
 from api.image.views import VersionsChoicesView as ImageVersionsView
 from api.root import RootView
+from api.volume.versions import VolumeVersionsView
 
 urlpatterns = [
     path("", RootView.as_view()),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("identity", IdentityVersionsView.as_view()),
     path("compute", ComputeVersionsView.as_view()),
     path("image", ImageVersionsView.as_view()),
+    path("volume", VolumeVersionsView.as_view()),
     path("identity/", include("api.identity.urls")),
     path("compute/", include("api.compute.urls")),
     path("image/", include("api.image.urls")),

@@ -107,3 +107,22 @@ volume_delete = extend_schema(
     responses={202: OpenApiResponse(description="Delete accepted. No body."),
                **nova_errors({400: "The volume is attached (in-use) or not in a deletable status.",
                               403: UNSCOPED, 404: "No such volume in the project."})})
+
+
+VolumeVersion = doc_serializer("VolumeVersion", {
+    "id": serializers.CharField(), "status": serializers.CharField(),
+    "version": serializers.CharField(help_text="The highest microversion served: 3.0."),
+    "min_version": serializers.CharField(), "updated": serializers.CharField(), "links": Link(many=True),
+    "media-types": serializers.ListField(child=serializers.DictField()),
+})
+VolumeVersionList = doc_serializer("VolumeVersionList", {"versions": VolumeVersion(many=True)})
+VolumeVersionResponse = doc_serializer("VolumeVersionResponse", {"version": VolumeVersion()})
+VolumeLimits = doc_serializer("VolumeLimits", {"limits": serializers.DictField(
+    help_text="`rate: []` and `absolute`: max* are -1 (no volume quotas yet), total*Used the project's usage.")})
+
+versions_list = extend_schema(operation_id="volume_versions_list", summary="List block-storage API versions",
+                              tags=TAGS, auth=[], responses={200: VolumeVersionList})
+version_show = extend_schema(operation_id="volume_version_show", summary="Show the v3 version document",
+                             tags=TAGS, auth=[], responses={200: VolumeVersionResponse})
+limits_show = extend_schema(operation_id="volume_limits_show", summary="Show the project's volume limits",
+                            tags=TAGS, responses={200: VolumeLimits, **nova_errors({403: UNSCOPED})})

@@ -127,3 +127,12 @@ def volume_service_op_keys() -> dict[str, set[str]]:
     for export_id, volume_id in rows:
         needed.setdefault(str(export_id), set()).add(volume_op_key(str(volume_id)))
     return needed
+
+
+def volume_usage(*, project_id) -> dict[str, int]:
+    """How many volumes and GiB a project holds (one aggregate query), for Cinder's /limits."""
+    from django.db.models import Count, Sum
+
+    agg = (Volume.objects.filter(project_id=project_id).exclude(status=VolumeStatus.DELETED)
+           .aggregate(volumes=Count("id"), gigabytes=Sum("size")))
+    return {"volumes": agg["volumes"] or 0, "gigabytes": agg["gigabytes"] or 0}

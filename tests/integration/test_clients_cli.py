@@ -139,3 +139,10 @@ def test_errors_reach_the_user_as_messages(cli):
     err = cli("server", "stop", "00000000-0000-0000-0000-000000000000", ok=False, fmt_json=False)
     assert "No Server found for" in err
     assert "Traceback" not in err
+
+
+def test_limits_show_reads_compute_and_volume_limits(cli):
+    limits = {row["Name"]: row["Value"] for row in cli("limits", "show", "--absolute")}
+    # compute from the quotas (the test stack runs unlimited), volumes from Cinder's /limits (no quotas yet)
+    assert limits["instances"] == -1 and limits["keypairs"] == 100 and limits["max_server_groups"] == 10
+    assert limits["max_total_volumes"] == -1 and limits["total_volumes_used"] == 0

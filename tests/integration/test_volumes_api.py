@@ -439,3 +439,17 @@ def test_an_attach_whose_message_was_lost_is_redriven(vols):
     v.stack.send_task("conductor.redrive_stale_tasks", queue="conductor")
     v.wait(vid, "in-use")
     assert v.mounts("l1", export["id"])["attachments"] == [f"{vid}:{sid}"]
+
+
+def test_volume_version_documents_and_limits_usage(vols):
+    v = vols()
+    v.export()
+    for path in ("/volume", "/volume/"):
+        r = requests.get(v.stack.url(path), timeout=10)
+        assert r.status_code == 200 and r.json()["versions"][0]["id"] == "v3.0"
+    doc = requests.get(v.stack.url(f"/volume/v3/{v.project_id}/"), timeout=10).json()["version"]
+    assert (doc["version"], doc["min_version"]) == ("3.0", "3.0")
+    vid = v.create(size=3)
+    v.wait(vid, "available")
+    absolute = v.stack.get(f"/volume/v3/{v.project_id}/limits").json()["limits"]["absolute"]
+    assert (absolute["totalVolumesUsed"], absolute["totalGigabytesUsed"], absolute["maxTotalVolumes"]) == (1, 3, -1)
