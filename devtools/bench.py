@@ -194,7 +194,8 @@ def drop_databases(database_url: str, names: list[str]) -> None:
 
 def probe(stack, *args: str, timeout: float = 300) -> dict:
     """Run devtools.bench_probe against the stack's database; its last stdout line is JSON."""
-    res = subprocess.run([sys.executable, "-m", "devtools.bench_probe", *args], cwd=REPO, env=stack.env,
+    env = stack.env | {k: v for k, v in os.environ.items() if k == "BENCH_CPROFILE"}
+    res = subprocess.run([sys.executable, "-m", "devtools.bench_probe", *args], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=timeout)
     if res.returncode != 0:
         raise BenchError(f"bench_probe {args[0]} failed ({res.returncode}):\n{res.stderr[-3000:]}")

@@ -10,6 +10,7 @@ must not import Django settings (it talks to the stack over HTTP, as a client wo
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import sys
@@ -132,13 +133,19 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
     client = Client(HTTP_X_AUTH_TOKEN=token)
     image = str(Image.objects.filter(status="active").order_by("created_at").values_list("id", flat=True)[0])
     post, build = [], []
+    # BENCH_CPROFILE=FILE: also write a cProfile of the POSTs there (`make bench` passes the environment on).
+    profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
     with override_settings(ALLOWED_HOSTS=["*"]):
         for i in range(count):
             body = {"server": {"name": f"bench-profile-{i}", "imageRef": image, "flavorRef": flavor}}
             sent.clear()
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 resp = client.post("/compute/v2.1/servers", data=json.dumps(body), content_type="application/json")
+                if profiler:
+                    profiler.disable()
                 post_s = time.perf_counter() - t0
             if resp.status_code != 202 or len(sent) != 1:
                 raise SystemExit(f"profile POST failed: {resp.status_code} {resp.content[:300]!r} sent={sent}")
@@ -153,6 +160,8 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
                 build_s = time.perf_counter() - t0
             build.append({"queries": len(ctx.captured_queries), "ms": build_s * 1000,
                           "sql": _sql(ctx.captured_queries)})
+    if profiler:
+        profiler.dump_stats(os.environ["BENCH_CPROFILE"])
     return {"post": post, "build": build}
 
 
