@@ -11,7 +11,7 @@ class VolumeCreate(serializers.Serializer):
     multiattach = serializers.BooleanField(required=False, default=False,
                                            help_text="Attachable to several servers at once.")
     availability_zone = serializers.CharField(max_length=255, required=False, allow_null=True)
-    metadata = MetadataField(required=False)
+    metadata = MetadataField(required=False, allow_null=True)  # the CLI sends null when none is given
     volume_type = serializers.CharField(max_length=255, required=False, allow_null=True,
                                         help_text="Accepted and ignored: one type (NFS exports) exists.")
     # Cinder's other sources; refused with a clear 400 rather than silently making an empty volume.

@@ -146,3 +146,39 @@ def test_limits_show_reads_compute_and_volume_limits(cli):
     # compute from the quotas (the test stack runs unlimited), volumes from Cinder's /limits (no quotas yet)
     assert limits["instances"] == -1 and limits["keypairs"] == 100 and limits["max_server_groups"] == 10
     assert limits["max_total_volumes"] == -1 and limits["total_volumes_used"] == 0
+
+
+def test_volume_commands(api, cli, tmp_path):
+    """Cinder through the CLI: create on a bind export, attach to a server (a real bind mount on its host),
+    detach, delete. Needs the mount namespace `make test` runs in, and the volume service (the conductor)."""
+    if os.geteuid() != 0 or os.environ.get("PRIVATE_MOUNT_NS") != os.readlink("/proc/self/ns/mnt"):
+        pytest.fail("volume commands mount: run through `make test` (devtools/in_mount_ns.sh)", pytrace=False)
+    api.start_conductor()
+    share = tmp_path / "cli-export"
+    share.mkdir()
+    r = api.post("/api/v1/exports", json={"export": {"name": "cli-export", "share": str(share), "fstype": "bind"}})
+    assert r.status_code == 201, r.text
+    volume = cli("volume", "create", "--size", "1", "cli-vol")
+    _wait_volume(cli, "cli-vol", "available")
+    assert "cli-vol" in {v["Name"] for v in cli("volume", "list")}
+    assert (share / f"volume-{volume['id']}").exists()
+    cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-vol-vm")
+    cli("server", "add", "volume", "cli-vol-vm", "cli-vol", fmt_json=False)
+    shown = _wait_volume(cli, "cli-vol", "in-use")
+    assert shown["attachments"] and "/dev/vdb" in str(shown["attachments"])
+    cli("server", "remove", "volume", "cli-vol-vm", "cli-vol", fmt_json=False)
+    _wait_volume(cli, "cli-vol", "available")
+    cli("volume", "delete", "cli-vol", fmt_json=False)
+    cli("server", "delete", "--wait", "cli-vol-vm", fmt_json=False)
+
+
+def _wait_volume(cli, name, status, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = cli("volume", "show", name)
+        if shown["status"] == status:
+            return shown
+        time.sleep(0.5)
+    raise AssertionError(f"volume {name} never reached {status}: {shown}")
