@@ -1,4 +1,5 @@
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -52,3 +53,27 @@ def make_stack(pg_url, redis_url, template_db, tmp_path):
 @pytest.fixture
 def stack(make_stack):
     return make_stack()
+
+
+@pytest.fixture(scope="module")
+def api(pg_url, redis_url, template_db, tmp_path_factory, request):
+    """One live stack shared by a test module, configured by the module's `STACK` dict:
+    `hosts` (default node1 and node2; [] for an API without compute hosts), `users` ({name: project},
+    members with password `<name>-pw`), `env` (settings for every process of the stack)."""
+    cfg = getattr(request.module, "STACK", {})
+    hosts = list(cfg.get("hosts", ["node1", "node2"]))
+    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
+                      workdir=tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]), hosts=hosts,
+                      start_workers=bool(hosts), **cfg.get("env", {}))
+    try:
+        users = cfg.get("users", {})
+        with ThreadPoolExecutor(max(1, len(users))) as pool:  # each is a Django start-up; overlap them
+            list(pool.map(lambda u: stack.manage("user_create", u, "--project", users[u], "--role", "member",
+                                                 "--password", f"{u}-pw"), users))
+        if hosts:
+            stack.wait_ready()
+        else:
+            stack.wait_until(stack._api_up, timeout=60, what="the API")
+        yield stack
+    finally:
+        stack.stop()

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from .stack import new_stack
 
 SERVERS = "/compute/v2.1/servers"
 NOVA_FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 405: "HTTPMethodNotAllowed",
@@ -15,19 +14,7 @@ NOVA_FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 405: "H
 USERS = {"alice": "alpha", "bob": "beta", "carol": "gamma", "erin": "epsilon"}  # member -> project
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    """One stack (two fake hosts) shared by the module; tests use their own projects or names."""
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("api_compute"), hosts=["node1", "node2"])
-    try:
-        with ThreadPoolExecutor(len(USERS)) as pool:  # each is a Django start-up; overlap them
-            list(pool.map(lambda u: stack.manage("user_create", u, "--project", USERS[u], "--role", "member",
-                                                 "--password", f"{u}-pw"), USERS))
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"users": USERS}  # the module's shared stack (conftest `api`): two fake hosts
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,12 @@ from datetime import datetime
 import pytest
 import requests
 
-from .stack import ADMIN_PASSWORD, new_stack
+from .stack import ADMIN_PASSWORD
 
 TOKENS = "/identity/v3/auth/tokens"
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    """One stack for the module: identity needs no compute host, so no workers are started."""
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("api_identity"), hosts=[], start_workers=False)
-    try:
-        stack.wait_until(stack._api_up, timeout=60, what="the API")
-        stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
-        stack.manage("user_create", "bob", "--project", "beta", "--role", "member", "--password", "bob-pw")
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": [], "users": {"alice": "alpha", "bob": "beta"}}  # identity needs no compute host
 
 
 def auth_body(user="admin", password=ADMIN_PASSWORD, project="admin", project_id=None, user_domain=None,

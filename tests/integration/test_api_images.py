@@ -4,12 +4,10 @@ booting a queued image."""
 import hashlib
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-from .stack import new_stack
 
 IMAGES = "/image/v2/images"
 IMAGE_KEYS = {"id", "name", "status", "visibility", "protected", "checksum", "container_format", "disk_format",
@@ -19,17 +17,7 @@ FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 409: "confli
           415: "HTTPUnsupportedMediaType"}
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("api_images"), hosts=["node1"], IMAGE_SIZE_CAP=4 << 20)
-    try:
-        stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
-        stack.manage("user_create", "bob", "--project", "beta", "--role", "member", "--password", "bob-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": ["node1"], "users": {"alice": "alpha", "bob": "beta"}, "env": {"IMAGE_SIZE_CAP": 4 << 20}}
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from .stack import new_stack
 
 KEYPAIRS = "/compute/v2.1/os-keypairs"
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("keypairs"), hosts=["node1"])
-    try:
-        for user in ("kate", "liam"):
-            stack.manage("user_create", user, "--project", "keys", "--role", "member", "--password", f"{user}-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": ["node1"], "users": {"kate": "keys", "liam": "keys"}}
 
 
 @pytest.fixture(scope="module")

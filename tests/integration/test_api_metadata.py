@@ -4,21 +4,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .stack import new_stack
 
 SERVERS = "/compute/v2.1/servers"
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("metadata"), hosts=["m1"])
-    try:
-        stack.manage("user_create", "mia", "--project", "meta", "--role", "member", "--password", "mia-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": ["m1"], "users": {"mia": "meta"}}
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 wording on boot, /limits from the quotas, and exactly-N under concurrent boots."""
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
-from .stack import new_stack
 
 QUOTAS = "/compute/v2.1/os-quota-sets"
 RESOURCES = {"instances", "cores", "ram", "key_pairs", "metadata_items", "server_groups", "server_group_members",
@@ -12,19 +10,9 @@ RESOURCES = {"instances", "cores", "ram", "key_pairs", "metadata_items", "server
              "floating_ips", "security_groups", "security_group_rules"}
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    # Nova's defaults (the integration Stack otherwise lifts instances/cores/ram for the other tests).
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("quotas"), hosts=["q1", "q2"],
-                      QUOTA_INSTANCES=10, QUOTA_CORES=20, QUOTA_RAM=51200)
-    try:
-        for user, project in (("quinn", "quota-a"), ("rhea", "quota-b"), ("sam", "quota-c")):
-            stack.manage("user_create", user, "--project", project, "--role", "member", "--password", f"{user}-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+# Nova's defaults (the integration Stack otherwise lifts instances/cores/ram for the other tests).
+STACK = {"hosts": ["q1", "q2"], "users": {"quinn": "quota-a", "rhea": "quota-b", "sam": "quota-c"},
+         "env": {"QUOTA_INSTANCES": 10, "QUOTA_CORES": 20, "QUOTA_RAM": 51200}}
 
 
 def project_id(api, name) -> str:

@@ -3,24 +3,13 @@ only), `changes-since` (which also reports deleted servers, as Nova), and follow
 import time
 from datetime import datetime, timezone
 
-import pytest
 import requests
 
-from .stack import new_stack
 
 SERVERS = "/compute/v2.1/servers"
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("server_filters"), hosts=["node1", "node2"])
-    try:
-        stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"users": {"alice": "alpha"}}
 
 
 def ids(r) -> list[str]:

@@ -2,24 +2,13 @@
 scheduler through the `group` hint, including under concurrent boots."""
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
-from .stack import new_stack
 
 GROUPS = "/compute/v2.1/os-server-groups"
 HOSTS = ["ga", "gb", "gc"]
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("groups"), hosts=HOSTS)
-    try:
-        stack.manage("user_create", "gus", "--project", "grp", "--role", "member", "--password", "gus-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": HOSTS, "users": {"gus": "grp"}}
 
 
 def create_group(api, policy, name="g", token=None) -> dict:

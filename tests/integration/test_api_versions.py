@@ -4,18 +4,9 @@ import requests
 
 from api.common.microversions import MAX_VERSION_STRING
 
-from .stack import new_stack
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("api_versions"), hosts=[], start_workers=False)
-    try:
-        stack.wait_until(stack._api_up, timeout=60, what="the API")
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"hosts": []}
 
 
 def test_root_lists_every_service_version(api):

@@ -10,21 +10,11 @@ from openstack import exceptions
 from api.common.microversions import MAX_VERSION_STRING
 
 from .clouds import CLOUD, write_clouds_yaml
-from .stack import new_stack
 
 IMAGE = "cirros-0.6.2-x86_64-disk"
 
 
-@pytest.fixture(scope="module")
-def api(pg_url, redis_url, template_db, tmp_path_factory):
-    stack = new_stack(base_database_url=pg_url, template=template_db, redis_base_url=redis_url,
-                      workdir=tmp_path_factory.mktemp("clients_sdk"), hosts=["node1", "node2"])
-    try:
-        stack.manage("user_create", "alice", "--project", "alpha", "--role", "member", "--password", "alice-pw")
-        stack.wait_ready()
-        yield stack
-    finally:
-        stack.stop()
+STACK = {"users": {"alice": "alpha"}}
 
 
 @pytest.fixture(scope="module")
