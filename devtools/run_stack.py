@@ -32,6 +32,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from devtools.mountns import in_private_mount_namespace
 from devtools.services import REPO_ROOT, RUN_DIR, Redis
 
 LOG_DIR = RUN_DIR / "logs"
@@ -256,7 +257,7 @@ def enter_private_mount_namespace(argv: list[str] | None) -> None:
     if os.geteuid() != 0:
         say("[run] not root: volumes can be created but not attached (mounting an export needs root)")
         return
-    if os.environ.get("PRIVATE_MOUNT_NS") == os.readlink("/proc/self/ns/mnt"):
+    if in_private_mount_namespace():
         return
     script = str(REPO_ROOT / "devtools" / "in_mount_ns.sh")
     args = sys.argv[1:] if argv is None else argv

@@ -37,36 +37,29 @@ end
 return false
 """
 
-# KEYS: lock, fence, attachments, pending, host index. ARGV: token, fence, op, export id, members...
-# Returns the number of attachments left, or an error reply FENCED. The host index (the exports this host
-# has state for) is kept in the same script, so it can never disagree with the sets.
+# KEYS: lock, fence, attachments, pending. ARGV: token, fence, op, members...
+# Returns the number of attachments left, or an error reply FENCED.
 _FENCED_UPDATE = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] or redis.call('get', KEYS[2]) ~= ARGV[2] then
   return redis.error_reply('FENCED')
 end
 local op = ARGV[3]
 if op == 'add' then
-  for i = 5, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
+  for i = 4, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
   redis.call('del', KEYS[4])
 elseif op == 'remove' then
-  for i = 5, #ARGV do redis.call('srem', KEYS[3], ARGV[i]) end
+  for i = 4, #ARGV do redis.call('srem', KEYS[3], ARGV[i]) end
 elseif op == 'replace' then
   redis.call('del', KEYS[3])
-  for i = 5, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
+  for i = 4, #ARGV do redis.call('sadd', KEYS[3], ARGV[i]) end
 elseif op == 'mark_pending' then
-  redis.call('set', KEYS[4], ARGV[5])
+  redis.call('set', KEYS[4], ARGV[4])
 elseif op == 'clear_pending' then
   redis.call('del', KEYS[4])
 else
   return redis.error_reply('unknown op ' .. op)
 end
-local left = redis.call('scard', KEYS[3])
-if left > 0 or redis.call('exists', KEYS[4]) == 1 then
-  redis.call('sadd', KEYS[5], ARGV[4])
-else
-  redis.call('srem', KEYS[5], ARGV[4])
-end
-return left
+return redis.call('scard', KEYS[3])
 """
 
 
@@ -138,10 +131,9 @@ class FencedLock:
     """
 
     def __init__(self, client: redis.Redis, *, lock_key: str, fence_key: str, attachments_key: str,
-                 pending_key: str, index_key: str, export_id: str, ttl: float, wait: float) -> None:
+                 pending_key: str, ttl: float, wait: float) -> None:
         self.client = client
-        self.keys = [lock_key, fence_key, attachments_key, pending_key, index_key]
-        self.export_id = export_id
+        self.keys = [lock_key, fence_key, attachments_key, pending_key]
         self.ttl = ttl
         self.token = holder_id()
         self._lock = _FencedRedisLock(client, lock_key, fence_key=fence_key, timeout=ttl, sleep=0.002,
@@ -196,7 +188,7 @@ class FencedLock:
         Raises LockLost, writing nothing, if our lease is no longer the current one.
         """
         try:
-            return int(self._update(keys=self.keys, args=[self.token, self.fence, op, self.export_id, *members]))
+            return int(self._update(keys=self.keys, args=[self.token, self.fence, op, *members]))
         except redis.exceptions.ResponseError as exc:
             if "FENCED" in str(exc):
                 self.lost = True

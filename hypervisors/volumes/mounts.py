@@ -97,7 +97,7 @@ class ReconcileReport:
                     or self.missing_keys or self.failed)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(vars(self))
 
 
 class MountManager:
@@ -125,11 +125,8 @@ class MountManager:
         return mount_point_for(self.mount_base, export.share)
 
     def _key(self, export: ExportRef, part: str) -> str:
-        # One hash tag per host: a script's keys (an export's and the host index) share a Cluster slot.
+        # The hash tag keeps one export's keys, which one script touches together, in one Cluster slot.
         return f"mount:{{{self.host}}}:{export.id}:{part}"
-
-    def _index_key(self) -> str:
-        return f"mount:{{{self.host}}}:exports"
 
     def state_keys(self, export: ExportRef) -> dict[str, str]:
         """The Redis keys of one export's state on this host (for observers and operators)."""
@@ -138,7 +135,7 @@ class MountManager:
     def _lock(self, export: ExportRef) -> FencedLock:
         return FencedLock(self.redis, lock_key=self._key(export, "lock"), fence_key=self._key(export, "fence"),
                           attachments_key=self._key(export, "attachments"), pending_key=self._key(export, "pending"),
-                          index_key=self._index_key(), export_id=export.id, ttl=self.lock_ttl, wait=self.lock_wait)
+                          ttl=self.lock_ttl, wait=self.lock_wait)
 
     def _fast(self, export: ExportRef, op: str, key: str) -> int | None:
         """The warm path, one round trip and no lock: add a key to a set that is already non-empty, or
@@ -210,9 +207,6 @@ class MountManager:
     def attachments(self, export: ExportRef) -> set[str]:
         return {m.decode() for m in self.redis.smembers(self._key(export, "attachments"))}
 
-    def known_export_ids(self) -> set[str]:
-        return {m.decode() for m in self.redis.smembers(self._index_key())}
-
     # -- recovery ----------------------------------------------------------------------------------------
 
     def rebuild(self, exports: Iterable[ExportRef], needed: Mapping[str, set[str]]) -> ReconcileReport:
@@ -241,7 +235,7 @@ class MountManager:
                     lock.update("replace", *keys)
                 else:
                     keys = self.attachments(export)
-                    want = set((expected or {}).get(export.id, ())) if expected is not None else keys
+                    want = set(expected.get(export.id, ())) if expected is not None else keys
                     if keys - want:
                         report.stale_keys[export.id] = sorted(keys - want)
                     if want - keys:
@@ -250,7 +244,7 @@ class MountManager:
                 if keys and not mounted:
                     try:
                         self._ensure_mounted(export)
-                        lock.update("clear_pending")  # also refreshes the host's export index
+                        lock.update("clear_pending")
                         report.mounted.append(export.id)
                     except commands.MountFailed as exc:
                         LOG.error("host %s export %s: needed but cannot mount: %s", self.host, export.id, exc)

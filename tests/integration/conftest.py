@@ -3,6 +3,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from devtools.mountns import can_mount_privately
+
 from .stack import make_template, new_stack
 
 pytestmark = pytest.mark.integration
@@ -77,3 +79,11 @@ def api(pg_url, redis_url, template_db, tmp_path_factory, request):
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def private_mount_namespace():
+    """For tests that mount: refuse to run anywhere but the private namespace `make test` makes."""
+    if not can_mount_privately():
+        pytest.fail("this test mounts exports: it needs root in a private mount namespace (run it through "
+                    "`make test`, or devtools/in_mount_ns.sh)", pytrace=False)

@@ -47,7 +47,3 @@ class VolumeAttachment(models.Model):
 
     def __str__(self):
         return f"{self.volume_id} on {self.instance_id} ({self.device}, {self.status})"
-
-    @property
-    def mount_key(self) -> str:
-        return f"{self.volume_id}:{self.instance.uuid}"

@@ -13,7 +13,7 @@ from hypervisors.volumes.fencing import FencedLock
 def _lock(rclient, name, ttl=0.3, wait=5.0):
     return FencedLock(rclient, lock_key=f"{name}:lock", fence_key=f"{name}:fence",
                       attachments_key=f"{name}:attachments", pending_key=f"{name}:pending",
-                      index_key=f"{name}:index", export_id="e1", ttl=ttl, wait=wait)
+                      ttl=ttl, wait=wait)
 
 
 def test_every_acquire_bumps_the_fence(rclient):
