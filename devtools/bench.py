@@ -47,6 +47,7 @@ import psycopg2
 import requests
 
 from devtools.bench_cpu import Groups, breakdown, format_breakdown
+from devtools import bench_mounts
 from devtools.bench_libvirt import libvirt_boot_phase, libvirt_rows
 from devtools.bench_report import (
     FAIL, PASS, Row, all_equal, at_least, at_most, format_header, format_markdown, format_table, info,
@@ -491,19 +492,6 @@ def print_report(facts, rows, markdown: bool, boots: dict, lists: dict | None, p
 
 # --------------------------------------------------------------------------------------- main
 
-def mounts_section(database_url: str, redis_url: str, stress_ops: int) -> None:
-    """The MountManager's numbers: the full stress run (invariants under SIGKILL) and warm-path throughput."""
-    from devtools import bench_mounts, mount_stress
-
-    log(f"mount stress: 4 worker processes, {stress_ops} operations over 3 exports, SIGKILLs")
-    report = mount_stress.run_stress(redis_url=redis_url, database_url=database_url, workers=4, ops=stress_ops,
-                                     exports=3, progress=log)
-    print("\nMountManager stress run\n" + report.table())
-    if not report.ok:
-        raise BenchError(f"mount stress found violations: {report.violations[:5]} final={report.final}")
-    log("mount throughput: warm attach+detach pairs, 3 s per configuration")
-    print("\nMountManager throughput\n" + bench_mounts.format_rows(bench_mounts.run(redis_url, log=log)))
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__,
@@ -589,7 +577,9 @@ def main(argv=None) -> int:
         rows = build_rows(boots, prof, lists, paced, args.paced_rate) + libvirt_rows(tcg)
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         if not args.no_mounts:
-            mounts_section(database_url, redis_url, args.stress_ops)
+            failures = bench_mounts.section(database_url, redis_url, args.stress_ops, log)
+            if failures:
+                raise BenchError(f"mount stress found violations: {failures}")
         ok = True
         return 0
     except KeyboardInterrupt:

@@ -125,6 +125,22 @@ def run(redis_url: str, seconds: float = 3.0, log=print) -> list[tuple[str, str,
     return rows
 
 
+def section(database_url: str, redis_url: str, stress_ops: int, log=print) -> list[str]:
+    """`make bench`'s MountManager part: the full stress run (invariants under SIGKILL), then warm-path
+    throughput. Returns what the stress run found wrong (empty when every check passed)."""
+    from devtools import mount_stress
+
+    log(f"mount stress: 4 worker processes, {stress_ops} operations over 3 exports, SIGKILLs")
+    report = mount_stress.run_stress(redis_url=redis_url, database_url=database_url, workers=4, ops=stress_ops,
+                                     exports=3, progress=log)
+    print("\nMountManager stress run\n" + report.table())
+    if not report.ok:
+        return report.violations[:5] + [f"final {name} FAILED" for name, ok in report.final.items() if not ok]
+    log("mount throughput: warm attach+detach pairs, 3 s per configuration")
+    print("\nMountManager throughput\n" + format_rows(run(redis_url, log=log)))
+    return []
+
+
 def format_rows(rows) -> str:
     head = ("attach+detach pairs/s", "MountManager", "locked path only", "naive global lock", "target")
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
