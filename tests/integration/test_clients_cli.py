@@ -89,16 +89,17 @@ def test_server_lifecycle_with_a_keypair(cli):
     cli("keypair", "delete", "cli-key", fmt_json=False)
 
 
-def _wait_for(cli, name, status, timeout=60):
+def _wait_for(cli, name, status, timeout=60, resource="server"):
+    """`openstack <resource> show` until its status is `status` (and, for a server, no task is running)."""
     import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        shown = cli("server", "show", name)
+        shown = cli(resource, "show", name)
         if shown["status"] == status and not shown.get("OS-EXT-STS:task_state"):
             return shown
         time.sleep(0.5)
-    raise AssertionError(f"{name} never reached {status}: {shown}")
+    raise AssertionError(f"{resource} {name} never reached {status}: {shown}")
 
 
 def test_image_create_with_a_file(cli, tmp_path):
@@ -148,26 +149,14 @@ def test_volume_commands(api, cli, tmp_path, private_mount_namespace):
     r = api.post("/api/v1/exports", json={"export": {"name": "cli-export", "share": str(share), "fstype": "bind"}})
     assert r.status_code == 201, r.text
     volume = cli("volume", "create", "--size", "1", "cli-vol")
-    _wait_volume(cli, "cli-vol", "available")
+    _wait_for(cli, "cli-vol", "available", resource="volume")
     assert "cli-vol" in {v["Name"] for v in cli("volume", "list")}
     assert (share / f"volume-{volume['id']}").exists()
     cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-vol-vm")
     cli("server", "add", "volume", "cli-vol-vm", "cli-vol", fmt_json=False)
-    shown = _wait_volume(cli, "cli-vol", "in-use")
+    shown = _wait_for(cli, "cli-vol", "in-use", resource="volume")
     assert shown["attachments"] and "/dev/vdb" in str(shown["attachments"])
     cli("server", "remove", "volume", "cli-vol-vm", "cli-vol", fmt_json=False)
-    _wait_volume(cli, "cli-vol", "available")
+    _wait_for(cli, "cli-vol", "available", resource="volume")
     cli("volume", "delete", "cli-vol", fmt_json=False)
     cli("server", "delete", "--wait", "cli-vol-vm", fmt_json=False)
-
-
-def _wait_volume(cli, name, status, timeout=60):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        shown = cli("volume", "show", name)
-        if shown["status"] == status:
-            return shown
-        time.sleep(0.5)
-    raise AssertionError(f"volume {name} never reached {status}: {shown}")
