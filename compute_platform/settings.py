@@ -3,6 +3,8 @@ from pathlib import Path
 
 import environ
 
+from compute_platform import tasknames
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
@@ -157,6 +159,14 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 MOUNT_REDIS_URL = env("MOUNT_REDIS_URL", default=REDIS_URL)
 CELERY_RESULT_EXPIRES = 300
 HOST_CALL_TIMEOUT = env.float("HOST_CALL_TIMEOUT", default=15.0)
+# How long a synchronous host call may spend reaching the broker and the result store before it answers
+# 503: a connect timeout, and retries that give up within about that long (Celery's defaults retry the
+# result store for ~19 s, and only host calls wait for results).
+HOST_CALL_CONNECT_TIMEOUT = env.float("HOST_CALL_CONNECT_TIMEOUT", default=2.0)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = HOST_CALL_CONNECT_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {
+    "max_retries": 2, "interval_start": 0, "interval_step": HOST_CALL_CONNECT_TIMEOUT / 4,
+    "interval_max": HOST_CALL_CONNECT_TIMEOUT / 4}}
 # Celery's Django fixup otherwise closes the worker's database connection around every task, so each
 # task paid a new PostgreSQL connection (a third of a build's CPU). Broken connections are still
 # replaced: Django checks them before use (CONN_HEALTH_CHECKS) and after errors.
@@ -165,7 +175,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_DEFAULT_QUEUE = "conductor"
+CELERY_TASK_DEFAULT_QUEUE = tasknames.CONDUCTOR_QUEUE
 # Longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so Redis
 # never redelivers a message whose task is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)}
@@ -174,24 +184,24 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "fan-out-power-state-sync": {
-        "task": "conductor.sync_power_states_all_hosts",
+        "task": tasknames.SYNC_POWER_STATES_ALL_HOSTS,
         "schedule": float(POWER_SYNC_INTERVAL),
-        "options": {"queue": "conductor"},
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
     "redrive-stale-tasks": {
-        "task": "conductor.redrive_stale_tasks",
+        "task": tasknames.REDRIVE_STALE_TASKS,
         "schedule": 300.0,
-        "options": {"queue": "conductor"},
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
     "audit-mounts": {
-        "task": "conductor.audit_mounts_all_hosts",
+        "task": tasknames.AUDIT_MOUNTS_ALL_HOSTS,
         "schedule": float(VOLUME_AUDIT_INTERVAL),
-        "options": {"queue": "conductor"},
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
     "purge-expired-tokens": {
-        "task": "conductor.purge_expired_tokens",
+        "task": tasknames.PURGE_EXPIRED_TOKENS,
         "schedule": 3600.0,
-        "options": {"queue": "conductor"},
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
 }
 

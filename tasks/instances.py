@@ -5,16 +5,18 @@ again; the manager's state gates make the repeat a no-op when the work was alrea
 """
 from celery import shared_task
 
+from compute_platform import tasknames
+
 from . import manager
 from .power_sync import host_sync_power_states
 
 
-@shared_task(name="compute.build_instance")
+@shared_task(name=tasknames.BUILD_INSTANCE)
 def build_instance(*, instance_uuid: str, request_id: str):
     manager.build_instance(instance_uuid=instance_uuid, request_id=request_id)
 
 
-@shared_task(name="compute.delete_instance")
+@shared_task(name=tasknames.DELETE_INSTANCE)
 def delete_instance(*, instance_uuid: str, request_id: str):
     manager.delete_instance(instance_uuid=instance_uuid, request_id=request_id)
 
@@ -27,20 +29,20 @@ def _action_task(task_name: str):
 
 
 # One named task per action, so Flower and the logs say what ran; one runner does them all.
-stop_instance = _action_task("compute.stop_instance")
-start_instance = _action_task("compute.start_instance")
-reboot_instance = _action_task("compute.reboot_instance")
-pause_instance = _action_task("compute.pause_instance")
-unpause_instance = _action_task("compute.unpause_instance")
-suspend_instance = _action_task("compute.suspend_instance")
-resume_instance = _action_task("compute.resume_instance")
+stop_instance = _action_task(tasknames.STOP_INSTANCE)
+start_instance = _action_task(tasknames.START_INSTANCE)
+reboot_instance = _action_task(tasknames.REBOOT_INSTANCE)
+pause_instance = _action_task(tasknames.PAUSE_INSTANCE)
+unpause_instance = _action_task(tasknames.UNPAUSE_INSTANCE)
+suspend_instance = _action_task(tasknames.SUSPEND_INSTANCE)
+resume_instance = _action_task(tasknames.RESUME_INSTANCE)
 
 
-@shared_task(name="compute.sync_power_states")
+@shared_task(name=tasknames.SYNC_POWER_STATES)
 def sync_power_states():
     return host_sync_power_states()
 
 
-@shared_task(name="compute.get_console_output", ignore_result=False)
+@shared_task(name=tasknames.GET_CONSOLE_OUTPUT, ignore_result=False)
 def get_console_output(*, instance_uuid: str, tail_lines: int | None = None):
     return manager.console_output(instance_uuid=instance_uuid, tail_lines=tail_lines)

@@ -8,32 +8,32 @@ from django.utils import timezone
 
 from compute_platform.compute.models import Host, Instance
 from compute_platform.compute.states import VmState
-from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.identity import tokens_purge_expired
 from compute_platform.celery import app
+from compute_platform import tasknames
+from compute_platform.tasknames import host_queue
 
 from compute_platform.volumes.models import Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
-from compute_platform.volumes.services.volumes import VOLUME_QUEUE
 
 from .redrive import REDRIVABLE, pending_work
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="conductor.sync_power_states_all_hosts")
+@shared_task(name=tasknames.SYNC_POWER_STATES_ALL_HOSTS)
 def sync_power_states_all_hosts():
     """Fan out one power sync to each live host's own queue (only a host's worker sees its guests)."""
     sent = []
     for host in Host.objects.filter(enabled=True):
         if host.is_up:
-            app.send_task("compute.sync_power_states", queue=host_queue(host.name), expires=60)
+            app.send_task(tasknames.SYNC_POWER_STATES, queue=host_queue(host.name), expires=60)
             sent.append(host.name)
     return sent
 
 
-@shared_task(name="conductor.redrive_stale_tasks")
+@shared_task(name=tasknames.REDRIVE_STALE_TASKS)
 def redrive_stale_tasks():
     """Re-send the work of instances whose task_state has not moved for STALE_TASK_SECONDS on a live
     host: its message was lost (a broker restart, or the broker unreachable when the API committed).
@@ -66,7 +66,7 @@ def redrive_stale_volume_work(cutoff) -> list[str]:
         if host_row is None or not host_row.is_up:
             continue  # its worker's start-up recovery redoes it
         if VolumeAttachment.objects.filter(pk=att_id, status=status).update(updated_at=timezone.now()):
-            name = "compute.attach_volume" if status == AttachmentStatus.ATTACHING else "compute.detach_volume"
+            name = tasknames.ATTACH_VOLUME if status == AttachmentStatus.ATTACHING else tasknames.DETACH_VOLUME
             app.send_task(name, queue=host_queue(host), kwargs={"attachment_id": str(att_id),
                                                                 "request_id": request_id})
             logger.warning("re-sent %s for attachment %s stuck %s on %s (%s)", name, att_id, status, host,
@@ -76,13 +76,13 @@ def redrive_stale_volume_work(cutoff) -> list[str]:
                                           updated_at__lt=cutoff)
     for volume_id, status in stale_volumes.values_list("id", "status"):
         if Volume.objects.filter(pk=volume_id, status=status).update(updated_at=timezone.now()):
-            name = "volume.create_volume" if status == VolumeStatus.CREATING else "volume.delete_volume"
-            app.send_task(name, queue=VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
+            name = tasknames.CREATE_VOLUME if status == VolumeStatus.CREATING else tasknames.DELETE_VOLUME
+            app.send_task(name, queue=tasknames.VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
             logger.warning("re-sent %s for volume %s stuck %s", name, volume_id, status)
             sent.append(f"volume:{volume_id}")
     return sent
 
 
-@shared_task(name="conductor.purge_expired_tokens")
+@shared_task(name=tasknames.PURGE_EXPIRED_TOKENS)
 def purge_expired_tokens():
     return tokens_purge_expired()

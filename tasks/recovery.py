@@ -13,11 +13,11 @@ import logging
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import instance_open_request_id
 from compute_platform.compute.services.actions import action_finish
-from compute_platform.compute.services.dispatch import host_queue
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
 from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState, VmState
 from compute_platform.celery import app
+from compute_platform.tasknames import host_queue
 from compute_platform.volumes.models import VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 

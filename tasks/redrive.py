@@ -5,6 +5,7 @@ committed) would leave the instance stuck. Both the host's start-up recovery and
 periodic sweep re-send it; the tasks' gates (claimed task_state, finished action) make a duplicate
 of work that was not lost a no-op.
 """
+from compute_platform import tasknames
 from compute_platform.compute.selectors import instance_open_request_id
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState
 
@@ -17,10 +18,10 @@ def pending_work(instance) -> tuple[str, dict] | None:
     """(task name, kwargs) for the instance's current task_state, or None if nothing can be re-sent."""
     ts, uuid = instance.task_state, str(instance.uuid)
     if ts == TaskState.SCHEDULING:
-        return "compute.build_instance", {
+        return tasknames.BUILD_INSTANCE, {
             "instance_uuid": uuid, "request_id": instance_open_request_id(instance_id=instance.id, action="create")}
     if ts == TaskState.DELETING:
-        return "compute.delete_instance", {
+        return tasknames.DELETE_INSTANCE, {
             "instance_uuid": uuid, "request_id": instance_open_request_id(instance_id=instance.id, action="delete")}
     if ts in ACTION_BY_TASK_STATE:
         key = ACTION_BY_TASK_STATE[ts]

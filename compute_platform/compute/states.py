@@ -4,6 +4,7 @@ Pure Python, so the rules are unit tested without a database and shared by the A
 """
 from dataclasses import dataclass
 
+from compute_platform import tasknames
 from hypervisors.base import PowerState  # noqa: F401  (re-exported for the domain)
 
 
@@ -50,22 +51,22 @@ class ActionRule:
 
 ACTIONS = {
     "stop": ActionRule("stop", (VmState.ACTIVE, VmState.ERROR), TaskState.POWERING_OFF,
-                       VmState.STOPPED, "compute.stop_instance"),
+                       VmState.STOPPED, tasknames.STOP_INSTANCE),
     "start": ActionRule("start", (VmState.STOPPED,), TaskState.POWERING_ON,
-                        VmState.ACTIVE, "compute.start_instance"),
+                        VmState.ACTIVE, tasknames.START_INSTANCE),
     "reboot": ActionRule("reboot", (VmState.ACTIVE,), TaskState.REBOOTING,
-                         VmState.ACTIVE, "compute.reboot_instance"),
+                         VmState.ACTIVE, tasknames.REBOOT_INSTANCE),
     "reboot_hard": ActionRule("reboot", (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
                                          VmState.SUSPENDED, VmState.ERROR),
-                              TaskState.REBOOTING_HARD, VmState.ACTIVE, "compute.reboot_instance"),
+                              TaskState.REBOOTING_HARD, VmState.ACTIVE, tasknames.REBOOT_INSTANCE),
     "pause": ActionRule("pause", (VmState.ACTIVE,), TaskState.PAUSING,
-                        VmState.PAUSED, "compute.pause_instance"),
+                        VmState.PAUSED, tasknames.PAUSE_INSTANCE),
     "unpause": ActionRule("unpause", (VmState.PAUSED,), TaskState.UNPAUSING,
-                          VmState.ACTIVE, "compute.unpause_instance"),
+                          VmState.ACTIVE, tasknames.UNPAUSE_INSTANCE),
     "suspend": ActionRule("suspend", (VmState.ACTIVE,), TaskState.SUSPENDING,
-                          VmState.SUSPENDED, "compute.suspend_instance"),
+                          VmState.SUSPENDED, tasknames.SUSPEND_INSTANCE),
     "resume": ActionRule("resume", (VmState.SUSPENDED,), TaskState.RESUMING,
-                         VmState.ACTIVE, "compute.resume_instance"),
+                         VmState.ACTIVE, tasknames.RESUME_INSTANCE),
 }
 
 # The action keys whose rule a task_state belongs to (used by recovery to redo interrupted work).

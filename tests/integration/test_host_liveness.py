@@ -1,4 +1,5 @@
 """Heartbeats, down hosts, local delete, and the periodic power-state sync fanned out by the conductor."""
+from compute_platform import tasknames
 from hypervisors.base import PowerState
 from hypervisors.fake import FakeDriver
 
@@ -40,7 +41,7 @@ def test_periodic_power_sync_notices_a_guest_that_stopped_behind_our_back(make_s
         sid, PowerState.SHUTDOWN, reason="guest ran poweroff")
     assert stack.server(sid)["status"] == "ACTIVE"  # nobody has looked yet
     # What Celery beat sends every POWER_SYNC_INTERVAL seconds; the conductor fans it out per host.
-    stack.send_task("conductor.sync_power_states_all_hosts", queue="conductor")
+    stack.send_task(tasknames.SYNC_POWER_STATES_ALL_HOSTS, queue=tasknames.CONDUCTOR_QUEUE)
     server = stack.wait_status(sid, "SHUTOFF")
     assert server["OS-EXT-STS:power_state"] == 4
     # The user can start it again as usual.

@@ -9,6 +9,7 @@ import pytest
 import redis
 import requests
 
+from compute_platform import tasknames
 from devtools.services import free_port
 from hypervisors.fake import FakeDriver
 from hypervisors.volumes import ExportRef, MountManager, mountinfo
@@ -331,7 +332,7 @@ def test_the_audit_reports_drift_and_remounts_what_is_needed(vols):
     assert r.json()["report"]["mounted"] == [str(export["id"])]
     assert v.mounts("a1", export["id"])["mounted"]
     # The beat task fans out the same audit (here sent by hand, as beat would).
-    v.stack.send_task("conductor.audit_mounts_all_hosts", queue="conductor")
+    v.stack.send_task(tasknames.AUDIT_MOUNTS_ALL_HOSTS, queue=tasknames.CONDUCTOR_QUEUE)
     v.stack.wait_until(lambda: "mount audit" in (v.stack.workdir / "worker-a1.log").read_text(),
                        what="the periodic audit on a1")
 
@@ -433,7 +434,7 @@ def test_an_attach_whose_message_was_lost_is_redriven(vols):
     assert v.get(vid)["status"] == "attaching"
     v.stack.restart_api()
     # What beat sends every 5 minutes: the conductor finds the stale attachment and re-sends its task.
-    v.stack.send_task("conductor.redrive_stale_tasks", queue="conductor")
+    v.stack.send_task(tasknames.REDRIVE_STALE_TASKS, queue=tasknames.CONDUCTOR_QUEUE)
     v.wait(vid, "in-use")
     assert v.mounts("l1", export["id"])["attachments"] == [f"{vid}:{sid}"]
 

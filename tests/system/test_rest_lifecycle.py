@@ -11,6 +11,8 @@ import signal
 import libvirt
 import pytest
 
+from compute_platform import tasknames
+
 pytestmark = pytest.mark.system
 
 RUNNING, PAUSED, SHUTOFF = libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_SHUTOFF
@@ -109,7 +111,7 @@ def test_a_guest_destroyed_behind_our_back_is_noticed_by_the_power_sync(libvirt_
     booted = marker_count(ls, sid)
     ls.domain(sid).destroy()  # as `virsh destroy` by an operator, or QEMU killed
     assert ls.stack.server(sid)["status"] == "ACTIVE"  # nobody has looked yet
-    ls.stack.send_task("conductor.sync_power_states_all_hosts", queue="conductor")
+    ls.stack.send_task(tasknames.SYNC_POWER_STATES_ALL_HOSTS, queue=tasknames.CONDUCTOR_QUEUE)
     s = ls.stack.wait_status(sid, "SHUTOFF")
     assert s["OS-EXT-STS:power_state"] == 4
     s = ls.act(sid, {"os-start": None}, "ACTIVE")

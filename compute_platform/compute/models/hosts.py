@@ -47,9 +47,5 @@ class Host(models.Model):
         return self.name
 
     @property
-    def queue(self) -> str:
-        return f"compute.{self.name}"
-
-    @property
     def is_up(self) -> bool:
         return host_is_up(last_heartbeat=self.last_heartbeat, forced_down=self.forced_down)

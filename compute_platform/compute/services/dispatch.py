@@ -10,10 +10,6 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def host_queue(host_name: str) -> str:
-    return f"compute.{host_name}"
-
-
 def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
     def send():
         from compute_platform.celery import app

@@ -9,6 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from compute_platform import tasknames
+from compute_platform.tasknames import host_queue
+
 from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
 from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
@@ -16,7 +19,7 @@ from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
-from .dispatch import host_queue, task_enqueue_on_commit
+from .dispatch import task_enqueue_on_commit
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
@@ -102,7 +105,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                                              message="No valid host was found. There are not enough hosts "
                                                      "available.")
             else:
-                task_enqueue_on_commit(task_name="compute.build_instance", queue=host_queue(host.name),
+                task_enqueue_on_commit(task_name=tasknames.BUILD_INSTANCE, queue=host_queue(host.name),
                                        kwargs={"instance_uuid": spec.instance_uuid,
                                                "request_id": ctx.request_id})
             instances.append(instance)
@@ -193,7 +196,7 @@ def instance_delete(*, context, instance: Instance) -> None:
             logger.info("instance %s deleted locally (%s)", instance.uuid,
                         "never placed" if host is None else f"host {host.name} is down")
             return
-        task_enqueue_on_commit(task_name="compute.delete_instance", queue=host_queue(host.name),
+        task_enqueue_on_commit(task_name=tasknames.DELETE_INSTANCE, queue=host_queue(host.name),
                                kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id})
     logger.info("instance %s: delete requested (%s)", instance.uuid, context.request_id)
 

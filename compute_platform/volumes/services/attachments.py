@@ -14,8 +14,10 @@ from django.utils import timezone
 from compute_platform.compute.exceptions import BadRequest, Conflict
 from compute_platform.compute.models import Instance
 from compute_platform.compute.services.actions import action_start
-from compute_platform.compute.services.dispatch import host_queue, task_enqueue_on_commit
+from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 from compute_platform.compute.states import VmState, action_conflict_message
+from compute_platform import tasknames
+from compute_platform.tasknames import host_queue
 
 from ..models import Volume, VolumeAttachment
 from ..models.attachments import AttachmentStatus
@@ -78,7 +80,7 @@ def volume_attach(*, context, instance: Instance, volume: Volume, device: str | 
             raise Conflict(f"Volume {vol.id} or device {name} on server {inst.uuid} was attached concurrently.")
         volume_status_refresh(volume_id=vol.pk)
         action_start(instance=inst, action="attach_volume", context=context)
-        task_enqueue_on_commit(task_name="compute.attach_volume", queue=host_queue(inst.host.name),
+        task_enqueue_on_commit(task_name=tasknames.ATTACH_VOLUME, queue=host_queue(inst.host.name),
                                kwargs={"attachment_id": str(att.id), "request_id": context.request_id})
     logger.info("volume %s: attach to instance %s as %s on %s requested (attachment %s, %s)", vol.id, inst.uuid,
                 name, inst.host.name, att.id, context.request_id)
@@ -100,7 +102,7 @@ def volume_detach(*, context, instance: Instance, attachment: VolumeAttachment) 
                                                           request_id=context.request_id, updated_at=timezone.now())
         volume_status_refresh(volume_id=att.volume_id)
         action_start(instance=inst, action="detach_volume", context=context)
-        task_enqueue_on_commit(task_name="compute.detach_volume", queue=host_queue(att.host),
+        task_enqueue_on_commit(task_name=tasknames.DETACH_VOLUME, queue=host_queue(att.host),
                                kwargs={"attachment_id": str(att.id), "request_id": context.request_id})
     logger.info("volume %s: detach from instance %s requested (attachment %s, %s)", att.volume_id, inst.uuid,
                 att.id, context.request_id)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from compute_platform import tasknames
 from compute_platform.compute.exceptions import BadRequest
 
 from ..models import Export, Volume, VolumeAttachment
@@ -15,7 +16,6 @@ from ..models.volumes import VolumeStatus
 
 logger = logging.getLogger(__name__)
 
-VOLUME_QUEUE = "volume"
 MAX_SIZE_GB = 16384
 
 
@@ -44,7 +44,7 @@ def volume_create(*, context, size: int, name: str = "", description: str = "", 
             name=name or "", description=description or "", project_id=context.project_id,
             user_id=context.user_id, export=export, size=size, multiattach=multiattach,
             availability_zone=availability_zone or "nova", metadata=metadata or {}, status=VolumeStatus.CREATING)
-        task_enqueue_on_commit(task_name="volume.create_volume", queue=VOLUME_QUEUE,
+        task_enqueue_on_commit(task_name=tasknames.CREATE_VOLUME, queue=tasknames.VOLUME_QUEUE,
                                kwargs={"volume_id": str(volume.id), "request_id": context.request_id})
     logger.info("volume %s (%d GiB) requested on export %s by %s", volume.id, size, export.pk, context.request_id)
     return volume
@@ -65,7 +65,7 @@ def volume_delete(*, context, volume: Volume) -> None:
                 return  # a repeated DELETE is accepted and changes nothing
             raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available or error or "
                              f"error_deleting and must not be attached (it is {current}).")
-        task_enqueue_on_commit(task_name="volume.delete_volume", queue=VOLUME_QUEUE,
+        task_enqueue_on_commit(task_name=tasknames.DELETE_VOLUME, queue=tasknames.VOLUME_QUEUE,
                                kwargs={"volume_id": str(volume.id), "request_id": context.request_id})
     logger.info("volume %s: delete requested (%s)", volume.id, context.request_id)
 

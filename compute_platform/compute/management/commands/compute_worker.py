@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from compute_platform import tasknames
+
 logger = logging.getLogger("compute.worker")
 
 
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             from tasks.volume_manager import volume_service_recover
 
             self.stdout.write(f"volume service recovered: {volume_service_recover()}")
-            queue, node = "conductor,volume", "conductor@%h"
+            queue, node = f"{tasknames.CONDUCTOR_QUEUE},{tasknames.VOLUME_QUEUE}", "conductor@%h"
         else:
             if not host or "." in host or "@" in host:
                 raise CommandError("--host must be a plain name (no '.' or '@')")
@@ -58,7 +60,7 @@ class Command(BaseCommand):
             self.stdout.write(f"host {host} recovered: {counts}")
             threading.Thread(target=_heartbeat_loop, args=(host, threading.Event()), daemon=True,
                              name=f"heartbeat-{host}").start()
-            queue, node = f"compute.{host}", f"compute-{host}@%h"
+            queue, node = tasknames.host_queue(host), f"compute-{host}@%h"
         close_old_connections()
         app.worker_main(["worker", "-Q", queue, "-n", node, "-P", pool, "-c", str(concurrency),
                          "--loglevel", loglevel, "-E", "--without-gossip", "--without-mingle"])
