@@ -5,10 +5,8 @@ the work was claimed under (so a duplicate delivery is a no-op), calls the drive
 outcome through the domain's services.
 """
 import logging
-import traceback
 
 from compute_platform.compute.models import Instance, InstanceAction
-from compute_platform.compute.services.actions import action_event_finish, action_event_start, action_finish
 from compute_platform.compute.services.instance_lifecycle import (
     instance_build_failed, instance_set_error, instance_task_complete, instance_task_revert,
     instance_task_transition,
@@ -17,6 +15,7 @@ from compute_platform.compute.services.instances import instance_mark_deleted
 from compute_platform.compute.states import ACTIONS, TaskState, VmState
 from hypervisors.base import InstanceNotFound
 
+from .events import instance_event
 from .locks import instance_lock
 from .runtime import get_driver, this_host
 from .specs import instance_spec
@@ -69,22 +68,18 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
             logger.info("build of %s skipped: no longer scheduling (%s)", instance_uuid, request_id)
             return
         instance = Instance.objects.select_related("image").get(uuid=instance_uuid)
-        event = action_event_start(request_id=request_id, event="compute__do_build_and_run_instance", host=host)
-        try:
-            driver.spawn(instance_spec(instance))
-        except Exception as exc:
-            logger.exception("build of %s on %s failed (%s)", instance_uuid, host, request_id)
-            action_event_finish(event=event, exc=exc)
+
+        def failed(exc, details):
             # The driver promises a failed spawn leaves nothing, so the claim goes back to the host.
-            instance_build_failed(instance_uuid=instance_uuid, host=host, details=traceback.format_exc(),
+            instance_build_failed(instance_uuid=instance_uuid, host=host, details=details,
                                   message=f"Build of instance {instance_uuid} aborted: {exc}")
-            action_finish(request_id=request_id, error=True)
-            return
-        action_event_finish(event=event)
-        if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
-                                      vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
-            logger.info("instance %s was claimed by another request during its build", instance_uuid)
-        action_finish(request_id=request_id)
+
+        with instance_event(request_id=request_id, event="compute__do_build_and_run_instance", host=host,
+                            what=f"build of {instance_uuid}", on_error=failed):
+            driver.spawn(instance_spec(instance))
+            if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
+                                          vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
+                logger.info("instance %s was claimed by another request during its build", instance_uuid)
 
 
 def run_action(*, instance_uuid: str, request_id: str, action_key: str) -> None:
@@ -94,23 +89,19 @@ def run_action(*, instance_uuid: str, request_id: str, action_key: str) -> None:
         if current != rule.task_state or _action_done(request_id):
             logger.info("%s of %s skipped: task_state is %s (%s)", action_key, instance_uuid, current, request_id)
             return
-        event = action_event_start(request_id=request_id, event=EVENT_NAMES[action_key], host=host)
-        try:
+
+        def revert(exc, details):
+            instance_task_revert(instance_uuid=instance_uuid, task_state=rule.task_state,
+                                 power_state=_power_state(driver, instance_uuid), host=host,
+                                 message=f"{rule.name} failed: {exc}", details=details)
+
+        with instance_event(request_id=request_id, event=EVENT_NAMES[action_key], host=host,
+                            what=f"{action_key} of {instance_uuid}", on_error=revert):
             if action_key in REASSERT_VOLUMES:
                 instance_volumes_reassert(instance_uuid)
             DRIVER_CALLS[action_key](driver, instance_uuid)
-        except Exception as exc:
-            logger.exception("%s of %s on %s failed (%s)", action_key, instance_uuid, host, request_id)
-            action_event_finish(event=event, exc=exc)
-            instance_task_revert(instance_uuid=instance_uuid, task_state=rule.task_state,
-                                 power_state=_power_state(driver, instance_uuid), host=host,
-                                 message=f"{rule.name} failed: {exc}", details=traceback.format_exc())
-            action_finish(request_id=request_id, error=True)
-            return
-        action_event_finish(event=event)
-        instance_task_complete(instance_uuid=instance_uuid, task_state=rule.task_state,
-                               vm_state=rule.target_vm_state, power_state=_power_state(driver, instance_uuid))
-        action_finish(request_id=request_id)
+            instance_task_complete(instance_uuid=instance_uuid, task_state=rule.task_state,
+                                   vm_state=rule.target_vm_state, power_state=_power_state(driver, instance_uuid))
 
 
 def delete_instance(*, instance_uuid: str, request_id: str) -> None:
@@ -120,23 +111,21 @@ def delete_instance(*, instance_uuid: str, request_id: str) -> None:
         if row is None or row["vm_state"] == VmState.DELETED or row["task_state"] != TaskState.DELETING:
             logger.info("delete of %s skipped: %s (%s)", instance_uuid, row, request_id)
             return
-        event = action_event_start(request_id=request_id, event="compute_terminate_instance", host=host)
-        try:
-            driver.destroy(instance_uuid)
-        except Exception as exc:
-            logger.exception("delete of %s on %s failed (%s)", instance_uuid, host, request_id)
-            action_event_finish(event=event, exc=exc)
+
+        def failed(exc, details):
             instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.DELETING, host=host,
-                               message=f"Delete failed: {exc}", details=traceback.format_exc())
-            action_finish(request_id=request_id, error=True)
-            return
-        # The guest is gone: its attachments leave their exports' sets (the last one unmounts), then the
-        # deletion releases them in the database (instance_mark_deleted).
-        instance_volumes_release_mounts(instance_uuid)
-        instance_mark_deleted(instance_uuid=instance_uuid)
-        action_event_finish(event=event)
-        action_finish(request_id=request_id)
-    logger.info("instance %s deleted from %s (%s)", instance_uuid, host, request_id)
+                               message=f"Delete failed: {exc}", details=details)
+
+        with instance_event(request_id=request_id, event="compute_terminate_instance", host=host,
+                            what=f"delete of {instance_uuid}", on_error=failed) as ev:
+            driver.destroy(instance_uuid)
+            # The guest is gone: its attachments leave their exports' sets (the last one unmounts), then the
+            # deletion releases them in the database (instance_mark_deleted). Neither raises for a mount.
+            ev.on_error = None
+            instance_volumes_release_mounts(instance_uuid)
+            instance_mark_deleted(instance_uuid=instance_uuid)
+    if not ev.failed:
+        logger.info("instance %s deleted from %s (%s)", instance_uuid, host, request_id)
 
 
 def console_output(*, instance_uuid: str, tail_lines: int | None) -> str:

@@ -10,7 +10,6 @@ import os
 
 from django.conf import settings
 
-from compute_platform.compute.services.actions import action_event_finish, action_event_start, action_finish
 from compute_platform.volumes.models import Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
@@ -22,6 +21,7 @@ from compute_platform.volumes.services.volumes import volume_create_finished, vo
 from hypervisors.base import InstanceNotFound, VolumeConnection
 from hypervisors.volumes import attachment_key, volume_op_key
 
+from .events import instance_event
 from .locks import instance_lock
 from .runtime import get_driver, get_mount_manager, get_volume_service_mount_manager, this_host
 
@@ -58,26 +58,23 @@ def attach_volume(*, attachment_id: str, request_id: str) -> None:
                         status, request_id)
             return
         export = export_ref(att.volume.export)
-        event = action_event_start(request_id=request_id, event="compute_attach_volume", host=host)
         mounted = False
-        try:
-            mountpoint = mounts.attach(export, _key(att))
-            mounted = True
-            driver.attach_volume(uuid, _connection(att, mountpoint))
-        except Exception as exc:
-            logger.exception("attach of volume %s to instance %s on %s failed (attachment %s, export %s, %s)",
-                             volume_id, uuid, host, att.pk, export.id, request_id)
+
+        def failed(exc, details):
             if mounted:
                 _release_mount(export, _key(att), what=f"failed attach {att.pk}")
             attachment_attach_failed(attachment_id=att.pk)
-            action_event_finish(event=event, exc=exc)
-            action_finish(request_id=request_id, error=True)
-            return
-        attachment_attached(attachment_id=att.pk)
-        action_event_finish(event=event)
-        action_finish(request_id=request_id)
-    logger.info("volume %s attached to instance %s as %s on %s (attachment %s, %s)", volume_id, uuid, att.device,
-                host, att.pk, request_id)
+
+        with instance_event(request_id=request_id, event="compute_attach_volume", host=host, on_error=failed,
+                            what=f"attach of volume {volume_id} to instance {uuid} (attachment {att.pk}, "
+                                 f"export {export.id})") as ev:
+            mountpoint = mounts.attach(export, _key(att))
+            mounted = True
+            driver.attach_volume(uuid, _connection(att, mountpoint))
+            attachment_attached(attachment_id=att.pk)
+    if not ev.failed:
+        logger.info("volume %s attached to instance %s as %s on %s (attachment %s, %s)", volume_id, uuid,
+                    att.device, host, att.pk, request_id)
 
 
 def _release_mount(export, key: str, *, what: str) -> None:
@@ -104,35 +101,27 @@ def detach_volume(*, attachment_id: str, request_id: str) -> None:
                         status, request_id)
             return
         export = export_ref(att.volume.export)
-        event = action_event_start(request_id=request_id, event="compute_detach_volume", host=host)
-        try:
-            driver.detach_volume(uuid, volume_id)
-        except InstanceNotFound:
-            logger.warning("detach of volume %s: instance %s has no guest on %s; releasing the mount", volume_id,
-                           uuid, host)
-        except Exception as exc:
+
+        def refused(exc, details):
             # The guest still has the file open: its export must stay mounted and the attachment stays.
-            logger.exception("detach of volume %s from instance %s on %s refused (attachment %s, %s)", volume_id,
-                             uuid, host, att.pk, request_id)
             attachment_detach_refused(attachment_id=att.pk)
-            action_event_finish(event=event, exc=exc)
-            action_finish(request_id=request_id, error=True)
-            return
-        try:
+
+        with instance_event(request_id=request_id, event="compute_detach_volume", host=host, on_error=refused,
+                            what=f"detach of volume {volume_id} from instance {uuid} (attachment {att.pk}, "
+                                 f"export {export.id})") as ev:
+            try:
+                driver.detach_volume(uuid, volume_id)
+            except InstanceNotFound:
+                logger.warning("detach of volume %s: instance %s has no guest on %s; releasing the mount",
+                               volume_id, uuid, host)
+            # Unplugged: if releasing the export fails, the attachment stays `detaching` (live) so a repeated
+            # DELETE, or the next worker start's rebuild, finishes the job.
+            ev.on_error = None
             outcome = mounts.detach(export, _key(att))
-        except Exception as exc:
-            # Unplugged, but the set still names it: stay `detaching` (live) so a repeated DELETE, or the
-            # next worker start's rebuild, finishes the job.
-            logger.exception("detach of volume %s from %s: releasing export %s failed (attachment %s, %s)",
-                             volume_id, uuid, export.id, att.pk, request_id)
-            action_event_finish(event=event, exc=exc)
-            action_finish(request_id=request_id, error=True)
-            return
-        attachment_detached(attachment_id=att.pk)
-        action_event_finish(event=event)
-        action_finish(request_id=request_id)
-    logger.info("volume %s detached from instance %s on %s (attachment %s, export %s %s, %s)", volume_id, uuid, host,
-                att.pk, export.id, outcome.value, request_id)
+            attachment_detached(attachment_id=att.pk)
+    if not ev.failed:
+        logger.info("volume %s detached from instance %s on %s (attachment %s, export %s %s, %s)", volume_id,
+                    uuid, host, att.pk, export.id, outcome.value, request_id)
 
 
 def _live_attachments(instance_uuid: str) -> list[VolumeAttachment]:
