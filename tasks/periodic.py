@@ -6,16 +6,18 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from compute_platform.compute.models import Host, Instance
-from compute_platform.compute.states import VmState
-from compute_platform.compute.services.identity import tokens_purge_expired
 from compute_platform.celery import app
 from compute_platform import tasknames
+from compute_platform.compute.selectors import host_names_up, instances_stale
+from compute_platform.compute.services.hosts import hosts_fan_out
+from compute_platform.compute.services.identity import tokens_purge_expired
+from compute_platform.compute.services.instance_lifecycle import instance_redrive_touch
 from compute_platform.tasknames import host_queue
-
-from compute_platform.volumes.models import Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
+from compute_platform.volumes.selectors import attachments_stale, volumes_stale
+from compute_platform.volumes.services.attachments import attachment_redrive_touch
+from compute_platform.volumes.services.volumes import volume_redrive_touch
 
 from .redrive import REDRIVABLE, pending_work
 
@@ -24,13 +26,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name=tasknames.SYNC_POWER_STATES_ALL_HOSTS)
 def sync_power_states_all_hosts():
-    """Fan out one power sync to each live host's own queue (only a host's worker sees its guests)."""
-    sent = []
-    for host in Host.objects.filter(enabled=True):
-        if host.is_up:
-            app.send_task(tasknames.SYNC_POWER_STATES, queue=host_queue(host.name), expires=60)
-            sent.append(host.name)
-    return sent
+    """Fan out one power sync to each live, enabled host's own queue (only a host's worker sees its guests)."""
+    return hosts_fan_out(task=tasknames.SYNC_POWER_STATES, include_disabled=False)
 
 
 @shared_task(name=tasknames.REDRIVE_STALE_TASKS)
@@ -39,43 +36,37 @@ def redrive_stale_tasks():
     host: its message was lost (a broker restart, or the broker unreachable when the API committed).
     A host that is down is left to its own recovery when its worker returns."""
     cutoff = timezone.now() - timedelta(seconds=settings.STALE_TASK_SECONDS)
+    up = set(host_names_up())
     sent = []
-    stale = Instance.objects.select_related("host").filter(
-        task_state__in=REDRIVABLE, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED)
-    for inst in stale:
-        work = pending_work(inst) if inst.host.is_up else None
+    for inst in instances_stale(task_states=REDRIVABLE, cutoff=cutoff):
+        work = pending_work(inst) if inst.host.name in up else None
         # Touching updated_at (only if the state did not move meanwhile) spaces out repeats.
-        if work and Instance.objects.filter(pk=inst.pk, task_state=inst.task_state).update(
-                updated_at=timezone.now()):
+        if work and instance_redrive_touch(instance_id=inst.pk, task_state=inst.task_state):
             name, kwargs = work
             app.send_task(name, queue=host_queue(inst.host.name), kwargs=kwargs)
             logger.warning("re-sent %s for instance %s stuck in %s on %s (%s)", name, inst.uuid, inst.task_state,
                            inst.host.name, kwargs.get("request_id"))
             sent.append(str(inst.uuid))
-    return sent + redrive_stale_volume_work(cutoff)
+    return sent + redrive_stale_volume_work(cutoff, up)
 
 
-def redrive_stale_volume_work(cutoff) -> list[str]:
-    """The same for volumes: an attachment attaching or detaching on a live host, a volume being created or
-    deleted, unchanged since `cutoff`. The tasks' status gates make a re-send of work not lost a no-op."""
+def redrive_stale_volume_work(cutoff, up: set[str]) -> list[str]:
+    """The same for volumes: an attachment attaching or detaching on a live host (`up`), a volume being
+    created or deleted, unchanged since `cutoff`. The tasks' status gates make a re-send of work not lost a
+    no-op."""
     sent = []
-    stale = VolumeAttachment.objects.filter(
-        status__in=(AttachmentStatus.ATTACHING, AttachmentStatus.DETACHING), updated_at__lt=cutoff)
-    for att_id, status, host, request_id in stale.values_list("id", "status", "host", "request_id"):
-        host_row = Host.objects.filter(name=host).first()
-        if host_row is None or not host_row.is_up:
+    for att_id, status, host, request_id in attachments_stale(cutoff=cutoff):
+        if host not in up:
             continue  # its worker's start-up recovery redoes it
-        if VolumeAttachment.objects.filter(pk=att_id, status=status).update(updated_at=timezone.now()):
+        if attachment_redrive_touch(attachment_id=att_id, status=status):
             name = tasknames.ATTACH_VOLUME if status == AttachmentStatus.ATTACHING else tasknames.DETACH_VOLUME
             app.send_task(name, queue=host_queue(host), kwargs={"attachment_id": str(att_id),
                                                                 "request_id": request_id})
             logger.warning("re-sent %s for attachment %s stuck %s on %s (%s)", name, att_id, status, host,
                            request_id)
             sent.append(f"attachment:{att_id}")
-    stale_volumes = Volume.objects.filter(status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING),
-                                          updated_at__lt=cutoff)
-    for volume_id, status in stale_volumes.values_list("id", "status"):
-        if Volume.objects.filter(pk=volume_id, status=status).update(updated_at=timezone.now()):
+    for volume_id, status in volumes_stale(cutoff=cutoff):
+        if volume_redrive_touch(volume_id=volume_id, status=status):
             name = tasknames.CREATE_VOLUME if status == VolumeStatus.CREATING else tasknames.DELETE_VOLUME
             app.send_task(name, queue=tasknames.VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
             logger.warning("re-sent %s for volume %s stuck %s", name, volume_id, status)

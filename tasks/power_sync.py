@@ -2,10 +2,11 @@
 import logging
 
 from compute_platform.compute.models import Instance
-from compute_platform.compute.services.instance_lifecycle import instance_power_state_set
+from compute_platform.compute.services.instance_lifecycle import (
+    instance_mark_stopped_by_hypervisor, instance_power_state_set,
+)
 from compute_platform.compute.states import PowerState, VmState
 from django.db.models import Q
-from django.utils import timezone
 
 from .runtime import get_driver, this_host
 
@@ -37,8 +38,7 @@ def host_sync_power_states() -> dict:
             counts["changed"] += 1
         if vm_state == VmState.ACTIVE and power in (PowerState.SHUTDOWN, PowerState.CRASHED, PowerState.NOSTATE):
             # The guest stopped behind our back: make the record say so instead of claiming ACTIVE.
-            if Instance.objects.filter(uuid=uuid, vm_state=VmState.ACTIVE, task_state__isnull=True).update(
-                    vm_state=VmState.STOPPED, updated_at=timezone.now()):
+            if instance_mark_stopped_by_hypervisor(instance_uuid=uuid):
                 counts["stopped"] += 1
                 logger.warning("instance %s on %s was %s on the hypervisor: now STOPPED", uuid, host,
                                PowerState(power).name)

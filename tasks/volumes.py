@@ -10,9 +10,8 @@ import logging
 from celery import shared_task
 
 from compute_platform.celery import app
-from compute_platform.compute.models import Host
+from compute_platform.compute.services.hosts import hosts_fan_out
 from compute_platform import tasknames
-from compute_platform.tasknames import host_queue
 
 from . import mounts, volume_manager
 
@@ -64,10 +63,6 @@ def audit_mounts_all_hosts():
     """Each live host audits its own mounts (only its kernel knows them); so does the volume service.
     Disabled hosts too: they take no new servers but keep their guests and mounts. `expires`: an audit that
     waited longer than an interval is superseded by the next one."""
-    sent = []
-    for host in Host.objects.all():
-        if host.is_up:
-            app.send_task(tasknames.AUDIT_MOUNTS, queue=host_queue(host.name), expires=60)
-            sent.append(host.name)
+    sent = hosts_fan_out(task=tasknames.AUDIT_MOUNTS, include_disabled=True)
     app.send_task(tasknames.VOLUME_SERVICE_AUDIT_MOUNTS, queue=tasknames.VOLUME_QUEUE, expires=60)
     return sent

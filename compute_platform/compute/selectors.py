@@ -152,3 +152,19 @@ def project_usage(*, project_id: str) -> dict:
     agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
         instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
     return {k: v or 0 for k, v in agg.items()}
+
+
+def host_names_up(*, include_disabled: bool = True) -> list[str]:
+    """The hosts whose worker is alive (heartbeat younger than SERVICE_DOWN_TIME), in one query. Disabled
+    hosts take no new servers but keep their guests and mounts, so they are included unless asked not."""
+    qs = Host.objects.only("name", "last_heartbeat", "forced_down")
+    if not include_disabled:
+        qs = qs.filter(enabled=True)
+    return [host.name for host in qs if host.is_up]
+
+
+def instances_stale(*, task_states, cutoff) -> list[Instance]:
+    """Live instances with a host, in one of `task_states`, unchanged since `cutoff` (their message may be
+    lost), with their host."""
+    return list(Instance.objects.select_related("host").filter(
+        task_state__in=task_states, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED))

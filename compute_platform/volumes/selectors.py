@@ -136,3 +136,16 @@ def volume_usage(*, project_id) -> dict[str, int]:
     agg = (Volume.objects.filter(project_id=project_id).exclude(status=VolumeStatus.DELETED)
            .aggregate(volumes=Count("id"), gigabytes=Sum("size")))
     return {"volumes": agg["volumes"] or 0, "gigabytes": agg["gigabytes"] or 0}
+
+
+def attachments_stale(*, cutoff) -> list[tuple]:
+    """(id, status, host, request_id) of attachments attaching or detaching, unchanged since `cutoff`."""
+    return list(VolumeAttachment.objects.filter(
+        status__in=(AttachmentStatus.ATTACHING, AttachmentStatus.DETACHING), updated_at__lt=cutoff).values_list(
+        "id", "status", "host", "request_id"))
+
+
+def volumes_stale(*, cutoff) -> list[tuple]:
+    """(id, status) of volumes being created or deleted, unchanged since `cutoff`."""
+    return list(Volume.objects.filter(status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING),
+                                      updated_at__lt=cutoff).values_list("id", "status"))

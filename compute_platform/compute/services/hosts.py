@@ -3,6 +3,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from compute_platform.tasknames import host_queue
+
 from ..models import Host, Instance
 
 
@@ -37,3 +39,17 @@ def host_set_enabled(*, host: Host, enabled: bool, reason: str | None = None) ->
     host.refresh_from_db()
     return host
 
+
+
+def hosts_fan_out(*, task: str, include_disabled: bool, expires: float = 60) -> list[str]:
+    """Send `task` to each live host's own queue (only a host's worker sees its guests and mounts); a host
+    that is down does it when its worker returns. `expires`: a periodic task that waited longer than its
+    interval is superseded by the next one. Returns the hosts sent to."""
+    from compute_platform.celery import app
+
+    from ..selectors import host_names_up
+
+    hosts = host_names_up(include_disabled=include_disabled)
+    for name in hosts:
+        app.send_task(task, queue=host_queue(name), expires=expires)
+    return hosts

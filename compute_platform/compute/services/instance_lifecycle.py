@@ -80,3 +80,16 @@ def _fault(instance_uuid: str, *, message: str, details: str, host: str, code: i
     if inst is not None:
         InstanceFault.objects.create(instance=inst, code=code, message=message[:255], details=details[:20000],
                                      host=host)
+
+
+def instance_mark_stopped_by_hypervisor(*, instance_uuid: str) -> bool:
+    """An ACTIVE guest the hypervisor reports shut down or crashed stopped behind our back: the record says
+    STOPPED instead of claiming ACTIVE (Nova force-stops it). Only while no task is in flight."""
+    return Instance.objects.filter(uuid=instance_uuid, vm_state=VmState.ACTIVE, task_state__isnull=True).update(
+        vm_state=VmState.STOPPED, updated_at=timezone.now()) == 1
+
+
+def instance_redrive_touch(*, instance_id: int, task_state: str) -> bool:
+    """Before its work is re-sent: touch updated_at (spacing out repeats), only if the task_state did not
+    move meanwhile. False: someone else moved it, send nothing."""
+    return Instance.objects.filter(pk=instance_id, task_state=task_state).update(updated_at=timezone.now()) == 1

@@ -163,3 +163,8 @@ def instance_attachments_release(*, instance_id: int) -> int:
             volume_status_refresh(volume_id=volume_id)
     logger.info("instance %s deleted: released attachments %s", instance_id, [str(r[0]) for r in rows])
     return len(rows)
+
+
+def attachment_redrive_touch(*, attachment_id, status: str) -> bool:
+    """Before its work is re-sent: touch updated_at (spacing out repeats), only if the status did not move."""
+    return VolumeAttachment.objects.filter(pk=attachment_id, status=status).update(updated_at=timezone.now()) == 1

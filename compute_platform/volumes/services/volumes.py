@@ -113,3 +113,8 @@ def volume_status_refresh(*, volume_id) -> str:
         if status != volume.status:
             Volume.objects.filter(pk=volume_id).update(status=status, updated_at=timezone.now())
     return status
+
+
+def volume_redrive_touch(*, volume_id, status: str) -> bool:
+    """Before its work is re-sent: touch updated_at (spacing out repeats), only if the status did not move."""
+    return Volume.objects.filter(pk=volume_id, status=status).update(updated_at=timezone.now()) == 1
