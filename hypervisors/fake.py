@@ -41,6 +41,8 @@ OPERATIONS = frozenset(
     {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume",
      "attach_volume", "detach_volume"}
 )
+# Operations a test can make fail for one guest (inject_fault).
+FAULTABLE = frozenset({"get_info"})
 S = PowerState
 
 _SCHEMA = """
@@ -62,6 +64,12 @@ CREATE TABLE IF NOT EXISTS volumes (
     read_only INTEGER NOT NULL,
     disk_format TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, volume_id)
+);
+CREATE TABLE IF NOT EXISTS faults (
+    instance_uuid TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (instance_uuid, operation)
 );
 """
 
@@ -241,6 +249,7 @@ class FakeDriver(ComputeDriver):
 
     def get_info(self, instance_uuid: str) -> InstanceInfo:
         with self._reader() as conn:
+            self._injected_fault(conn, instance_uuid, "get_info")
             row = conn.execute(
                 "SELECT power_state, vcpus, memory_mb FROM guests WHERE uuid = ?", (instance_uuid,)
             ).fetchone()
@@ -313,6 +322,24 @@ class FakeDriver(ComputeDriver):
                 for v, p, d, s, ro, f in rows]
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
+
+    def _injected_fault(self, conn: sqlite3.Connection, instance_uuid: str, operation: str) -> None:
+        row = conn.execute("SELECT message FROM faults WHERE instance_uuid = ? AND operation = ?",
+                           (instance_uuid, operation)).fetchone()
+        if row is not None:
+            raise DriverError(row[0], instance_uuid)
+
+    def inject_fault(self, instance_uuid: str, operation: str, message: str = "injected fault") -> None:
+        """Make `operation` (only get_info reads faults) raise DriverError for this guest, as a transient
+        hypervisor error would, until clear_fault. Persisted, so the host's worker sees it too."""
+        if operation not in FAULTABLE:
+            raise ValueError(f"cannot inject a fault into {operation!r}; known: {sorted(FAULTABLE)}")
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO faults VALUES (?, ?, ?)", (instance_uuid, operation, message))
+
+    def clear_fault(self, instance_uuid: str, operation: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM faults WHERE instance_uuid = ? AND operation = ?", (instance_uuid, operation))
 
     def force_power_state(self, instance_uuid: str, power_state: PowerState, *, reason: str = "") -> None:
         """Change a guest's state behind the driver's back, as a guest crashing or shutting itself

@@ -47,3 +47,27 @@ def test_periodic_power_sync_notices_a_guest_that_stopped_behind_our_back(make_s
     # The user can start it again as usual.
     assert stack.action(sid, {"os-start": None}).status_code == 202
     assert stack.wait_status(sid, "ACTIVE")["OS-EXT-STS:power_state"] == 1
+
+
+def test_power_sync_stops_only_guests_reported_shut_down_not_unreadable_or_missing_ones(make_stack):
+    """Nova's rules: SHUTDOWN or CRASHED stops an ACTIVE record; a guest the hypervisor could not report on
+    (a transient error) is skipped this round; a guest not found is recorded NOSTATE and logged, not stopped."""
+    stack = make_stack(hosts=("sync2",))
+    stack.start_conductor()
+    sids = {name: stack.boot(name=name).json()["server"]["id"] for name in ("flaky", "gone", "halted")}
+    for sid in sids.values():
+        stack.wait_status(sid, "ACTIVE")
+    driver = FakeDriver(host="sync2", state_dir=stack.env["COMPUTE_STATE_DIR"] + "/fake")
+    driver.inject_fault(sids["flaky"], "get_info", "libvirt: transient error")
+    driver.destroy(sids["gone"])
+    driver.force_power_state(sids["halted"], PowerState.CRASHED, reason="kernel panic")
+
+    stack.send_task(tasknames.SYNC_POWER_STATES_ALL_HOSTS, queue=tasknames.CONDUCTOR_QUEUE)
+    # One round handles all three guests: once `halted` is stopped, the others have been judged.
+    assert stack.wait_status(sids["halted"], "SHUTOFF")["OS-EXT-STS:power_state"] == PowerState.CRASHED
+    stack.wait_until(lambda: stack.server(sids["gone"])["OS-EXT-STS:power_state"] == PowerState.NOSTATE,
+                     what="the missing guest recorded NOSTATE")
+    assert stack.server(sids["gone"])["status"] == "ACTIVE"
+    flaky = stack.server(sids["flaky"])
+    assert (flaky["status"], flaky["OS-EXT-STS:power_state"]) == ("ACTIVE", PowerState.RUNNING)
+    assert "skipped this round" in (stack.workdir / "worker-sync2.log").read_text()

@@ -219,3 +219,17 @@ def test_crashed_guest_needs_hard_reboot_or_power_on(fake):
     fake.power_on(spec.uuid)
     assert fake.get_info(spec.uuid).power_state == S.RUNNING
     assert "kernel panic" in fake.get_console_output(spec.uuid)
+
+
+def test_an_injected_fault_makes_get_info_raise_for_that_guest_only(tmp_path, fake):
+    flaky, fine = make_spec(), make_spec()
+    fake.spawn(flaky)
+    fake.spawn(fine)
+    fake.inject_fault(flaky.uuid, "get_info", "transient")
+    with pytest.raises(DriverError, match="transient"):
+        FakeDriver(host="host-a", state_dir=str(tmp_path)).get_info(flaky.uuid)  # persisted: any process sees it
+    assert fake.get_info(fine.uuid).power_state == PowerState.RUNNING
+    fake.clear_fault(flaky.uuid, "get_info")
+    assert fake.get_info(flaky.uuid).power_state == PowerState.RUNNING
+    with pytest.raises(ValueError):
+        fake.inject_fault(flaky.uuid, "spawn")
