@@ -103,6 +103,16 @@ COMPUTE_STATE_DIR = Path(env("COMPUTE_STATE_DIR", default=str(RUN_DIR / "compute
 FAKE_HOST_VCPUS = env.int("FAKE_HOST_VCPUS", default=32)
 FAKE_HOST_MEMORY_MB = env.int("FAKE_HOST_MEMORY_MB", default=131072)
 FAKE_HOST_DISK_GB = env.int("FAKE_HOST_DISK_GB", default=2048)
+# The fake driver's per-host guest files, and its slowed operations (e.g. `spawn=2,destroy=1`, for tests of
+# crashes mid-operation).
+FAKE_DRIVER_STATE_DIR = Path(env("FAKE_DRIVER_STATE_DIR", default=str(COMPUTE_STATE_DIR / "fake")))
+FAKE_DRIVER_DELAYS = env("FAKE_DRIVER_DELAYS", default="")
+# The host a process serves when nothing sets it (the worker command sets it from --host at start-up).
+COMPUTE_HOST = env("COMPUTE_HOST", default="")
+# A host worker's Celery pool (the worker command's defaults).
+WORKER_POOL = env("WORKER_POOL", default="threads")
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=4)
+WORKER_LOGLEVEL = env("WORKER_LOGLEVEL", default="INFO")
 DEFAULT_AVAILABILITY_ZONE = env("DEFAULT_AVAILABILITY_ZONE", default="nova")
 # A host whose worker has not reported within this many seconds is "down" (Nova's service_down_time).
 SERVICE_DOWN_TIME = env.int("SERVICE_DOWN_TIME", default=60)

@@ -126,7 +126,7 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
 
     from compute_platform.celery import app
     from compute_platform.compute.models import Image
-    from tasks import manager
+    from tasks import manager, runtime
 
     sent = []
     app.send_task = lambda name, kwargs=None, queue=None, **kw: sent.append((name, kwargs, queue))
@@ -152,8 +152,7 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
             post.append({"queries": len(ctx.captured_queries), "ms": post_s * 1000, "sql": _sql(ctx.captured_queries)})
             name, kwargs, queue = sent[0]
             # The build must run as the host it was placed on (its driver, its lock files).
-            os.environ["COMPUTE_HOST"] = queue.split(".", 1)[1]
-            manager.get_driver.cache_clear()
+            runtime.host_set(queue.split(".", 1)[1])
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
                 manager.build_instance(**kwargs)

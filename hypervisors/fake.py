@@ -75,12 +75,12 @@ CREATE TABLE IF NOT EXISTS faults (
 
 
 def parse_delays(text: str) -> dict[str, float]:
-    """Parse FAKE_DRIVER_DELAYS, e.g. "spawn=2,destroy=1.5", into {"spawn": 2.0, "destroy": 1.5}."""
+    """Parse the delays option's text form (settings.FAKE_DRIVER_DELAYS), e.g. "spawn=2,destroy=1.5", into {"spawn": 2.0, "destroy": 1.5}."""
     delays = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         op, sep, seconds = item.partition("=")
         if not sep:
-            raise ValueError(f"FAKE_DRIVER_DELAYS item {item!r} is not op=seconds")
+            raise ValueError(f"delay {item!r} is not op=seconds")
         delays[op.strip()] = float(seconds)
     return delays
 
@@ -102,11 +102,8 @@ class FakeDriver(ComputeDriver):
     ) -> None:
         super().__init__(host=host)
         # A fixed default, not a fresh temp dir: a restarted worker must find the same file.
-        state_dir = state_dir or os.environ.get("FAKE_DRIVER_STATE_DIR") or os.path.join(
-            tempfile.gettempdir(), "fake-hypervisor"
-        )
-        if delays is None:
-            delays = parse_delays(os.environ.get("FAKE_DRIVER_DELAYS", ""))
+        state_dir = state_dir or os.path.join(tempfile.gettempdir(), "fake-hypervisor")
+        delays = delays or {}
         unknown = set(delays) - OPERATIONS
         if unknown:  # a typo would otherwise silently disable the delay a test relies on
             raise ValueError(f"unknown operations in delays: {sorted(unknown)}; known: {sorted(OPERATIONS)}")

@@ -6,21 +6,34 @@ import redis
 from django.conf import settings
 
 import hypervisors
+from hypervisors.fake import parse_delays
 from hypervisors.volumes import MountManager
+
+_host: str | None = None
+
+
+def host_set(name: str) -> None:
+    """Make this process serve host `name` (the worker command does, at start-up, before any task). The
+    driver and MountManager belong to a host, so they are made again for the new one."""
+    global _host
+    _host = name
+    get_driver.cache_clear()
+    get_mount_manager.cache_clear()
 
 
 def this_host() -> str:
-    host = os.environ.get("COMPUTE_HOST")
+    host = _host or settings.COMPUTE_HOST
     if not host:
-        raise RuntimeError("COMPUTE_HOST is not set: compute tasks run only in a host's worker "
+        raise RuntimeError("no compute host set: compute tasks run only in a host's worker "
                            "(manage.py compute_worker --host NAME)")
     return host
 
 
 def driver_options(name: str) -> dict:
     if name == "fake":
-        return {"state_dir": str(settings.COMPUTE_STATE_DIR / "fake"), "vcpus": settings.FAKE_HOST_VCPUS,
-                "memory_mb": settings.FAKE_HOST_MEMORY_MB, "disk_gb": settings.FAKE_HOST_DISK_GB}
+        return {"state_dir": str(settings.FAKE_DRIVER_STATE_DIR), "vcpus": settings.FAKE_HOST_VCPUS,
+                "memory_mb": settings.FAKE_HOST_MEMORY_MB, "disk_gb": settings.FAKE_HOST_DISK_GB,
+                "delays": parse_delays(settings.FAKE_DRIVER_DELAYS)}
     if name == "libvirt":
         return {"uri": settings.LIBVIRT_URI, "virt_type": settings.LIBVIRT_VIRT_TYPE,
                 "instances_dir": str(settings.INSTANCES_DIR), "shutdown_timeout": settings.SOFT_POWER_OFF_TIMEOUT}

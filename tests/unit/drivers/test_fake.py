@@ -14,7 +14,7 @@ import pytest
 
 from hypervisors import DRIVERS, load_driver
 from hypervisors.base import DriverError, InstanceExists, InvalidPowerState, InstanceSpec, PowerState
-from hypervisors.fake import FakeDriver
+from hypervisors.fake import FakeDriver, parse_delays
 
 from .conformance import DriverConformance
 
@@ -104,7 +104,7 @@ ROOT = Path(__file__).resolve().parents[3]
 WORKER = """
 import sys
 from hypervisors.base import InstanceSpec
-from hypervisors.fake import FakeDriver
+from hypervisors.fake import FakeDriver, parse_delays
 state_dir, mode, prefix, count, shared = sys.argv[1:6]
 driver = FakeDriver(host="host-a", state_dir=state_dir, delays={"spawn": 30} if mode == "slow" else {})
 print("ready", flush=True)
@@ -156,9 +156,11 @@ def test_delays_option_delays_only_that_operation(tmp_path):
     assert time.monotonic() - started >= 0.3
 
 
-def test_delays_read_from_env_when_option_absent(tmp_path, monkeypatch):
-    monkeypatch.setenv("FAKE_DRIVER_DELAYS", "spawn=0.2, destroy=1.5")
-    assert FakeDriver(host="h", state_dir=str(tmp_path)).delays == {"spawn": 0.2, "destroy": 1.5}
+def test_delays_parsed_from_their_text_form_and_none_by_default(tmp_path):
+    assert parse_delays("spawn=0.2, destroy=1.5") == {"spawn": 0.2, "destroy": 1.5}
+    with pytest.raises(ValueError, match="op=seconds"):
+        parse_delays("spawn")
+    assert FakeDriver(host="h", state_dir=str(tmp_path)).delays == {}
     assert FakeDriver(host="h", state_dir=str(tmp_path), delays={"pause": 1}).delays == {"pause": 1.0}
 
 

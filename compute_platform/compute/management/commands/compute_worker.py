@@ -5,7 +5,6 @@
                                                  files, queue `volume`)
 """
 import logging
-import os
 import threading
 
 from django.conf import settings
@@ -37,9 +36,9 @@ class Command(BaseCommand):
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument("--host", help="compute host name; the worker consumes compute.<host>")
         who.add_argument("--conductor", action="store_true", help="consume the conductor and volume queues")
-        parser.add_argument("--pool", default=os.environ.get("WORKER_POOL", "threads"))
-        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "4")))
-        parser.add_argument("--loglevel", default=os.environ.get("WORKER_LOGLEVEL", "INFO"))
+        parser.add_argument("--pool", default=settings.WORKER_POOL)
+        parser.add_argument("--concurrency", type=int, default=settings.WORKER_CONCURRENCY)
+        parser.add_argument("--loglevel", default=settings.WORKER_LOGLEVEL)
 
     def handle(self, *args, host=None, conductor=False, pool="threads", concurrency=4, loglevel="INFO", **kw):
         from compute_platform.celery import app
@@ -53,8 +52,10 @@ class Command(BaseCommand):
         else:
             if not host or "." in host or "@" in host:
                 raise CommandError("--host must be a plain name (no '.' or '@')")
-            os.environ["COMPUTE_HOST"] = host
+            from tasks import runtime
             from tasks.recovery import host_recover
+
+            runtime.host_set(host)
 
             counts = host_recover()
             self.stdout.write(f"host {host} recovered: {counts}")
