@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -45,7 +45,8 @@ class ImageRef:
 
 @dataclass(frozen=True)
 class InstanceSpec:
-    """Everything a driver needs to build one guest. Travels through Celery as `to_dict()` JSON."""
+    """Everything a driver needs to build one guest. Built on the host from the instance row (tasks/specs.py):
+    tasks carry ids, never specs."""
 
     uuid: str
     name: str
@@ -64,22 +65,7 @@ class InstanceSpec:
             raise ValueError(
                 f"InstanceSpec {self.uuid}: vcpus and memory_mb must be positive, root_gb not negative"
             )
-        if isinstance(self.image, Mapping):  # accept the JSON form too
-            object.__setattr__(self, "image", ImageRef(**self.image))
         object.__setattr__(self, "metadata", _frozen_mapping(self.metadata))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict; `InstanceSpec.from_dict(spec.to_dict()) == spec`."""
-        # not dataclasses.asdict: it deep-copies, and a mappingproxy cannot be copied
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["metadata"] = dict(self.metadata)
-        data["image"] = asdict(self.image) if self.image is not None else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> InstanceSpec:
-        """Rebuild a spec from `to_dict()` output. Unknown keys raise TypeError rather than vanish."""
-        return cls(**data)
 
 
 @dataclass(frozen=True)

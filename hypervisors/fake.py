@@ -87,8 +87,6 @@ def parse_delays(text: str) -> dict[str, float]:
 
 class FakeDriver(ComputeDriver):
     name = "fake"
-    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True,
-                    "supports_volume_attach": True}
 
     def __init__(
         self,

@@ -38,8 +38,6 @@ LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CON
 
 class LibvirtDriver(ComputeDriver):
     name = "libvirt"
-    capabilities = {"supports_pause": True, "supports_suspend": True, "supports_console_output": True,
-                    "supports_volume_attach": True}
 
     def __init__(
         self,
