@@ -38,7 +38,12 @@ def redrive_stale_tasks():
     """Re-send the work of instances whose task_state has not moved for STALE_TASK_SECONDS on a live
     host: its message was lost (a broker restart, or the broker unreachable when the API committed).
     A host that is down is left to its own recovery when its worker returns."""
-    cutoff = timezone.now() - timedelta(seconds=settings.STALE_TASK_SECONDS)
+    return redrive_in_flight(cutoff=timezone.now() - timedelta(seconds=settings.STALE_TASK_SECONDS))
+
+
+def redrive_in_flight(*, cutoff) -> list[str]:
+    """Re-send the work of every instance, attachment and volume in flight on a live host and unchanged since
+    `cutoff` (now, when the broker is known to have lost its messages)."""
     sent = []
     stale = Instance.objects.select_related("host").filter(
         task_state__in=REDRIVABLE, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED)

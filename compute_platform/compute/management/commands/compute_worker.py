@@ -15,17 +15,26 @@ from django.db import close_old_connections
 logger = logging.getLogger("compute.worker")
 
 
-def _heartbeat_loop(host: str, stop: threading.Event):
-    from compute_platform.compute.services.hosts import host_heartbeat
+def _every(interval: float, what: str, work, *, first_now: bool = False):
+    """Run `work()` every `interval` s on a daemon thread for the life of the worker; an error is logged and
+    the next round tries again (the database or the broker may be away for a while)."""
+    stop = threading.Event()  # never set: the thread ends with the process
 
-    # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
-    while not stop.wait(settings.HEARTBEAT_INTERVAL):
+    def loop():
+        if first_now:
+            _once()
+        while not stop.wait(interval):
+            _once()
+
+    def _once():
         try:
-            host_heartbeat(name=host)
-        except Exception:
-            logger.exception("heartbeat of %s failed", host)
+            work()
+        except Exception as exc:
+            logger.warning("%s failed: %s", what, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
         finally:
             close_old_connections()
+
+    threading.Thread(target=loop, daemon=True, name=what).start()
 
 
 class Command(BaseCommand):
@@ -46,7 +55,11 @@ class Command(BaseCommand):
             # The conductor is also the volume service: it makes and removes volume files on the exports.
             from tasks.volume_manager import volume_service_recover
 
+            from tasks.broker_watch import broker_watch_once
+
             self.stdout.write(f"volume service recovered: {volume_service_recover()}")
+            # Not a beat task: lost messages must be noticed even when beat's own messages were lost with them.
+            _every(settings.BROKER_WATCH_INTERVAL, "broker watch", broker_watch_once, first_now=True)
             queue, node = "conductor,volume", "conductor@%h"
         else:
             if not host or "." in host or "@" in host:
@@ -56,8 +69,10 @@ class Command(BaseCommand):
 
             counts = host_recover()
             self.stdout.write(f"host {host} recovered: {counts}")
-            threading.Thread(target=_heartbeat_loop, args=(host, threading.Event()), daemon=True,
-                             name=f"heartbeat-{host}").start()
+            from compute_platform.compute.services.hosts import host_heartbeat
+
+            # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
+            _every(settings.HEARTBEAT_INTERVAL, f"heartbeat-{host}", lambda: host_heartbeat(name=host))
             queue, node = f"compute.{host}", f"compute-{host}@%h"
         close_old_connections()
         app.worker_main(["worker", "-Q", queue, "-n", node, "-P", pool, "-c", str(concurrency),
