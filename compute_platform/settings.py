@@ -114,6 +114,9 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# A worker whose database goes away mid-task waits this long for it (compute_platform/db_retry.py) rather
+# than leave the instance stuck in its task_state; the API does not wait (503).
+DB_OUTAGE_RETRY_SECONDS = env.float("DB_OUTAGE_RETRY_SECONDS", default=120.0)
 # libvirt driver (COMPUTE_DRIVER=libvirt). `qemu` is TCG, which runs anywhere; use `kvm` on a host whose
 # /dev/kvm runs guests. Instance disks and the image cache live under INSTANCES_DIR, which QEMU's user
 # (libvirt-qemu) must be able to traverse.

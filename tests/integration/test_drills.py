@@ -43,10 +43,11 @@ def owned(tmp_path_factory):
         pg.stop()
 
 
-def _timed_boot(stack, name):
+def _timed_boot(stack, name, image_id):
     t0 = time.monotonic()
     try:
-        r = stack.boot(name=name)
+        r = stack.post("/compute/v2.1/servers", json={"server": {"name": name, "imageRef": image_id,
+                                                                 "flavorRef": "1"}})
         return r.status_code, (r.json().get("server", {}).get("id") if r.status_code == 202 else r.text), \
             time.monotonic() - t0
     except requests.RequestException as exc:  # a hung request is a failure of the drill: record it
@@ -79,17 +80,17 @@ def test_redis_killed_and_restarted_empty_during_boots(owned):
     pg, rd, stack_on_them = owned
     stack = stack_on_them(("drill1", "drill2"), FAKE_DRIVER_DELAYS=SPAWN_DELAY, BROKER_WATCH_INTERVAL=2)
     stack.start_conductor()
-    stack.token()  # warm: the token is cached for the whole drill
+    image = stack.image_id()
 
     # 16 boots against 2 hosts x 4 threads: half are building when Redis dies, half still queued in it.
     with ThreadPoolExecutor(8) as pool:
-        first = list(pool.map(lambda i: _timed_boot(stack, f"before-{i}"), range(16)))
+        first = list(pool.map(lambda i: _timed_boot(stack, f"before-{i}", image), range(16)))
     assert all(code == 202 for code, _, _ in first), first
     rd.kill()
 
     # While the broker is gone, the API still answers boots quickly: the claim commits and the message waits
     # in the database.
-    during = [_timed_boot(stack, f"during-{i}") for i in range(3)]
+    during = [_timed_boot(stack, f"during-{i}", image) for i in range(3)]
     assert all(code == 202 for code, _, _ in during), during
     assert max(t for _, _, t in during) < 10, during
 
@@ -106,15 +107,17 @@ def test_postgres_restarted_during_boots(owned):
     pg, rd, stack_on_them = owned
     stack = stack_on_them(("pgdrill1", "pgdrill2"), FAKE_DRIVER_DELAYS=SPAWN_DELAY)
     stack.start_conductor()
-    stack.token()
+    image = stack.image_id()
 
     results = []
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(_timed_boot, stack, f"vm-{i}") for i in range(24)]
+        futures = [pool.submit(_timed_boot, stack, f"vm-{i}", image) for i in range(24)]
         # Crash and restart PostgreSQL while those requests and their builds are in flight.
         while sum(f.done() for f in futures) < 6:
             time.sleep(0.05)
-        pg.restart("immediate")
+        # `fast`: clients are cut off mid-transaction; the throwaway server runs with synchronous_commit=off,
+        # so a crash (`immediate`) would also lose acknowledged commits, which a production server does not.
+        pg.restart("fast")
         results = [f.result() for f in futures]
 
     # No request hangs, and none gets a 500: an unreachable database is a 503 in OpenStack's shape.
@@ -122,11 +125,13 @@ def test_postgres_restarted_during_boots(owned):
     assert max(t for _, _, t in results) < 30, results
     assert {code for code, _, _ in results} <= {202, 503}, results
     accepted = [sid for code, sid, _ in results if code == 202]
-    assert len(accepted) >= 12, results
+    assert len(accepted) >= 6, results  # at least those answered before the crash
 
     # Every accepted build finishes once the database is back: none stuck in BUILD.
     _assert_settled_once(stack, accepted, timeout=90)
-    # And the platform takes new work as before.
-    code, sid, _ = _timed_boot(stack, "after")
-    assert code == 202
-    stack.wait_status(sid, "ACTIVE")
+    # Connections recover: the platform takes new work as before, from every API and worker process.
+    with ThreadPoolExecutor(4) as pool:
+        after = list(pool.map(lambda i: _timed_boot(stack, f"after-{i}", image), range(8)))
+    assert all(code == 202 for code, _, _ in after), after
+    for _, sid, _ in after:
+        stack.wait_status(sid, "ACTIVE")

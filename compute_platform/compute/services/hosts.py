@@ -3,9 +3,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from compute_platform.db_retry import db_retry
+
 from ..models import Host, Instance
 
 
+@db_retry
 def host_register(*, name: str, vcpus: int, memory_mb: int, disk_gb: int, hypervisor_type: str,
                   hypervisor_version: int, host_ip: str = "127.0.0.1") -> Host:
     """Create or refresh the host row from the driver's report, and mark it alive."""
@@ -21,6 +24,7 @@ def host_heartbeat(*, name: str) -> bool:
 
 
 @transaction.atomic
+@db_retry
 def host_usage_resync(*, name: str) -> dict:
     """Recompute the claim counters from the instances that hold claims (repairs any drift)."""
     host = Host.objects.select_for_update().get(name=name)

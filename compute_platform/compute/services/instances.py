@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from compute_platform.db_retry import db_retry
+
 from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
 from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
@@ -198,6 +200,7 @@ def instance_delete(*, context, instance: Instance) -> None:
     logger.info("instance %s: delete requested (%s)", instance.uuid, context.request_id)
 
 
+@db_retry
 def instance_mark_deleted(*, instance_uuid: str) -> bool:
     """Record that the guest is gone: DELETED, claims released once. Idempotent."""
     now = timezone.now()

@@ -50,6 +50,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host=None, conductor=False, pool="threads", concurrency=4, loglevel="INFO", **kw):
         from compute_platform.celery import app
+        from compute_platform.db_retry import db_ride_out_enable
+
+        db_ride_out_enable(seconds=settings.DB_OUTAGE_RETRY_SECONDS)
 
         if conductor:
             # The conductor is also the volume service: it makes and removes volume files on the exports.
