@@ -126,6 +126,9 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# A worker whose database goes away mid-task waits this long for it (compute_platform/db_retry.py) rather
+# than leave the instance stuck in its task_state; the API does not wait (503).
+DB_OUTAGE_RETRY_SECONDS = env.float("DB_OUTAGE_RETRY_SECONDS", default=120.0)
 # libvirt driver (COMPUTE_DRIVER=libvirt). `qemu` is TCG, which runs anywhere; use `kvm` on a host whose
 # /dev/kvm runs guests. Instance disks and the image cache live under INSTANCES_DIR, which QEMU's user
 # (libvirt-qemu) must be able to traverse.
@@ -188,7 +191,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = tasknames.CONDUCTOR_QUEUE
 # Longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so Redis
 # never redelivers a message whose task is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)}
+# An unreachable broker must cost a request seconds, not the ~20 s of kombu's and the result backend's default
+# retries: a connect gives up after BROKER_CONNECT_TIMEOUT, a publish is retried BROKER_PUBLISH_RETRIES times.
+# Work whose publish failed is kept in the database (DispatchBacklog) and re-sent when the broker is back.
+BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
+BROKER_PUBLISH_RETRIES = env.int("BROKER_PUBLISH_RETRIES", default=2)
+_BROKER_SOCKET_OPTIONS = {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+                          "socket_timeout": max(5.0, BROKER_CONNECT_TIMEOUT)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+                                   **_BROKER_SOCKET_OPTIONS}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.5}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    **_BROKER_SOCKET_OPTIONS,
+    "retry_policy": {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0, "interval_step": 0.2,
+                     "interval_max": 0.5}}
+# How often the conductor checks that the broker still holds its messages (a restarted Redis lacks the
+# generation key it set), and re-sends the backlog of publishes that failed while it was away.
+BROKER_WATCH_INTERVAL = env.float("BROKER_WATCH_INTERVAL", default=15.0)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -147,6 +147,12 @@ class Postgres:
         self.startup_seconds = time.monotonic() - t0
         return self
 
+    def restart(self, mode: str = "immediate") -> None:
+        """Restart the server on its port and data; `immediate` is a crash (no checkpoint, clients cut off)."""
+        data, log = self.root / "data", self.root / "postgres.log"
+        self._check(self._as_postgres(str(self.bin / "pg_ctl"), "restart", "-m", mode, "-w", "-t", "30", "-D",
+                                      str(data), "-l", str(log)), "pg_ctl restart")
+
     def _check(self, res: subprocess.CompletedProcess, what: str) -> None:
         if res.returncode != 0:
             log = _tail(self.root / "postgres.log") if self.root else ""
@@ -225,6 +231,14 @@ class Redis:
             time.sleep(0.02)
         self.startup_seconds = time.monotonic() - t0
         return self
+
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would; with `--save ''` everything it held is gone. start() again
+        brings up an empty one on the same port."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None:

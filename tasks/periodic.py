@@ -6,9 +6,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from compute_platform.celery import app
 from compute_platform import tasknames
 from compute_platform.compute.selectors import host_names_up, instances_stale
+from compute_platform.compute.services.dispatch import task_send
 from compute_platform.compute.services.hosts import hosts_fan_out
 from compute_platform.compute.services.identity import tokens_purge_expired
 from compute_platform.compute.services.instance_lifecycle import instance_redrive_touch
@@ -35,7 +35,12 @@ def redrive_stale_tasks():
     """Re-send the work of instances whose task_state has not moved for STALE_TASK_SECONDS on a live
     host: its message was lost (a broker restart, or the broker unreachable when the API committed).
     A host that is down is left to its own recovery when its worker returns."""
-    cutoff = timezone.now() - timedelta(seconds=settings.STALE_TASK_SECONDS)
+    return redrive_in_flight(cutoff=timezone.now() - timedelta(seconds=settings.STALE_TASK_SECONDS))
+
+
+def redrive_in_flight(*, cutoff) -> list[str]:
+    """Re-send the work of every instance, attachment and volume in flight on a live host and unchanged since
+    `cutoff` (now, when the broker is known to have lost its messages)."""
     up = set(host_names_up())
     sent = []
     for inst in instances_stale(task_states=REDRIVABLE, cutoff=cutoff):
@@ -43,7 +48,7 @@ def redrive_stale_tasks():
         # Touching updated_at (only if the state did not move meanwhile) spaces out repeats.
         if work and instance_redrive_touch(instance_id=inst.pk, task_state=inst.task_state):
             name, kwargs = work
-            app.send_task(name, queue=host_queue(inst.host.name), kwargs=kwargs)
+            task_send(task_name=name, queue=host_queue(inst.host.name), kwargs=kwargs)
             logger.warning("re-sent %s for instance %s stuck in %s on %s (%s)", name, inst.uuid, inst.task_state,
                            inst.host.name, kwargs.get("request_id"))
             sent.append(str(inst.uuid))
@@ -60,15 +65,15 @@ def redrive_stale_volume_work(cutoff, up: set[str]) -> list[str]:
             continue  # its worker's start-up recovery redoes it
         if attachment_redrive_touch(attachment_id=att_id, status=status):
             name = tasknames.ATTACH_VOLUME if status == AttachmentStatus.ATTACHING else tasknames.DETACH_VOLUME
-            app.send_task(name, queue=host_queue(host), kwargs={"attachment_id": str(att_id),
-                                                                "request_id": request_id})
+            task_send(task_name=name, queue=host_queue(host), kwargs={"attachment_id": str(att_id),
+                                                                      "request_id": request_id})
             logger.warning("re-sent %s for attachment %s stuck %s on %s (%s)", name, att_id, status, host,
                            request_id)
             sent.append(f"attachment:{att_id}")
     for volume_id, status in volumes_stale(cutoff=cutoff):
         if volume_redrive_touch(volume_id=volume_id, status=status):
             name = tasknames.CREATE_VOLUME if status == VolumeStatus.CREATING else tasknames.DELETE_VOLUME
-            app.send_task(name, queue=tasknames.VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
+            task_send(task_name=name, queue=tasknames.VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
             logger.warning("re-sent %s for volume %s stuck %s", name, volume_id, status)
             sent.append(f"volume:{volume_id}")
     return sent

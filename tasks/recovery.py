@@ -16,7 +16,7 @@ from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
 from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState, VmState
-from compute_platform.celery import app
+from compute_platform.compute.services.dispatch import task_send
 from compute_platform.tasknames import host_queue
 from compute_platform.volumes.models import VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
@@ -63,7 +63,7 @@ def host_recover() -> dict:
         logger.info("recovering instance %s on %s from task_state %s", uuid, host, ts)
         if ts == TaskState.SCHEDULING:
             name, kwargs = pending_work(inst)
-            app.send_task(name, queue=host_queue(host), kwargs=kwargs)
+            task_send(task_name=name, queue=host_queue(host), kwargs=kwargs)
             counts["rebuilt"] += 1
         elif ts == TaskState.SPAWNING:
             driver.destroy(uuid)  # whatever the interrupted spawn left behind

@@ -9,7 +9,7 @@ import logging
 
 from celery import shared_task
 
-from compute_platform.celery import app
+from compute_platform.compute.services.dispatch import task_send
 from compute_platform.compute.services.hosts import hosts_fan_out
 from compute_platform import tasknames
 
@@ -64,5 +64,5 @@ def audit_mounts_all_hosts():
     Disabled hosts too: they take no new servers but keep their guests and mounts. `expires`: an audit that
     waited longer than an interval is superseded by the next one."""
     sent = hosts_fan_out(task=tasknames.AUDIT_MOUNTS, include_disabled=True)
-    app.send_task(tasknames.VOLUME_SERVICE_AUDIT_MOUNTS, queue=tasknames.VOLUME_QUEUE, expires=60)
+    task_send(task_name=tasknames.VOLUME_SERVICE_AUDIT_MOUNTS, queue=tasknames.VOLUME_QUEUE, kwargs={}, expires=60)
     return sent

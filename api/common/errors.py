@@ -6,6 +6,7 @@ conflictingRequest, computeFault...). Keystone: `{"error": {"code": 401, "title"
 """
 import logging
 
+from django import db
 from django.http import JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -60,6 +61,13 @@ def openstack_exception_handler(exc, context):
 
     if isinstance(exc, Http404):
         return Response(error_body(path, 404, "The resource could not be found."), status=404)
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database is unreachable (restarting, failing over): the client may retry, as with a broker outage.
+        logger.warning("database unavailable on %s (%s): %s", path, getattr(request, "request_id", "-"), exc)
+        response = Response(error_body(path, 503, "The service is temporarily unavailable: its database cannot "
+                                                  "be reached. Retry later."), status=503)
+        response["Retry-After"] = "5"
+        return response
     logger.exception("unhandled error on %s (%s)", path, getattr(request, "request_id", "-"))
     return Response(error_body(path, 500, "Unexpected API Error. Please report this with the request id "
                                           f"{getattr(request, 'request_id', '')}."), status=500)

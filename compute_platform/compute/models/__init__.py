@@ -1,4 +1,5 @@
 from .actions import InstanceAction, InstanceActionEvent
+from .dispatch import DispatchBacklog
 from .flavors import Flavor
 from .hosts import Host
 from .identity import Project, RoleAssignment, Token
@@ -9,6 +10,6 @@ from .quotas import ProjectQuota
 from .server_groups import ServerGroup
 
 __all__ = [
-    "Flavor", "Host", "Image", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
+    "DispatchBacklog", "Flavor", "Host", "Image", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
     "KeyPair", "Project", "ProjectQuota", "RoleAssignment", "ServerGroup", "Token",
 ]

@@ -3,11 +3,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from compute_platform.db_retry import db_retry
 from compute_platform.tasknames import host_queue
 
 from ..models import Host, Instance
 
 
+@db_retry
 def host_register(*, name: str, vcpus: int, memory_mb: int, disk_gb: int, hypervisor_type: str,
                   hypervisor_version: int, host_ip: str = "127.0.0.1") -> Host:
     """Create or refresh the host row from the driver's report, and mark it alive."""
@@ -23,6 +25,7 @@ def host_heartbeat(*, name: str) -> bool:
 
 
 @transaction.atomic
+@db_retry
 def host_usage_resync(*, name: str) -> dict:
     """Recompute the claim counters from the instances that hold claims (repairs any drift)."""
     host = Host.objects.select_for_update().get(name=name)
@@ -45,11 +48,10 @@ def hosts_fan_out(*, task: str, include_disabled: bool, expires: float = 60) -> 
     """Send `task` to each live host's own queue (only a host's worker sees its guests and mounts); a host
     that is down does it when its worker returns. `expires`: a periodic task that waited longer than its
     interval is superseded by the next one. Returns the hosts sent to."""
-    from compute_platform.celery import app
-
     from ..selectors import host_names_up
+    from .dispatch import task_send
 
     hosts = host_names_up(include_disabled=include_disabled)
     for name in hosts:
-        app.send_task(task, queue=host_queue(name), expires=expires)
+        task_send(task_name=task, queue=host_queue(name), kwargs={}, expires=expires)
     return hosts

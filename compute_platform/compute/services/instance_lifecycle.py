@@ -8,6 +8,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from compute_platform.db_retry import db_retry
+
 from ..models import Instance, InstanceFault
 from ..scheduler.claims import claim_release
 from ..states import TaskState, VmState
@@ -33,6 +35,7 @@ def instance_task_complete(*, instance_uuid: str, task_state: str, vm_state: str
     return done
 
 
+@db_retry
 def instance_task_revert(*, instance_uuid: str, task_state: str, power_state: int | None,
                          message: str, details: str = "", host: str = "") -> None:
     """A failed action leaves vm_state as it was (Nova reverts the task_state) and records a fault."""
@@ -43,6 +46,7 @@ def instance_task_revert(*, instance_uuid: str, task_state: str, power_state: in
             _fault(instance_uuid, message=message, details=details, host=host)
 
 
+@db_retry
 def instance_set_error(*, instance_uuid: str, message: str, details: str = "", host: str = "",
                        expected_task_state: str | None = None) -> bool:
     """vm_state ERROR with a fault. With `expected_task_state`, only if the instance is still in it."""
@@ -57,6 +61,7 @@ def instance_set_error(*, instance_uuid: str, message: str, details: str = "", h
     return True
 
 
+@db_retry
 def instance_build_failed(*, instance_uuid: str, message: str, details: str = "", host: str = "") -> bool:
     """A build that left no guest behind: ERROR with a fault, and the host's claim given back, together.
     Only if the instance is still spawning (a delete that overtook the build owns it otherwise)."""

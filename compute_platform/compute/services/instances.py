@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from compute_platform import tasknames
+from compute_platform.db_retry import db_retry
 from compute_platform.tasknames import host_queue
 
 from ..context import new_request_id
@@ -201,6 +202,7 @@ def instance_delete(*, context, instance: Instance) -> None:
     logger.info("instance %s: delete requested (%s)", instance.uuid, context.request_id)
 
 
+@db_retry
 def instance_mark_deleted(*, instance_uuid: str) -> bool:
     """Record that the guest is gone: DELETED, claims released once. Idempotent."""
     now = timezone.now()

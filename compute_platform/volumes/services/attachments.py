@@ -19,6 +19,8 @@ from compute_platform.compute.states import VmState, action_conflict_message
 from compute_platform import tasknames
 from compute_platform.tasknames import host_queue
 
+from compute_platform.db_retry import db_retry
+
 from ..models import Volume, VolumeAttachment
 from ..models.attachments import AttachmentStatus
 from ..models.volumes import VolumeStatus
@@ -115,6 +117,7 @@ def _lock_volume(volume_ids) -> None:
     list(Volume.objects.select_for_update().filter(pk__in=sorted(volume_ids, key=str)).values_list("pk", flat=True))
 
 
+@db_retry
 def _move(attachment_id, from_status: str, to_status: str, **values) -> bool:
     """Conditional on the status the work was started under, so a duplicate delivery changes nothing."""
     volume_id = VolumeAttachment.objects.values_list("volume_id", flat=True).filter(pk=attachment_id).first()
@@ -147,6 +150,7 @@ def attachment_detach_refused(*, attachment_id) -> bool:
     return _move(attachment_id, AttachmentStatus.DETACHING, AttachmentStatus.ATTACHED)
 
 
+@db_retry
 def instance_attachments_release(*, instance_id: int) -> int:
     """A deleted instance holds no volume: its live attachments become detached and their volumes
     available again (or in-use by their other servers). Idempotent."""

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from compute_platform import tasknames
 from compute_platform.compute.exceptions import BadRequest
+from compute_platform.db_retry import db_retry
 
 from ..models import Export, Volume, VolumeAttachment
 from ..models.attachments import AttachmentStatus
@@ -72,6 +73,7 @@ def volume_delete(*, context, volume: Volume) -> None:
 
 # --- what the volume service records ---------------------------------------------------------------
 
+@db_retry
 def volume_create_finished(*, volume_id: str, error: str | None = None) -> bool:
     """creating -> available (or error). False if the volume was no longer creating."""
     status = VolumeStatus.ERROR if error else VolumeStatus.AVAILABLE
@@ -82,6 +84,7 @@ def volume_create_finished(*, volume_id: str, error: str | None = None) -> bool:
     return done
 
 
+@db_retry
 def volume_delete_finished(*, volume_id: str, error: str | None = None) -> bool:
     """deleting -> deleted (or error_deleting)."""
     now = timezone.now()

@@ -16,17 +16,26 @@ from compute_platform import tasknames
 logger = logging.getLogger("compute.worker")
 
 
-def _heartbeat_loop(host: str, stop: threading.Event):
-    from compute_platform.compute.services.hosts import host_heartbeat
+def _every(interval: float, what: str, work, *, first_now: bool = False):
+    """Run `work()` every `interval` s on a daemon thread for the life of the worker; an error is logged and
+    the next round tries again (the database or the broker may be away for a while)."""
+    stop = threading.Event()  # never set: the thread ends with the process
 
-    # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
-    while not stop.wait(settings.HEARTBEAT_INTERVAL):
+    def loop():
+        if first_now:
+            _once()
+        while not stop.wait(interval):
+            _once()
+
+    def _once():
         try:
-            host_heartbeat(name=host)
-        except Exception:
-            logger.exception("heartbeat of %s failed", host)
+            work()
+        except Exception as exc:
+            logger.warning("%s failed: %s", what, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
         finally:
             close_old_connections()
+
+    threading.Thread(target=loop, daemon=True, name=what).start()
 
 
 class Command(BaseCommand):
@@ -42,16 +51,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, host=None, conductor=False, pool="threads", concurrency=4, loglevel="INFO", **kw):
         from compute_platform.celery import app
+        from compute_platform.db_retry import db_ride_out_enable
+
+        db_ride_out_enable(seconds=settings.DB_OUTAGE_RETRY_SECONDS)
 
         if conductor:
             # The conductor is also the volume service: it makes and removes volume files on the exports.
+            from tasks.broker_watch import broker_watch_once
             from tasks.volume_manager import volume_service_recover
 
             self.stdout.write(f"volume service recovered: {volume_service_recover()}")
+            # Not a beat task: lost messages must be noticed even when beat's own messages were lost with them.
+            _every(settings.BROKER_WATCH_INTERVAL, "broker watch", broker_watch_once, first_now=True)
             queue, node = f"{tasknames.CONDUCTOR_QUEUE},{tasknames.VOLUME_QUEUE}", "conductor@%h"
         else:
             if not host or "." in host or "@" in host:
                 raise CommandError("--host must be a plain name (no '.' or '@')")
+            from compute_platform.compute.services.hosts import host_heartbeat
             from tasks import runtime
             from tasks.recovery import host_recover
 
@@ -59,8 +75,8 @@ class Command(BaseCommand):
 
             counts = host_recover()
             self.stdout.write(f"host {host} recovered: {counts}")
-            threading.Thread(target=_heartbeat_loop, args=(host, threading.Event()), daemon=True,
-                             name=f"heartbeat-{host}").start()
+            # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
+            _every(settings.HEARTBEAT_INTERVAL, f"heartbeat-{host}", lambda: host_heartbeat(name=host))
             queue, node = tasknames.host_queue(host), f"compute-{host}@%h"
         close_old_connections()
         app.worker_main(["worker", "-Q", queue, "-n", node, "-P", pool, "-c", str(concurrency),
