@@ -380,24 +380,8 @@ class MountManager:
                             report.pruned_keys[export.id] = sorted(pruned)
                             keys -= pruned
                     keys |= want
-                mounted = mountinfo.is_mounted(self.mountpoint(export))
-                if keys and not mounted:
-                    try:
-                        self._ensure_mounted(export)
-                        lock.update("clear_pending")
-                        report.mounted.append(export.id)
-                    except commands.MountFailed as exc:
-                        LOG.error("host %s export %s: needed but cannot mount: %s", self.host, export.id, exc)
-                        report.failed.append(export.id)
-                        continue
-                if missing:
-                    lock.update("add", *missing)  # only now that it is mounted: a non-empty set means mounted
-                if not keys and mounted:
-                    outcome = self._unmount(export, lock)
-                    if outcome is not DetachOutcome.STILL_NEEDED:
-                        (report.busy if outcome is DetachOutcome.BUSY else report.unmounted).append(export.id)
-                elif keys and mounted:
-                    lock.update("clear_pending")
+                with self._kernel(export):  # the decision and the act, with no other process between
+                    self._reconcile_kernel(export, lock, keys, missing, report)
         for mp in sorted(set(mountinfo.mounts_under(self.mount_base)) - known_points):
             # Under our base but no export we know of: a leftover of a deleted export or a crash.
             res = commands.run(commands.umount_argv(mp, binary=self.umount_binary), timeout=self.mount_timeout)
@@ -405,6 +389,28 @@ class MountManager:
         if report.drift or report.busy:
             LOG.warning("host %s mount reconcile: %s", self.host, report.as_dict())
         return report
+
+    def _reconcile_kernel(self, export: ExportRef, lock: FencedLock, keys: set[str], missing: set[str],
+                          report: ReconcileReport) -> None:
+        mounted = mountinfo.is_mounted(self.mountpoint(export))
+        if keys and not mounted:
+            try:
+                self._mount_unlocked(export)
+                lock.update("clear_pending")
+                report.mounted.append(export.id)
+            except commands.MountFailed as exc:
+                LOG.error("host %s export %s: needed but cannot mount: %s", self.host, export.id, exc)
+                report.failed.append(export.id)
+                return
+        if missing:
+            lock.update("add", *missing)  # only now that it is mounted: a non-empty set means mounted
+        if not keys and mounted:
+            if lock.update("check"):
+                return  # cannot happen under the lock (the warm path waits for it), but never unmount then
+            outcome = self._unmount_unlocked(export, lock)
+            (report.busy if outcome is DetachOutcome.BUSY else report.unmounted).append(export.id)
+        elif keys and mounted:
+            lock.update("clear_pending")
 
     def _confirmed_stale(self, export: ExportRef, stale: set[str]) -> set[str]:
         """The keys of `stale` that a truth read now (under the export's lock) does not name either."""
