@@ -226,6 +226,13 @@ class Redis:
         self.startup_seconds = time.monotonic() - t0
         return self
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash: with no persistence, the next start() on this port comes back empty."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def stop(self) -> None:
         if self.proc is not None:
             if self.proc.poll() is None:
