@@ -48,8 +48,8 @@ class MountsResponse(serializers.Serializer):
 
 class AuditResponse(serializers.Serializer):
     host = serializers.CharField()
-    report = serializers.DictField(help_text="mounted, unmounted, busy, failed, stray_unmounted, stale_keys, pruned_keys, "
-                                             "missing_keys (added back), checked.")
+    report = serializers.DictField(help_text="mounted, unmounted, busy, failed, stray_unmounted, stale_keys, "
+                                             "pruned_keys, missing_keys (added back), checked.")
 
 
 class HostMountsView(OpenStackView):
