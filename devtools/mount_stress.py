@@ -18,7 +18,8 @@ An observer checks throughout, per export:
 - database_attached_is_mounted: an export with a row `attached` (the same row, by id) in the database both
   before and after reading the mount table is mounted, whatever Redis holds or whether it is up.
 Workers check that after every attach the export's files are visible at the mount point.
-At the end, after one audit (against the database): no half-done rows; per export Redis's set equals the database's rows; an export
+At the end, after one audit (against the database): no half-done rows; per export Redis's set equals the
+database's rows; an export
 with attachments is mounted exactly once and one without is not mounted; no stray mounts; no lock held.
 
 Run alone (as root, in a private mount namespace: `sh devtools/in_mount_ns.sh`) with DATABASE_URL and
@@ -285,7 +286,8 @@ def _run_stress(*, redis_url: str, state_redis: Redis, database_url: str, worker
                 f" export_id text NOT NULL, state text NOT NULL)")
     mgr = MountManager(host=host, redis_client=state, mount_base=str(workdir / "mnt"), lock_ttl=lock_ttl,
                        truth=journal_truth(db, table, refs))
-    cfg = dict(redis_url=redis_url, state_redis_url=state_redis.url, database_url=database_url, table=table, host=host, prefix=prefix,
+    cfg = dict(redis_url=redis_url, state_redis_url=state_redis.url, database_url=database_url, table=table,
+               host=host, prefix=prefix,
                mount_base=mgr.mount_base, lock_ttl=lock_ttl, exports=[asdict(r) for r in refs], slots=slots,
                ops=ops, seed=seed, manager_class=manager_class)
     report = StressReport(workers=workers, exports=exports)
