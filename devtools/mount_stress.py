@@ -3,16 +3,23 @@
 N worker processes of one host attach and detach randomly chosen volumes over E exports (real bind mounts,
 real Redis, a real PostgreSQL table standing for the attachments table). Each operation is journalled the
 way the platform's tasks do it: the database row first says `attaching`/`detaching`, then the manager acts,
-then the row is finalised. A killer SIGKILLs random workers at random points and restarts them; a restarted
-worker first finishes what its predecessor left half-done (as Celery redelivers an unacked task).
+then the row is finalised. That journal is the truth the managers rebuild from. A killer SIGKILLs random
+workers at random points (once each has done an operation since its start, so a loaded machine still makes
+progress) and restarts them; a restarted worker first finishes what its predecessor left
+half-done (as Celery redelivers an unacked task). Another SIGKILLs the managers' Redis (a redis-server the
+run owns, with no persistence) and restarts it empty on the same port; the run's own counters live in the
+other Redis (REDIS_URL), which nobody kills.
 
 An observer checks throughout, per export:
 - single_mount: never more than one mount stacked on a mount point;
 - attached_is_mounted: an export whose attachment set was non-empty across the whole observation (read
-  twice around the kernel's mount table, with the fence unchanged, so no locked change happened between)
-  is mounted.
+  twice around the kernel's mount table, with the fence and the generation unchanged, so no locked change
+  and no loss of Redis happened between) is mounted; a read that fails while Redis is down is skipped;
+- database_attached_is_mounted: an export with a row `attached` (the same row, by id) in the database both
+  before and after reading the mount table is mounted, whatever Redis holds or whether it is up.
 Workers check that after every attach the export's files are visible at the mount point.
-At the end, after one audit: no half-done rows; per export Redis's set equals the database's rows; an export
+At the end, after one audit (against the database): no half-done rows; per export Redis's set equals the
+database's rows; an export
 with attachments is mounted exactly once and one without is not mounted; no stray mounts; no lock held.
 
 Run alone (as root, in a private mount namespace: `sh devtools/in_mount_ns.sh`) with DATABASE_URL and
@@ -39,7 +46,8 @@ from pathlib import Path
 import psycopg2
 import redis
 
-from hypervisors.volumes import ExportRef, MountManager
+from devtools.services import Redis
+from hypervisors.volumes import ExportRef, LockLost, LockTimeout, MountManager
 from hypervisors.volumes.mountinfo import mount_counts, mounts_under
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +60,7 @@ class StressReport:
     ops: int = 0
     seconds: float = 0.0
     kills: int = 0
+    redis_kills: int = 0
     recovered_ops: int = 0
     checks: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
@@ -71,9 +80,11 @@ class StressReport:
         rows = [("operations (attach or detach)", f"{self.ops}"), ("seconds", f"{self.seconds:.1f}"),
                 ("operations/s", f"{self.ops_per_second:.0f}"), ("worker processes", f"{self.workers}"),
                 ("exports", f"{self.exports}"), ("workers SIGKILLed and restarted", f"{self.kills}"),
+                ("Redis SIGKILLed and restarted empty", f"{self.redis_kills}"),
                 ("half-done operations finished by a restarted worker", f"{self.recovered_ops}")]
         rows += [(f"check {name}", f"{n} passed") for name, n in sorted(self.checks.items())]
-        rows += [(f"skipped {name} (changed while observed)", f"{n}") for name, n in sorted(self.skipped.items())]
+        rows += [(f"skipped {name} (changed or Redis down while observed)", f"{n}")
+                 for name, n in sorted(self.skipped.items())]
         rows += [(f"final {name}", "ok" if passed else "FAILED") for name, passed in self.final.items()]
         rows += [("audit at the end", json.dumps({k: v for k, v in self.audit.items() if v}))]
         rows += [("violations", str(len(self.violations)))]
@@ -85,30 +96,64 @@ def _key(worker: int, export: int, slot: int) -> str:
     return f"vol-w{worker}-e{export}-{slot}:inst-w{worker}-{slot}"
 
 
+def journal_truth(db, table: str, exports: list[ExportRef]):
+    """The managers' truth: every row of the journal, whatever its state, names a key its export needs."""
+    def truth() -> tuple[list[ExportRef], dict[str, set[str]]]:
+        with db.cursor() as cur:
+            cur.execute(f"SELECT export_id, key FROM {table}")
+            needed: dict[str, set[str]] = {}
+            for export_id, key in cur.fetchall():
+                needed.setdefault(export_id, set()).add(key)
+        return exports, needed
+    return truth
+
+
+def _until_redis_answers(client: redis.Redis, deadline: float = 60.0) -> None:
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.02)
+
+
 # -- one worker process -------------------------------------------------------------------------------------
 
 def worker_main(cfg: dict) -> None:
-    rc = redis.Redis.from_url(cfg["redis_url"])
+    rc = redis.Redis.from_url(cfg["redis_url"])  # the run's counters: never killed
+    state = redis.Redis.from_url(cfg["state_redis_url"])  # the managers': SIGKILLed and restarted empty
     db = psycopg2.connect(cfg["database_url"])
     db.autocommit = True
     cur = db.cursor()
     table = cfg["table"]
     module, _, name = cfg.get("manager_class", "hypervisors.volumes:MountManager").partition(":")
     manager_class = getattr(importlib.import_module(module), name)
-    mgr = manager_class(host=cfg["host"], redis_client=rc, mount_base=cfg["mount_base"], lock_ttl=cfg["lock_ttl"],
-                        lock_wait=120.0, mount_timeout=20.0)
     exports = [ExportRef(**e) for e in cfg["exports"]]
     by_id = {e.id: e for e in exports}
+    mgr = manager_class(host=cfg["host"], redis_client=state, mount_base=cfg["mount_base"], lock_ttl=cfg["lock_ttl"],
+                        lock_wait=120.0, mount_timeout=20.0, truth=journal_truth(db, table, exports))
     me = cfg["worker"]
+
+    def act(op, export: ExportRef, key: str):
+        """One manager call, done again while Redis is down or the call lost its lock (it is idempotent),
+        as a task failing on a lost Redis is retried."""
+        while True:
+            try:
+                return op(export, key)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, LockLost, LockTimeout):
+                _until_redis_answers(state)
 
     # Finish what a killed predecessor left half-done, as a redelivered task would.
     cur.execute(f"SELECT key, export_id, state FROM {table} WHERE worker = %s AND state <> 'attached'", (me,))
-    for key, export_id, state in cur.fetchall():
-        if state == "attaching":
-            mgr.attach(by_id[export_id], key)
+    for key, export_id, row_state in cur.fetchall():
+        if row_state == "attaching":
+            act(mgr.attach, by_id[export_id], key)
             cur.execute(f"UPDATE {table} SET state = 'attached' WHERE key = %s", (key,))
         else:
-            mgr.detach(by_id[export_id], key)
+            act(mgr.detach, by_id[export_id], key)
             cur.execute(f"DELETE FROM {table} WHERE key = %s", (key,))
         rc.incr(cfg["prefix"] + "recovered")
 
@@ -121,13 +166,13 @@ def worker_main(cfg: dict) -> None:
         key, export = rng.choice(mine)
         if key in attached:
             cur.execute(f"UPDATE {table} SET state = 'detaching' WHERE key = %s", (key,))
-            mgr.detach(export, key)
+            act(mgr.detach, export, key)
             cur.execute(f"DELETE FROM {table} WHERE key = %s", (key,))
             attached.discard(key)
         else:
             cur.execute(f"INSERT INTO {table} (key, worker, export_id, state) VALUES (%s, %s, %s, 'attaching')",
                         (key, me, export.id))
-            mountpoint = mgr.attach(export, key)
+            mountpoint = act(mgr.attach, export, key)
             if os.path.exists(os.path.join(mountpoint, "marker")):
                 rc.incr(cfg["prefix"] + "check:export_visible_after_attach")
             else:
@@ -135,36 +180,63 @@ def worker_main(cfg: dict) -> None:
             cur.execute(f"UPDATE {table} SET state = 'attached' WHERE key = %s", (key,))
             attached.add(key)
         rc.incr(ops_key)
+        rc.incr(f"{cfg['prefix']}worker_ops:{me}")
 
 
 # -- the run ------------------------------------------------------------------------------------------------
 
 class _Observer(threading.Thread):
-    def __init__(self, rc: redis.Redis, mgr: MountManager, exports: list[ExportRef], report: StressReport) -> None:
+    def __init__(self, rc: redis.Redis, mgr: MountManager, exports: list[ExportRef], report: StressReport,
+                 database_url: str, table: str) -> None:
         super().__init__(daemon=True, name="observer")
         self.rc, self.mgr, self.exports, self.report = rc, mgr, exports, report
+        self.db = psycopg2.connect(database_url)
+        self.db.autocommit = True
+        self.table = table
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             for export in self.exports:
                 self.observe(export)
+        self.db.close()
+
+    def _redis_view(self, keys: dict) -> tuple | None:
+        try:
+            pipe = self.rc.pipeline(transaction=True)
+            pipe.get(keys["generation"]).get(keys["fence"]).scard(keys["attachments"])
+            return tuple(pipe.execute())
+        except redis.exceptions.RedisError:
+            return None  # Redis is down: no reading, no violation
+
+    def _attached_rows(self, export: ExportRef) -> set:
+        with self.db.cursor() as cur:
+            cur.execute(f"SELECT key, id FROM {self.table} WHERE export_id = %s AND state = 'attached'", (export.id,))
+            return set(cur.fetchall())
 
     def observe(self, export: ExportRef) -> None:
         keys = self.mgr.state_keys(export)
-        pipe = self.rc.pipeline(transaction=True)
-        pipe.get(keys["fence"]).scard(keys["attachments"])
-        fence1, n1 = pipe.execute()
+        rows1, view1 = self._attached_rows(export), self._redis_view(keys)
         stacked = mount_counts()[self.mgr.mountpoint(export)]
-        pipe = self.rc.pipeline(transaction=True)
-        pipe.get(keys["fence"]).scard(keys["attachments"])
-        fence2, n2 = pipe.execute()
+        view2, rows2 = self._redis_view(keys), self._attached_rows(export)
         if stacked > 1:
             self.report.violations.append(f"export {export.id}: {stacked} mounts stacked")
         else:
             self.report.checks["single_mount"] += 1
+        # A row keeps its id from insert to delete and never goes back to `attached`: the same row attached
+        # at both reads was attached throughout.
+        if rows1 & rows2:
+            if stacked == 0:
+                self.report.violations.append(f"export {export.id}: attached in the database "
+                                              f"({sorted(k for k, _ in rows1 & rows2)}) but not mounted")
+            else:
+                self.report.checks["database_attached_is_mounted"] += 1
+        if view1 is None or view2 is None:
+            self.report.skipped["attached_is_mounted"] += 1
+            return
+        (gen1, fence1, n1), (gen2, fence2, n2) = view1, view2
         if n1 and n2:
-            if fence1 == fence2:
+            if gen1 is not None and (gen1, fence1) == (gen2, fence2):
                 if stacked == 0:
                     self.report.violations.append(f"export {export.id}: {n1} attachments but not mounted")
                 else:
@@ -175,10 +247,26 @@ class _Observer(threading.Thread):
 
 def run_stress(*, redis_url: str, database_url: str, workers: int = 4, ops: int = 10_000, exports: int = 3,
                slots: int = 1, kill_interval: tuple[float, float] | None = (0.2, 0.8), lock_ttl: float = 1.0,
-               seed: int = 1, workdir: str | None = None, progress=print,
+               redis_kill_interval: tuple[float, float] | None = (1.0, 3.0), seed: int = 1,
+               workdir: str | None = None, progress=print,
                manager_class: str = "hypervisors.volumes:MountManager") -> StressReport:
-    """Run the stress; `manager_class` lets a test prove the checks catch a broken manager."""
+    """Run the stress; `manager_class` lets a test prove the checks catch a broken manager. `redis_url` holds
+    the run's counters; the managers use a redis-server of the run's own, which it SIGKILLs and restarts
+    empty every `redis_kill_interval` seconds."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mount-stress-"))
+    state_redis = Redis(workdir / "redis").start()
+    try:
+        return _run_stress(redis_url=redis_url, state_redis=state_redis, database_url=database_url, workers=workers,
+                           ops=ops, exports=exports, slots=slots, kill_interval=kill_interval, lock_ttl=lock_ttl,
+                           redis_kill_interval=redis_kill_interval, seed=seed, workdir=workdir, progress=progress,
+                           manager_class=manager_class)
+    finally:
+        state_redis.stop()
+
+
+def _run_stress(*, redis_url: str, state_redis: Redis, database_url: str, workers: int, ops: int, exports: int,
+                slots: int, kill_interval, lock_ttl: float, redis_kill_interval, seed: int, workdir: Path,
+                progress, manager_class: str) -> StressReport:
     run_id = uuid.uuid4().hex[:8]
     host = f"stress-{run_id}"
     table = f"mount_stress_{run_id}"
@@ -190,39 +278,53 @@ def run_stress(*, redis_url: str, database_url: str, workers: int = 4, ops: int 
         (src / "marker").write_text(str(n))
         refs.append(ExportRef(id=str(n + 1), share=str(src), fstype="bind"))
     rc = redis.Redis.from_url(redis_url)
-    mgr = MountManager(host=host, redis_client=rc, mount_base=str(workdir / "mnt"), lock_ttl=lock_ttl)
+    state = redis.Redis.from_url(state_redis.url)
     db = psycopg2.connect(database_url)
     db.autocommit = True
     cur = db.cursor()
-    cur.execute(f"CREATE TABLE {table} (key text PRIMARY KEY, worker int NOT NULL, export_id text NOT NULL,"
-                f" state text NOT NULL)")
-    cfg = dict(redis_url=redis_url, database_url=database_url, table=table, host=host, prefix=prefix,
+    cur.execute(f"CREATE TABLE {table} (key text PRIMARY KEY, id bigserial, worker int NOT NULL,"
+                f" export_id text NOT NULL, state text NOT NULL)")
+    mgr = MountManager(host=host, redis_client=state, mount_base=str(workdir / "mnt"), lock_ttl=lock_ttl,
+                       truth=journal_truth(db, table, refs))
+    cfg = dict(redis_url=redis_url, state_redis_url=state_redis.url, database_url=database_url, table=table,
+               host=host, prefix=prefix,
                mount_base=mgr.mount_base, lock_ttl=lock_ttl, exports=[asdict(r) for r in refs], slots=slots,
                ops=ops, seed=seed, manager_class=manager_class)
     report = StressReport(workers=workers, exports=exports)
     rng = random.Random(seed)
 
     def spawn(n: int) -> subprocess.Popen:
+        rc.delete(f"{prefix}worker_ops:{n}")
         return subprocess.Popen([sys.executable, "-m", "devtools.mount_stress", "worker",
                                  json.dumps(cfg | {"worker": n})], cwd=REPO_ROOT)
 
-    observer = _Observer(rc, mgr, refs, report)
+    observer = _Observer(state, mgr, refs, report, database_url, table)
     procs = {n: spawn(n) for n in range(workers)}
     observer.start()
     started = time.monotonic()
     last_print = started
     try:
         next_kill = started + rng.uniform(*kill_interval) if kill_interval else float("inf")
+        next_redis_kill = started + rng.uniform(*redis_kill_interval) if redis_kill_interval else float("inf")
         while any(p.poll() is None for p in procs.values()):
             time.sleep(0.05)
             done = int(rc.get(prefix + "ops") or 0)
             if time.monotonic() - last_print > 5:
-                progress(f"  mount stress: {done}/{ops} operations, {report.kills} kills")
+                progress(f"  mount stress: {done}/{ops} operations, {report.kills} worker kills, "
+                         f"{report.redis_kills} Redis kills")
                 last_print = time.monotonic()
+            if done < ops and time.monotonic() >= next_redis_kill:
+                state_redis.kill()  # in the middle of whatever the workers are doing
+                report.redis_kills += 1
+                time.sleep(rng.uniform(0.0, 0.3))  # down for a moment: the workers see refused connections
+                state_redis.start()
+                next_redis_kill = time.monotonic() + rng.uniform(*redis_kill_interval)
             if done >= ops or time.monotonic() < next_kill:
                 continue
-            next_kill = time.monotonic() + rng.uniform(*kill_interval)
             n = rng.randrange(workers)
+            if not int(rc.get(f"{prefix}worker_ops:{n}") or 0):
+                continue  # still starting (or recovering): kill it in the middle of operations, not of imports
+            next_kill = time.monotonic() + rng.uniform(*kill_interval)
             if procs[n].poll() is None:
                 procs[n].send_signal(signal.SIGKILL)
                 procs[n].wait()
@@ -243,13 +345,14 @@ def run_stress(*, redis_url: str, database_url: str, workers: int = 4, ops: int 
     report.checks["export_visible_after_attach"] = int(rc.get(prefix + "check:export_visible_after_attach") or 0)
     report.violations += [v.decode() for v in rc.lrange(prefix + "violations", 0, -1)]
 
-    # One audit, then the final state must be exactly what the database says.
+    # One audit against the database (rebuilding first if the last Redis restart was never noticed), then
+    # the final state must be exactly what the database says.
     cur.execute(f"SELECT export_id, key, state FROM {table}")
     rows = cur.fetchall()
     expected: dict[str, set[str]] = {r.id: set() for r in refs}
     for export_id, key, _ in rows:
         expected[export_id].add(key)
-    audit = mgr.audit(refs, expected=expected)
+    audit = mgr.audit()
     report.audit = {k: v for k, v in audit.as_dict().items() if k != "checked"}
     counts = mount_counts()
     report.final["no half-done rows"] = all(state == "attached" for _, _, state in rows)
@@ -267,8 +370,6 @@ def run_stress(*, redis_url: str, database_url: str, workers: int = 4, ops: int 
             mgr.detach(r, key)
     cur.execute(f"DROP TABLE {table}")
     for k in rc.scan_iter(f"{prefix}*"):
-        rc.delete(k)
-    for k in rc.scan_iter(f"mount:{{{host}}}:*"):
         rc.delete(k)
     return report
 

@@ -233,8 +233,7 @@ class Redis:
         return self
 
     def kill(self) -> None:
-        """SIGKILL the server, as a crash would; with `--save ''` everything it held is gone. start() again
-        brings up an empty one on the same port."""
+        """SIGKILL, as a crash: with no persistence, the next start() on this port comes back empty."""
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()

@@ -45,10 +45,10 @@ def driver_attachment_keys(mounts: MountManager, exports: list, guests: list[str
     return needed
 
 
-def host_mounts_rebuild() -> dict:
-    """At worker start, before consuming: the host's attachment sets become exactly what the database's live
-    attachments and the guests' disks say, and the kernel's mounts follow. Guests no live instance owns are
-    about to be reaped, so their disks count for nothing."""
+def host_mounts_truth() -> tuple[list, dict[str, set[str]]]:
+    """The truth the host's MountManager rebuilds from: every export, and per export the keys of the
+    database's live attachments on this host plus the volumes the host's live guests hold. Guests no live
+    instance owns are about to be reaped, so their disks count for nothing."""
     host, mounts = this_host(), get_mount_manager()
     exports = _exports()
     needed = host_live_attachment_keys(host=host)
@@ -61,6 +61,14 @@ def host_mounts_rebuild() -> dict:
             logger.warning("host %s export %s: guests hold volumes the database does not: %s", host, export_id,
                            sorted(extra))
         needed.setdefault(export_id, set()).update(keys)
+    return exports, needed
+
+
+def host_mounts_rebuild() -> dict:
+    """At worker start, before consuming: the host's attachment sets become exactly the truth, and the
+    kernel's mounts follow. (A worker that finds Redis's copy lost later does the same by itself.)"""
+    host, mounts = this_host(), get_mount_manager()
+    exports, needed = host_mounts_truth()
     report = mounts.rebuild(exports, needed)
     summary = {k: v for k, v in report.as_dict().items() if v}
     logger.info("host %s mounts rebuilt: %d exports, %d attachments: %s", host, len(exports),
@@ -70,7 +78,7 @@ def host_mounts_rebuild() -> dict:
 
 def host_mounts_audit() -> dict:
     host, mounts = this_host(), get_mount_manager()
-    report = mounts.audit(_exports(), host_live_attachment_keys(host=host))
+    report = mounts.audit()  # against host_mounts_truth(), which the manager reads itself
     _log_report(host, report)
     return report.as_dict()
 
@@ -82,11 +90,15 @@ def host_mount_status() -> list[dict]:
 
 # --- the volume service's own mounts (creating and deleting files) ------------------------------------
 
+def volume_service_mounts_truth() -> tuple[list, dict[str, set[str]]]:
+    """Only volumes still being created or deleted need an export (their tasks are delivered again)."""
+    return _exports(), volume_service_op_keys()
+
+
 def volume_service_mounts_rebuild() -> dict:
-    """At the conductor's start: only volumes still being created or deleted need an export (their tasks are
-    delivered again); any other leftover mount of the volume service goes."""
+    """At the conductor's start: any leftover mount of the volume service that no create or delete needs goes."""
     mounts = get_volume_service_mount_manager()
-    report = mounts.rebuild(_exports(), volume_service_op_keys())
+    report = mounts.rebuild(*volume_service_mounts_truth())
     summary = {k: v for k, v in report.as_dict().items() if v}
     logger.info("volume service %s mounts rebuilt: %s", mounts.host, summary)
     return summary
@@ -94,7 +106,7 @@ def volume_service_mounts_rebuild() -> dict:
 
 def volume_service_mounts_audit() -> dict:
     mounts = get_volume_service_mount_manager()
-    report = mounts.audit(_exports(), volume_service_op_keys())
+    report = mounts.audit()
     _log_report(mounts.host, report)
     return report.as_dict()
 
@@ -106,9 +118,10 @@ def volume_service_mount_status() -> list[dict]:
 
 def _log_report(host: str, report) -> None:
     if report.drift or report.busy:
-        # Stale/missing keys may be an attach or detach in flight; the same drift twice in a row is not.
+        # Missing keys were added back; stale keys are pruned only once a fresh truth confirms them.
         logger.warning("host %s mount audit: drift: mounted %s unmounted %s busy %s failed %s stray %s "
-                       "stale keys %s missing keys %s", host, report.mounted, report.unmounted, report.busy,
-                       report.failed, report.stray_unmounted, report.stale_keys, report.missing_keys)
+                       "stale keys %s (pruned %s) missing keys (added back) %s", host, report.mounted,
+                       report.unmounted, report.busy, report.failed, report.stray_unmounted, report.stale_keys,
+                       report.pruned_keys, report.missing_keys)
     else:
         logger.info("host %s mount audit: %d exports, no drift", host, report.checked)

@@ -49,19 +49,24 @@ def get_driver() -> hypervisors.ComputeDriver:
     return driver
 
 
-def _mount_manager(host: str) -> MountManager:
+def _mount_manager(host: str, truth) -> MountManager:
     return MountManager(host=host, redis_client=redis.Redis.from_url(settings.MOUNT_REDIS_URL),
-                        mount_base=os.path.join(settings.VOLUME_MOUNT_BASE, host), lock_ttl=settings.MOUNT_LOCK_TTL,
-                        mount_timeout=settings.MOUNT_TIMEOUT)
+                        mount_base=os.path.join(settings.VOLUME_MOUNT_BASE, host), truth=truth,
+                        lock_ttl=settings.MOUNT_LOCK_TTL, mount_timeout=settings.MOUNT_TIMEOUT)
 
 
 @functools.lru_cache(maxsize=1)
 def get_mount_manager() -> MountManager:
-    """This host's MountManager, one per process: all coordination is in Redis, keyed by host."""
-    return _mount_manager(this_host())
+    """This host's MountManager, one per process: all coordination is in Redis, keyed by host. If Redis
+    loses its state, the manager rebuilds it from the database and the guests (tasks/mounts.py)."""
+    from .mounts import host_mounts_truth
+
+    return _mount_manager(this_host(), host_mounts_truth)
 
 
 @functools.lru_cache(maxsize=1)
 def get_volume_service_mount_manager() -> MountManager:
     """The volume service's MountManager (VOLUME_SERVICE_HOST): mounts exports to make and remove files."""
-    return _mount_manager(settings.VOLUME_SERVICE_HOST)
+    from .mounts import volume_service_mounts_truth
+
+    return _mount_manager(settings.VOLUME_SERVICE_HOST, volume_service_mounts_truth)

@@ -49,7 +49,7 @@ class MountsResponse(serializers.Serializer):
 class AuditResponse(serializers.Serializer):
     host = serializers.CharField()
     report = serializers.DictField(help_text="mounted, unmounted, busy, failed, stray_unmounted, stale_keys, "
-                                             "missing_keys, checked.")
+                                             "pruned_keys, missing_keys (added back), checked.")
 
 
 class HostMountsView(OpenStackView):

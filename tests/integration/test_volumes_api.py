@@ -451,3 +451,45 @@ def test_volume_version_documents_and_limits_usage(vols):
     v.wait(vid, "available")
     absolute = v.stack.get(f"/volume/v3/{v.project_id}/limits").json()["limits"]["absolute"]
     assert (absolute["totalVolumesUsed"], absolute["totalGigabytesUsed"], absolute["maxTotalVolumes"]) == (1, 3, -1)
+
+
+def test_redis_restarted_empty_loses_no_mount(vols, tmp_path):
+    """The fault-injection drill: two volumes on one export attached to two servers of a host, then the Redis
+    holding the mount state SIGKILLed and restarted empty on its port (no persistence). The audit must not
+    unmount the export under them (the old bug); the state is rebuilt from the database and the guests, and
+    the detaches then behave: the first keeps the export, the last unmounts it."""
+    from devtools.services import Redis
+
+    mount_redis = Redis(tmp_path / "mount-redis").start()  # the stack's mount Redis, which this test owns
+    try:
+        v = vols(hosts=("r1",), stack_env={"MOUNT_REDIS_URL": mount_redis.url})
+        export, _ = v.export()
+        vol_a, vol_b = v.create(name="a"), v.create(name="b")
+        sid_a, sid_b = v.boot_on("r1", "a"), v.boot_on("r1", "b")
+        for sid, vid in ((sid_a, vol_a), (sid_b, vol_b)):
+            v.wait(vid, "available")
+            assert v.attach(sid, vid).status_code == 200
+            v.wait(vid, "in-use")
+        m = v.mounts("r1", export["id"])
+        assert m["mounted"] and m["attachments"] == sorted([f"{vol_a}:{sid_a}", f"{vol_b}:{sid_b}"])
+
+        mount_redis.kill()
+        mount_redis.start()
+        assert redis.Redis.from_url(mount_redis.url).dbsize() == 0, "restarted empty"
+
+        r = v.stack.post("/api/v1/hosts/r1/mounts/audit", json={})
+        assert r.status_code == 200, r.text
+        assert r.json()["report"]["unmounted"] == []
+        assert mountinfo.is_mounted(m["mountpoint"]), "the kernel still has the export under both guests"
+        after = v.mounts("r1", export["id"])
+        assert after["mounted"] and after["attachments"] == m["attachments"]
+
+        assert v.detach(sid_a, vol_a).status_code == 202
+        v.wait(vol_a, "available")
+        assert mountinfo.is_mounted(m["mountpoint"]) and v.mounts("r1", export["id"])["attachments"] == [
+            f"{vol_b}:{sid_b}"]
+        assert v.detach(sid_b, vol_b).status_code == 202
+        v.wait(vol_b, "available")
+        assert not mountinfo.is_mounted(m["mountpoint"])
+    finally:
+        mount_redis.stop()

@@ -8,6 +8,6 @@ class UnmountsInUseManager(MountManager):
     def detach(self, export, key):
         outcome = super().detach(export, key)
         if outcome is DetachOutcome.STILL_NEEDED:
-            with self._lock(export) as lock:
-                self._unmount(export, lock)
+            with self._lock(export) as lock, self._kernel(export):
+                self._unmount_unlocked(export, lock)  # skipping the "is the set empty?" check
         return outcome

@@ -76,7 +76,11 @@ class Gate:
 
 
 class Host:
-    """One compute host's view: a manager (more can share its identity, as worker processes do)."""
+    """One compute host's view: a manager (more can share its identity, as worker processes do).
+
+    `db` stands for the database's live attachments ({export id: {key}}), the truth a lost Redis state is
+    rebuilt from; a test that attaches and then loses Redis's state records its attachments there first,
+    as the platform's tasks write their row before they act."""
 
     def __init__(self, tmp: Path, rclient: redis.Redis) -> None:
         self.tmp = tmp
@@ -87,10 +91,16 @@ class Host:
         self.base = tmp / "mnt"
         self.exports: list[ExportRef] = []
         self.managers: list[MountManager] = []
+        self.db: dict[str, set[str]] = {}
+        self.truth_reads = 0
+
+    def truth(self) -> tuple[list[ExportRef], dict[str, set[str]]]:
+        self.truth_reads += 1
+        return list(self.exports), {k: set(v) for k, v in self.db.items()}
 
     def manager(self, **kw) -> MountManager:
         opts = dict(host=self.name, redis_client=self.rclient, mount_base=str(self.base), lock_ttl=2.0,
-                    lock_wait=30.0, mount_timeout=10.0, mount_binary=str(self.mount_gate.path),
+                    lock_wait=30.0, mount_timeout=10.0, truth=self.truth, mount_binary=str(self.mount_gate.path),
                     umount_binary=str(self.umount_gate.path)) | kw
         mgr = MountManager(**opts)
         self.managers.append(mgr)

@@ -150,13 +150,39 @@ def test_rebuild_unmounts_unreferenced_and_mounts_referenced(host):
     assert not mountinfo.is_mounted(str(stray))
 
 
-def test_audit_reports_drift_against_the_database_without_fixing_keys(host):
+def test_audit_heals_missing_keys_and_prunes_only_what_a_fresh_truth_confirms_stale(host):
     exp = host.export()
     mgr = host.manager()
+    host.db[exp.id] = {"v1:i1"}
     mgr.attach(exp, "v1:i1")
+    # The snapshot says v2 and not v1; the fresh truth (read under the lock) still names v1: an op in flight.
     report = mgr.audit(host.exports, expected={exp.id: {"v2:i2"}})
     assert report.stale_keys == {exp.id: ["v1:i1"]} and report.missing_keys == {exp.id: ["v2:i2"]}
-    assert mgr.attachments(exp) == {"v1:i1"} and host.mounts(exp) == 1
+    assert report.pruned_keys == {}
+    assert mgr.attachments(exp) == {"v1:i1", "v2:i2"} and host.mounts(exp) == 1
+    host.db[exp.id] = {"v2:i2"}  # v1's detach finished in the database
+    report = mgr.audit()
+    assert report.pruned_keys == {exp.id: ["v1:i1"]}
+    assert mgr.attachments(exp) == {"v2:i2"} and host.mounts(exp) == 1
+
+
+def test_audit_never_unmounts_what_the_database_needs_and_remounts_it(host):
+    """The fault-injection bug: Redis's set is empty (lost), the database names two attachments; the audit
+    must add them back and keep (or make) the export mounted, not unmount it."""
+    exp = host.export()
+    mgr = host.manager()
+    host.db[exp.id] = {"v1:i1", "v2:i2"}
+    mgr.attach(exp, "v1:i1")
+    mgr.attach(exp, "v2:i2")
+    host.rclient.delete(mgr.state_keys(exp)["attachments"])  # the copy lost, the generation still there
+    report = mgr.audit()
+    assert report.unmounted == [] and report.missing_keys == {exp.id: ["v1:i1", "v2:i2"]}
+    assert mgr.attachments(exp) == {"v1:i1", "v2:i2"} and host.mounts(exp) == 1
+    os.system(f"umount {mgr.mountpoint(exp)}")
+    host.rclient.delete(mgr.state_keys(exp)["attachments"])
+    report = mgr.audit()
+    assert report.mounted == [exp.id] and host.mounts(exp) == 1
+    assert mgr.attachments(exp) == {"v1:i1", "v2:i2"}
 
 
 def test_two_exports_never_wait_on_each_other(host):
