@@ -172,14 +172,6 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 MOUNT_REDIS_URL = env("MOUNT_REDIS_URL", default=REDIS_URL)
 CELERY_RESULT_EXPIRES = 300
 HOST_CALL_TIMEOUT = env.float("HOST_CALL_TIMEOUT", default=15.0)
-# How long a synchronous host call may spend reaching the broker and the result store before it answers
-# 503: a connect timeout, and retries that give up within about that long (Celery's defaults retry the
-# result store for ~19 s, and only host calls wait for results).
-HOST_CALL_CONNECT_TIMEOUT = env.float("HOST_CALL_CONNECT_TIMEOUT", default=2.0)
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = HOST_CALL_CONNECT_TIMEOUT
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {
-    "max_retries": 2, "interval_start": 0, "interval_step": HOST_CALL_CONNECT_TIMEOUT / 4,
-    "interval_max": HOST_CALL_CONNECT_TIMEOUT / 4}}
 # Celery's Django fixup otherwise closes the worker's database connection around every task, so each
 # task paid a new PostgreSQL connection (a third of a build's CPU). Broken connections are still
 # replaced: Django checks them before use (CONN_HEALTH_CHECKS) and after errors.
@@ -189,24 +181,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = tasknames.CONDUCTOR_QUEUE
-# Longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so Redis
-# never redelivers a message whose task is still running.
-# An unreachable broker must cost a request seconds, not the ~20 s of kombu's and the result backend's default
-# retries: a connect gives up after BROKER_CONNECT_TIMEOUT, a publish is retried BROKER_PUBLISH_RETRIES times.
-# Work whose publish failed is kept in the database (DispatchBacklog) and re-sent when the broker is back.
+# An unreachable broker or result store must cost a request seconds, not the ~20 s of Celery's default
+# retries (the result store's reconnects): a connect gives up after BROKER_CONNECT_TIMEOUT and a publish is
+# retried BROKER_PUBLISH_RETRIES times. A publish that failed after its commit waits in the database
+# (DispatchBacklog) for the broker's return; a synchronous host call answers 503.
 BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
 BROKER_PUBLISH_RETRIES = env.int("BROKER_PUBLISH_RETRIES", default=2)
 _BROKER_SOCKET_OPTIONS = {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
                           "socket_timeout": max(5.0, BROKER_CONNECT_TIMEOUT)}
+_RETRY_POLICY = {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0, "interval_step": 0.2,
+                 "interval_max": 0.5}
+# visibility_timeout: longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so
+# Redis never redelivers a message whose task is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
                                    **_BROKER_SOCKET_OPTIONS}
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0,
-                                    "interval_step": 0.2, "interval_max": 0.5}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    **_BROKER_SOCKET_OPTIONS,
-    "retry_policy": {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0, "interval_step": 0.2,
-                     "interval_max": 0.5}}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _RETRY_POLICY
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {**_BROKER_SOCKET_OPTIONS, "retry_policy": _RETRY_POLICY}
 # How often the conductor checks that the broker still holds its messages (a restarted Redis lacks the
 # generation key it set), and re-sends the backlog of publishes that failed while it was away.
 BROKER_WATCH_INTERVAL = env.float("BROKER_WATCH_INTERVAL", default=15.0)
