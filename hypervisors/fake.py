@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from hypervisors.base import (
     ComputeDriver,
@@ -97,7 +97,10 @@ class FakeDriver(ComputeDriver):
         memory_mb: int = 131072,
         disk_gb: int = 2048,
         delays: Mapping[str, float] | None = None,
+        before_commit: Callable[[str], None] | None = None,
     ) -> None:
+        """`before_commit(op)` (tests only) runs inside each write transaction after its writes and before
+        its COMMIT, so a test can kill a worker at the one point where a non-atomic write would show."""
         super().__init__(host=host)
         # A fixed default, not a fresh temp dir: a restarted worker must find the same file.
         state_dir = state_dir or os.path.join(tempfile.gettempdir(), "fake-hypervisor")
@@ -106,6 +109,7 @@ class FakeDriver(ComputeDriver):
         if unknown:  # a typo would otherwise silently disable the delay a test relies on
             raise ValueError(f"unknown operations in delays: {sorted(unknown)}; known: {sorted(OPERATIONS)}")
         self.delays = {op: float(seconds) for op, seconds in delays.items()}
+        self.before_commit = before_commit
         self.vcpus, self.memory_mb, self.disk_gb = vcpus, memory_mb, disk_gb
         os.makedirs(state_dir, exist_ok=True)
         self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
@@ -131,12 +135,14 @@ class FakeDriver(ComputeDriver):
         return local.conn
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, op: str) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so read-check-write is atomic across processes.
         conn = self._thread_conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            if self.before_commit is not None:
+                self.before_commit(op)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -170,7 +176,7 @@ class FakeDriver(ComputeDriver):
     ) -> None:
         """Move the guest to `target` if its state is in `allowed` (None: any state)."""
         self._delay(action)
-        with self._transaction() as conn:
+        with self._transaction(action) as conn:
             state = self._power_state(conn, uuid)
             if noop_if_target and state == target:
                 return
@@ -193,7 +199,7 @@ class FakeDriver(ComputeDriver):
             f"[    1.137000] Run /init as init process\n"
             f"{spec.name} login:\n"
         )
-        with self._transaction() as conn:
+        with self._transaction("spawn") as conn:
             if conn.execute("SELECT 1 FROM guests WHERE uuid = ?", (spec.uuid,)).fetchone():
                 raise InstanceExists(spec.uuid)
             # Checked inside the transaction, before the insert: the failure leaves nothing behind.
@@ -208,7 +214,7 @@ class FakeDriver(ComputeDriver):
 
     def destroy(self, instance_uuid: str) -> None:
         self._delay("destroy")
-        with self._transaction() as conn:
+        with self._transaction("destroy") as conn:
             deleted = conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,)).rowcount
         LOG.info("fake host %s: destroyed instance %s (existed: %s)", self.host, instance_uuid, bool(deleted))
 
@@ -277,7 +283,7 @@ class FakeDriver(ComputeDriver):
     def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
         self._delay("attach_volume")
         c = connection
-        with self._transaction() as conn:
+        with self._transaction("attach_volume") as conn:
             self._power_state(conn, instance_uuid)
             rows = conn.execute("SELECT volume_id, device FROM volumes WHERE instance_uuid = ?",
                                 (instance_uuid,)).fetchall()
@@ -300,7 +306,7 @@ class FakeDriver(ComputeDriver):
 
     def detach_volume(self, instance_uuid: str, volume_id: str) -> None:
         self._delay("detach_volume")
-        with self._transaction() as conn:
+        with self._transaction("detach_volume") as conn:
             self._power_state(conn, instance_uuid)
             gone = conn.execute("DELETE FROM volumes WHERE instance_uuid = ? AND volume_id = ?",
                                 (instance_uuid, volume_id)).rowcount
@@ -329,11 +335,11 @@ class FakeDriver(ComputeDriver):
         hypervisor error would, until clear_fault. Persisted, so the host's worker sees it too."""
         if operation not in FAULTABLE:
             raise ValueError(f"cannot inject a fault into {operation!r}; known: {sorted(FAULTABLE)}")
-        with self._transaction() as conn:
+        with self._transaction("inject_fault") as conn:
             conn.execute("INSERT OR REPLACE INTO faults VALUES (?, ?, ?)", (instance_uuid, operation, message))
 
     def clear_fault(self, instance_uuid: str, operation: str) -> None:
-        with self._transaction() as conn:
+        with self._transaction("clear_fault") as conn:
             conn.execute("DELETE FROM faults WHERE instance_uuid = ? AND operation = ?", (instance_uuid, operation))
 
     def force_power_state(self, instance_uuid: str, power_state: PowerState, *, reason: str = "") -> None:

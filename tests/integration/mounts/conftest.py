@@ -27,6 +27,25 @@ def rclient(redis_url):
     client.close()
 
 
+class LockWatch(redis.Redis):
+    """A real Redis client that notes when Redis refused it the lock (someone else held it), so a test can
+    see a waiter blocked on the export's lock rather than guess from `sleep(x); assert not done`."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.refused = threading.Event()
+
+    def evalsha(self, sha, numkeys, *keys_and_args):
+        result = super().evalsha(sha, numkeys, *keys_and_args)
+        # The fenced acquire is the one script keyed (lock, fence); it returns nothing when the lock is held.
+        if numkeys == 2 and str(keys_and_args[1]).endswith(":fence") and not result:
+            self.refused.set()
+        return result
+
+    def wait_refused(self, timeout: float = 10.0) -> None:
+        assert self.refused.wait(timeout), f"no lock acquire was refused within {timeout} s"
+
+
 class Gate:
     """A `mount`/`umount` wrapper the test can hold at the door, fail once, or let through.
 
@@ -99,7 +118,9 @@ class Host:
         return list(self.exports), {k: set(v) for k, v in self.db.items()}
 
     def manager(self, **kw) -> MountManager:
-        opts = dict(host=self.name, redis_client=self.rclient, mount_base=str(self.base), lock_ttl=2.0,
+        """A manager of this host; its `redis` is a LockWatch on the shared connection pool."""
+        watch = LockWatch(connection_pool=self.rclient.connection_pool)
+        opts = dict(host=self.name, redis_client=watch, mount_base=str(self.base), lock_ttl=2.0,
                     lock_wait=30.0, mount_timeout=10.0, truth=self.truth, mount_binary=str(self.mount_gate.path),
                     umount_binary=str(self.umount_gate.path)) | kw
         mgr = MountManager(**opts)

@@ -31,7 +31,10 @@ def test_stalled_holder_cannot_write_after_a_newer_holder(rclient):
     stale = _lock(rclient, name, ttl=0.3)
     stale.__enter__()
     stale.stall()  # a stalled process: its renewal stops, as in a GC pause or SIGSTOP
-    time.sleep(0.5)  # the lease expires
+    deadline = time.monotonic() + 5.0
+    while rclient.exists(f"{name}:lock"):  # until the lease expires
+        assert time.monotonic() < deadline, "the stalled holder's lease never expired"
+        time.sleep(0.01)
     with _lock(rclient, name) as newer:
         newer.update("add", "new")
         assert newer.fence > stale.fence
@@ -46,7 +49,10 @@ def test_stalled_holder_cannot_write_after_a_newer_holder(rclient):
 def test_renewal_keeps_a_long_holder(rclient):
     name = f"t-{uuid.uuid4().hex}"
     with _lock(rclient, name, ttl=0.3) as lock:
-        time.sleep(1.0)  # three lease lengths: renewed, not lost
+        held_since = time.monotonic()
+        while time.monotonic() - held_since < 1.0:  # three lease lengths: still ours all along
+            assert rclient.get(f"{name}:lock") == lock.token.encode(), "the lease lapsed while held"
+            time.sleep(0.01)
         assert lock.update("add", "k") == 1 and not lock.lost
         with pytest.raises(LockTimeout):
             with _lock(rclient, name, wait=0.2):

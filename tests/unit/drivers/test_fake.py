@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid as uuidlib
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from hypervisors import DRIVERS, load_driver
-from hypervisors.base import DriverError, InstanceExists, InvalidPowerState, InstanceSpec, PowerState
+from hypervisors.base import (DriverError, InstanceExists, InstanceSpec, InvalidPowerState, PowerState,
+                             VolumeConnection)
 from hypervisors.fake import FakeDriver, parse_delays
 
 from .conformance import DriverConformance
@@ -104,10 +104,9 @@ ROOT = Path(__file__).resolve().parents[3]
 WORKER = """
 import sys
 from hypervisors.base import InstanceSpec
-from hypervisors.fake import FakeDriver, parse_delays
-state_dir, mode, prefix, count, shared = sys.argv[1:6]
-driver = FakeDriver(host="host-a", state_dir=state_dir, delays={"spawn": 30} if mode == "slow" else {})
-print("ready", flush=True)
+from hypervisors.fake import FakeDriver
+state_dir, prefix, count, shared = sys.argv[1:5]
+driver = FakeDriver(host="host-a", state_dir=state_dir, delays={})
 for i in range(int(count)):
     driver.spawn(InstanceSpec(uuid=f"{prefix}-{i:03d}", name=f"{prefix}-{i}", vcpus=1, memory_mb=64, root_gb=1))
     if shared:
@@ -115,31 +114,94 @@ for i in range(int(count)):
 """
 
 
-def start_worker(tmp_path, mode: str, prefix: str, count: int, shared: str = "") -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(tmp_path), mode, prefix, str(count), shared],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )
+def start_worker(tmp_path, prefix: str, count: int, shared: str = "") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path), prefix, str(count), shared], cwd=ROOT)
 
 
 def test_concurrent_processes_lose_no_writes(tmp_path, fake):
     shared, count = make_spec(), 100
     fake.spawn(shared)
-    procs = [start_worker(tmp_path, "fast", prefix, count, shared.uuid) for prefix in "xy"]
+    procs = [start_worker(tmp_path, prefix, count, shared.uuid) for prefix in "xy"]
     assert [proc.wait(60) for proc in procs] == [0, 0]
     guests = fake.list_instances()
     assert len(guests) == 2 * count + 1 and len(set(guests)) == len(guests)
     assert fake.get_console_output(shared.uuid).count("hard reboot") == 2 * count
 
 
-def test_worker_killed_during_spawn_delay_leaves_nothing(tmp_path, fake):
-    proc = start_worker(tmp_path, "slow", "killed", 1)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.3)  # now inside spawn's 30 s delay
-    proc.kill()
-    assert proc.wait(10) == -signal.SIGKILL
-    proc.stdout.close()
-    assert fake.list_instances() == []
+# A worker stopped by the driver's `before_commit` hook, after an operation's writes and before its
+# COMMIT, then SIGKILLed there: the one moment at which a driver that does not write atomically would
+# leave half an operation behind. The non-atomic variant is that defect, kept here to prove the check
+# can fail (test_the_kill_check_catches_a_non_atomic_driver).
+KILLED_WORKER = """
+import contextlib, signal, sys
+from hypervisors.base import InstanceSpec, VolumeConnection
+from hypervisors.fake import FakeDriver
+
+
+class NonAtomicFakeDriver(FakeDriver):
+    @contextlib.contextmanager
+    def _transaction(self, op):
+        yield self._thread_conn()  # autocommit: every statement is durable at once
+        self.before_commit(op)
+
+
+def stop_mid_write(op):
+    if op == stop_in:
+        print("mid-write", op, flush=True)
+        signal.pause()  # until the test kills this process
+
+
+state_dir, driver_class, stop_in, uuid, path = sys.argv[1:6]
+cls = NonAtomicFakeDriver if driver_class == "non-atomic" else FakeDriver
+driver = cls(host="host-a", state_dir=state_dir, delays={}, before_commit=stop_mid_write)
+if stop_in == "spawn":
+    driver.spawn(InstanceSpec(uuid=uuid, name="killed", vcpus=1, memory_mb=64, root_gb=1))
+elif stop_in == "attach_volume":
+    driver.attach_volume(uuid, VolumeConnection(volume_id="vol-2", path=path, device="/dev/vdc"))
+elif stop_in == "destroy":
+    driver.destroy(uuid)
+sys.exit("the hook never stopped " + stop_in)
+"""
+MID_WRITE_OPS = ["spawn", "attach_volume", "destroy"]
+
+
+def kill_mid_write(tmp_path, fake: FakeDriver, driver_class: str, op: str) -> tuple[dict, dict]:
+    """Run `op` in a worker killed mid-write; returns the host's state (before, after)."""
+    uuid, path = "killed-guest", tmp_path / "volume-file"
+    path.touch()
+    if op != "spawn":  # a guest with one volume, for the attach (a second volume) and the destroy
+        fake.spawn(make_spec(uuid=uuid))
+        fake.attach_volume(uuid, VolumeConnection(volume_id="vol-1", path=str(path), device="/dev/vdb"))
+    before = host_state(fake)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(tmp_path), driver_class, op, uuid, str(path)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == f"mid-write {op}", "the worker never reached the hook"
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    return before, host_state(fake)
+
+
+def host_state(driver: FakeDriver) -> dict:
+    return {uuid: (driver.get_info(uuid).power_state, driver.get_console_output(uuid),
+                   driver.list_volume_attachments(uuid)) for uuid in driver.list_instances()}
+
+
+@pytest.mark.parametrize("op", MID_WRITE_OPS)
+def test_worker_killed_mid_write_leaves_the_host_as_before(tmp_path, fake, op):
+    before, after = kill_mid_write(tmp_path, fake, "atomic", op)
+    assert after == before
+    fake.destroy("killed-guest")  # and the dead writer holds no lock that would block the next one
+    fake.spawn(make_spec(uuid="killed-guest"))
+
+
+@pytest.mark.parametrize("op", MID_WRITE_OPS)
+def test_the_kill_check_catches_a_non_atomic_driver(tmp_path, fake, op):
+    before, after = kill_mid_write(tmp_path, fake, "non-atomic", op)
+    assert after != before, "a driver that commits statement by statement must show the kill"
 
 
 # -- delays ---------------------------------------------------------------------------------------------
@@ -172,12 +234,16 @@ def test_unknown_delay_operation_rejected(tmp_path):
 def test_state_changes_only_after_the_delay(tmp_path, fake):
     spec = make_spec()
     fake.spawn(spec)
-    slow = FakeDriver(host="host-a", state_dir=str(tmp_path), delays={"power_off": 0.5})
-    thread = threading.Thread(target=slow.power_off, args=(spec.uuid,))
-    thread.start()
-    time.sleep(0.2)
-    assert fake.get_info(spec.uuid).power_state == S.RUNNING
-    thread.join(5)
+    seen = []
+
+    def at_commit(op):  # inside the write, before its COMMIT: when it came, and what another reader sees
+        seen.append((op, time.monotonic() - started, fake.get_info(spec.uuid).power_state))
+
+    slow = FakeDriver(host="host-a", state_dir=str(tmp_path), delays={"power_off": 0.3}, before_commit=at_commit)
+    started = time.monotonic()
+    slow.power_off(spec.uuid)
+    [(op, elapsed, state_meanwhile)] = seen
+    assert op == "power_off" and elapsed >= 0.3 and state_meanwhile == S.RUNNING
     assert fake.get_info(spec.uuid).power_state == S.SHUTDOWN
 
 
