@@ -8,8 +8,12 @@ RUN_DIR = BASE_DIR / ".run"
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+# Signs sessions (the admin console) and password-reset tokens. No usable default: outside DEBUG, the
+# system check in compute_platform/checks.py refuses to start with this placeholder or none at all.
+# `make run` generates one per install (.run/secret-key); docker-compose requires it from the environment.
+INSECURE_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 INSTALLED_APPS = [
