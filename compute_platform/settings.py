@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "api.common.middleware.RequestIdMiddleware",
+    "api.common.middleware.HeaderLimitsMiddleware",
     # Compute microversion negotiation (OpenStack-API-Version): 400/406 before any view runs.
     "api.common.microversions.MicroversionMiddleware",
 ]
@@ -85,6 +86,14 @@ STATIC_URL = "static/"
 # from the apps' static folders.
 STATIC_ROOT = env("STATIC_ROOT", default=None)
 WHITENOISE_USE_FINDERS = True
+
+# The largest request body the API parses (Django's default, 2.5 MB); larger answers 413 overLimit.
+# Image data (PUT /image/v2/images/{id}/file) is streamed and capped by IMAGE_SIZE_CAP instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_SIZE", default=2_621_440)
+# The API's bound on request headers, answered with a JSON 431 (api.common.middleware.HeaderLimitsMiddleware);
+# gunicorn's own, higher limits (compute_platform/gunicorn.conf.py) only stop what would exhaust memory.
+MAX_REQUEST_HEADER_SIZE = env.int("MAX_REQUEST_HEADER_SIZE", default=16384)
+MAX_REQUEST_HEADERS = env.int("MAX_REQUEST_HEADERS", default=100)
 
 # --- Identity ----------------------------------------------------------------------------------
 TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)

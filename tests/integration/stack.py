@@ -92,6 +92,7 @@ class Stack:
         self.api_port = self.api_port or free_port()
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         self._spawn("api", [str(Path(sys.executable).parent / "gunicorn"), "compute_platform.wsgi:application",
+                            "--config", str(REPO / "compute_platform" / "gunicorn.conf.py"),
                             "--bind", f"127.0.0.1:{self.api_port}", "--workers", "2", "--threads", "8",
                             "--worker-class", "gthread", "--no-control-socket", "--timeout", "120"], env)
 
