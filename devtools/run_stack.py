@@ -3,12 +3,14 @@
 Starts an embedded Redis (unless REDIS_URL is set), migrates the database
 (SQLite in .run/ unless DATABASE_URL is set), bootstraps the admin user, flavors
 and an image, then runs compute workers, the conductor, the API (gunicorn),
-Celery beat and Flower, each with its output prefixed and copied to .run/logs/.
+Celery beat and Flower, each with its output prefixed and copied to this run's .run/logs/<start time>/
+(.run/logs/latest). Once the API answers, a child that dies (the embedded Redis included) is restarted
+with backoff while the others run on (devtools/supervisor.py).
 
 Environment: HOSTS (number of simulated hosts, default 2; 1 with libvirt), COMPUTE_DRIVER
 (default fake; `libvirt` boots real guests through LIBVIRT_URI, default qemu:///system, whose
 virtlogd/libvirtd are started here when none runs), API_HOST (default 127.0.0.1), API_PORT (default 8000),
-FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD.
+FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD, SECRET_KEY (else .run/secret-key).
 
 As root, the whole stack runs in its own private mount namespace (devtools/in_mount_ns.sh, as
 `make test` does): the workers bind-mount exports for volumes, and nothing they mount is seen
