@@ -141,9 +141,15 @@ def supervise(children: list, now: float | None = None) -> None:
             say(f"[run] {c.name} exited (code {c.proc.returncode}) after {ran:.1f} s; restarting it in "
                 f"{delay:.0f} s (restart #{c.restarts + 1}); last lines of {c.log_path}:\n{c.tail(5)}")
         elif now >= c.restart_at:
-            c.restart_at = None
             c.restarts += 1
-            c.start()
+            try:
+                c.start()
+            except (OSError, RuntimeError) as exc:  # cannot even start (Redis's port taken, say): try later
+                c.failures += 1
+                c.restart_at = now + backoff(c.failures)
+                say(f"[run] {c.name} could not be restarted ({exc}); next try in {backoff(c.failures):.0f} s")
+                continue
+            c.restart_at = None
             say(f"[run] {c.name} restarted (pid {c.proc.pid}, restart #{c.restarts})")
 
 

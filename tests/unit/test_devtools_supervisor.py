@@ -75,6 +75,17 @@ def test_a_killed_child_is_restarted_and_the_others_are_untouched(children, tmp_
     assert not any(c.running() for c in started)
 
 
+def test_a_child_that_cannot_even_be_restarted_is_retried_later(children, tmp_path):
+    started, start = children
+    worker = start("worker node1")
+    worker.cmd = [str(tmp_path / "gone")]  # e.g. the venv was removed meanwhile
+    os.killpg(worker.proc.pid, signal.SIGKILL)
+    _until(lambda: worker.failures == 2, what="the failed restart seen", children=started)
+    assert not worker.running() and worker.restart_at is not None  # scheduled again, not raised
+    worker.cmd = SLEEPER
+    _until(worker.running, what="the later restart", children=started)
+
+
 def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(children, monkeypatch):
     monkeypatch.setattr(supervisor, "STOP_GRACE", 0.5)
     started, start = children
