@@ -10,8 +10,12 @@ RUN_DIR = BASE_DIR / ".run"
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+# Signs sessions (the admin console) and password-reset tokens. No usable default: outside DEBUG, the
+# system check in compute_platform/checks.py refuses to start with this placeholder or none at all.
+# `make run` generates one per install (.run/secret-key); docker-compose requires it from the environment.
+INSECURE_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 
 INSTALLED_APPS = [
@@ -38,6 +42,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "api.common.middleware.RequestIdMiddleware",
+    "api.common.middleware.HeaderLimitsMiddleware",
     # Compute microversion negotiation (OpenStack-API-Version): 400/406 before any view runs.
     "api.common.microversions.MicroversionMiddleware",
 ]
@@ -83,6 +88,14 @@ STATIC_URL = "static/"
 # from the apps' static folders.
 STATIC_ROOT = env("STATIC_ROOT", default=None)
 WHITENOISE_USE_FINDERS = True
+
+# The largest request body the API parses (Django's default, 2.5 MB); larger answers 413 overLimit.
+# Image data (PUT /image/v2/images/{id}/file) is streamed and capped by IMAGE_SIZE_CAP instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_SIZE", default=2_621_440)
+# The API's bound on request headers, answered with a JSON 431 (api.common.middleware.HeaderLimitsMiddleware);
+# gunicorn's own, higher limits (compute_platform/gunicorn.conf.py) only stop what would exhaust memory.
+MAX_REQUEST_HEADER_SIZE = env.int("MAX_REQUEST_HEADER_SIZE", default=16384)
+MAX_REQUEST_HEADERS = env.int("MAX_REQUEST_HEADERS", default=100)
 
 # --- Identity ----------------------------------------------------------------------------------
 TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)

@@ -25,5 +25,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
 
+# Django's own error pages (outside DRF) in the OpenStack JSON shapes too.
+handler400 = "api.common.errors.json_400"
+handler403 = "api.common.errors.json_403"
 handler404 = "api.common.errors.json_404"
 handler500 = "api.common.errors.json_500"

@@ -3,12 +3,14 @@
 Starts an embedded Redis (unless REDIS_URL is set), migrates the database
 (SQLite in .run/ unless DATABASE_URL is set), bootstraps the admin user, flavors
 and an image, then runs compute workers, the conductor, the API (gunicorn),
-Celery beat and Flower, each with its output prefixed and copied to .run/logs/.
+Celery beat and Flower, each with its output prefixed and copied to this run's .run/logs/<start time>/
+(.run/logs/latest). Once the API answers, a child that dies (the embedded Redis included) is restarted
+with backoff while the others run on (devtools/supervisor.py).
 
 Environment: HOSTS (number of simulated hosts, default 2; 1 with libvirt), COMPUTE_DRIVER
 (default fake; `libvirt` boots real guests through LIBVIRT_URI, default qemu:///system, whose
 virtlogd/libvirtd are started here when none runs), API_HOST (default 127.0.0.1), API_PORT (default 8000),
-FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD.
+FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD, SECRET_KEY (else .run/secret-key).
 
 As root, the whole stack runs in its own private mount namespace (devtools/in_mount_ns.sh, as
 `make test` does): the workers bind-mount exports for volumes, and nothing they mount is seen
@@ -17,16 +19,14 @@ outside or outlives the run. A bind export `default` (.run/exports/default) is a
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
+import secrets
 import shlex
 import shutil
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,26 +34,17 @@ from pathlib import Path
 
 from devtools.mountns import in_private_mount_namespace
 from devtools.services import REPO_ROOT, RUN_DIR, Redis
+from devtools.supervisor import STOP, Child, RedisChild, Stopped, on_signal, say, stop_all, supervise, wait
 
-LOG_DIR = RUN_DIR / "logs"
+LOGS = RUN_DIR / "logs"
+LOG_DIR = LOGS / "latest"  # a symlink to this run's folder, LOGS/<start time>
+KEEP_RUN_LOGS = 10
+SECRET_KEY_FILE = RUN_DIR / "secret-key"
+SQLITE_DB = RUN_DIR / "db.sqlite3"
 DEFAULT_EXPORT = RUN_DIR / "exports" / "default"
 VENV_BIN = os.path.dirname(sys.executable)  # not resolved: a venv's python is a symlink
 API_TIMEOUT = 60
-STOP_GRACE = 10
-
-_print_lock = threading.Lock()
-STOP = threading.Event()   # first Ctrl-C/SIGTERM: stop gracefully
-FORCE = threading.Event()  # second one: SIGKILL without waiting
-
-
-class Stopped(Exception):
-    """Raised in the main thread once a stop was requested."""
-
-
-def say(line: str) -> None:
-    with _print_lock:
-        sys.stdout.write(line if line.endswith("\n") else line + "\n")
-        sys.stdout.flush()
+GUNICORN_CONF = str(REPO_ROOT / "compute_platform" / "gunicorn.conf.py")
 
 
 def tool(name: str) -> str:
@@ -67,79 +58,62 @@ def tool(name: str) -> str:
     return found
 
 
-class Child:
-    """A child process whose output is prefixed with its name, echoed and logged."""
-
-    def __init__(self, name: str, cmd: list[str], env: dict, hide=None):
-        self.name = name
-        self.oneshot = False  # migrate/bootstrap: exiting is their job, not a failure
-        self.log_path = LOG_DIR / (name.replace(" ", "-") + ".log")
-        self.lines: collections.deque[str] = collections.deque(maxlen=200)
-        self.hide = hide  # predicate: lines kept in memory but neither echoed nor logged (secrets)
-        # Own session: a terminal Ctrl-C reaches only us, so shutdown stays orderly,
-        # and killpg() also reaches gunicorn's and celery's own worker processes.
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     bufsize=1, errors="replace", start_new_session=True)
-        self.reader = threading.Thread(target=self._pump, name=f"pump {name}", daemon=True)
-        self.reader.start()
-
-    def _pump(self) -> None:
-        with open(self.log_path, "w") as log:
-            for line in self.proc.stdout:
-                self.lines.append(line.rstrip("\n"))
-                if self.hide and self.hide(line):
-                    continue
-                log.write(line)
-                log.flush()
-                say(f"[{self.name}] {line}")
-
-    def tail(self, n: int = 20) -> str:
-        lines = [ln for ln in self.lines if not (self.hide and self.hide(ln))]
-        return "\n".join(f"    {ln}" for ln in lines[-n:]) or "    (no output)"
-
-    def signal(self, sig: int) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def wait(self) -> int:
-        """Wait for exit, abandoning (Stopped) if a stop is requested meanwhile."""
-        while self.proc.poll() is None:
-            if STOP.wait(0.1):
-                raise Stopped
-        self.reader.join(5)
-        return self.proc.returncode
-
-
-def stop_all(children: list[Child]) -> None:
-    running = [c for c in reversed(children) if c.proc.poll() is None]
-    if running:
-        say(f"[run] stopping {', '.join(c.name for c in running)}")
-    for c in running:
-        c.signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    while any(c.proc.poll() is None for c in running) and time.monotonic() < deadline and not FORCE.is_set():
-        time.sleep(0.1)
-    for c in running:
-        if c.proc.poll() is None:
-            say(f"[run] {c.name} did not stop within {STOP_GRACE} s: killing it")
-            c.signal(signal.SIGKILL)
-            c.proc.wait()
-    for c in children:
-        c.reader.join(2)
+def child(name: str, cmd: list[str], env: dict, hide=None) -> Child:
+    return Child(name, cmd, env, cwd=REPO_ROOT, log_dir=LOG_DIR, hide=hide)
 
 
 def run_step(name: str, cmd: list[str], env: dict, children: list[Child], hide=None) -> Child:
     """A one-shot command (migrate, bootstrap) that must succeed before we go on."""
-    child = Child(name, cmd, env, hide)
-    child.oneshot = True
-    children.append(child)
-    code = child.wait()
+    step = child(name, cmd, env, hide)
+    step.oneshot = True
+    children.append(step)
+    code = wait(step)
     if code != 0:
-        raise SystemExit(f"[run] {name} failed with exit code {code}:\n{child.tail()}")
-    return child
+        raise SystemExit(f"[run] {name} failed with exit code {code}:\n{step.tail()}")
+    return step
+
+
+def new_log_dir(now: float | None = None) -> Path:
+    """This run's log folder, LOGS/<start time>, with LOGS/latest pointing at it; the oldest runs' folders
+    beyond KEEP_RUN_LOGS are removed. 0700: logs can hold request details."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    folder = LOGS / stamp
+    n = 1
+    while folder.exists():  # two runs in one second
+        n += 1
+        folder = LOGS / f"{stamp}.{n}"
+    folder.mkdir(mode=0o700)
+    tmp = LOGS / ".latest"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(folder.name)
+    tmp.replace(LOG_DIR)  # atomic: `latest` always points at a whole run
+    runs = sorted(p for p in LOGS.iterdir() if p.is_dir() and not p.is_symlink())
+    for old in runs[:-KEEP_RUN_LOGS]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def secret_key() -> str:
+    """Django's SECRET_KEY: from the environment, else made once per install and kept in .run/secret-key
+    (0600), as bootstrap keeps the admin password."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    SECRET_KEY_FILE.touch(mode=0o600)
+    SECRET_KEY_FILE.write_text(key + "\n")
+    return key
+
+
+def restrict_sqlite_files() -> None:
+    """The embedded SQLite database holds password hashes and tokens: 0600, and created so. SQLite gives
+    its -wal and -shm files the database file's mode."""
+    SQLITE_DB.touch(mode=0o600)
+    for path in (SQLITE_DB, SQLITE_DB.with_name(SQLITE_DB.name + "-wal"), SQLITE_DB.with_name(SQLITE_DB.name + "-shm")):
+        if path.exists():
+            path.chmod(0o600)
 
 
 def _credentials_line(line: str) -> dict | None:
@@ -166,15 +140,16 @@ def wait_for_api(url: str, children: list[Child]) -> None:
             return  # any HTTP status means the server is up
         except (urllib.error.URLError, OSError):
             pass
-        check_children(children)
+        fail_if_any_exited(children)
         if STOP.wait(0.5):
             raise Stopped
     raise SystemExit(f"[run] the API did not answer on {url} within {API_TIMEOUT} s")
 
 
-def check_children(children: list[Child]) -> None:
+def fail_if_any_exited(children: list[Child]) -> None:
+    """While starting, a child that exits is a broken set-up, not a crash to retry: stop and say why."""
     for c in children:
-        if not c.oneshot and c.proc.poll() is not None:
+        if not c.oneshot and not c.running():
             c.reader.join(2)  # so the tail includes its last words
             raise SystemExit(f"[run] {c.name} exited unexpectedly (exit code {c.proc.returncode}); "
                              f"last lines of {c.log_path}:\n{c.tail()}")
@@ -244,12 +219,6 @@ def start_libvirt(env: dict):
     return service
 
 
-def on_signal(signum, frame) -> None:
-    if STOP.is_set():
-        FORCE.set()
-    STOP.set()
-
-
 def enter_private_mount_namespace(argv: list[str] | None) -> None:
     """As root, re-run ourselves inside a private mount namespace (unless already in the one made for us):
     volume attaches mount exports, and those mounts must vanish with the run. Not root: mounts fail, so
@@ -285,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         if port_in_use("127.0.0.1" if what == "Flower" else reach_host, port):
             raise SystemExit(f"[run] port {port} for {what} is already in use (another `make run`?)")
 
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    new_log_dir()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
 
@@ -294,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     libvirtd = None
     python = sys.executable
     try:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="compute_platform.settings")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="compute_platform.settings",
+                   SECRET_KEY=secret_key())
         env.setdefault("COMPUTE_DRIVER", "fake")
         if env["COMPUTE_DRIVER"] == "libvirt":
             libvirtd = start_libvirt(env)
@@ -302,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
             redis = Redis(RUN_DIR).start()
             env["REDIS_URL"] = redis.url
             say(f"[run] redis ready at {redis.url} ({redis.startup_seconds:.1f} s)")
+            children.append(RedisChild("redis", redis))
         say(f"[run] database: {env.get('DATABASE_URL', 'sqlite (.run/db.sqlite3)')}")
+        if "DATABASE_URL" not in env:
+            restrict_sqlite_files()
 
         hosts = [f"node{i}" for i in range(1, args.hosts + 1)]
         run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env, children)
@@ -316,19 +289,20 @@ def main(argv: list[str] | None = None) -> int:
                             "bind", "--if-missing"], env, children)
 
         for host in hosts:
-            children.append(Child(f"worker {host}", [python, "manage.py", "compute_worker", "--host", host], env))
+            children.append(child(f"worker {host}", [python, "manage.py", "compute_worker", "--host", host], env))
         # The conductor also consumes `volume`: it makes and removes volume files on the exports.
-        children.append(Child("conductor", [python, "manage.py", "compute_worker", "--conductor"], env))
-        children.append(Child("api", [
-            tool("gunicorn"), "compute_platform.wsgi:application", "--bind", f"{api_host}:{args.api_port}",
+        children.append(child("conductor", [python, "manage.py", "compute_worker", "--conductor"], env))
+        children.append(child("api", [
+            tool("gunicorn"), "compute_platform.wsgi:application", "--config", GUNICORN_CONF,
+            "--bind", f"{api_host}:{args.api_port}",
             "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
             # gunicorn 27 otherwise opens ~/.gunicorn/gunicorn.ctl, shared with any other gunicorn here.
             "--no-control-socket"], env))
-        children.append(Child("beat", [tool("celery"), "-A", "compute_platform", "beat", "--loglevel", "INFO",
+        children.append(child("beat", [tool("celery"), "-A", "compute_platform", "beat", "--loglevel", "INFO",
                                        "--schedule", str(RUN_DIR / "celerybeat-schedule")], env))
         # Flower reads FLOWER_* options from its environment: the password stays out of `ps`.
         flower_env = dict(env, FLOWER_BASIC_AUTH=f"{creds['admin_user']}:{creds['admin_password']}")
-        children.append(Child("flower", [
+        children.append(child("flower", [
             tool("celery"), "-A", "compute_platform", "flower", f"--port={args.flower_port}",
             "--address=127.0.0.1"], flower_env))
 
@@ -337,8 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         write_clouds_yaml(api, creds)
         say(banner(api, f"http://127.0.0.1:{args.flower_port}/", env["REDIS_URL"], creds))
 
+        # Up: from now on a child that dies is restarted (with backoff) and the others run on.
         while not STOP.wait(0.5):
-            check_children(children)
+            supervise(children)
         return 0
     except Stopped:
         return 0

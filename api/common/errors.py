@@ -7,6 +7,7 @@ conflictingRequest, computeFault...). Keystone: `{"error": {"code": 401, "title"
 import logging
 
 from django import db
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -19,7 +20,10 @@ NOVA_FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "i
                405: "HTTPMethodNotAllowed", 406: "HTTPNotAcceptable", 409: "conflictingRequest",
                413: "overLimit", 415: "HTTPUnsupportedMediaType", 503: "serviceUnavailable"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          405: "Method Not Allowed", 409: "Conflict", 415: "Unsupported Media Type", 500: "Internal Server Error"}
+          405: "Method Not Allowed", 409: "Conflict", 413: "Request Entity Too Large",
+          415: "Unsupported Media Type", 431: "Request Header Fields Too Large", 500: "Internal Server Error"}
+# oslo.middleware's sizelimit (in front of Nova and Keystone) says this for a body over the limit.
+TOO_LARGE = "Request is too large."
 
 
 def error_body(path: str, code: int, message: str, fault: str | None = None) -> dict:
@@ -41,6 +45,8 @@ def _flatten(detail, prefix="") -> list[str]:
 def openstack_exception_handler(exc, context):
     request = context["request"]
     path = request.path
+    if isinstance(exc, RequestDataTooBig):  # a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(error_body(path, 413, TOO_LARGE), status=413)
     if isinstance(exc, ComputeError):
         return Response(error_body(path, exc.code, exc.message, exc.fault), status=exc.code)
     if isinstance(exc, exceptions.ValidationError):
@@ -71,6 +77,17 @@ def openstack_exception_handler(exc, context):
     logger.exception("unhandled error on %s (%s)", path, getattr(request, "request_id", "-"))
     return Response(error_body(path, 500, "Unexpected API Error. Please report this with the request id "
                                           f"{getattr(request, 'request_id', '')}."), status=500)
+
+
+def json_400(request, exception=None):
+    """Django's own 400s, outside DRF (a SuspiciousOperation such as a body too large for a non-API view)."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(error_body(request.path, 413, TOO_LARGE), status=413)
+    return JsonResponse(error_body(request.path, 400, "Bad request."), status=400)
+
+
+def json_403(request, exception=None):
+    return JsonResponse(error_body(request.path, 403, "Forbidden."), status=403)
 
 
 def json_404(request, exception=None):

@@ -71,7 +71,7 @@ def api(pg_url, redis_url, template_db, tmp_path_factory, request):
         users = cfg.get("users", {})
         with ThreadPoolExecutor(max(1, len(users))) as pool:  # each is a Django start-up; overlap them
             list(pool.map(lambda u: stack.manage("user_create", u, "--project", users[u], "--role", "member",
-                                                 "--password", f"{u}-pw"), users))
+                                                 USER_PASSWORD=f"{u}-pw"), users))
         if hosts:
             stack.wait_ready()
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from devtools.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "integration-secret"
+# A real key per test session: outside DEBUG the platform refuses to start without one.
+SECRET_KEY = secrets.token_urlsafe(50)
 _counter = itertools.count(1)
 
 
@@ -41,7 +44,7 @@ def make_template(database_url: str, workdir: Path, name: str | None = None) -> 
     name = name or f"tmpl_{os.getpid()}"
     _admin_sql(database_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
     env = dict(os.environ, DATABASE_URL=_with_db(database_url, name), ADMIN_PASSWORD=ADMIN_PASSWORD,
-               COMPUTE_STATE_DIR=str(workdir))
+               SECRET_KEY=SECRET_KEY, COMPUTE_STATE_DIR=str(workdir))
     for cmd in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
         subprocess.run([sys.executable, "manage.py", *cmd], cwd=REPO, env=env, check=True, capture_output=True)
     return name
@@ -68,6 +71,7 @@ class Stack:
     def env(self) -> dict:
         env = dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    COMPUTE_STATE_DIR=str(self.workdir / "state"), ADMIN_PASSWORD=ADMIN_PASSWORD,
+                   SECRET_KEY=SECRET_KEY,
                    IMAGE_DIR=str(self.workdir / "images"),
                    HEARTBEAT_INTERVAL="1", PYTHONUNBUFFERED="1", DB_CONN_MAX_AGE="0",
                    WORKER_LOGLEVEL="INFO",
@@ -88,6 +92,7 @@ class Stack:
         self.api_port = self.api_port or free_port()
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         self._spawn("api", [str(Path(sys.executable).parent / "gunicorn"), "compute_platform.wsgi:application",
+                            "--config", str(REPO / "compute_platform" / "gunicorn.conf.py"),
                             "--bind", f"127.0.0.1:{self.api_port}", "--workers", "2", "--threads", "8",
                             "--worker-class", "gthread", "--no-control-socket", "--timeout", "120"], env)
 
@@ -169,9 +174,10 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
 
-    def manage(self, *args: str) -> str:
-        """Run a management command against this stack's database; returns its stdout."""
-        res = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
+    def manage(self, *args: str, **env: str) -> str:
+        """Run a management command against this stack's database, with `env` added to its environment
+        (secrets such as USER_PASSWORD travel there, not in argv); returns its stdout."""
+        res = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=dict(self.env, **env),
                              capture_output=True, text=True, timeout=120)
         assert res.returncode == 0, res.stderr
         return res.stdout

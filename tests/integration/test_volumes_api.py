@@ -360,7 +360,7 @@ def test_volumes_api_shapes_errors_and_isolation(vols):
     assert v.stack.get(f"{v.base}/detail?status=in-use").json()["volumes"] == []
 
     # Another project sees none of it; a member is no admin.
-    v.stack.manage("user_create", "bob", "--project", "other", "--role", "member", "--password", "pw")
+    v.stack.manage("user_create", "bob", "--project", "other", "--role", "member", USER_PASSWORD="pw")
     bob = v.stack.token("bob", "pw", "other")
     assert v.stack.get(v.base, token=bob).json()["volumes"] == []
     assert v.stack.get(f"{v.base}/{vid}", token=bob).status_code == 404
