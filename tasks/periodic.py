@@ -9,7 +9,7 @@ from django.utils import timezone
 from compute_platform.compute.models import Host, Instance
 from compute_platform.compute.states import VmState
 from compute_platform.compute.services.dispatch import host_queue
-from compute_platform.compute.services.identity import tokens_purge_expired
+from compute_platform.identity.services.tokens import tokens_purge_expired
 from compute_platform.celery import app
 
 from compute_platform.volumes.models import Volume, VolumeAttachment

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from compute_platform.images.models import Image
+
 from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
-from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
+from ..models import Flavor, Instance, InstanceFault, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message

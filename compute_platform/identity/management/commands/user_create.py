@@ -4,8 +4,9 @@
 """
 from django.core.management.base import BaseCommand
 
-from compute_platform.compute.models import RoleAssignment
-from compute_platform.compute.services.identity import project_get_or_create, user_create_or_update
+from compute_platform.identity.models import RoleAssignment
+from compute_platform.identity.services.projects import project_get_or_create
+from compute_platform.identity.services.users import user_create_or_update
 
 
 class Command(BaseCommand):
