@@ -77,7 +77,7 @@ class ImageListView(OpenStackView):
         filters["os_hidden"] = params.get("os_hidden", "false").lower() in ("true", "1", "yes")
         images = image_list(context=self.context, filters=filters, limit=limit, marker=params.get("marker"))
         body = {"images": [image_body(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
-        if len(images) == limit:
+        if images and len(images) == limit:  # (limit=0 lists nothing and has no next page)
             body["next"] = f"/v2/images?marker={images[-1].id}&limit={limit}"
         return Response(body)
 
