@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "compute_platform.identity",
+    "compute_platform.images",
     "compute_platform.compute",
     "compute_platform.volumes",
 ]

@@ -125,7 +125,7 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from compute_platform.celery import app
-    from compute_platform.compute.models import Image
+    from compute_platform.images.models import Image
     from tasks import manager, runtime
 
     sent = []

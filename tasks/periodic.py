@@ -10,8 +10,8 @@ from compute_platform import tasknames
 from compute_platform.compute.selectors import host_names_up, instances_stale
 from compute_platform.compute.services.dispatch import task_send
 from compute_platform.compute.services.hosts import hosts_fan_out
-from compute_platform.compute.services.identity import tokens_purge_expired
 from compute_platform.compute.services.instance_lifecycle import instance_redrive_touch
+from compute_platform.identity.services.tokens import tokens_purge_expired
 from compute_platform.tasknames import host_queue
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus

@@ -1,7 +1,7 @@
 """Build the driver's plain InstanceSpec from an instance row (hypervisors/ never sees the ORM)."""
 import uuid as uuidlib
 
-from compute_platform.compute.models import Image
+from compute_platform.images.models import Image
 from hypervisors.base import ImageRef, InstanceSpec
 
 

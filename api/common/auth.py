@@ -1,20 +1,8 @@
 """Keystone token authentication: `X-Auth-Token` -> the token row (only hashes are stored)."""
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from compute_platform.compute.context import RequestContext
-from compute_platform.compute.models import Token
-from compute_platform.compute.services.identity import token_hash
-
-
-def token_lookup(plaintext: str | None) -> Token | None:
-    """The live token for `plaintext`, or None if unknown, expired or revoked."""
-    if not plaintext:
-        return None
-    token = Token.objects.select_related("user", "project").filter(token_hash=token_hash(plaintext)).first()
-    if token is None or token.revoked or token.expires_at <= timezone.now() or not token.user.is_active:
-        return None
-    return token
+from compute_platform.identity.selectors import token_get
 
 
 class KeystoneTokenAuthentication(authentication.BaseAuthentication):
@@ -22,7 +10,7 @@ class KeystoneTokenAuthentication(authentication.BaseAuthentication):
         plaintext = request.headers.get("X-Auth-Token")
         if plaintext is None:
             return None
-        token = token_lookup(plaintext)
+        token = token_get(plaintext=plaintext)
         if token is None:
             raise exceptions.AuthenticationFailed("The request you have made requires authentication.")
         return token.user, token
@@ -33,6 +21,6 @@ class KeystoneTokenAuthentication(authentication.BaseAuthentication):
 
 
 def request_context(request) -> RequestContext:
-    token: Token = request.auth
+    token = request.auth  # the identity app's Token, as authenticate() returned it
     return RequestContext(user_id=token.user_id, project_id=token.project_id or "",
                           roles=tuple(token.roles), request_id=getattr(request, "request_id", None) or "")

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from compute_platform.compute.exceptions import BadRequest, Forbidden
-from compute_platform.compute.models import Project
+from compute_platform.identity.models import Project
 from compute_platform.compute.models.quotas import QUOTA_RESOURCES
 from compute_platform.compute.services.quotas import (quota_defaults, quota_limits, quota_set_delete,
                                                       quota_set_update, quota_usage)

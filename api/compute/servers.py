@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
+from compute_platform.images.selectors import image_get
 
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
@@ -79,7 +80,7 @@ class ServerListView(OpenStackView):
         if not v["imageRef"]:
             raise BadRequest("imageRef is required (boot from volume is not supported).")
         try:
-            image = selectors.image_get(context=self.context, image_id=v["imageRef"])
+            image = image_get(context=self.context, image_id=v["imageRef"])
         except NotFound as exc:
             raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
         # When given, an object (not [] or null). Nova takes either key; openstacksdk sends the second.

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compute_platform.compute import selectors_identity as identity
+from compute_platform.identity import selectors as identity
 from compute_platform.compute.exceptions import NotFound
 
 from ..common.links import base_url

@@ -1,13 +1,11 @@
 """Keystone v3: version document and token issue/validate/revoke."""
-from django.contrib.auth import authenticate, get_user_model
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compute_platform.compute.exceptions import ComputeError, NotFound
-from compute_platform.compute.services.identity import project_for_scope, token_issue, token_revoke
+from compute_platform.identity.selectors import token_subject_get
+from compute_platform.identity.services.tokens import token_authenticate, token_revoke
 
-from ..common.auth import token_lookup
 from ..common.links import base_url
 from ..common.views import OpenStackView, PublicView
 from . import schemas, serializers
@@ -15,11 +13,6 @@ from .catalog import service_catalog
 from ..common.timefmt import iso_usec
 
 DOMAIN = {"id": "default", "name": "Default"}
-
-
-class Unauthorized(ComputeError):
-    code = 401
-    fault = "error"
 
 
 def token_body(request, token, catalog: bool = True) -> dict:
@@ -59,10 +52,6 @@ class VersionsView(PublicView):
         return Response({"versions": {"values": [version_v3(request)]}}, status=300)
 
 
-def _domain_ok(ref: dict | None) -> bool:
-    return not ref or ref.get("id") == "default" or ref.get("name") == "Default"
-
-
 class TokensView(OpenStackView):
     project_scoped = False  # an unscoped token may validate or revoke itself
 
@@ -87,44 +76,13 @@ class TokensView(OpenStackView):
         data = serializers.AuthRequest(data=request.data)
         data.is_valid(raise_exception=True)
         auth = data.validated_data["auth"]
-        identity = auth["identity"]
-        if "password" in identity["methods"]:
-            ref = identity["password"]["user"]
-            if not _domain_ok(ref.get("domain")) and not ref.get("id"):
-                raise Unauthorized("The request you have made requires authentication.")
-            username = ref.get("name")
-            if ref.get("id"):
-                user = get_user_model().objects.filter(pk=ref["id"] if ref["id"].isdigit() else None).first()
-                username = user.username if user else None
-            user = authenticate(request, username=username, password=ref["password"]) if username else None
-        else:
-            prior = token_lookup(identity["token"]["id"])
-            user = prior.user if prior else None
-        if user is None or not user.is_active:
-            raise Unauthorized("The request you have made requires authentication.")
-        project = None
-        scope = (auth.get("scope") or {}).get("project")
-        if scope:
-            if not scope.get("id") and not _domain_ok(scope.get("domain")):
-                raise Unauthorized(f"Could not find project {scope.get('name')} in that domain.")
-            try:
-                project = project_for_scope(project_id=scope.get("id"), project_name=scope.get("name"))
-            except NotFound as exc:
-                raise Unauthorized(exc.message)
-            if not project.role_assignments.filter(user=user).exists():
-                raise Unauthorized(f"User {user.pk} has no access to project {project.id}")
-        plaintext, token = token_issue(user=user, project=project, methods=identity["methods"])
+        plaintext, token = token_authenticate(identity=auth["identity"], scope=auth.get("scope"))
         response = Response(token_body(request, token), status=201)
         response["X-Subject-Token"] = plaintext
         return response
 
     def _subject(self, request):
-        token = token_lookup(request.headers.get("X-Subject-Token"))
-        # Only the token's own user or an admin may see or revoke it (Keystone's token_subject rule);
-        # anyone else is told it does not exist rather than shown its user, roles and project.
-        if token is None or (token.user_id != request.auth.user_id and not self.context.is_admin):
-            raise NotFound("Could not find token.")
-        return token
+        return token_subject_get(context=self.context, plaintext=request.headers.get("X-Subject-Token"))
 
     @schemas.token_validate
     def get(self, request):

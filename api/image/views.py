@@ -1,12 +1,11 @@
 """Glance v2 subset: versions, list, show, create (metadata), upload and download of data, delete."""
-from django.db.models import Q
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
-from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
-from compute_platform.compute.services.images import CORE, image_create, image_delete, image_upload
+from compute_platform.images.selectors import LIST_FILTERS, image_get, image_list
+from compute_platform.images.services.images import CORE, image_create, image_delete, image_upload
 
 from ..common.links import base_url
 from ..common.views import OpenStackView, PublicView
@@ -67,34 +66,18 @@ class VersionsChoicesView(VersionsView):
 class ImageListView(OpenStackView):
     @schemas.image_list
     def get(self, request):
-        qs = selectors.image_visible(context=self.context)
         params = request.query_params
-        for field in ("name", "status", "visibility", "disk_format", "container_format"):
-            if params.get(field):
-                qs = qs.filter(**{field: params[field]})
-        if params.get("owner"):
-            qs = qs.filter(owner_id=params["owner"])
-        # Glance lists hidden images only when asked (os_hidden=true), and then only those.
-        if params.get("os_hidden", "false").lower() in ("true", "1", "yes"):
-            qs = qs.filter(properties___os_hidden=True)
-        else:  # (a missing key compares as NULL in SQL, so exclude() alone would drop every image)
-            qs = qs.filter(~Q(properties__has_key="_os_hidden") | Q(properties___os_hidden=False))
         try:
             limit = min(int(params.get("limit", 1000)), 1000)
         except ValueError:
             raise BadRequest("limit param must be an integer")
         if limit < 0:
             raise BadRequest("limit param must be positive")
-        if params.get("marker"):
-            try:
-                anchor = selectors.image_get(context=self.context, image_id=params["marker"])
-            except NotFound:
-                raise BadRequest(f"marker [{params['marker']}] not found")
-            qs = qs.filter(created_at__lt=anchor.created_at) | qs.filter(created_at=anchor.created_at,
-                                                                        id__lt=anchor.id)
-        images = list(qs.order_by("-created_at", "-id")[:limit])
+        filters = {f: params[f] for f in LIST_FILTERS if params.get(f)}
+        filters["os_hidden"] = params.get("os_hidden", "false").lower() in ("true", "1", "yes")
+        images = image_list(context=self.context, filters=filters, limit=limit, marker=params.get("marker"))
         body = {"images": [image_body(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
-        if len(images) == limit:
+        if images and len(images) == limit:  # (limit=0 lists nothing and has no next page)
             body["next"] = f"/v2/images?marker={images[-1].id}&limit={limit}"
         return Response(body)
 
@@ -122,11 +105,11 @@ class ImageListView(OpenStackView):
 class ImageView(OpenStackView):
     @schemas.image_show
     def get(self, request, image_id):
-        return Response(image_body(selectors.image_get(context=self.context, image_id=image_id)))
+        return Response(image_body(image_get(context=self.context, image_id=image_id)))
 
     @schemas.image_delete
     def delete(self, request, image_id):
-        image_delete(context=self.context, image=selectors.image_get(context=self.context, image_id=image_id))
+        image_delete(context=self.context, image=image_get(context=self.context, image_id=image_id))
         return Response(status=204)
 
 
@@ -158,14 +141,14 @@ class ImageFileView(OpenStackView):
         content_type = request.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
         if content_type != "application/octet-stream":
             raise UnsupportedMediaType(f"Content-Type must be application/octet-stream, not {content_type}.")
-        image = selectors.image_get(context=self.context, image_id=image_id)
+        image = image_get(context=self.context, image_id=image_id)
         image_upload(context=self.context, image=image, stream=_raw_body(request),
                      content_length=_content_length(request))
         return Response(status=204)
 
     @schemas.image_download
     def get(self, request, image_id):
-        image = selectors.image_get(context=self.context, image_id=image_id)
+        image = image_get(context=self.context, image_id=image_id)
         path = (image.properties or {}).get("_data_path")
         if image.status != "active" or not path:
             return Response(status=204)  # Glance: an image without data answers 204 No Content

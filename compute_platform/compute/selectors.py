@@ -6,7 +6,7 @@ from django.db import DataError, transaction
 from django.db.models import Count, Q, Sum
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceFault
+from .models import Flavor, Host, Instance, InstanceAction, InstanceFault
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
 
@@ -126,20 +126,6 @@ def flavor_get(*, flavorid: str) -> Flavor:
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
-
-
-def image_visible(*, context):
-    qs = Image.objects.exclude(status="deleted")
-    if not context.is_admin:
-        qs = qs.filter(Q(visibility__in=("public", "community")) | Q(owner_id=context.project_id))
-    return qs
-
-
-def image_get(*, context, image_id: str) -> Image:
-    image = image_visible(context=context).filter(pk=image_id).first() if _is_uuid(image_id) else None
-    if image is None:
-        raise NotFound(f"Image {image_id} could not be found.")
-    return image
 
 
 def host_list_with_usage():

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compute_platform.compute.models import (
-    Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, Project,
-    ProjectQuota, RoleAssignment, ServerGroup, Token,
+    Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, ProjectQuota, ServerGroup,
 )
-from compute_platform.compute.services.identity import token_issue
+from compute_platform.identity.models import Project, RoleAssignment, Token
+from compute_platform.identity.services.tokens import token_issue
+from compute_platform.images.models import Image
 
 pytestmark = pytest.mark.integration
 
@@ -155,9 +156,13 @@ def every_row(operator, admin_project, make_instance, host_down):
 
 def test_every_registered_model_changelist_and_change_page_render(op_client, every_row):
     registered = list(admin.site._registry)
-    compute_models = {m for m in registered if m._meta.app_label == "compute"}
-    assert compute_models == {Project, RoleAssignment, Token, Flavor, Image, Host, Instance, InstanceAction,
-                              InstanceActionEvent, InstanceFault, KeyPair, ServerGroup, ProjectQuota}
+    by_app = {app: {m for m in registered if m._meta.app_label == app} for app in ("compute", "identity", "images")}
+    assert by_app == {
+        "compute": {Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, ServerGroup,
+                    ProjectQuota},
+        "identity": {Project, RoleAssignment, Token},
+        "images": {Image},
+    }
     for model in registered:
         info = (model._meta.app_label, model._meta.model_name)
         r = op_client.get(reverse("admin:%s_%s_changelist" % info))
@@ -222,7 +227,7 @@ def test_instance_changelist_shows_derived_status_and_power_state_name(op_client
 
 
 @pytest.mark.parametrize("url_name", [CHANGELIST, "admin:compute_host_changelist",
-                                      "admin:compute_instanceaction_changelist", "admin:compute_token_changelist"])
+                                      "admin:compute_instanceaction_changelist", "admin:identity_token_changelist"])
 def test_list_pages_run_a_constant_number_of_queries(op_client, make_instance, operator, admin_project, url_name):
     def queries():
         with CaptureQueriesContext(connection) as ctx:
@@ -414,8 +419,8 @@ def test_host_form_never_overwrites_claims_or_heartbeat(op_client, host_up):
 
 def test_token_pages_never_show_the_hash_and_revoke_uses_the_service(op_client, operator, admin_project):
     _, token = token_issue(user=operator, project=admin_project, methods=["password"])
-    listing = op_client.get(reverse("admin:compute_token_changelist"))
-    detail = op_client.get(reverse("admin:compute_token_change", args=[token.pk]))
+    listing = op_client.get(reverse("admin:identity_token_changelist"))
+    detail = op_client.get(reverse("admin:identity_token_change", args=[token.pk]))
     for r in (listing, detail):
         assert r.status_code == 200
         body = r.content.decode()
@@ -423,16 +428,16 @@ def test_token_pages_never_show_the_hash_and_revoke_uses_the_service(op_client, 
         assert token.audit_id in body
     # A view-only page: nothing of the token can be submitted back.
     assert set(_form_data(detail)) <= {"csrfmiddlewaretoken"}
-    assert op_client.get(reverse("admin:compute_token_add")).status_code == 403
+    assert op_client.get(reverse("admin:identity_token_add")).status_code == 403
 
-    r = op_client.post(reverse("admin:compute_token_changelist"),
+    r = op_client.post(reverse("admin:identity_token_changelist"),
                        {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
     assert (messages.INFO, "Revoked 1 token.") in _messages(r)
     assert Token.objects.get(pk=token.pk).revoked is True
 
 
 def test_project_page_edits_role_assignments_inline(op_client, operator, project):
-    url = reverse("admin:compute_project_change", args=[project.pk])
+    url = reverse("admin:identity_project_change", args=[project.pk])
     data = _form_data(op_client.get(url))
     prefix = "role_assignments"
     assert data[f"{prefix}-TOTAL_FORMS"] == "0"
@@ -446,7 +451,7 @@ def test_project_page_edits_role_assignments_inline(op_client, operator, project
 def test_image_delete_is_soft(op_client, admin_project):
     image = Image.objects.create(name="cirros", status="active", owner=admin_project)
     locked = Image.objects.create(name="locked", status="active", protected=True)
-    r = op_client.post(reverse("admin:compute_image_changelist"),
+    r = op_client.post(reverse("admin:images_image_changelist"),
                        {"action": "soft_delete", "_selected_action": [image.pk, locked.pk]}, follow=True)
     assert Image.objects.get(pk=image.pk).status == "deleted"
     assert Image.objects.get(pk=locked.pk).status == "active"

@@ -88,6 +88,8 @@ def test_list_filters_and_pagination(api):
     rest = api.get(IMAGES, params={"limit": 2, "marker": made[1]}).json()["images"]
     assert rest[0]["id"] == made[0]
 
+    empty = api.get(IMAGES, params={"limit": 0})
+    assert empty.status_code == 200 and empty.json()["images"] == [] and "next" not in empty.json()
     assert_fault(api.get(IMAGES, params={"limit": "many"}), 400, "limit")
     assert_fault(api.get(IMAGES, params={"limit": "-1"}), 400, "limit")
     assert_fault(api.get(IMAGES, params={"marker": str(uuid.uuid4())}), 400, "marker")

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from compute_platform.compute.models import Flavor, Host, Instance, InstanceAction, Project, RoleAssignment
+from compute_platform.compute.models import Flavor, Host, Instance, InstanceAction
+from compute_platform.identity.models import Project, RoleAssignment
 from compute_platform.volumes.models import Export, Volume, VolumeAttachment
 
 pytestmark = pytest.mark.integration

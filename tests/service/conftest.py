@@ -17,7 +17,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from compute_platform.compute.context import RequestContext
-from compute_platform.compute.models import Flavor, Host, Instance, Project
+from compute_platform.compute.models import Flavor, Host, Instance
+from compute_platform.identity.models import Project
 from compute_platform.compute.states import VmState
 
 

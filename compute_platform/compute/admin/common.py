@@ -2,9 +2,10 @@
 selected row with the caller's RequestContext."""
 from django.contrib import messages
 
+from compute_platform.identity.models import RoleAssignment
+
 from ..context import RequestContext, new_request_id
 from ..exceptions import ComputeError
-from ..models import RoleAssignment
 
 
 class ReadOnlyAdminMixin:

@@ -14,10 +14,10 @@ def instance_name_for(instance_id: int) -> str:
 class Instance(models.Model):
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
-    project = models.ForeignKey("compute.Project", on_delete=models.PROTECT, related_name="instances")
+    project = models.ForeignKey("identity.Project", on_delete=models.PROTECT, related_name="instances")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="instances")
     flavor = models.ForeignKey("compute.Flavor", on_delete=models.PROTECT, related_name="instances")
-    image = models.ForeignKey("compute.Image", null=True, blank=True, on_delete=models.SET_NULL)
+    image = models.ForeignKey("images.Image", null=True, blank=True, on_delete=models.SET_NULL)
     host = models.ForeignKey("compute.Host", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="instances")
     availability_zone = models.CharField(max_length=255, blank=True, null=True)

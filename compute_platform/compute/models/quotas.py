@@ -13,7 +13,7 @@ class ProjectQuota(models.Model):
     with the lock it takes on the project row (services/quotas.py).
     """
 
-    project = models.OneToOneField("compute.Project", primary_key=True, on_delete=models.CASCADE,
+    project = models.OneToOneField("identity.Project", primary_key=True, on_delete=models.CASCADE,
                                    related_name="quota")
     instances = models.IntegerField(null=True, blank=True)
     cores = models.IntegerField(null=True, blank=True)

@@ -18,7 +18,7 @@ class ServerGroup(models.Model):
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)
-    project = models.ForeignKey("compute.Project", on_delete=models.CASCADE, related_name="server_groups")
+    project = models.ForeignKey("identity.Project", on_delete=models.CASCADE, related_name="server_groups")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="server_groups")
     policy = models.CharField(max_length=32, choices=POLICIES)
     rules = models.JSONField(default=dict, blank=True)

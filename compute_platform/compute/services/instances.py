@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from compute_platform import tasknames
 from compute_platform.db_retry import db_retry
+from compute_platform.images.models import Image
 from compute_platform.tasknames import host_queue
 
 from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
-from ..models import Flavor, Image, Instance, InstanceFault, KeyPair
+from ..models import Flavor, Instance, InstanceFault, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message

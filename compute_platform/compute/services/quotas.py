@@ -12,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from compute_platform.identity.models import Project
+
 from ..exceptions import BadRequest, Forbidden, NotFound
-from ..models import Instance, KeyPair, Project, ProjectQuota, ServerGroup
+from ..models import Instance, KeyPair, ProjectQuota, ServerGroup
 from ..models.quotas import QUOTA_RESOURCES
 from ..states import VmState
 

@@ -30,7 +30,7 @@ class Volume(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255, blank=True, default="")
     description = models.CharField(max_length=255, blank=True, default="")
-    project = models.ForeignKey("compute.Project", on_delete=models.PROTECT, related_name="volumes")
+    project = models.ForeignKey("identity.Project", on_delete=models.PROTECT, related_name="volumes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volumes")
     export = models.ForeignKey("volumes.Export", on_delete=models.PROTECT, related_name="volumes")
     size = models.PositiveIntegerField(help_text="GiB")

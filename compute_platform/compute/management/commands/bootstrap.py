@@ -10,8 +10,11 @@ import secrets
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from compute_platform.compute.models import Flavor, Image, RoleAssignment
-from compute_platform.compute.services.identity import project_get_or_create, user_create_or_update
+from compute_platform.compute.models import Flavor
+from compute_platform.identity.models import RoleAssignment
+from compute_platform.identity.services.projects import project_get_or_create
+from compute_platform.identity.services.users import user_create_or_update
+from compute_platform.images.models import Image
 
 # Nova's classic m1 flavors plus a tiny one for real TCG guests.
 FLAVORS = [

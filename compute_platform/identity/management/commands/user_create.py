@@ -11,8 +11,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compute_platform.compute.models import RoleAssignment
-from compute_platform.compute.services.identity import project_get_or_create, user_create_or_update
+from compute_platform.identity.models import RoleAssignment
+from compute_platform.identity.services.projects import project_get_or_create
+from compute_platform.identity.services.users import user_create_or_update
 
 PASSWORD_ENV = "USER_PASSWORD"
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ..exceptions import BadRequest, ComputeError, Conflict, Forbidden
+from compute_platform.compute.exceptions import BadRequest, ComputeError, Conflict, Forbidden
+
 from ..models import Image
+from ..selectors import image_get
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,10 @@ class PayloadTooLarge(ComputeError):
 
 
 def _check_references(*, context, properties: dict) -> None:
-    from .. import selectors
-
     for key in IMAGE_REFERENCES:
         if key in properties:
             try:
-                selectors.image_get(context=context, image_id=properties[key])
+                image_get(context=context, image_id=properties[key])
             except ComputeError:
                 raise BadRequest(f"Property '{key}' must name an existing image; "
                                  f"{properties[key]!r} is not one.") from None

@@ -4,7 +4,7 @@
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from compute_platform.compute.models import Image
+from compute_platform.images.models import Image
 
 
 class Command(BaseCommand):

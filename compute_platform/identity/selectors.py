@@ -1,13 +1,16 @@
-"""Keystone-side reads: projects and users as the identity API shows them to a token's holder.
+"""Keystone-side reads: live tokens, and the projects and users the identity API shows a token's holder.
 
 Policy follows Keystone's defaults: an admin reads every project and user; anyone else reads themselves
 and the projects they hold a role on. Unknown and not-permitted look alike (404), so a member cannot
 probe for other projects' ids.
 """
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from .exceptions import Forbidden, NotFound
-from .models import Project
+from compute_platform.compute.exceptions import Forbidden, NotFound
+
+from .models import Project, Token
+from .models.tokens import token_hash
 
 User = get_user_model()
 
@@ -75,3 +78,26 @@ def user_get(*, context, user_id: str):
     if user is None:
         raise NotFound(f"Could not find user: {user_id}.")
     return user
+
+
+def token_get(*, plaintext: str | None) -> Token | None:
+    """The live token for `plaintext`, or None if unknown, expired, revoked or its user disabled."""
+    if not plaintext:
+        return None
+    token = Token.objects.select_related("user", "project").filter(token_hash=token_hash(plaintext)).first()
+    if token is None or token.revoked or token.expires_at <= timezone.now() or not token.user.is_active:
+        return None
+    return token
+
+
+def token_subject_get(*, context, plaintext: str | None) -> Token:
+    """The live token `plaintext` names (X-Subject-Token), if the caller may see it.
+
+    Only the token's own user or an admin may see or revoke it (Keystone's token_subject rule); anyone
+    else is told it does not exist rather than shown its user, roles and project.
+    """
+    token = token_get(plaintext=plaintext)
+    if token is None or (token.user_id != context.user_id and not context.is_admin):
+        raise NotFound("Could not find token.")
+    return token
+

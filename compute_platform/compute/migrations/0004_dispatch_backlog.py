@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compute', '0002_keypairs_server_groups_quotas'),
+        ('compute', '0003_identity_and_images_moved_out'),
     ]
 
     operations = [

@@ -1,18 +1,10 @@
-"""Flavors and images."""
+"""Images: metadata editable, deleted softly through the same service as the API."""
 from django.contrib import admin
 
-from ..models import Flavor, Image
+from compute_platform.compute.admin.common import run_per_object
+
+from ..models import Image
 from ..services.images import image_delete
-from .common import run_per_object
-
-
-@admin.register(Flavor)
-class FlavorAdmin(admin.ModelAdmin):
-    list_display = ("name", "flavorid", "vcpus", "memory_mb", "root_gb", "ephemeral_gb", "swap", "is_public",
-                    "created_at")
-    list_filter = ("is_public",)
-    search_fields = ("name", "flavorid")
-    readonly_fields = ("created_at",)
 
 
 @admin.register(Image)

@@ -13,7 +13,7 @@ class Image(models.Model):
     name = models.CharField(max_length=255, blank=True, default="")
     status = models.CharField(max_length=16, choices=STATUSES, default="queued")
     visibility = models.CharField(max_length=16, choices=VISIBILITIES, default="public")
-    owner = models.ForeignKey("compute.Project", null=True, blank=True, on_delete=models.SET_NULL)
+    owner = models.ForeignKey("identity.Project", null=True, blank=True, on_delete=models.SET_NULL)
     disk_format = models.CharField(max_length=16, blank=True, default="qcow2")
     container_format = models.CharField(max_length=16, blank=True, default="bare")
     size = models.BigIntegerField(null=True, blank=True)

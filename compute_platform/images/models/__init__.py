@@ -1,0 +1,3 @@
+from .images import Image
+
+__all__ = ["Image"]
