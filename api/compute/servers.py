@@ -1,5 +1,4 @@
 """/compute/v2.1/servers: create, list, detail, show, delete."""
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
@@ -7,6 +6,7 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 
+from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import ServerViewBuilder
@@ -14,14 +14,8 @@ from .view_builders import ServerViewBuilder
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
 
 
-def _list_params(request):
+def _list_filters(request) -> dict:
     params = request.query_params
-    try:
-        limit = int(params.get("limit", settings.API_MAX_LIMIT))
-    except ValueError:
-        raise BadRequest("limit param must be an integer")
-    if limit < 0:
-        raise BadRequest("limit param must be positive")
     filters = {k: params[k] for k in LIST_FILTERS if params.get(k)}
     if "tenant_id" in filters:
         filters["project_id"] = filters.pop("tenant_id")
@@ -35,7 +29,7 @@ def _list_params(request):
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
     filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
-    return filters, min(limit, settings.API_MAX_LIMIT), params.get("marker")
+    return filters
 
 
 class ServerListView(OpenStackView):
@@ -43,23 +37,17 @@ class ServerListView(OpenStackView):
 
     @schemas.server_list
     def get(self, request):
-        filters, limit, marker = _list_params(request)
-        rows = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
+        page = page_params(request)
+        rows = selectors.instance_list(context=self.context, filters=_list_filters(request), limit=page.limit,
+                                       marker=page.marker)
         builder = ServerViewBuilder(request, self.context)
         if self.detail:
             faults = selectors.instance_latest_faults(rows)
             servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
         else:
             servers = [builder.basic(r) for r in rows]
-        body = {"servers": servers}
-        if rows and len(rows) == limit:
-            query = request.query_params.copy()
-            query["marker"] = str(rows[-1]["uuid"])
-            query["limit"] = str(limit)
-            path = "servers/detail" if self.detail else "servers"
-            body["servers_links"] = [{"rel": "next",
-                                      "href": f"{builder.base}/compute/v2.1/{path}?{query.urlencode()}"}]
-        return Response(body)
+        return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
+                                                          marker_of=lambda r: r["uuid"])})
 
     @schemas.server_create
     def post(self, request):

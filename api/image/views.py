@@ -9,6 +9,7 @@ from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFou
 from compute_platform.compute.services.images import CORE, image_create, image_delete, image_upload
 
 from ..common.links import base_url
+from ..common.pagination import page_params
 from ..common.views import OpenStackView, PublicView
 from . import schemas
 from .serializers import ImageCreate
@@ -79,13 +80,9 @@ class ImageListView(OpenStackView):
             qs = qs.filter(properties___os_hidden=True)
         else:  # (a missing key compares as NULL in SQL, so exclude() alone would drop every image)
             qs = qs.filter(~Q(properties__has_key="_os_hidden") | Q(properties___os_hidden=False))
-        try:
-            limit = min(int(params.get("limit", 1000)), 1000)
-        except ValueError:
-            raise BadRequest("limit param must be an integer")
-        if limit < 0:
-            raise BadRequest("limit param must be positive")
-        if params.get("marker"):
+        page = page_params(request, max_limit=1000)
+        limit = page.limit
+        if page.marker:
             try:
                 anchor = selectors.image_get(context=self.context, image_id=params["marker"])
             except NotFound:

@@ -1,0 +1,59 @@
+"""The paging query parameters of every list (`limit`, `marker`, `offset`), parsed in one place.
+
+Each is bounded here, so a bad or huge value answers 400 in the OpenStack shape instead of reaching the
+database (an offset past PostgreSQL's bigint, or an empty page whose "next" link indexed nothing, were 500s).
+"""
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from compute_platform.compute.exceptions import BadRequest
+
+from .links import base_url
+
+MAX_OFFSET = 2**31 - 1  # Nova's integer columns; any list shorter than this ends before the offset
+MAX_MARKER_LENGTH = 255  # markers are uuids, flavor ids and key pair names, all at most 255
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int  # 1..max_limit: a larger limit is capped, as Nova caps it at API_MAX_LIMIT
+    marker: str | None  # the last item of the previous page (its id, or a key pair's name)
+    offset: int  # 0..MAX_OFFSET
+
+
+def _integer(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} param must be an integer")
+    if value < minimum:
+        raise BadRequest(f"{name} param must be {'positive' if minimum > 0 else 'non-negative'}")
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"{name} param must be at most {maximum}")
+    return value
+
+
+def page_params(request, *, max_limit: int | None = None) -> Page:
+    """The request's paging parameters; 400 for a non-integer or non-positive limit, a negative or huge
+    offset, or an overlong marker. `max_limit` defaults to API_MAX_LIMIT."""
+    max_limit = max_limit or settings.API_MAX_LIMIT
+    params = request.query_params
+    limit = min(_integer(params, "limit", default=max_limit, minimum=1), max_limit)
+    offset = _integer(params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+    marker = params.get("marker") or None
+    if marker is not None and len(marker) > MAX_MARKER_LENGTH:
+        raise BadRequest(f"marker [{marker[:MAX_MARKER_LENGTH]}...] not found")
+    return Page(limit=limit, marker=marker, offset=offset)
+
+
+def next_links(request, key: str, *, page: Page, items: list, marker_of) -> dict:
+    """Nova's `{key: [{"rel": "next", ...}]}` when the page came back full (merge it into the body), else {}."""
+    if not items or len(items) < page.limit:
+        return {}
+    query = request.query_params.copy()
+    query["marker"], query["limit"] = str(marker_of(items[-1])), str(page.limit)
+    return {key: [{"rel": "next", "href": f"{base_url(request)}{request.path_info}?{query.urlencode()}"}]}
