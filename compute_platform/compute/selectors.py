@@ -3,10 +3,10 @@ import re
 import uuid as uuidlib
 
 from django.db import DataError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceFault
+from .models import Flavor, Image, Instance, InstanceAction, InstanceFault
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
 
@@ -121,6 +121,21 @@ def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 
 
+def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
+    """The flavors the caller may see (admins: the private ones too), smallest RAM first, keyset-paginated
+    after `marker` (a flavor id), as Nova."""
+    qs = Flavor.objects.order_by("memory_mb", "flavorid")
+    if not context.is_admin:
+        qs = qs.filter(is_public=True)
+    if marker:
+        anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
+        if anchor is None:
+            raise BadRequest(f"marker [{marker}] not found")
+        qs = qs.filter(Q(memory_mb__gt=anchor["memory_mb"]) |
+                       Q(memory_mb=anchor["memory_mb"], flavorid__gt=anchor["flavorid"]))
+    return list(qs[:limit])
+
+
 def flavor_get(*, flavorid: str) -> Flavor:
     flavor = Flavor.objects.filter(flavorid=flavorid).first()
     if flavor is None:
@@ -140,15 +155,3 @@ def image_get(*, context, image_id: str) -> Image:
     if image is None:
         raise NotFound(f"Image {image_id} could not be found.")
     return image
-
-
-def host_list_with_usage():
-    """Hosts with their running VM count, one query."""
-    return Host.objects.annotate(
-        running_vms=Count("instances", filter=~Q(instances__vm_state=VmState.DELETED))).order_by("id")
-
-
-def project_usage(*, project_id: str) -> dict:
-    agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
-        instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
-    return {k: v or 0 for k, v in agg.items()}
