@@ -55,11 +55,6 @@ class ServerListView(OpenStackView):
         data = serializers.ServerCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        # Nova: max_count defaults to min_count, min_count to 1.
-        min_count = v.get("min_count", 1)
-        max_count = v.get("max_count", min_count)
-        if min_count > max_count:
-            raise BadRequest("min_count must be <= max_count")
         try:
             flavor = selectors.flavor_get(flavorid=v["flavorRef"])
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
@@ -78,7 +73,7 @@ class ServerListView(OpenStackView):
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
-            min_count=min_count, max_count=max_count)
+            min_count=v.get("min_count", 1), max_count=v.get("max_count"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.
