@@ -11,18 +11,19 @@ from compute_platform.compute.exceptions import BadRequest
 
 from .links import base_url
 
-MAX_OFFSET = 2**31 - 1  # Nova's integer columns; any list shorter than this ends before the offset
+# Past Nova's integer columns a limit or offset is nonsense, not a request (20 digits overflowed PostgreSQL).
+MAX_INTEGER = 2**31 - 1
 MAX_MARKER_LENGTH = 255  # markers are uuids, flavor ids and key pair names, all at most 255
 
 
 @dataclass(frozen=True)
 class Page:
-    limit: int  # 1..max_limit: a larger limit is capped, as Nova caps it at API_MAX_LIMIT
+    limit: int  # 1..max_limit: a larger one (up to MAX_INTEGER) is capped, as Nova caps it at API_MAX_LIMIT
     marker: str | None  # the last item of the previous page (its id, or a key pair's name)
-    offset: int  # 0..MAX_OFFSET
+    offset: int  # 0..MAX_INTEGER
 
 
-def _integer(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+def _integer(params, name: str, default: int, minimum: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -32,18 +33,19 @@ def _integer(params, name: str, default: int, minimum: int, maximum: int | None 
         raise BadRequest(f"{name} param must be an integer")
     if value < minimum:
         raise BadRequest(f"{name} param must be {'positive' if minimum > 0 else 'non-negative'}")
-    if maximum is not None and value > maximum:
-        raise BadRequest(f"{name} param must be at most {maximum}")
+    if value > MAX_INTEGER:
+        raise BadRequest(f"{name} param must be at most {MAX_INTEGER}")
     return value
 
 
 def page_params(request, *, max_limit: int | None = None) -> Page:
-    """The request's paging parameters; 400 for a non-integer or non-positive limit, a negative or huge
-    offset, or an overlong marker. `max_limit` defaults to API_MAX_LIMIT."""
+    """The request's paging parameters; 400 for a limit or offset that is not an integer, is below 1 (a
+    limit) or 0 (an offset) or above MAX_INTEGER, or an overlong marker. `max_limit` defaults to
+    API_MAX_LIMIT."""
     max_limit = max_limit or settings.API_MAX_LIMIT
     params = request.query_params
     limit = min(_integer(params, "limit", default=max_limit, minimum=1), max_limit)
-    offset = _integer(params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+    offset = _integer(params, "offset", default=0, minimum=0)
     marker = params.get("marker") or None
     if marker is not None and len(marker) > MAX_MARKER_LENGTH:
         raise BadRequest(f"marker [{marker[:MAX_MARKER_LENGTH]}...] not found")
