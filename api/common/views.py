@@ -52,7 +52,7 @@ class OpenStackView(APIView):
             raise Forbidden(f"Policy doesn't allow {self.admin_policy} to be performed.")
 
     def requires_admin(self, method: str) -> bool:
-        return self.admin_only is True or (bool(self.admin_only) and method in self.admin_only)
+        return self.admin_only is True or method in (self.admin_only or ())
 
 
 def body_of(request, key: str) -> dict:
