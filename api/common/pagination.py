@@ -1,7 +1,7 @@
 """The paging query parameters of every list (`limit`, `marker`, `offset`), parsed in one place.
 
 Each is bounded here, so a bad or huge value answers 400 in the OpenStack shape instead of reaching the
-database (an offset past PostgreSQL's bigint, or an empty page whose "next" link indexed nothing, were 500s).
+database (a limit or offset past PostgreSQL's bigint was a 500).
 """
 from dataclasses import dataclass
 
@@ -18,12 +18,13 @@ MAX_MARKER_LENGTH = 255  # markers are uuids, flavor ids and key pair names, all
 
 @dataclass(frozen=True)
 class Page:
-    limit: int  # 1..max_limit: a larger one (up to MAX_INTEGER) is capped, as Nova caps it at API_MAX_LIMIT
+    limit: int  # 0..max_limit: a larger one (up to MAX_INTEGER) is capped, as Nova caps it at API_MAX_LIMIT;
+    # 0 asks for an empty page, as in Nova and Glance
     marker: str | None  # the last item of the previous page (its id, or a key pair's name)
     offset: int  # 0..MAX_INTEGER
 
 
-def _integer(params, name: str, default: int, minimum: int) -> int:
+def _integer(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -31,21 +32,20 @@ def _integer(params, name: str, default: int, minimum: int) -> int:
         value = int(raw)
     except ValueError:
         raise BadRequest(f"{name} param must be an integer")
-    if value < minimum:
-        raise BadRequest(f"{name} param must be {'positive' if minimum > 0 else 'non-negative'}")
+    if value < 0:
+        raise BadRequest(f"{name} param must be positive")  # Nova's words for a negative value
     if value > MAX_INTEGER:
         raise BadRequest(f"{name} param must be at most {MAX_INTEGER}")
     return value
 
 
 def page_params(request, *, max_limit: int | None = None) -> Page:
-    """The request's paging parameters; 400 for a limit or offset that is not an integer, is below 1 (a
-    limit) or 0 (an offset) or above MAX_INTEGER, or an overlong marker. `max_limit` defaults to
-    API_MAX_LIMIT."""
+    """The request's paging parameters; 400 for a limit or offset that is not an integer, is negative or is
+    above MAX_INTEGER, or for an overlong marker. `max_limit` defaults to API_MAX_LIMIT."""
     max_limit = max_limit or settings.API_MAX_LIMIT
     params = request.query_params
-    limit = min(_integer(params, "limit", default=max_limit, minimum=1), max_limit)
-    offset = _integer(params, "offset", default=0, minimum=0)
+    limit = min(_integer(params, "limit", default=max_limit), max_limit)
+    offset = _integer(params, "offset", default=0)
     marker = params.get("marker") or None
     if marker is not None and len(marker) > MAX_MARKER_LENGTH:
         raise BadRequest(f"marker [{marker[:MAX_MARKER_LENGTH]}...] not found")

@@ -91,7 +91,7 @@ class ImageListView(OpenStackView):
                                                                         id__lt=anchor.id)
         images = list(qs.order_by("-created_at", "-id")[:limit])
         body = {"images": [image_body(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
-        if len(images) == limit:
+        if images and len(images) == limit:  # limit=0: an empty page, and no next (it was a 500)
             body["next"] = f"/v2/images?marker={images[-1].id}&limit={limit}"
         return Response(body)
 
