@@ -27,9 +27,13 @@ class PublicView(APIView):
 
 
 class OpenStackView(APIView):
+    """The one way to require an admin: `admin_only = True` (every method) or a set of methods
+    (`{"POST", "DELETE"}`); `admin_policy` names the policy in the 403, as Nova's message does."""
+
     content_negotiation_class = JsonAlways
     schema = OpenStackAutoSchema()
-    admin_only = False
+    admin_only: bool | frozenset = False
+    admin_policy = "this operation"
     project_scoped = True  # compute and image calls act within the token's project
 
     def dispatch(self, request, *args, **kwargs):
@@ -44,8 +48,11 @@ class OpenStackView(APIView):
             # An unscoped token has no project to act in (Nova's policies refuse it the same way);
             # without this check a boot with one failed on the project foreign key with a 500.
             raise Forbidden("This operation requires a project-scoped token.")
-        if self.admin_only and not self.context.is_admin:
-            raise Forbidden("Policy doesn't allow this operation to be performed.")
+        if self.requires_admin(request.method) and not self.context.is_admin:
+            raise Forbidden(f"Policy doesn't allow {self.admin_policy} to be performed.")
+
+    def requires_admin(self, method: str) -> bool:
+        return self.admin_only is True or method in (self.admin_only or ())
 
 
 def body_of(request, key: str) -> dict:

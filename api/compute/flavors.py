@@ -4,34 +4,29 @@ from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import Forbidden
-from compute_platform.compute.models import Flavor
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
+from ..common.pagination import next_links, page_params
 from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import flavor_body
 
 
-def _require_admin(context):
-    if not context.is_admin:
-        raise Forbidden("Policy doesn't allow os_compute_api:os-flavor-manage to be performed.")
-
-
 class FlavorListView(OpenStackView):
+    admin_only, admin_policy = frozenset({"POST"}), "os_compute_api:os-flavor-manage"
     detail = False
 
     @schemas.flavor_list
     def get(self, request):
-        qs = Flavor.objects.all()
-        if not self.context.is_admin:
-            qs = qs.filter(is_public=True)
-        return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in qs]})
+        page = page_params(request)
+        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker)
+        return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in flavors],
+                         **next_links(request, "flavors_links", page=page, items=flavors,
+                                      marker_of=lambda f: f.flavorid)})
 
     @schemas.flavor_create
     def post(self, request):
-        _require_admin(self.context)
         data = serializers.FlavorCreate(data=body_of(request, "flavor"))
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -49,13 +44,14 @@ class FlavorDetailListView(FlavorListView):
 
 
 class FlavorView(OpenStackView):
+    admin_only, admin_policy = frozenset({"DELETE"}), "os_compute_api:os-flavor-manage"
+
     @schemas.flavor_show
     def get(self, request, flavor_id):
         return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
 
     @schemas.flavor_delete
     def delete(self, request, flavor_id):
-        _require_admin(self.context)
         flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))
         return Response(status=202)  # Nova answers 202 here
 

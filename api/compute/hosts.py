@@ -4,9 +4,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers as fields
 from rest_framework.response import Response
 
-from compute_platform.compute import selectors
+from compute_platform.compute import selectors_hosts as selectors
 from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
-from compute_platform.compute.models import Host
 from compute_platform.compute.services.hosts import host_set_enabled
 
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
@@ -58,9 +57,7 @@ class HypervisorView(OpenStackView):
 
     @schemas.hypervisor_show
     def get(self, request, hypervisor_id):
-        host = selectors.host_list_with_usage().filter(pk=hypervisor_id).first() if hypervisor_id.isdigit() else None
-        if host is None:
-            raise NotFound(f"Hypervisor with ID {hypervisor_id} could not be found.")
+        host = selectors.host_get_with_usage(host_id=hypervisor_id)
         return Response({"hypervisor": hypervisor_body(host, detail=True)})
 
 
@@ -89,11 +86,9 @@ class ServiceListView(OpenStackView):
 
     @schemas.service_list
     def get(self, request):
-        hosts = Host.objects.all()
-        if request.query_params.get("host"):
-            hosts = hosts.filter(name=request.query_params["host"])
         if request.query_params.get("binary") not in (None, "nova-compute"):
-            hosts = hosts.none()
+            return Response({"services": []})  # nova-compute is the only service there is
+        hosts = selectors.host_list(name=request.query_params.get("host"))
         return Response({"services": [service_body(h) for h in hosts]})
 
 
@@ -109,9 +104,7 @@ class ServiceToggleView(OpenStackView):
         if verb not in self.VERBS:
             raise NotFound(f"Unknown action: {verb}")
         data = request.data if isinstance(request.data, dict) else {}
-        host = Host.objects.filter(name=data.get("host")).first()
-        if host is None:
-            raise NotFound(f"Compute host {data.get('host')} could not be found.")
+        host = selectors.host_get_by_name(name=data.get("host"))
         if data.get("binary", "nova-compute") != "nova-compute":
             raise BadRequest("Only the nova-compute binary can be enabled or disabled.")
         reason = data.get("disabled_reason")
@@ -130,7 +123,7 @@ class AvailabilityZoneView(OpenStackView):
     @schemas.availability_zone_list
     def get(self, request):
         zones = {}
-        for host in Host.objects.all():
+        for host in selectors.host_list():
             zone = zones.setdefault(host.availability_zone, {"available": False, "hosts": {}})
             zone["available"] |= host.enabled and host.is_up
             zone["hosts"][host.name] = {"nova-compute": {"available": host.is_up, "active": host.enabled,
@@ -179,6 +172,5 @@ class HypervisorUptimeView(OpenStackView):
                    responses={501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
                               **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor."})})
     def get(self, request, hypervisor_id):
-        if not hypervisor_id.isdigit() or not Host.objects.filter(pk=int(hypervisor_id)).exists():
-            raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
+        selectors.host_get_with_usage(host_id=hypervisor_id)  # 404 for no such hypervisor
         raise NotImplementedFault("Virt driver does not implement uptime function.")

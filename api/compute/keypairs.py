@@ -1,7 +1,7 @@
 """/compute/v2.1/os-keypairs: the caller's key pairs (create or import, list, show, delete).
 
 Microversion 2.2 adds `type` (ssh, x509) and answers create with 201 and delete with 204."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -9,6 +9,7 @@ from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.keypairs import keypair_create, keypair_delete, keypair_get, keypair_list
 
 from ..common.microversions import version_at_least
+from ..common.pagination import next_links, page_params
 from ..common.schemas import UNSCOPED, nova_errors
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView, body_of
@@ -84,10 +85,15 @@ class KeypairCreateRequest(serializers.Serializer):
 
 class KeypairListView(OpenStackView):
     @extend_schema(operation_id="compute_keypairs_list", summary="List the caller's key pairs", tags=TAGS,
-                   responses={200: KeypairList, **nova_errors({403: UNSCOPED})})
+                   parameters=[OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT)."),
+                               OpenApiParameter("marker", str, description="Name of the last key pair of the "
+                                                                           "previous page.")],
+                   responses={200: KeypairList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
     def get(self, request):
-        return Response({"keypairs": [{"keypair": keypair_body(request, k)}
-                                      for k in keypair_list(context=self.context)]})
+        page = page_params(request)
+        keypairs = keypair_list(context=self.context, limit=page.limit, marker=page.marker)
+        return Response({"keypairs": [{"keypair": keypair_body(request, k)} for k in keypairs],
+                         **next_links(request, "keypairs_links", page=page, items=keypairs, marker_of=lambda k: k.name)})
 
     @extend_schema(operation_id="compute_keypair_create", summary="Create (generate) or import a key pair",
                    tags=TAGS, request=KeypairCreateRequest,

@@ -8,10 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from compute_platform.compute.exceptions import BadRequest, Forbidden
-from compute_platform.identity.models import Project
-from compute_platform.compute.models.quotas import QUOTA_RESOURCES
-from compute_platform.compute.services.quotas import (quota_defaults, quota_limits, quota_set_delete,
-                                                      quota_set_update, quota_usage)
+from compute_platform.compute.services.quotas import (QUOTA_RESOURCES, quota_defaults, quota_limits,
+                                                      quota_require_project, quota_set_delete, quota_set_update,
+                                                      quota_usage)
 
 from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
@@ -43,15 +42,16 @@ def _parse_limit(resource: str, value) -> int:
 
 
 class QuotaSetView(OpenStackView):
-    """The project in the path; members may read their own project's only."""
+    """The project in the path; updates are for admins, and members may read their own project's only."""
 
-    def _project(self, request, tenant_id: str, action: str) -> str:
+    admin_only, admin_policy = frozenset({"PUT", "DELETE"}), "os_compute_api:os-quota-sets"
+
+    def _project(self, request, tenant_id: str) -> str:
         if request.query_params.get("user_id"):
             raise BadRequest("Per-user quotas are not supported; omit user_id.")
-        if not self.context.is_admin and (action != "show" or tenant_id != self.context.project_id):
-            raise Forbidden(f"Policy doesn't allow os_compute_api:os-quota-sets:{action} to be performed.")
-        if not Project.objects.filter(pk=tenant_id).exists():
-            raise BadRequest(f"Project ID {tenant_id} is not a valid project.")
+        if not self.context.is_admin and tenant_id != self.context.project_id:
+            raise Forbidden("Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.")
+        quota_require_project(project_id=tenant_id)
         return tenant_id
 
 
@@ -100,7 +100,7 @@ class QuotaSetShowView(QuotaSetView):
     @extend_schema(operation_id="compute_quota_set_show", summary="Show a project's quotas", tags=TAGS,
                    responses={200: QuotaSetResponse, **nova_errors({400: BAD_PROJECT, 403: ADMIN_OR_OWN})})
     def get(self, request, tenant_id):
-        project_id = self._project(request, tenant_id, "show")
+        project_id = self._project(request, tenant_id)
         return Response({"quota_set": _quota_set(quota_limits(project_id=project_id), project_id)})
 
     @extend_schema(operation_id="compute_quota_set_update", summary="Update a project's quotas (admin)", tags=TAGS,
@@ -110,7 +110,7 @@ class QuotaSetShowView(QuotaSetView):
                               **nova_errors({400: "Invalid value, a limit below usage, or " + BAD_PROJECT,
                                              403: "Not an admin."})})
     def put(self, request, tenant_id):
-        project_id = self._project(request, tenant_id, "update")
+        project_id = self._project(request, tenant_id)
         body = body_of(request, "quota_set")
         force = body.get("force", False)
         if isinstance(force, str):
@@ -133,7 +133,7 @@ class QuotaSetShowView(QuotaSetView):
                    responses={202: OpenApiResponse(description="Reverted. No body."),
                               **nova_errors({400: BAD_PROJECT, 403: "Not an admin."})})
     def delete(self, request, tenant_id):
-        quota_set_delete(project_id=self._project(request, tenant_id, "delete"))
+        quota_set_delete(project_id=self._project(request, tenant_id))
         return Response(status=202)
 
 
@@ -150,7 +150,7 @@ class QuotaSetDetailView(QuotaSetView):
                    tags=TAGS, responses={200: QuotaSetDetailResponse,
                                          **nova_errors({400: BAD_PROJECT, 403: ADMIN_OR_OWN})})
     def get(self, request, tenant_id):
-        project_id = self._project(request, tenant_id, "show")
+        project_id = self._project(request, tenant_id)
         limits = quota_limits(project_id=project_id)
         usage = quota_usage(project_id=project_id,
                             user_id=self.context.user_id if project_id == self.context.project_id else None)

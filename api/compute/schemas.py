@@ -310,12 +310,15 @@ class FlavorCreateRequest(serializers.Serializer):
 
 flavor_list = extend_schema(
     operation_id="compute_flavors_list", summary="List flavors (id, name, links)", tags=TAGS,
-    description="Public flavors; admins also see private ones.",
-    responses={200: FlavorList, **nova_errors({403: UNSCOPED})})
+    description="Public flavors; admins also see private ones. Smallest RAM first, keyset-paginated with "
+                "`limit` and `marker`.",
+    parameters=[OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT)."),
+                OpenApiParameter("marker", str, description="Id of the last flavor of the previous page.")],
+    responses={200: FlavorList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
 
 flavor_list_detail = extend_schema(
     operation_id="compute_flavors_list_detail", summary="List flavors with details",
-    responses={200: FlavorDetailList, **nova_errors({403: UNSCOPED})})
+    responses={200: FlavorDetailList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
 
 flavor_create = extend_schema(
     operation_id="compute_flavor_create", summary="Create a flavor (admin)", tags=TAGS,

@@ -5,17 +5,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from compute_platform.compute.exceptions import BadRequest
-from compute_platform.compute.models import ServerGroup
-from compute_platform.compute.services.server_groups import (server_group_create, server_group_delete,
+from compute_platform.compute.services.server_groups import (POLICIES, server_group_create, server_group_delete,
                                                              server_group_get, server_group_list,
                                                              server_group_members)
 
+from ..common.pagination import page_params
 from ..common.schemas import UNSCOPED, nova_errors
 from ..common.views import OpenStackView, body_of
 
 TAGS = ["compute"]
-POLICIES = [ServerGroup.AFFINITY, ServerGroup.ANTI_AFFINITY]
 
 
 class ServerGroupCreate(serializers.Serializer):
@@ -36,19 +34,6 @@ def server_group_body(group, members: list[str]) -> dict:
 
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "on")
-
-
-def _int_param(request, name: str, default: int | None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} param must be an integer")
-    if value < 0:
-        raise BadRequest(f"{name} param must be positive")
-    return value
 
 
 # --- documentation ---------------------------------------------------------------------------------
@@ -79,13 +64,13 @@ class ServerGroupListView(OpenStackView):
     @extend_schema(operation_id="compute_server_groups_list", summary="List server groups", tags=TAGS,
                    parameters=[OpenApiParameter("all_projects", OpenApiTypes.BOOL,
                                                 description="Admins: every project's groups."),
-                               OpenApiParameter("limit", int, description="Page size."),
-                               OpenApiParameter("offset", int, description="Groups to skip.")],
+                               OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT)."),
+                               OpenApiParameter("offset", int, description="Groups to skip (at most 2**31-1).")],
                    responses={200: ServerGroupList, **nova_errors({400: "Bad limit or offset.", 403: UNSCOPED})})
     def get(self, request):
-        offset, limit = _int_param(request, "offset", 0), _int_param(request, "limit", None)
+        page = page_params(request)
         groups = server_group_list(context=self.context, all_projects=_flag(request.query_params.get("all_projects")))
-        groups = list(groups[offset:offset + limit] if limit is not None else groups[offset:])
+        groups = list(groups[page.offset:page.offset + page.limit])
         members = server_group_members(groups=groups)
         return Response({"server_groups": [server_group_body(g, members[g.id]) for g in groups]})
 

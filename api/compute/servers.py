@@ -1,5 +1,4 @@
 """/compute/v2.1/servers: create, list, detail, show, delete."""
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
@@ -8,6 +7,7 @@ from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
 
+from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import ServerViewBuilder
@@ -15,14 +15,8 @@ from .view_builders import ServerViewBuilder
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
 
 
-def _list_params(request):
+def _list_filters(request) -> dict:
     params = request.query_params
-    try:
-        limit = int(params.get("limit", settings.API_MAX_LIMIT))
-    except ValueError:
-        raise BadRequest("limit param must be an integer")
-    if limit < 0:
-        raise BadRequest("limit param must be positive")
     filters = {k: params[k] for k in LIST_FILTERS if params.get(k)}
     if "tenant_id" in filters:
         filters["project_id"] = filters.pop("tenant_id")
@@ -36,7 +30,7 @@ def _list_params(request):
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
     filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
-    return filters, min(limit, settings.API_MAX_LIMIT), params.get("marker")
+    return filters
 
 
 class ServerListView(OpenStackView):
@@ -44,23 +38,17 @@ class ServerListView(OpenStackView):
 
     @schemas.server_list
     def get(self, request):
-        filters, limit, marker = _list_params(request)
-        rows = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
+        page = page_params(request)
+        rows = selectors.instance_list(context=self.context, filters=_list_filters(request), limit=page.limit,
+                                       marker=page.marker)
         builder = ServerViewBuilder(request, self.context)
         if self.detail:
             faults = selectors.instance_latest_faults(rows)
             servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
         else:
             servers = [builder.basic(r) for r in rows]
-        body = {"servers": servers}
-        if rows and len(rows) == limit:
-            query = request.query_params.copy()
-            query["marker"] = str(rows[-1]["uuid"])
-            query["limit"] = str(limit)
-            path = "servers/detail" if self.detail else "servers"
-            body["servers_links"] = [{"rel": "next",
-                                      "href": f"{builder.base}/compute/v2.1/{path}?{query.urlencode()}"}]
-        return Response(body)
+        return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
+                                                          marker_of=lambda r: r["uuid"])})
 
     @schemas.server_create
     def post(self, request):
@@ -68,11 +56,6 @@ class ServerListView(OpenStackView):
         data = serializers.ServerCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        # Nova: max_count defaults to min_count, min_count to 1.
-        min_count = v.get("min_count", 1)
-        max_count = v.get("max_count", min_count)
-        if min_count > max_count:
-            raise BadRequest("min_count must be <= max_count")
         try:
             flavor = selectors.flavor_get(flavorid=v["flavorRef"])
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
@@ -91,7 +74,7 @@ class ServerListView(OpenStackView):
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
-            min_count=min_count, max_count=max_count)
+            min_count=v.get("min_count", 1), max_count=v.get("max_count"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.

@@ -1,7 +1,7 @@
 """Nova's JSON shapes, built as plain dicts: fast enough to list 10,000 servers in one response."""
 import hashlib
 
-from compute_platform.compute.models.instances import instance_name_for
+from compute_platform.compute.selectors import instance_name_for
 from compute_platform.compute.states import server_status
 
 from ..common.links import base_url

@@ -8,6 +8,7 @@ from compute_platform.images.selectors import LIST_FILTERS, image_get, image_lis
 from compute_platform.images.services.images import CORE, image_create, image_delete, image_upload
 
 from ..common.links import base_url
+from ..common.pagination import page_params
 from ..common.views import OpenStackView, PublicView
 from . import schemas
 from .serializers import ImageCreate
@@ -67,18 +68,13 @@ class ImageListView(OpenStackView):
     @schemas.image_list
     def get(self, request):
         params = request.query_params
-        try:
-            limit = min(int(params.get("limit", 1000)), 1000)
-        except ValueError:
-            raise BadRequest("limit param must be an integer")
-        if limit < 0:
-            raise BadRequest("limit param must be positive")
+        page = page_params(request, max_limit=1000)
         filters = {f: params[f] for f in LIST_FILTERS if params.get(f)}
         filters["os_hidden"] = params.get("os_hidden", "false").lower() in ("true", "1", "yes")
-        images = image_list(context=self.context, filters=filters, limit=limit, marker=params.get("marker"))
+        images = image_list(context=self.context, filters=filters, limit=page.limit, marker=page.marker)
         body = {"images": [image_body(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
-        if images and len(images) == limit:  # (limit=0 lists nothing and has no next page)
-            body["next"] = f"/v2/images?marker={images[-1].id}&limit={limit}"
+        if images and len(images) == page.limit:  # limit=0: an empty page, and no next (it was a 500)
+            body["next"] = f"/v2/images?marker={images[-1].id}&limit={page.limit}"
         return Response(body)
 
     @schemas.image_create

@@ -1,12 +1,11 @@
 """/volume/v3/{project_id}/volumes: create, list, detail, show, delete (Cinder v3)."""
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
-from compute_platform.compute.exceptions import BadRequest
 from compute_platform.volumes import selectors
 from compute_platform.volumes.services.volumes import volume_create, volume_delete
 
+from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import VolumeViewBuilder
@@ -19,25 +18,14 @@ class VolumeListView(OpenStackView):
 
     @schemas.volume_list
     def get(self, request):
-        params = request.query_params
-        try:
-            limit = min(int(params.get("limit", settings.API_MAX_LIMIT)), settings.API_MAX_LIMIT)
-        except ValueError:
-            raise BadRequest("limit param must be an integer")
-        if limit < 0:
-            raise BadRequest("limit param must be positive")
+        params, page = request.query_params, page_params(request)
         volumes = selectors.volume_list(
             context=self.context, all_tenants=params.get("all_tenants", "0").lower() in TRUE,
-            filters={k: params[k] for k in ("name", "status") if params.get(k)}, limit=limit,
-            marker=params.get("marker"))
+            filters={k: params[k] for k in ("name", "status") if params.get(k)}, limit=page.limit,
+            marker=page.marker)
         builder = VolumeViewBuilder(request, self.context)
         body = {"volumes": [builder.detail(v) if self.detail else builder.basic(v) for v in volumes]}
-        if volumes and len(volumes) == limit:
-            query = params.copy()
-            query["marker"], query["limit"] = str(volumes[-1].id), str(limit)
-            path = "volumes/detail" if self.detail else "volumes"
-            body["volumes_links"] = [{"rel": "next", "href": f"{builder.base}/volume/v3/{self.context.project_id}/"
-                                                             f"{path}?{query.urlencode()}"}]
+        body.update(next_links(request, "volumes_links", page=page, items=volumes, marker_of=lambda v: v.id))
         return Response(body)
 
     @schemas.volume_create

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from .faults import assert_fault
+
 
 SERVERS = "/compute/v2.1/servers"
-NOVA_FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 405: "HTTPMethodNotAllowed",
-               409: "conflictingRequest", 415: "HTTPUnsupportedMediaType"}
 USERS = {"alice": "alpha", "bob": "beta", "carol": "gamma", "erin": "epsilon"}  # member -> project
 
 
@@ -26,17 +26,6 @@ def project_id(api, token) -> str:
     r = requests.get(api.url("/identity/v3/auth/tokens"), timeout=30,
                      headers={"X-Auth-Token": token, "X-Subject-Token": token})
     return r.json()["token"]["project"]["id"]
-
-
-def assert_fault(r, code, message_contains=""):
-    """An OpenStack error: one top-level key naming the fault, with the code and a message."""
-    assert r.status_code == code, r.text
-    body = r.json()
-    assert list(body) == [NOVA_FAULTS[code]], body
-    fault = body[NOVA_FAULTS[code]]
-    assert fault["code"] == code and isinstance(fault["message"], str) and fault["message"], body
-    assert message_contains in fault["message"], body
-    return fault["message"]
 
 
 def boot_id(api, token=None, **kw) -> str:
@@ -284,7 +273,7 @@ def test_name_and_status_filters(api):
     assert listed(name="^flt-", status="PAUSED") == set()
     assert listed(status="NO-SUCH-STATUS") == set()  # Nova 2.1 answers an unknown status with nothing
     assert listed(name="^no-such-name$") == set()
-    for bad in ("[", "(?P<n>a)", "a**"):  # invalid in Python or only in PostgreSQL: 400 either way
+    for bad in ("[", "(a)\\1", "a**"):  # invalid, or needing backtracking (RE2 refuses it): 400
         assert_fault(api.get(SERVERS, params={"name": bad}), 400, "regular expression")
     assert_fault(api.get(SERVERS, params={"changes-since": "yesterday"}), 400, "changes-since")
 

@@ -14,16 +14,6 @@ PACKAGE = ROOT / "api"
 DOMAIN = "compute_platform"
 ALLOWED = frozenset({"services", "selectors", "exceptions", "states", "context"})
 
-# Files another change is rewriting at the same time; the coordinator empties this list after merging it.
-PENDING = {
-    "api/compute/flavors.py",  # models.Flavor
-    "api/compute/hosts.py",  # models.Host
-    "api/compute/quota_sets.py",  # identity.models.Project, models.quotas.QUOTA_RESOURCES
-    "api/compute/server_groups.py",  # models.ServerGroup
-    "api/compute/view_builders.py",  # models.instances.instance_name_for
-}
-
-
 def domain_imports(source: str) -> list[tuple[int, str]]:
     """(line, dotted name) of every compute_platform module or name that `source` imports, anywhere."""
     found = []
@@ -66,14 +56,8 @@ def test_checker_catches_model_imports(source, expected):
 
 def test_api_reaches_the_domain_only_through_services_and_selectors():
     offenders = {
-        rel: bad
+        str(path.relative_to(ROOT)): bad
         for path in sorted(PACKAGE.rglob("*.py"))
-        if (rel := str(path.relative_to(ROOT))) not in PENDING and (bad := forbidden_imports(path.read_text()))
+        if (bad := forbidden_imports(path.read_text()))
     }
     assert offenders == {}
-
-
-def test_pending_list_names_only_files_that_still_need_it():
-    # So the allow-list shrinks as those files are fixed, instead of hiding a later regression.
-    still_bad = {rel for rel in PENDING if forbidden_imports((ROOT / rel).read_text())}
-    assert still_bad == PENDING

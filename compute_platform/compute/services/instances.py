@@ -38,9 +38,10 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     availability_zone: str | None = None, metadata: dict | None = None,
                     key_name: str | None = None, user_data: str | None = None,
                     scheduler_hints: dict | None = None, min_count: int = 1,
-                    max_count: int = 1) -> tuple[list[Instance], str]:
+                    max_count: int | None = None) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
-    enqueue their builds. Returns (instances, admin_pass of the first).
+    enqueue their builds (`max_count` defaults to `min_count`, as Nova's). Returns (instances, admin_pass
+    of the first).
 
     A placement failure is not an API error (Nova's behaviour): the servers exist, in ERROR, with a
     "No valid host" fault, and the client learns it by polling. A multi-create is placed all or
@@ -50,14 +51,15 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     one step; skipped when the project is unlimited in instances, cores and RAM), then the server
     group's row (where its members are and the new members are one step).
     """
+    max_count = min_count if max_count is None else max_count
+    if min_count > max_count:
+        raise BadRequest("min_count must be <= max_count")
     if image is not None and image.status != "active":
         raise BadRequest(f"Image {image.id} is not active.")
     if image is not None and flavor.memory_mb < image.min_ram:
         raise BadRequest("Flavor's memory is too small for requested image.")
     if image is not None and flavor.root_gb and flavor.root_gb < image.min_disk:
         raise BadRequest("Flavor's disk is too small for requested image.")
-    if min_count > max_count:
-        raise BadRequest("min_count must be <= max_count")
     hints = scheduler_hints or {}
     key_data = None
     if key_name is not None:

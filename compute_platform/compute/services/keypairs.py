@@ -115,8 +115,14 @@ def keypair_get(*, context, name: str) -> KeyPair:
     return keypair
 
 
-def keypair_list(*, context):
-    return KeyPair.objects.filter(user_id=context.user_id).order_by("name", "id")
+def keypair_list(*, context, limit: int, marker: str | None = None) -> list[KeyPair]:
+    """The caller's key pairs by name, `limit` of them after `marker` (a key pair name), as Nova 2.35."""
+    qs = KeyPair.objects.filter(user_id=context.user_id).order_by("name")
+    if marker:
+        if not qs.filter(name=marker).exists():
+            raise BadRequest(f"marker [{marker}] not found")
+        qs = qs.filter(name__gt=marker)  # names are unique per user
+    return list(qs[:limit])
 
 
 def keypair_delete(*, context, name: str) -> None:

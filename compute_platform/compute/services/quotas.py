@@ -79,12 +79,23 @@ def quota_limits(*, project_id: str) -> dict:
     return _limits_from(row.overrides() if row else {})
 
 
-def quota_usage(*, project_id: str, user_id=None) -> dict:
-    """What the project uses of each counted resource (key pairs: those of `user_id`, as Nova counts them)."""
+def quota_require_project(*, project_id: str) -> None:
+    """400 unless the project exists (Nova's os-quota-sets answer for an unknown project)."""
+    if not Project.objects.filter(pk=project_id).exists():
+        raise BadRequest(f"Project ID {project_id} is not a valid project.")
+
+
+def quota_instance_usage(*, project_id: str) -> dict:
+    """The instances, cores and RAM the project's live instances hold: the one usage aggregate."""
     agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
         instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
+    return {r: agg[r] or 0 for r in INSTANCE_RESOURCES}
+
+
+def quota_usage(*, project_id: str, user_id=None) -> dict:
+    """What the project uses of each counted resource (key pairs: those of `user_id`, as Nova counts them)."""
     usage = {r: 0 for r in QUOTA_RESOURCES}
-    usage.update({k: v or 0 for k, v in agg.items()})
+    usage.update(quota_instance_usage(project_id=project_id))
     usage["server_groups"] = ServerGroup.objects.filter(project_id=project_id).count()
     if user_id is not None:
         usage["key_pairs"] = KeyPair.objects.filter(user_id=user_id).count()
@@ -119,9 +130,7 @@ def quota_reserve_instances(*, project_id: str, limits: dict, min_count: int, ma
     """
     if all(limits[r] < 0 for r in INSTANCE_RESOURCES):
         return max_count
-    agg = Instance.objects.filter(project_id=project_id).exclude(vm_state=VmState.DELETED).aggregate(
-        instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
-    usage = {k: v or 0 for k, v in agg.items()}
+    usage = quota_instance_usage(project_id=project_id)
     deltas = {"instances": 1, "cores": vcpus, "ram": memory_mb}
     allowed = quota_allowed_count(limits=limits, usage=usage, deltas=deltas, max_count=max_count)
     if allowed < min_count:
@@ -143,8 +152,7 @@ def quota_check_metadata(*, limits: dict, items: int) -> None:
 def quota_set_update(*, project_id: str, values: dict, force: bool = False) -> dict:
     """Set the project's limits (admin). Without `force`, a limit below current usage is refused (400).
     Returns the new limits."""
-    if not Project.objects.filter(pk=project_id).exists():
-        raise BadRequest(f"Project ID {project_id} is not a valid project.")
+    quota_require_project(project_id=project_id)
     with transaction.atomic():
         quota_lock_project(project_id=project_id)  # no boot counts against half-applied limits
         if not force:

@@ -15,6 +15,9 @@ from ..models import Instance, ServerGroup
 from ..states import VmState
 from .quotas import OverQuota, quota_lock_project
 
+# The policies a group can be created with (the API validates against these).
+POLICIES = (ServerGroup.AFFINITY, ServerGroup.ANTI_AFFINITY)
+
 logger = logging.getLogger(__name__)
 
 

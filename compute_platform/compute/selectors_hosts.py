@@ -1,0 +1,33 @@
+"""Reads of the compute hosts, as os-hypervisors, os-services and os-availability-zone show them."""
+from django.db.models import Count, Q
+
+from .exceptions import NotFound
+from .models import Host
+from .states import VmState
+
+
+def host_list_with_usage():
+    """Hosts with their running VM count, one query."""
+    return Host.objects.annotate(
+        running_vms=Count("instances", filter=~Q(instances__vm_state=VmState.DELETED))).order_by("id")
+
+
+def host_get_with_usage(*, host_id: str) -> Host:
+    """One host by its id (a string of digits, as the path carries it) with its running VM count; 404 if none."""
+    host = host_list_with_usage().filter(pk=int(host_id)).first() if host_id.isdigit() else None
+    if host is None:
+        raise NotFound(f"Hypervisor with ID {host_id} could not be found.")
+    return host
+
+
+def host_get_by_name(*, name) -> Host:
+    host = Host.objects.filter(name=name).first() if isinstance(name, str) else None
+    if host is None:
+        raise NotFound(f"Compute host {name} could not be found.")
+    return host
+
+
+def host_list(*, name: str | None = None):
+    """Every host (only the one called `name` when given), by id."""
+    qs = Host.objects.order_by("id")
+    return qs.filter(name=name) if name else qs
