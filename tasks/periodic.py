@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from compute_platform import tasknames
-from compute_platform.compute.selectors import host_names_up, instances_stale
+from compute_platform.compute.selectors import instances_stale
+from compute_platform.compute.selectors_hosts import host_names_up
 from compute_platform.compute.services.dispatch import task_send
 from compute_platform.compute.services.hosts import hosts_fan_out
 from compute_platform.compute.services.instance_lifecycle import instance_redrive_touch

@@ -6,7 +6,7 @@ import re2
 from django.db.models import Q
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Host, Instance, InstanceAction, InstanceFault
+from .models import Flavor, Instance, InstanceAction, InstanceFault
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -157,15 +157,6 @@ def flavor_get(*, flavorid: str) -> Flavor:
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
-
-
-def host_names_up(*, include_disabled: bool = True) -> list[str]:
-    """The hosts whose worker is alive (heartbeat younger than SERVICE_DOWN_TIME), in one query. Disabled
-    hosts take no new servers but keep their guests and mounts, so they are included unless asked not."""
-    qs = Host.objects.only("name", "last_heartbeat", "forced_down")
-    if not include_disabled:
-        qs = qs.filter(enabled=True)
-    return [host.name for host in qs if host.is_up]
 
 
 def instances_stale(*, task_states, cutoff) -> list[Instance]:

@@ -31,3 +31,12 @@ def host_list(*, name: str | None = None):
     """Every host (only the one called `name` when given), by id."""
     qs = Host.objects.order_by("id")
     return qs.filter(name=name) if name else qs
+
+
+def host_names_up(*, include_disabled: bool = True) -> list[str]:
+    """The hosts whose worker is alive (heartbeat younger than SERVICE_DOWN_TIME), in one query. Disabled
+    hosts take no new servers but keep their guests and mounts, so they are included unless asked not."""
+    qs = Host.objects.only("name", "last_heartbeat", "forced_down")
+    if not include_disabled:
+        qs = qs.filter(enabled=True)
+    return [host.name for host in qs if host.is_up]

@@ -30,7 +30,8 @@ def forbidden_imports(source: str) -> list[str]:
     bad = []
     for line, name in domain_imports(source):
         parts = name.split(".")
-        if len(parts) < 3 or parts[2] not in ALLOWED:
+        # `selectors_hosts` and the like are selectors too: modules named for what they read.
+        if len(parts) < 3 or parts[2].split("_")[0] not in ALLOWED:
             bad.append(f"line {line}: {name}")
     return bad
 
@@ -45,6 +46,8 @@ def forbidden_imports(source: str) -> list[str]:
         ("from compute_platform import settings", 1),
         ("from compute_platform.compute import models", 1),
         ("from compute_platform.compute import selectors\nfrom compute_platform.images.selectors import image_get", 0),
+        ("from compute_platform.compute import selectors_hosts", 0),
+        ("from compute_platform.compute import models_extra", 1),
         ("from compute_platform.identity.services.tokens import token_issue\n"
          "from compute_platform.compute.exceptions import NotFound\nfrom compute_platform.compute.states import x\n"
          "from compute_platform.compute.context import RequestContext\nfrom ..common import views", 0),

@@ -48,7 +48,7 @@ def hosts_fan_out(*, task: str, include_disabled: bool, expires: float = 60) -> 
     """Send `task` to each live host's own queue (only a host's worker sees its guests and mounts); a host
     that is down does it when its worker returns. `expires`: a periodic task that waited longer than its
     interval is superseded by the next one. Returns the hosts sent to."""
-    from ..selectors import host_names_up
+    from ..selectors_hosts import host_names_up
     from .dispatch import task_send
 
     hosts = host_names_up(include_disabled=include_disabled)
