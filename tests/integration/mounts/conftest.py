@@ -37,8 +37,9 @@ class LockWatch(redis.Redis):
 
     def evalsha(self, sha, numkeys, *keys_and_args):
         result = super().evalsha(sha, numkeys, *keys_and_args)
-        # The fenced acquire is the one script keyed (lock, fence); it returns nothing when the lock is held.
-        if numkeys == 2 and str(keys_and_args[1]).endswith(":fence") and not result:
+        # The fenced acquire is the one script keyed (lock, fence[, generation]); it returns nothing when the
+        # lock is held.
+        if numkeys in (2, 3) and str(keys_and_args[1]).endswith(":fence") and not result:
             self.refused.set()
         return result
 
