@@ -7,9 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 import requests
 
 from devtools.services import Postgres, Redis
+from tasks.broker_watch import BROKER_GENERATION_KEY
 
 from .stack import make_template, new_stack
 
@@ -80,6 +82,10 @@ def test_redis_killed_and_restarted_empty_during_boots(owned):
     pg, rd, stack_on_them = owned
     stack = stack_on_them(("drill1", "drill2"), FAKE_DRIVER_DELAYS=SPAWN_DELAY, BROKER_WATCH_INTERVAL=2)
     stack.start_conductor()
+    # The conductor's broker watch has marked this broker (the drill is about losing that mark).
+    broker = redis.Redis.from_url(stack.redis_url)
+    stack.wait_until(lambda: broker.exists(BROKER_GENERATION_KEY), timeout=60, what="the conductor's broker watch")
+    broker.close()
     image = stack.image_id()
 
     # 16 boots against 2 hosts x 4 threads: half are building when Redis dies, half still queued in it.

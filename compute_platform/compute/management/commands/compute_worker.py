@@ -38,6 +38,29 @@ def _every(interval: float, what: str, work, *, first_now: bool = False):
     threading.Thread(target=loop, daemon=True, name=what).start()
 
 
+def _until_reachable(recover):
+    """Run a start-up recovery, again from the top (it is idempotent, as a restarted worker's would be) while
+    Redis or the database is unreachable, for up to DB_OUTAGE_RETRY_SECONDS: a worker started during an
+    outage waits for it instead of exiting."""
+    import redis
+    import tenacity
+
+    from compute_platform.db_retry import DB_DOWN
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type((redis.ConnectionError, redis.TimeoutError, *DB_DOWN)),
+        stop=tenacity.stop_after_delay(settings.DB_OUTAGE_RETRY_SECONDS),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=5.0), reraise=True,
+        before_sleep=lambda state: logger.warning("%s: %s unreachable, retrying (attempt %d)", recover.__name__,
+                                                  state.outcome.exception(), state.attempt_number))
+    for attempt in retrying:
+        with attempt:
+            try:
+                return recover()
+            finally:
+                close_old_connections()
+
+
 class Command(BaseCommand):
     help = "Run a compute host's Celery worker (or the conductor worker)."
 
@@ -60,7 +83,7 @@ class Command(BaseCommand):
             from tasks.broker_watch import broker_watch_once
             from tasks.volume_manager import volume_service_recover
 
-            self.stdout.write(f"volume service recovered: {volume_service_recover()}")
+            self.stdout.write(f"volume service recovered: {_until_reachable(volume_service_recover)}")
             # Not a beat task: lost messages must be noticed even when beat's own messages were lost with them.
             _every(settings.BROKER_WATCH_INTERVAL, "broker watch", broker_watch_once, first_now=True)
             queue, node = f"{tasknames.CONDUCTOR_QUEUE},{tasknames.VOLUME_QUEUE}", "conductor@%h"
@@ -73,7 +96,7 @@ class Command(BaseCommand):
 
             runtime.host_set(host)
 
-            counts = host_recover()
+            counts = _until_reachable(host_recover)
             self.stdout.write(f"host {host} recovered: {counts}")
             # Liveness comes from the host itself, not from beat: a host whose worker is wedged must look down.
             _every(settings.HEARTBEAT_INTERVAL, f"heartbeat-{host}", lambda: host_heartbeat(name=host))
