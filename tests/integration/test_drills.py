@@ -10,6 +10,7 @@ import pytest
 import redis
 import requests
 
+from compute_platform import tasknames
 from devtools.services import Postgres, Redis
 from tasks.broker_watch import BROKER_GENERATION_KEY
 
@@ -106,7 +107,7 @@ def test_redis_killed_and_restarted_empty_during_boots(owned):
     assert _assert_settled_once(stack, server_ids, timeout=90) == sorted(server_ids)  # none lost, none twice
     conductor_log = (stack.workdir / "conductor.log").read_text()
     assert "broker has no generation key" in conductor_log
-    assert "dispatch backlog: re-sent compute.build_instance" in conductor_log
+    assert f"dispatch backlog: re-sent {tasknames.BUILD_INSTANCE}" in conductor_log
 
 
 def test_postgres_restarted_during_boots(owned):

@@ -2,6 +2,7 @@
 unless multiattach, no delete while attached, no attach to a server that is busy or has no guest."""
 import pytest
 
+from compute_platform import tasknames
 from compute_platform.compute.exceptions import BadRequest, Conflict
 from compute_platform.compute.states import TaskState, VmState
 from compute_platform.volumes.models import Export, Volume, VolumeAttachment
@@ -38,7 +39,7 @@ def test_attach_records_and_enqueues_on_the_servers_host(world, committed, enque
     ctx = world.context()
     att = committed(volume_attach, context=ctx, instance=server, volume=vol, device=None)
     assert (att.status, att.device, att.host, status(vol)) == ("attaching", "/dev/vdb", "node1", "attaching")
-    assert enqueued == [Sent("compute.attach_volume", "compute.node1",
+    assert enqueued == [Sent(tasknames.ATTACH_VOLUME, tasknames.host_queue("node1"),
                              {"attachment_id": str(att.id), "request_id": ctx.request_id})]
     assert attach(world, server, other).device == "/dev/vdc", "the next free device name"
     assert attachment_attached(attachment_id=att.id) and status(vol) == "in-use"
@@ -97,8 +98,8 @@ def test_an_attached_volume_cannot_be_deleted_until_detached(world, committed, e
     ctx = world.context()
     committed(volume_delete, context=ctx, volume=vol)
     assert status(vol) == "deleting"
-    assert enqueued[-1] == Sent("volume.delete_volume", "volume", {"volume_id": str(vol.id),
-                                                                   "request_id": ctx.request_id})
+    assert enqueued[-1] == Sent(tasknames.DELETE_VOLUME, tasknames.VOLUME_QUEUE,
+                                {"volume_id": str(vol.id), "request_id": ctx.request_id})
 
 
 def test_concurrent_attaches_of_one_volume_to_two_servers_let_one_win(world_committed):

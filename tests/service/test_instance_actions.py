@@ -3,6 +3,7 @@ is in flight, the single conditional UPDATE that lets exactly one of two concurr
 each accepted request enqueues."""
 import pytest
 
+from compute_platform import tasknames
 from compute_platform.compute.exceptions import Conflict
 from compute_platform.compute.models import Host, Instance, InstanceAction
 from compute_platform.compute.services.instances import instance_action, instance_delete
@@ -24,14 +25,14 @@ ALLOWED = {
     "resume": {"suspended"},
 }
 CLAIMS = {  # action -> (task_state claimed, the task the host's worker runs)
-    "stop": ("powering-off", "compute.stop_instance"),
-    "start": ("powering-on", "compute.start_instance"),
-    "reboot": ("rebooting", "compute.reboot_instance"),
-    "reboot_hard": ("rebooting_hard", "compute.reboot_instance"),
-    "pause": ("pausing", "compute.pause_instance"),
-    "suspend": ("suspending", "compute.suspend_instance"),
-    "unpause": ("unpausing", "compute.unpause_instance"),
-    "resume": ("resuming", "compute.resume_instance"),
+    "stop": ("powering-off", tasknames.STOP_INSTANCE),
+    "start": ("powering-on", tasknames.START_INSTANCE),
+    "reboot": ("rebooting", tasknames.REBOOT_INSTANCE),
+    "reboot_hard": ("rebooting_hard", tasknames.REBOOT_INSTANCE),
+    "pause": ("pausing", tasknames.PAUSE_INSTANCE),
+    "suspend": ("suspending", tasknames.SUSPEND_INSTANCE),
+    "unpause": ("unpausing", tasknames.UNPAUSE_INSTANCE),
+    "resume": ("resuming", tasknames.RESUME_INSTANCE),
 }
 VM_STATES = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"]
 
@@ -51,7 +52,7 @@ def test_each_action_starts_only_from_its_vm_states(world, committed, enqueued, 
     task_state, task_name = CLAIMS[action]
     row = Instance.objects.get(pk=inst.pk)
     assert (row.vm_state, row.task_state) == (vm_state, task_state)
-    assert enqueued == [Sent(task_name, "compute.node1", {"instance_uuid": str(inst.uuid),
+    assert enqueued == [Sent(task_name, tasknames.host_queue("node1"), {"instance_uuid": str(inst.uuid),
                                                           "request_id": ctx.request_id, "action_key": action})]
     assert InstanceAction.objects.get(request_id=ctx.request_id).instance_id == inst.pk
 
@@ -80,7 +81,7 @@ def test_delete_starts_from_any_state_and_overrides_a_task(world, committed, enq
     committed(instance_delete, context=ctx, instance=inst)
     committed(instance_delete, context=world.context(), instance=inst)  # repeated: accepted, changes nothing
     assert Instance.objects.get(pk=inst.pk).task_state == TaskState.DELETING
-    assert enqueued == [Sent("compute.delete_instance", "compute.node1",
+    assert enqueued == [Sent(tasknames.DELETE_INSTANCE, tasknames.host_queue("node1"),
                              {"instance_uuid": str(inst.uuid), "request_id": ctx.request_id})]
 
 

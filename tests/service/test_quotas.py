@@ -1,6 +1,7 @@
 """Quotas: the limits hold for one request and for many at once (the project's row lock serializes them)."""
 import pytest
 
+from compute_platform import tasknames
 from compute_platform.compute.models import Instance, ProjectQuota
 from compute_platform.compute.services.instances import instance_create
 from compute_platform.compute.services.quotas import OverQuota, quota_set_update, quota_usage
@@ -27,7 +28,7 @@ def test_instances_over_the_limit_are_refused_with_novas_words(world, committed,
     with pytest.raises(OverQuota, match="Quota exceeded for instances: Requested 1, but already used 2 of 2") as exc:
         committed(boot, world=world, name="c")
     assert exc.value.code == 403
-    assert Instance.objects.count() == 2 and [s.name for s in enqueued] == ["compute.build_instance"] * 2
+    assert Instance.objects.count() == 2 and [s.name for s in enqueued] == [tasknames.BUILD_INSTANCE] * 2
 
 
 def test_cores_and_ram_limits_count_the_flavor(world):
