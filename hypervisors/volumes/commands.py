@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -69,6 +70,23 @@ def umount_argv(mountpoint: str, *, binary: str = "umount") -> list[str]:
 # A mount left running by a worker that died (SIGKILL, OOM) could finish after the lock expired and
 # another process took over. util-linux's setpriv makes the kernel kill it when its parent dies.
 _SETPRIV = shutil.which("setpriv")
+
+
+def processes_on(path: str) -> list[int]:
+    """Pids of other processes whose command line names `path` as an argument (a `mount` or `umount` of it),
+    read from /proc; zombies (empty command lines) and processes that vanish meanwhile are skipped."""
+    want, me, found = os.fsencode(path), os.getpid(), []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if want in args:
+            found.append(int(entry.name))
+    return found
 
 
 def run(argv: list[str], *, timeout: float) -> CommandResult:

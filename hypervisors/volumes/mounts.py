@@ -29,6 +29,7 @@ import enum
 import fcntl
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
@@ -188,9 +189,23 @@ class MountManager:
         fd = os.open(self.mountpoint(export) + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._wait_for_strays(export)
             yield
         finally:
             os.close(fd)  # drops the flock
+
+    def _wait_for_strays(self, export: ExportRef) -> None:
+        """With the file lock held, no live process of the host runs a mount or umount of this mount point, so
+        any still running belongs to a holder that died mid-command (the kernel releases a dead holder's flock
+        at once, and a `mount` inside its system call finishes before setpriv's death signal lands). Wait for
+        it to end before looking at the mount table, or its mount could land on top of ours."""
+        mp = self.mountpoint(export)
+        deadline = time.monotonic() + self.mount_timeout
+        while (strays := commands.processes_on(mp)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if strays:
+            LOG.error("host %s export %s: processes %s still run a command on %s after %.0f s; going on",
+                      self.host, export.id, strays, mp, self.mount_timeout)
 
     def _fast(self, export: ExportRef, op: str, key: str) -> int | None:
         """The warm path, one round trip and no lock: add a key to a set that is already non-empty, or
