@@ -3,6 +3,7 @@
     DATABASE_URL=... python -m devtools.bench_probe fill --total 10000
     DATABASE_URL=... python -m devtools.bench_probe count-list --token T --max-limit 1000 PATH...
     DATABASE_URL=... COMPUTE_HOST=bench1 python -m devtools.bench_probe profile-boot --token T --count 20
+    DATABASE_URL=... python -m devtools.bench_probe list-floor --count 10000
 
 Each prints one JSON object on its last stdout line. A subprocess, because the benchmark itself
 must not import Django settings (it talks to the stack over HTTP, as a client would).
@@ -114,6 +115,40 @@ def count_list(token: str, max_limit: int, paths: list[str]) -> dict:
     return out
 
 
+# ------------------------------------------------------------------------------------- list-floor
+
+def list_floor(count: int, runs: int = 5) -> dict:
+    """The floor of a list of `count` servers: the list's own SELECT (instance_list's query: the same
+    rows, columns and order) through a bare cursor, and those rows serialized with orjson alone.
+    Medians of `runs`, after one warm-up."""
+    import orjson
+    from django.db import connection
+
+    from compute_platform.compute.models import Instance
+    from compute_platform.compute.selectors import SERVER_ROW_FIELDS
+    from compute_platform.compute.states import VmState
+
+    qs = (Instance.objects.exclude(vm_state=VmState.DELETED).order_by("-created_at", "-id")
+          .values(*SERVER_ROW_FIELDS)[:count])
+    sql, params = qs.query.sql_with_params()
+    fetch, dumps, size = [], [], 0
+    for i in range(runs + 1):
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = [dict(zip(SERVER_ROW_FIELDS, r)) for r in cur.fetchall()]
+        t1 = time.perf_counter()
+        body = orjson.dumps({"servers": rows})
+        t2 = time.perf_counter()
+        if i:
+            fetch.append(t1 - t0)
+            dumps.append(t2 - t1)
+        size = len(body)
+    fetch_ms, dumps_ms = 1000 * sorted(fetch)[runs // 2], 1000 * sorted(dumps)[runs // 2]
+    return {"rows": len(rows), "fetch_ms": round(fetch_ms, 1), "orjson_ms": round(dumps_ms, 1),
+            "floor_ms": round(fetch_ms + dumps_ms, 1), "bytes": size}
+
+
 # ----------------------------------------------------------------------------------- profile-boot
 
 def profile_boot(token: str, count: int, flavor: str) -> dict:
@@ -173,6 +208,8 @@ def main(argv=None) -> int:
     c.add_argument("--token", required=True)
     c.add_argument("--max-limit", type=int, required=True)
     c.add_argument("paths", nargs="+")
+    lf = sub.add_parser("list-floor")
+    lf.add_argument("--count", type=int, required=True)
     p = sub.add_parser("profile-boot")
     p.add_argument("--token", required=True)
     p.add_argument("--count", type=int, default=20)
@@ -181,6 +218,8 @@ def main(argv=None) -> int:
     _setup()
     if args.cmd == "fill":
         result = fill(args.total)
+    elif args.cmd == "list-floor":
+        result = list_floor(args.count)
     elif args.cmd == "count-list":
         result = count_list(args.token, args.max_limit, args.paths)
     else:

@@ -55,6 +55,15 @@ def at_most(metric: str, value: float, target: float, fmt: str = "{:.1f}", unit:
                PASS if ok else FAIL)
 
 
+def ratio_at_most(metric: str, value: float, floor: float, max_ratio: float, fmt: str = "{:.0f}",
+                  unit: str = "") -> Row:
+    """A figure judged as a multiple of its floor measured in the same run: machines differ, ratios less."""
+    sfx = f" {unit}" if unit else ""
+    ratio = value / floor if floor > 0 else math.inf
+    return Row(metric, f"{fmt.format(value)}{sfx} = {ratio:.2f}x floor {fmt.format(floor)}{sfx}",
+               f"<= {max_ratio:g}x", PASS if ratio <= max_ratio else FAIL)
+
+
 def info(metric: str, value: str) -> Row:
     return Row(metric, value, "", INFO)
 
