@@ -99,47 +99,61 @@ def count_list(token: str, max_limit: int, paths: list[str]) -> dict:
 
     client = Client(HTTP_X_AUTH_TOKEN=token)
     out = {}
+    # BENCH_CPROFILE=FILE: also write a cProfile of the warm runs to FILE.list-<limit>.
+    profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
     with override_settings(API_MAX_LIMIT=max_limit, ALLOWED_HOSTS=["*"]):
         for path in paths:
             runs = []
-            for _ in range(2):
+            for i in range(2):
                 with CaptureQueriesContext(connection) as ctx:
                     t0 = time.perf_counter()
+                    if profiler and i:
+                        profiler.enable()
                     resp = client.get(path)
+                    if profiler and i:
+                        profiler.disable()
                     elapsed = time.perf_counter() - t0
                 body = resp.json() if resp.status_code == 200 else {}
                 runs.append({"status": resp.status_code, "queries": len(ctx.captured_queries),
                              "servers": len(body.get("servers", [])), "in_process_ms": round(elapsed * 1000, 1),
                              "sql": _sql(ctx.captured_queries)})
             out[path] = dict(runs[-1], first_run_queries=runs[0]["queries"])
+    if profiler:
+        profiler.dump_stats(f"{os.environ['BENCH_CPROFILE']}.list-{max_limit}")
     return out
 
 
 # ------------------------------------------------------------------------------------- list-floor
 
 def list_floor(count: int, runs: int = 5) -> dict:
-    """The floor of a list of `count` servers: the list's own SELECT (instance_list's query: the same
-    rows, columns and order) through a bare cursor, and those rows serialized with orjson alone.
-    Medians of `runs`, after one warm-up."""
+    """The floor of a list of `count` servers: the same rows, columns and order as instance_list's query,
+    through a bare cursor, and those rows serialized with orjson alone.
+    Medians of `runs`, after one warm-up; with the garbage collector paused, as the list builds its rows."""
     import orjson
     from django.db import connection
 
+    from api.common.gcpause import gc_paused
+
     from compute_platform.compute.models import Instance
-    from compute_platform.compute.selectors import SERVER_ROW_FIELDS
+    from compute_platform.compute.selectors import SERVER_ROW_COLUMNS
     from compute_platform.compute.states import VmState
 
+    # The rows as stored: the list's columns, its uuid and timestamps as the database keeps them.
+    columns = (*SERVER_ROW_COLUMNS, "uuid", "image_id", "metadata", "created_at", "updated_at", "launched_at",
+               "terminated_at")
     qs = (Instance.objects.exclude(vm_state=VmState.DELETED).order_by("-created_at", "-id")
-          .values(*SERVER_ROW_FIELDS)[:count])
+          .values(*columns)[:count])
     sql, params = qs.query.sql_with_params()
     fetch, dumps, size = [], [], 0
     for i in range(runs + 1):
-        t0 = time.perf_counter()
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            rows = [dict(zip(SERVER_ROW_FIELDS, r)) for r in cur.fetchall()]
-        t1 = time.perf_counter()
-        body = orjson.dumps({"servers": rows})
-        t2 = time.perf_counter()
+        with gc_paused():
+            t0 = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+            t1 = time.perf_counter()
+            body = orjson.dumps({"servers": rows})
+            t2 = time.perf_counter()
         if i:
             fetch.append(t1 - t0)
             dumps.append(t2 - t1)

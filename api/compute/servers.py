@@ -7,6 +7,7 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 
+from ..common.gcpause import gc_paused
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import ServerViewBuilder
@@ -44,17 +45,18 @@ class ServerListView(OpenStackView):
     @schemas.server_list
     def get(self, request):
         filters, limit, marker = _list_params(request)
-        rows = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
-        builder = ServerViewBuilder(request, self.context)
-        if self.detail:
-            faults = selectors.instance_latest_faults(rows)
-            servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
-        else:
-            servers = [builder.basic(r) for r in rows]
+        with gc_paused():  # up to API_MAX_LIMIT rows and bodies, none cyclic
+            rows = selectors.instance_list(context=self.context, filters=filters, limit=limit, marker=marker)
+            builder = ServerViewBuilder(request, self.context)
+            if self.detail:
+                faults = selectors.instance_latest_faults(rows)
+                servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
+            else:
+                servers = [builder.basic(r) for r in rows]
         body = {"servers": servers}
         if rows and len(rows) == limit:
             query = request.query_params.copy()
-            query["marker"] = str(rows[-1]["uuid"])
+            query["marker"] = rows[-1]["server_id"]
             query["limit"] = str(limit)
             path = "servers/detail" if self.detail else "servers"
             body["servers_links"] = [{"rel": "next",
@@ -96,7 +98,7 @@ class ServerListView(OpenStackView):
         # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
         first = instances[0]  # basic() needs only these: no query for the row's joins
-        server = builder.basic({"uuid": first.uuid, "name": first.name, "project_id": first.project_id})
+        server = builder.basic({"server_id": str(first.uuid), "name": first.name, "project_id": first.project_id})
         server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
                        "adminPass": v.get("adminPass") or admin_pass})
         response = Response({"server": server}, status=202)

@@ -3,7 +3,8 @@ import re
 import uuid as uuidlib
 
 from django.db import DataError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, F, Func, Q, Sum, TextField
+from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
 from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceFault
@@ -44,25 +45,68 @@ def instance_latest_faults(rows: list[dict]) -> dict:
     return faults
 
 
-# What a server body needs, as flat values: a list of 10,000 servers builds no model objects.
-SERVER_ROW_FIELDS = (
-    "id", "uuid", "name", "project_id", "user_id", "image_id", "host_id", "availability_zone", "vm_state",
-    "task_state", "power_state", "metadata", "key_name", "created_at", "updated_at", "launched_at",
-    "terminated_at", "flavor__flavorid", "host__name", "host__availability_zone",
+class ApiTimestamp(Func):
+    """A timestamp column as the API's string, formatted by the database: Nova's `2026-01-02T03:04:05Z`, or
+    with microseconds and no zone (`usec=True`, launched_at's form; api/common/timefmt.py has both for
+    Python datetimes). A list of 10,000 servers then builds no datetime objects and formats none."""
+
+    output_field = CharField()
+
+    def __init__(self, column: str, *, usec: bool = False):
+        super().__init__(F(column))
+        self.usec = usec
+
+    def as_postgresql(self, compiler, connection, **extra):
+        fmt = 'YYYY-MM-DD"T"HH24:MI:SS.US' if self.usec else 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
+        return self.as_sql(compiler, connection, template=f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{fmt}')",
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite (`make run`) keeps naive UTC text, `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+        template = ("substr(replace(%(expressions)s, ' ', 'T') || '.000000', 1, 26)" if self.usec
+                    else "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)")
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+class UuidText(Func):
+    """A UUID column as its canonical text (no Python UUID object per row)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps 32 hex digits without dashes.
+        x = "lower(%(expressions)s)"
+        parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+        return self.as_sql(compiler, connection, template=f"CASE WHEN %(expressions)s IS NULL THEN NULL ELSE {parts} END",
+                           **extra)
+
+
+# What a server body needs, as flat values, the ids and timestamps already the API's strings: a list of
+# 10,000 servers builds no model objects.
+SERVER_ROW_COLUMNS = (
+    "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
+    "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
 )
 
 
+def _server_row_expressions() -> dict:
+    return {"server_id": UuidText("uuid"), "image_ref": UuidText("image_id"), "created": ApiTimestamp("created_at"),
+            "updated": ApiTimestamp("updated_at"), "launched": ApiTimestamp("launched_at", usec=True),
+            "terminated": ApiTimestamp("terminated_at", usec=True),
+            # JSON text, parsed by the view builder with orjson (Django's JSONField uses json.loads, 3x slower).
+            "metadata_json": Cast("metadata", TextField())}
+
+
 def instance_row(instance: Instance) -> dict:
-    """The same flat row for one instance already loaded (with flavor and host)."""
-    row = {f: getattr(instance, f) for f in SERVER_ROW_FIELDS if "__" not in f}
-    row["flavor__flavorid"] = instance.flavor.flavorid
-    row["host__name"] = instance.host.name if instance.host_id else None
-    row["host__availability_zone"] = instance.host.availability_zone if instance.host_id else None
-    return row
+    """The same row for one instance, read the same way (one query), so one server and a list agree."""
+    return Instance.objects.filter(pk=instance.pk).values(*SERVER_ROW_COLUMNS, **_server_row_expressions()).get()
 
 
 def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> list[dict]:
-    """Rows (SERVER_ROW_FIELDS) newest first, keyset-paginated after `marker` (a server uuid), as Nova."""
+    """Rows (SERVER_ROW_COLUMNS and the strings of _server_row_expressions) newest first, keyset-paginated after `marker` (a server uuid), as Nova."""
     qs = Instance.objects.all()
     if not (context.is_admin and filters.get("all_tenants")):
         qs = qs.filter(project_id=context.project_id)
@@ -101,7 +145,7 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             raise BadRequest(f"marker [{marker}] not found")
         qs = qs.filter(Q(created_at__lt=anchor["created_at"]) |
                        Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
-    rows = qs.order_by("-created_at", "-id").values(*SERVER_ROW_FIELDS)[:limit]
+    rows = qs.order_by("-created_at", "-id").values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit]
     if not filters.get("name"):
         return list(rows)
     try:
