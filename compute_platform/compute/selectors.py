@@ -3,7 +3,7 @@ import re
 import uuid as uuidlib
 
 from django.db import DataError, transaction
-from django.db.models import CharField, Count, F, Func, Q, Sum, TextField
+from django.db.models import CharField, Count, F, Func, Q, Subquery, Sum, TextField
 from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
@@ -140,19 +140,25 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
     if marker:
-        anchor = Instance.objects.filter(uuid=marker).values("created_at", "id").first() if _is_uuid(marker) else None
-        if anchor is None:
+        if not _is_uuid(marker):
             raise BadRequest(f"marker [{marker}] not found")
-        qs = qs.filter(Q(created_at__lt=anchor["created_at"]) |
-                       Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
+        # The marker's position read in the same query (a page is one query, first or not); a marker that
+        # matches nothing gives no rows, and only then is it looked up, for the 400.
+        anchor = Instance.objects.filter(uuid=marker)
+        at, at_id = Subquery(anchor.values("created_at")[:1]), Subquery(anchor.values("id")[:1])
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=at_id))
     rows = qs.order_by("-created_at", "-id").values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit]
     if not filters.get("name"):
-        return list(rows)
-    try:
-        with transaction.atomic():  # a savepoint, so a rejected regex leaves any outer transaction usable
-            return list(rows)
-    except DataError:
-        raise BadRequest(f"Invalid regular expression in the name filter: {filters['name']}")
+        rows = list(rows)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint, so a rejected regex leaves any outer transaction usable
+                rows = list(rows)
+        except DataError:
+            raise BadRequest(f"Invalid regular expression in the name filter: {filters['name']}")
+    if marker and not rows and not Instance.objects.filter(uuid=marker).exists():
+        raise BadRequest(f"marker [{marker}] not found")
+    return rows
 
 
 def instance_open_request_id(*, instance_id: int, action: str) -> str:
