@@ -63,6 +63,7 @@ HOST_CAPACITY = {"FAKE_HOST_VCPUS": 65536, "FAKE_HOST_MEMORY_MB": 67108864, "FAK
 MAX_CPU_RATIO = 3.0    # CPU core-ms per boot <= 3x (floor POST + floor task)
 MAX_P50_RATIO = 3.0    # open-loop boot-to-ACTIVE p50 at half the saturation rate <= 3x floor POST p50
 MAX_LIST_RATIO = 2.0   # the full 10,000-server list <= 2x its rows read and serialized with orjson alone
+MAX_PLACEMENT_RATIO = 2.0  # the scheduler's cost per placement at 1,000 hosts <= 2x at 10 hosts
 MAX_BIG_PAGE_RATIO = 1.5  # a page of servers/detail at 100,000 servers <= 1.5x the same page at 10,000
 
 
@@ -425,6 +426,69 @@ def _marker_at(stack, offset: int) -> str:
 
 # ------------------------------------------------------------------------------------- report
 
+def worker_memory(stack) -> dict:
+    """Resident memory (VmRSS) of the API's and each host worker's processes, MiB."""
+    def rss(pid: int) -> float:
+        kb = _proc_field(f"/proc/{pid}/status", "VmRSS")
+        return int(kb.split()[0]) / 1024 if kb else 0.0
+
+    def group(pgid: int) -> float:
+        return sum(rss(int(d)) for d in os.listdir("/proc") if d.isdigit() and _pgid(int(d)) == pgid)
+
+    return {"workers": [group(p.pid) for name, p in stack.procs.items() if name.startswith("worker-")],
+            "api": group(stack.procs["api"].pid)}
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[2])
+
+
+def scale_rows(scale: dict | None, memory: dict) -> list[Row]:
+    workers = memory["workers"]
+    rows = [info("memory per host worker process (RSS, one host each)",
+                 f"{median(workers):.0f} MiB (of {len(workers)}); API (gunicorn, 2 workers) {memory['api']:.0f} MiB")]
+    if not scale:
+        return rows
+    ns = sorted(scale, key=int)
+    rows.append(info("placement cost, ms (SQL fast path / every host read, the path before)",
+                     ", ".join(f"{int(n):,} hosts {scale[n]['placement_ms']:.2f} / {scale[n]['full_pass_ms']:.1f}"
+                               for n in ns)))
+    if "10" in scale and "1000" in scale:
+        rows.append(ratio_at_most("placement cost at 1,000 hosts vs 10 hosts", scale["1000"]["placement_ms"],
+                                  scale["10"]["placement_ms"], MAX_PLACEMENT_RATIO, fmt="{:.2f}", unit="ms",
+                                  of="10 hosts"))
+    return rows
+
+
+def plot_scale(scale: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = sorted(scale, key=int)
+    x = [int(n) for n in ns]
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
+    ax.plot(x, [scale[n]["placement_ms"] for n in ns], "o-", label="SQL fast path (now)")
+    ax.plot(x, [scale[n]["full_pass_ms"] for n in ns], "s--", label="every host read (before)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("compute hosts")
+    ax.set_ylabel("ms per placement (p50)")
+    ax.set_title("Scheduler cost per placement")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    log(f"wrote {path}")
+
+
 def floor_rows(floors: dict) -> list[Row]:
     fp, ft, tok, cli = floors["post"], floors["task"], floors["token"], floors["cli"]
     rows = [
@@ -602,6 +666,9 @@ def parse_args(argv=None):
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots profiled in-process for query counts (0: skip)")
     p.add_argument("--no-lists", action="store_true", help="skip the 1,000/10,000 list measurements")
+    p.add_argument("--scale-hosts", type=int, nargs="*", default=[10, 100, 1000, 10000],
+                   help="host counts for the scheduler's placement cost (default 10 100 1000 10000; none: skip)")
+    p.add_argument("--plot", default=None, help="write the placement-cost curve to this PNG (e.g. docs/scale.png)")
     p.add_argument("--big-list", type=int, default=100_000,
                    help="servers for the big-list pages (default 100,000; 0: skip)")
     p.add_argument("--libvirt-boots", type=int, default=3,
@@ -659,6 +726,13 @@ def main(argv=None) -> int:
         if args.profile_boots:
             log(f"profiling {args.profile_boots} boots in-process (SQL queries of POST and of the build task)")
             prof = probe(stack, "profile-boot", "--token", token, "--count", str(args.profile_boots))
+        memory = worker_memory(stack)
+        scale = None
+        if args.scale_hosts:
+            log(f"placement cost with {', '.join(map(str, args.scale_hosts))} hosts (host rows with fresh heartbeats)")
+            scale = probe(stack, "place", "--hosts", *map(str, args.scale_hosts), "--count", "200", timeout=900)
+            if args.plot:
+                plot_scale(scale, Path(args.plot))
         lists = None if args.no_lists else list_phase(stack, token, args.list_runs, args.big_list)
         tcg = None
         if args.libvirt_boots:
@@ -672,7 +746,8 @@ def main(argv=None) -> int:
                             f"threads pool x{os.environ.get('WORKER_CONCURRENCY', '4')}; "
                             f"DB_CONN_MAX_AGE={args.conn_max_age}; worker log level WARNING"),
                   ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
-        rows = build_rows(boots, prof, lists, floors, paced, paced_rate) + libvirt_rows(tcg)
+        rows = (build_rows(boots, prof, lists, floors, paced, paced_rate) + scale_rows(scale, memory)
+                + libvirt_rows(tcg))
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         if not args.no_mounts:
             failures = bench_mounts.section(database_url, redis_url, args.stress_ops, log)
