@@ -424,6 +424,53 @@ def _marker_at(stack, offset: int) -> str:
         conn.close()
 
 
+# ------------------------------------------------------------------------------ scale in hosts
+
+def scale_boot_phase(args, database_url: str, redis_url: str, template: str, workdir: Path) -> tuple[dict, list]:
+    """Boots/s with N simulated hosts (real host rows, live heartbeats, one queue each) served by one
+    multi-host fake worker process, on a fresh stack per N; and that process's memory."""
+    from tests.integration.stack import new_stack
+
+    out, dbs = {}, []
+    for n in args.scale_boot_hosts:
+        names = f"sim1..sim{n}"
+        log(f"scale: a stack with {n} simulated hosts ({names}) in one worker process")
+        stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
+                          workdir=workdir / f"scale-{n}", hosts=[], start_workers=False,
+                          **dict(HOST_CAPACITY, WORKER_LOGLEVEL="WARNING", DB_CONN_MAX_AGE=args.conn_max_age,
+                                 HEARTBEAT_INTERVAL=10, API_MAX_LIMIT=1000))
+        dbs.append(stack.database_url.rsplit("/", 1)[1])
+        try:
+            t0 = time.monotonic()
+            worker = stack.start_fake_hosts(names)
+            stack.wait_until(stack._api_up, timeout=60, what="the API")
+            stack.wait_until(lambda: _hosts_up(stack) >= n, timeout=max(120.0, n / 5), interval=1.0,
+                             what=f"{n} hosts up")
+            # Host rows are up once recovered; the worker consumes their queues a little later.
+            bench_floors.noop_round_trip(stack, host=f"sim{n}", timeout=max(120.0, n / 5))
+            ready = time.monotonic() - t0
+            token = stack.token()
+            boots = run_boots(stack, token, args.scale_boots, args.concurrency, max(60.0, args.scale_boots / 5))
+            rss = worker_memory(stack)["workers"][0]
+            out[str(n)] = {"boots_per_s": boots["active"] / boots["elapsed"], "active": boots["active"],
+                           "n": boots["n"], "rss_mib": rss, "ready_s": ready}
+            log(f"scale: {n} hosts: {out[str(n)]['boots_per_s']:.1f} boots/s, worker RSS {rss:.0f} MiB, "
+                f"ready in {ready:.0f} s")
+        finally:
+            stack.stop()
+    return out, dbs
+
+
+def _hosts_up(stack) -> int:
+    conn = psycopg2.connect(stack.database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM compute_host WHERE last_heartbeat > now() - interval '60 seconds'")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
 # ------------------------------------------------------------------------------------- report
 
 def worker_memory(stack) -> dict:
@@ -447,41 +494,66 @@ def _pgid(pid: int) -> int | None:
     return int(stat[stat.rindex(")") + 2:].split()[2])
 
 
-def scale_rows(scale: dict | None, memory: dict) -> list[Row]:
+def scale_rows(scale: dict | None, memory: dict, scale_boots: dict | None) -> list[Row]:
     workers = memory["workers"]
     rows = [info("memory per host worker process (RSS, one host each)",
                  f"{median(workers):.0f} MiB (of {len(workers)}); API (gunicorn, 2 workers) {memory['api']:.0f} MiB")]
-    if not scale:
-        return rows
-    ns = sorted(scale, key=int)
-    rows.append(info("placement cost, ms (SQL fast path / every host read, the path before)",
-                     ", ".join(f"{int(n):,} hosts {scale[n]['placement_ms']:.2f} / {scale[n]['full_pass_ms']:.1f}"
-                               for n in ns)))
-    if "10" in scale and "1000" in scale:
-        rows.append(ratio_at_most("placement cost at 1,000 hosts vs 10 hosts", scale["1000"]["placement_ms"],
-                                  scale["10"]["placement_ms"], MAX_PLACEMENT_RATIO, fmt="{:.2f}", unit="ms",
-                                  of="10 hosts"))
+    if scale:
+        ns = sorted(scale, key=int)
+        rows.append(info("placement cost, ms (SQL fast path / every host read, the path before)",
+                         ", ".join(f"{int(n):,} hosts {scale[n]['placement_ms']:.2f} / {scale[n]['full_pass_ms']:.1f}"
+                                   for n in ns)))
+        if "10" in scale and "1000" in scale:
+            rows.append(ratio_at_most("placement cost at 1,000 hosts vs 10 hosts", scale["1000"]["placement_ms"],
+                                      scale["10"]["placement_ms"], MAX_PLACEMENT_RATIO, fmt="{:.2f}", unit="ms",
+                                      of="10 hosts"))
+    if scale_boots:
+        ns = sorted(scale_boots, key=int)
+        rows.append(info("boots/s with N simulated hosts in one worker process",
+                         ", ".join(f"{int(n):,}: {scale_boots[n]['boots_per_s']:.1f} "
+                                   f"({scale_boots[n]['active']}/{scale_boots[n]['n']} ACTIVE)" for n in ns)))
+        if "4" in scale_boots and "1000" in scale_boots:
+            b4, b1k = scale_boots["4"]["boots_per_s"], scale_boots["1000"]["boots_per_s"]
+            rows.append(Row("boots/s at 1,000 hosts vs 4 hosts (same worker set-up)",
+                            f"{b1k:.1f} vs {b4:.1f} = {100 * (b1k / b4 - 1):+.0f}%", ">= -20%",
+                            PASS if b1k >= 0.8 * b4 else FAIL))
+        lo, hi = ns[0], ns[-1]
+        if int(hi) > int(lo):
+            per_host = (scale_boots[hi]["rss_mib"] - scale_boots[lo]["rss_mib"]) / (int(hi) - int(lo))
+            rows.append(info("memory per simulated host (worker RSS growth)",
+                             f"{1024 * per_host:.0f} KiB ({scale_boots[lo]['rss_mib']:.0f} MiB at {int(lo):,} hosts, "
+                             f"{scale_boots[hi]['rss_mib']:.0f} MiB at {int(hi):,})"))
     return rows
 
 
-def plot_scale(scale: dict, path: Path) -> None:
+def plot_scale(scale: dict, scale_boots: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ns = sorted(scale, key=int)
-    x = [int(n) for n in ns]
-    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
-    ax.plot(x, [scale[n]["placement_ms"] for n in ns], "o-", label="SQL fast path (now)")
-    ax.plot(x, [scale[n]["full_pass_ms"] for n in ns], "s--", label="every host read (before)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("compute hosts")
-    ax.set_ylabel("ms per placement (p50)")
-    ax.set_title("Scheduler cost per placement")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=100)
+    if scale:
+        ns = sorted(scale, key=int)
+        x = [int(n) for n in ns]
+        left.plot(x, [scale[n]["placement_ms"] for n in ns], "o-", label="SQL fast path (now)")
+        left.plot(x, [scale[n]["full_pass_ms"] for n in ns], "s--", label="every host read (before)")
+        left.set_yscale("log")
+        left.legend()
+    left.set_xscale("log")
+    left.set_xlabel("compute hosts")
+    left.set_ylabel("ms per placement (p50)")
+    left.set_title("Scheduler cost per placement")
+    left.grid(True, which="both", alpha=0.3)
+    if scale_boots:
+        ns = sorted(scale_boots, key=int)
+        right.plot([int(n) for n in ns], [scale_boots[n]["boots_per_s"] for n in ns], "o-")
+        right.set_ylim(bottom=0)
+    right.set_xscale("log")
+    right.set_xlabel("simulated hosts (one worker process)")
+    right.set_ylabel("boots/s (closed loop, 8 clients)")
+    right.set_title("Boot throughput")
+    right.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -668,7 +740,12 @@ def parse_args(argv=None):
     p.add_argument("--no-lists", action="store_true", help="skip the 1,000/10,000 list measurements")
     p.add_argument("--scale-hosts", type=int, nargs="*", default=[10, 100, 1000, 10000],
                    help="host counts for the scheduler's placement cost (default 10 100 1000 10000; none: skip)")
-    p.add_argument("--plot", default=None, help="write the placement-cost curve to this PNG (e.g. docs/scale.png)")
+    p.add_argument("--scale-boot-hosts", type=int, nargs="*", default=[4, 10, 100, 1000],
+                   help="boots/s with this many simulated hosts served by one worker process (default 4 10 100 "
+                        "1000; none: skip)")
+    p.add_argument("--scale-boots", type=int, default=300, help="boots per host count (default 300)")
+    p.add_argument("--plot", default=str(REPO / "docs" / "scale.png"),
+                   help="write the scale curves to this PNG (default docs/scale.png; \"\": none)")
     p.add_argument("--big-list", type=int, default=100_000,
                    help="servers for the big-list pages (default 100,000; 0: skip)")
     p.add_argument("--libvirt-boots", type=int, default=3,
@@ -731,12 +808,14 @@ def main(argv=None) -> int:
         if args.scale_hosts:
             log(f"placement cost with {', '.join(map(str, args.scale_hosts))} hosts (host rows with fresh heartbeats)")
             scale = probe(stack, "place", "--hosts", *map(str, args.scale_hosts), "--count", "200", timeout=900)
-            if args.plot:
-                plot_scale(scale, Path(args.plot))
         lists = None if args.no_lists else list_phase(stack, token, args.list_runs, args.big_list)
+        stack.stop()  # the four hosts are done: give the next phases the machine's cores
+        scale_boots = None
+        if args.scale_boot_hosts:
+            scale_boots, dbs = scale_boot_phase(args, database_url, redis_url, template, workdir)
+            extra_databases.extend(dbs)
         tcg = None
         if args.libvirt_boots:
-            stack.stop()  # the fake hosts are done: give the TCG guests the machine's cores
             tcg = libvirt_boot_phase(database_url, redis_url, workdir, args.libvirt_boots, log)
             extra_databases.append(tcg["database"])
         pacing = f", open loop at {args.rate:g} POST/s" if args.rate else ", closed loop"
@@ -746,7 +825,9 @@ def main(argv=None) -> int:
                             f"threads pool x{os.environ.get('WORKER_CONCURRENCY', '4')}; "
                             f"DB_CONN_MAX_AGE={args.conn_max_age}; worker log level WARNING"),
                   ("bench wall time", f"{time.monotonic() - t_run:.0f} s")]
-        rows = (build_rows(boots, prof, lists, floors, paced, paced_rate) + scale_rows(scale, memory)
+        if args.plot and (scale or scale_boots):
+            plot_scale(scale or {}, scale_boots or {}, Path(args.plot))
+        rows = (build_rows(boots, prof, lists, floors, paced, paced_rate) + scale_rows(scale, memory, scale_boots)
                 + libvirt_rows(tcg))
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         if not args.no_mounts:

@@ -96,6 +96,19 @@ def floor_task(stack, groups, *, host: str, n: int) -> dict:
             "cpu_parts": parts}
 
 
+def noop_round_trip(stack, *, host: str, timeout: float) -> None:
+    """Wait until `host`'s queue is consumed: a no-op task there and back (a worker is ready to take boots)."""
+    from celery import Celery
+
+    from compute_platform import tasknames
+
+    app = Celery(broker=stack.redis_url, backend=stack.redis_url)
+    try:
+        app.send_task(tasknames.NOOP, queue=tasknames.host_queue(host)).get(timeout=timeout)
+    finally:
+        app.close()
+
+
 def token_issue(stack, *, n: int) -> dict:
     """Password token issue (argon2id verify + token row), one at a time."""
     from tests.integration.stack import ADMIN_PASSWORD
