@@ -100,6 +100,12 @@ MAX_REQUEST_HEADER_SIZE = env.int("MAX_REQUEST_HEADER_SIZE", default=16384)
 MAX_REQUEST_HEADERS = env.int("MAX_REQUEST_HEADERS", default=100)
 
 # --- Identity ----------------------------------------------------------------------------------
+# argon2id first (compute_platform/passwords.py); PBKDF2 kept so existing hashes verify and are
+# rehashed with argon2id on the next login.
+PASSWORD_HASHERS = [
+    "compute_platform.passwords.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 TOKEN_TTL_SECONDS = env.int("TOKEN_TTL_SECONDS", default=3600)
 # Public base URL put into the service catalog; None means "derive from the request".
 PUBLIC_ENDPOINT = env("PUBLIC_ENDPOINT", default=None)

@@ -40,3 +40,6 @@ SYNC_POWER_STATES_ALL_HOSTS = "conductor.sync_power_states_all_hosts"
 REDRIVE_STALE_TASKS = "conductor.redrive_stale_tasks"
 AUDIT_MOUNTS_ALL_HOSTS = "conductor.audit_mounts_all_hosts"
 PURGE_EXPIRED_TOKENS = "conductor.purge_expired_tokens"
+
+# --- any queue: the benchmark's floor (devtools/bench_floors.py) ---------------------------------------
+NOOP = "conductor.noop"

@@ -3,6 +3,8 @@
     DATABASE_URL=... python -m devtools.bench_probe fill --total 10000
     DATABASE_URL=... python -m devtools.bench_probe count-list --token T --max-limit 1000 PATH...
     DATABASE_URL=... COMPUTE_HOST=bench1 python -m devtools.bench_probe profile-boot --token T --count 20
+    DATABASE_URL=... python -m devtools.bench_probe list-floor --count 10000
+    DATABASE_URL=... python -m devtools.bench_probe place --hosts 10 100 1000 10000 --count 200
 
 Each prints one JSON object on its last stdout line. A subprocess, because the benchmark itself
 must not import Django settings (it talks to the stack over HTTP, as a client would).
@@ -98,20 +100,118 @@ def count_list(token: str, max_limit: int, paths: list[str]) -> dict:
 
     client = Client(HTTP_X_AUTH_TOKEN=token)
     out = {}
+    # BENCH_CPROFILE=FILE: also write a cProfile of the warm runs to FILE.list-<limit>.
+    profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
     with override_settings(API_MAX_LIMIT=max_limit, ALLOWED_HOSTS=["*"]):
         for path in paths:
             runs = []
-            for _ in range(2):
+            for i in range(2):
                 with CaptureQueriesContext(connection) as ctx:
                     t0 = time.perf_counter()
+                    if profiler and i:
+                        profiler.enable()
                     resp = client.get(path)
+                    if profiler and i:
+                        profiler.disable()
                     elapsed = time.perf_counter() - t0
                 body = resp.json() if resp.status_code == 200 else {}
                 runs.append({"status": resp.status_code, "queries": len(ctx.captured_queries),
                              "servers": len(body.get("servers", [])), "in_process_ms": round(elapsed * 1000, 1),
                              "sql": _sql(ctx.captured_queries)})
             out[path] = dict(runs[-1], first_run_queries=runs[0]["queries"])
+    if profiler:
+        profiler.dump_stats(f"{os.environ['BENCH_CPROFILE']}.list-{max_limit}")
     return out
+
+
+# ------------------------------------------------------------------------------------------ place
+
+def place(hosts: list[int], count: int) -> dict:
+    """The scheduler's cost per placement with N hosts: for each N, that many host rows with fresh
+    heartbeats (the stack's own hosts disabled meanwhile), then `count` placements (schedule_and_claim and
+    its claim, each committed as a boot's is) timed one by one; also the full pass (every host read and
+    filtered in Python, as a placement did before the SQL fast path), for comparison. The stack's hosts are
+    re-enabled and the added ones deleted afterwards."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from compute_platform.compute.models import Host
+    from compute_platform.compute.scheduler.claims import host_states, schedule_and_claim
+    from compute_platform.compute.scheduler.filters import RequestSpec, filter_hosts
+    from compute_platform.compute.scheduler.weighers import weigh_hosts
+
+    own = list(Host.objects.filter(enabled=True).values_list("id", flat=True))
+    spec = RequestSpec(instance_uuid="00000000-0000-0000-0000-000000000000", project_id="p", vcpus=1,
+                       memory_mb=512, root_gb=1)
+    out = {}
+    try:
+        Host.objects.filter(id__in=own).update(enabled=False)
+        for n in hosts:
+            now = timezone.now()
+            Host.objects.bulk_create([Host(name=f"scale-{i:05d}", vcpus=64, memory_mb=262144, disk_gb=4096,
+                                           last_heartbeat=now) for i in range(n)], batch_size=5000)
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE compute_host")
+            fast = []
+            for i in range(count + 5):
+                t0 = time.perf_counter()
+                with transaction.atomic():
+                    schedule_and_claim(spec=spec)
+                fast.append(time.perf_counter() - t0)
+            full = []
+            for _ in range(max(3, count // 10)):
+                t0 = time.perf_counter()
+                weigh_hosts(filter_hosts(host_states(), spec)[0], spec)
+                full.append(time.perf_counter() - t0)
+            fast = sorted(fast[5:])
+            out[str(n)] = {"placement_ms": 1000 * fast[len(fast) // 2],
+                           "full_pass_ms": 1000 * sorted(full)[len(full) // 2]}
+            Host.objects.filter(name__startswith="scale-").delete()
+    finally:
+        Host.objects.filter(name__startswith="scale-").delete()
+        Host.objects.filter(id__in=own).update(enabled=True)
+    return out
+
+
+# ------------------------------------------------------------------------------------- list-floor
+
+def list_floor(count: int, runs: int = 5) -> dict:
+    """The floor of a list of `count` servers: the same rows, columns and order as instance_list's query,
+    through a bare cursor, and those rows serialized with orjson alone.
+    Medians of `runs`, after one warm-up; with the garbage collector paused, as the list builds its rows."""
+    import orjson
+    from django.db import connection
+
+    from api.common.gcpause import gc_paused
+
+    from compute_platform.compute.models import Instance
+    from compute_platform.compute.selectors import SERVER_ROW_COLUMNS
+    from compute_platform.compute.states import VmState
+
+    # The rows as stored: the list's columns, its uuid and timestamps as the database keeps them.
+    columns = (*SERVER_ROW_COLUMNS, "uuid", "image_id", "metadata", "created_at", "updated_at", "launched_at",
+               "terminated_at")
+    qs = (Instance.objects.exclude(vm_state=VmState.DELETED).order_by("-created_at", "-id")
+          .values(*columns)[:count])
+    sql, params = qs.query.sql_with_params()
+    fetch, dumps, size = [], [], 0
+    for i in range(runs + 1):
+        with gc_paused():
+            t0 = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+            t1 = time.perf_counter()
+            body = orjson.dumps({"servers": rows})
+            t2 = time.perf_counter()
+        if i:
+            fetch.append(t1 - t0)
+            dumps.append(t2 - t1)
+        size = len(body)
+    fetch_ms, dumps_ms = 1000 * sorted(fetch)[runs // 2], 1000 * sorted(dumps)[runs // 2]
+    return {"rows": len(rows), "fetch_ms": round(fetch_ms, 1), "orjson_ms": round(dumps_ms, 1),
+            "floor_ms": round(fetch_ms + dumps_ms, 1), "min_ms": round(1000 * min(map(sum, zip(fetch, dumps))), 1),
+            "bytes": size}
 
 
 # ----------------------------------------------------------------------------------- profile-boot
@@ -173,6 +273,11 @@ def main(argv=None) -> int:
     c.add_argument("--token", required=True)
     c.add_argument("--max-limit", type=int, required=True)
     c.add_argument("paths", nargs="+")
+    pl = sub.add_parser("place")
+    pl.add_argument("--hosts", type=int, nargs="+", required=True)
+    pl.add_argument("--count", type=int, default=200)
+    lf = sub.add_parser("list-floor")
+    lf.add_argument("--count", type=int, required=True)
     p = sub.add_parser("profile-boot")
     p.add_argument("--token", required=True)
     p.add_argument("--count", type=int, default=20)
@@ -181,6 +286,10 @@ def main(argv=None) -> int:
     _setup()
     if args.cmd == "fill":
         result = fill(args.total)
+    elif args.cmd == "place":
+        result = place(args.hosts, args.count)
+    elif args.cmd == "list-floor":
+        result = list_floor(args.count)
     elif args.cmd == "count-list":
         result = count_list(args.token, args.max_limit, args.paths)
     else:

@@ -55,6 +55,16 @@ def at_most(metric: str, value: float, target: float, fmt: str = "{:.1f}", unit:
                PASS if ok else FAIL)
 
 
+def ratio_at_most(metric: str, value: float, floor: float, max_ratio: float, fmt: str = "{:.0f}",
+                  unit: str = "", of: str = "floor") -> Row:
+    """A figure judged as a multiple of its floor (or another baseline, `of`) measured in the same run:
+    machines differ, ratios less."""
+    sfx = f" {unit}" if unit else ""
+    ratio = value / floor if floor > 0 else math.inf
+    return Row(metric, f"{fmt.format(value)}{sfx} = {ratio:.2f}x {of} {fmt.format(floor)}{sfx}",
+               f"<= {max_ratio:g}x", PASS if ratio <= max_ratio else FAIL)
+
+
 def info(metric: str, value: str) -> Row:
     return Row(metric, value, "", INFO)
 

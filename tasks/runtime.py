@@ -1,6 +1,13 @@
-"""Per-process compute runtime: which host this worker serves, its hypervisor driver and its MountManager."""
+"""Per-process compute runtime: which host(s) this worker serves, their hypervisor drivers and MountManagers.
+
+A worker serves one host (`compute_worker --host`), or, for scale tests, many simulated fake hosts
+(`--hosts node1..node1000`, as Nova's fake driver served its 1,000-node tests): each keeps its own queue
+`compute.<host>`, and a task runs as the host whose queue it came on (`task.request.delivery_info`).
+"""
 import functools
 import os
+import threading
+from contextlib import contextmanager
 
 import redis
 from django.conf import settings
@@ -9,20 +16,55 @@ import hypervisors
 from hypervisors.fake import parse_delays
 from hypervisors.volumes import MountManager
 
+from compute_platform.tasknames import host_queue
+
 _host: str | None = None
+_hosts: frozenset[str] = frozenset()
+_queues: dict[str, str] = {}  # compute.<host> -> host, for the hosts served
+_task_host = threading.local()  # the host of the task running on this thread (multi-host worker)
 
 
 def host_set(name: str) -> None:
     """Make this process serve host `name` (the worker command does, at start-up, before any task). The
     driver and MountManager belong to a host, so they are made again for the new one."""
-    global _host
-    _host = name
-    get_driver.cache_clear()
-    get_mount_manager.cache_clear()
+    global _host, _hosts, _queues
+    _host, _hosts, _queues = name, frozenset([name]), {host_queue(name): name}
+    _driver_for.cache_clear()
+    _mount_manager_for.cache_clear()
+
+
+def hosts_set(names: list[str]) -> None:
+    """Serve many hosts from this process (fake driver only): each task runs as its queue's host."""
+    global _host, _hosts, _queues
+    _host, _hosts, _queues = None, frozenset(names), {host_queue(n): n for n in names}
+    _driver_for.cache_clear()
+    _mount_manager_for.cache_clear()
+
+
+@contextmanager
+def serving(host: str):
+    """Run the block as `host` (one of this process's hosts), on this thread."""
+    if host not in _hosts:
+        raise RuntimeError(f"this worker does not serve host {host}")
+    previous = getattr(_task_host, "name", None)
+    _task_host.name = host
+    try:
+        yield
+    finally:
+        _task_host.name = previous
+
+
+def task_host_enter(routing_key: str | None) -> None:
+    """Before a task (multi-host worker): run it as the host whose queue `compute.<host>` it came on."""
+    _task_host.name = _queues.get(routing_key)
+
+
+def task_host_leave() -> None:
+    _task_host.name = None
 
 
 def this_host() -> str:
-    host = _host or settings.COMPUTE_HOST
+    host = getattr(_task_host, "name", None) or _host or settings.COMPUTE_HOST
     if not host:
         raise RuntimeError("no compute host set: compute tasks run only in a host's worker "
                            "(manage.py compute_worker --host NAME)")
@@ -40,11 +82,15 @@ def driver_options(name: str) -> dict:
     return {}
 
 
-@functools.lru_cache(maxsize=1)
 def get_driver() -> hypervisors.ComputeDriver:
-    # One driver per worker process: it may hold a hypervisor connection shared by the task threads.
+    return _driver_for(this_host())
+
+
+@functools.lru_cache(maxsize=None)
+def _driver_for(host: str) -> hypervisors.ComputeDriver:
+    # One driver per host and process: it may hold a hypervisor connection shared by the task threads.
     name = settings.COMPUTE_DRIVER
-    driver = hypervisors.load_driver(name, host=this_host(), **driver_options(name))
+    driver = hypervisors.load_driver(name, host=host, **driver_options(name))
     driver.init_host()
     return driver
 
@@ -55,13 +101,17 @@ def _mount_manager(host: str, truth) -> MountManager:
                         lock_ttl=settings.MOUNT_LOCK_TTL, mount_timeout=settings.MOUNT_TIMEOUT)
 
 
-@functools.lru_cache(maxsize=1)
 def get_mount_manager() -> MountManager:
-    """This host's MountManager, one per process: all coordination is in Redis, keyed by host. If Redis
-    loses its state, the manager rebuilds it from the database and the guests (tasks/mounts.py)."""
+    """This host's MountManager, one per host and process: all coordination is in Redis, keyed by host. If
+    Redis loses its state, the manager rebuilds it from the database and the guests (tasks/mounts.py)."""
+    return _mount_manager_for(this_host())
+
+
+@functools.lru_cache(maxsize=None)
+def _mount_manager_for(host: str) -> MountManager:
     from .mounts import host_mounts_truth
 
-    return _mount_manager(this_host(), host_mounts_truth)
+    return _mount_manager(host, host_mounts_truth)
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
 
+from ..common.gcpause import gc_paused
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
@@ -39,16 +40,17 @@ class ServerListView(OpenStackView):
     @schemas.server_list
     def get(self, request):
         page = page_params(request)
-        rows = selectors.instance_list(context=self.context, filters=_list_filters(request), limit=page.limit,
-                                       marker=page.marker)
-        builder = ServerViewBuilder(request, self.context)
-        if self.detail:
-            faults = selectors.instance_latest_faults(rows)
-            servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
-        else:
-            servers = [builder.basic(r) for r in rows]
+        with gc_paused():  # up to API_MAX_LIMIT rows and bodies, none cyclic
+            rows = selectors.instance_list(context=self.context, filters=_list_filters(request), limit=page.limit,
+                                           marker=page.marker)
+            builder = ServerViewBuilder(request, self.context)
+            if self.detail:
+                faults = selectors.instance_latest_faults(rows)
+                servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
+            else:
+                servers = [builder.basic(r) for r in rows]
         return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
-                                                          marker_of=lambda r: r["uuid"])})
+                                                          marker_of=lambda r: r["server_id"])})
 
     @schemas.server_create
     def post(self, request):
@@ -80,7 +82,7 @@ class ServerListView(OpenStackView):
         # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
         first = instances[0]  # basic() needs only these: no query for the row's joins
-        server = builder.basic({"uuid": first.uuid, "name": first.name, "project_id": first.project_id})
+        server = builder.basic({"server_id": str(first.uuid), "name": first.name, "project_id": first.project_id})
         server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
                        "adminPass": v.get("adminPass") or admin_pass})
         response = Response({"server": server}, status=202)

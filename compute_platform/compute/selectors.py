@@ -3,7 +3,8 @@ import uuid as uuidlib
 from itertools import islice
 
 import re2
-from django.db.models import Q
+from django.db.models import CharField, F, Func, Q, Subquery, TextField
+from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
 from .models import Flavor, Instance, InstanceAction, InstanceFault
@@ -45,25 +46,68 @@ def instance_latest_faults(rows: list[dict]) -> dict:
     return faults
 
 
-# What a server body needs, as flat values: a list of 10,000 servers builds no model objects.
-SERVER_ROW_FIELDS = (
-    "id", "uuid", "name", "project_id", "user_id", "image_id", "host_id", "availability_zone", "vm_state",
-    "task_state", "power_state", "metadata", "key_name", "created_at", "updated_at", "launched_at",
-    "terminated_at", "flavor__flavorid", "host__name", "host__availability_zone",
+class ApiTimestamp(Func):
+    """A timestamp column as the API's string, formatted by the database: Nova's `2026-01-02T03:04:05Z`, or
+    with microseconds and no zone (`usec=True`, launched_at's form; api/common/timefmt.py has both for
+    Python datetimes). A list of 10,000 servers then builds no datetime objects and formats none."""
+
+    output_field = CharField()
+
+    def __init__(self, column: str, *, usec: bool = False):
+        super().__init__(F(column))
+        self.usec = usec
+
+    def as_postgresql(self, compiler, connection, **extra):
+        fmt = 'YYYY-MM-DD"T"HH24:MI:SS.US' if self.usec else 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
+        return self.as_sql(compiler, connection, template=f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{fmt}')",
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite (`make run`) keeps naive UTC text, `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+        template = ("substr(replace(%(expressions)s, ' ', 'T') || '.000000', 1, 26)" if self.usec
+                    else "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)")
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+class UuidText(Func):
+    """A UUID column as its canonical text (no Python UUID object per row)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps 32 hex digits without dashes.
+        x = "lower(%(expressions)s)"
+        parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+        return self.as_sql(compiler, connection, template=f"CASE WHEN %(expressions)s IS NULL THEN NULL ELSE {parts} END",
+                           **extra)
+
+
+# What a server body needs, as flat values, the ids and timestamps already the API's strings: a list of
+# 10,000 servers builds no model objects.
+SERVER_ROW_COLUMNS = (
+    "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
+    "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
 )
 
 
+def _server_row_expressions() -> dict:
+    return {"server_id": UuidText("uuid"), "image_ref": UuidText("image_id"), "created": ApiTimestamp("created_at"),
+            "updated": ApiTimestamp("updated_at"), "launched": ApiTimestamp("launched_at", usec=True),
+            "terminated": ApiTimestamp("terminated_at", usec=True),
+            # JSON text, parsed by the view builder with orjson (Django's JSONField uses json.loads, 3x slower).
+            "metadata_json": Cast("metadata", TextField())}
+
+
 def instance_row(instance: Instance) -> dict:
-    """The same flat row for one instance already loaded (with flavor and host)."""
-    row = {f: getattr(instance, f) for f in SERVER_ROW_FIELDS if "__" not in f}
-    row["flavor__flavorid"] = instance.flavor.flavorid
-    row["host__name"] = instance.host.name if instance.host_id else None
-    row["host__availability_zone"] = instance.host.availability_zone if instance.host_id else None
-    return row
+    """The same row for one instance, read the same way (one query), so one server and a list agree."""
+    return Instance.objects.filter(pk=instance.pk).values(*SERVER_ROW_COLUMNS, **_server_row_expressions()).get()
 
 
 def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> list[dict]:
-    """Rows (SERVER_ROW_FIELDS) newest first, keyset-paginated after `marker` (a server uuid), as Nova."""
+    """Rows (SERVER_ROW_COLUMNS and the strings of _server_row_expressions) newest first, keyset-paginated after `marker` (a server uuid), as Nova."""
     qs = Instance.objects.all()
     if not (context.is_admin and filters.get("all_tenants")):
         qs = qs.filter(project_id=context.project_id)
@@ -91,18 +135,23 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
     if marker:
-        anchor = Instance.objects.filter(uuid=marker).values("created_at", "id").first() if _is_uuid(marker) else None
-        if anchor is None:
+        if not _is_uuid(marker):
             raise BadRequest(f"marker [{marker}] not found")
-        qs = qs.filter(Q(created_at__lt=anchor["created_at"]) |
-                       Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
+        # The marker's position read in the same query (a page is one query, first or not); a marker that
+        # matches nothing gives no rows, and only then is it looked up, for the 400.
+        anchor = Instance.objects.filter(uuid=marker)
+        at, at_id = Subquery(anchor.values("created_at")[:1]), Subquery(anchor.values("id")[:1])
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=at_id))
     qs = qs.order_by("-created_at", "-id")
     if filters.get("name"):
         matches = name_matcher(filters["name"])
         candidates = qs.values_list("id", "name").iterator(chunk_size=2000)
         ids = list(islice((pk for pk, name in candidates if matches(name)), limit))
         qs = Instance.objects.filter(id__in=ids).order_by("-created_at", "-id")
-    return list(qs.values(*SERVER_ROW_FIELDS)[:limit])
+    rows = list(qs.values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit])
+    if marker and not rows and not Instance.objects.filter(uuid=marker).exists():
+        raise BadRequest(f"marker [{marker}] not found")
+    return rows
 
 
 _RE2_OPTIONS = re2.Options()

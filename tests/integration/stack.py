@@ -108,6 +108,11 @@ class Stack:
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         return self._spawn(f"worker-{host}", [sys.executable, "manage.py", "compute_worker", "--host", host], env)
 
+    def start_fake_hosts(self, spec: str, **env_extra) -> subprocess.Popen:
+        """One worker process serving many simulated fake hosts (`node1..node1000`), each with its own queue."""
+        env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
+        return self._spawn(f"worker-{spec}", [sys.executable, "manage.py", "compute_worker", "--hosts", spec], env)
+
     def start_conductor(self) -> subprocess.Popen:
         return self._spawn("conductor", [sys.executable, "manage.py", "compute_worker", "--conductor"], self.env)
 

@@ -2,8 +2,10 @@
 services answer a missing, revoked or expired token (401 in Keystone's shape)."""
 from datetime import datetime
 
+import psycopg2
 import pytest
 import requests
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from .stack import ADMIN_PASSWORD
 
@@ -150,6 +152,30 @@ def test_an_unscoped_token_is_issued_but_cannot_act_on_compute(api):
 
 
 # ---- validate and revoke --------------------------------------------------------------------------
+
+def _stored_hash(stack, username):
+    with psycopg2.connect(stack.database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT password FROM auth_user WHERE username = %s", [username])
+        return cur.fetchone()[0]
+
+
+def test_new_hashes_are_argon2id_and_a_pbkdf2_user_is_rehashed_on_login(api):
+    assert _stored_hash(api, "alice").startswith("argon2$argon2id$")
+    # bob as he was stored before argon2id: Django's PBKDF2 (the previous default hasher).
+    old = PBKDF2PasswordHasher().encode("bob-pw", "pbkdf2salt0123456789", iterations=1_000_000)
+    with psycopg2.connect(api.database_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE auth_user SET password = %s WHERE username = 'bob'", [old])
+    assert _stored_hash(api, "bob") == old
+
+    assert login(api, user="bob", password="wrong", project="beta").status_code == 401
+    assert _stored_hash(api, "bob") == old  # a failed login rewrites nothing
+    assert login(api, user="bob", password="bob-pw", project="beta").status_code == 201
+    rehashed = _stored_hash(api, "bob")
+    assert rehashed.startswith("argon2$argon2id$v=19$m=47104,t=2,p=1$"), rehashed
+    # and the new hash is the one that verifies from now on
+    assert login(api, user="bob", password="bob-pw", project="beta").status_code == 201
+    assert _stored_hash(api, "bob") == rehashed
+
 
 def test_validate_head_and_revoke(api):
     alice = login(api, user="alice", password="alice-pw", project="alpha").headers["X-Subject-Token"]

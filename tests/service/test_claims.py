@@ -1,12 +1,19 @@
 """Scheduler claims: one conditional UPDATE on the host row decides, so concurrent boots never overcommit."""
+import random
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from compute_platform.compute.exceptions import NoValidHost
 from compute_platform.compute.models import Host
-from compute_platform.compute.scheduler.claims import claim_release, schedule_and_claim
-from compute_platform.compute.scheduler.filters import RequestSpec
+from compute_platform.compute.scheduler.claims import (
+    CANDIDATES, claim_release, host_candidates, host_states, schedule_and_claim,
+)
+from compute_platform.compute.scheduler.filters import RequestSpec, filter_hosts
+from compute_platform.compute.scheduler.weighers import weigh_hosts
 
 from .conftest import concurrently
 
@@ -76,3 +83,36 @@ def test_concurrent_claims_fill_exactly_the_room_there_is(world_committed):
     assert len(placed) == 5 and len(refused) == 7 and all(isinstance(r, NoValidHost) for r in refused), results
     assert sorted(placed) == ["node1"] * 3 + ["node2"] * 2
     assert dict(Host.objects.values_list("name", "memory_mb_used")) == {"node1": 3 * 512, "node2": 2 * 512}
+
+
+def test_the_sql_candidates_are_the_python_filters_and_weigher_over_every_host(world):
+    # Random clouds: down, forced down, disabled and full hosts, two zones, server-group policies. The fast
+    # path's query must give the hosts (and order) the Python filters and weigher give over all hosts.
+    rng = random.Random(7)
+    now = timezone.now()
+    for i in range(60):
+        world.host(f"h{i:03d}", vcpus=rng.choice([1, 2, 4]), memory_mb=rng.choice([512, 1024, 2048, 4096]),
+                   disk_gb=rng.choice([1, 10]), availability_zone=rng.choice(["nova", "edge"]),
+                   enabled=rng.random() > 0.1, forced_down=rng.random() < 0.05,
+                   last_heartbeat=rng.choice([now, now, now - timedelta(seconds=3600), None]),
+                   vcpus_used=rng.choice([0, 1]), memory_mb_used=rng.choice([0, 512, 1024]))
+    ids = list(Host.objects.values_list("id", flat=True))
+    for n in range(40):
+        policy = rng.choice([None, "affinity", "anti-affinity"])
+        group = {h: rng.randint(1, 2) for h in rng.sample(ids, rng.randint(0, 5))} if policy else {}
+        s = RequestSpec(instance_uuid="u", project_id="p", vcpus=rng.choice([1, 2]),
+                        memory_mb=rng.choice([256, 512, 1024]), root_gb=rng.choice([1, 5]),
+                        availability_zone=rng.choice([None, "edge"]), group_policy=policy, group_hosts=group,
+                        group_max_per_host=rng.choice([1, 2]))
+        everything = [h.id for h in weigh_hosts(filter_hosts(host_states(), s)[0], s)]
+        assert [h.id for h in host_candidates(s, limit=1000)] == everything, (n, s)
+        assert [h.id for h in host_candidates(s)] == everything[:CANDIDATES], (n, s)
+
+
+def test_a_placement_reads_a_few_host_rows_however_many_hosts(world):
+    for i in range(50):
+        world.host(f"h{i:03d}")
+    with CaptureQueriesContext(connection) as queries:
+        schedule_and_claim(spec=spec())
+    reads = [q["sql"] for q in queries if 'FROM "compute_host"' in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and reads[0].rstrip().endswith(f"LIMIT {CANDIDATES}"), reads

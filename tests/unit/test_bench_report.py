@@ -4,7 +4,7 @@ import pytest
 from devtools.bench_cpu import breakdown
 from devtools.bench_report import (
     FAIL, INFO, PASS, Row, all_equal, at_least, at_most, format_header, format_markdown, format_table, median,
-    percentile, summary,
+    percentile, ratio_at_most, summary,
 )
 
 
@@ -39,6 +39,13 @@ def test_targets_pass_and_fail_at_the_boundary():
     assert at_most("list", 500.0, 500.0, unit="ms", strict=True).result == FAIL
     row = at_most("p50", 96.4, 100, fmt="{:.0f}", unit="ms")
     assert (row.value, row.target) == ("96 ms", "<= 100 ms")
+
+
+def test_ratio_targets_judge_the_multiple_of_the_floor():
+    row = ratio_at_most("CPU per boot", 60, 20, 3, unit="ms")
+    assert (row.value, row.target, row.result) == ("60 ms = 3.00x floor 20 ms", "<= 3x", PASS)
+    assert ratio_at_most("CPU per boot", 61, 20, 3).result == FAIL
+    assert ratio_at_most("no floor measured", 1, 0, 3).result == FAIL
 
 
 def test_all_equal_wants_every_count_measured_and_the_same():

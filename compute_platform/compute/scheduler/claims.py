@@ -6,8 +6,11 @@ and the loser simply tries the next host. No lock is held across the filter pass
 does not serialize behind one slow request, and a host is never overcommitted.
 """
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.db.models import ExpressionWrapper, F, FloatField
 
 from ..exceptions import NoValidHost
@@ -19,19 +22,51 @@ from .weighers import weigh_hosts
 logger = logging.getLogger(__name__)
 
 
+# Host rows a placement reads on its fast path: the best few by the filters and the weigher in SQL.
+CANDIDATES = 8
+HOST_STATE_FIELDS = ("id", "name", "availability_zone", "enabled", "forced_down", "last_heartbeat", "vcpus",
+                     "memory_mb", "disk_gb", "vcpus_used", "memory_mb_used", "disk_gb_used", "cpu_allocation_ratio",
+                     "ram_allocation_ratio", "disk_allocation_ratio")
+
+
+def _host_state(h: dict) -> HostState:
+    return HostState(id=h["id"], name=h["name"], availability_zone=h["availability_zone"], enabled=h["enabled"],
+                     is_up=host_is_up(last_heartbeat=h["last_heartbeat"], forced_down=h["forced_down"]),
+                     free_vcpus=h["vcpus"] * h["cpu_allocation_ratio"] - h["vcpus_used"],
+                     free_memory_mb=h["memory_mb"] * h["ram_allocation_ratio"] - h["memory_mb_used"],
+                     free_disk_gb=h["disk_gb"] * h["disk_allocation_ratio"] - h["disk_gb_used"])
+
+
 def host_states() -> list[HostState]:
-    # Plain values and arithmetic here: cheaper than annotating in SQL, and this runs on every boot.
-    rows = Host.objects.values("id", "name", "availability_zone", "enabled", "forced_down", "last_heartbeat",
-                               "vcpus", "memory_mb", "disk_gb", "vcpus_used", "memory_mb_used", "disk_gb_used",
-                               "cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio")
-    return [
-        HostState(id=h["id"], name=h["name"], availability_zone=h["availability_zone"], enabled=h["enabled"],
-                  is_up=host_is_up(last_heartbeat=h["last_heartbeat"], forced_down=h["forced_down"]),
-                  free_vcpus=h["vcpus"] * h["cpu_allocation_ratio"] - h["vcpus_used"],
-                  free_memory_mb=h["memory_mb"] * h["ram_allocation_ratio"] - h["memory_mb_used"],
-                  free_disk_gb=h["disk_gb"] * h["disk_allocation_ratio"] - h["disk_gb_used"])
-        for h in rows
-    ]
+    """Every host (the full pass: what the filters' report on a failed placement is made from)."""
+    return [_host_state(h) for h in Host.objects.values(*HOST_STATE_FIELDS)]
+
+
+def _free(total: str, ratio: str, used: str):
+    return ExpressionWrapper(F(total) * F(ratio) - F(used), output_field=FloatField())
+
+
+def host_candidates(spec: RequestSpec, *, limit: int = CANDIDATES) -> list[HostState]:
+    """The best `limit` hosts for the request, filtered and ordered by PostgreSQL as filters.FILTERS and
+    weighers.weigh_hosts do: a placement reads a few host rows, not all of them (thousands of hosts).
+
+    A fast path only: its candidates go through the Python filters again, and a placement that finds
+    nothing here falls back to the full pass, so a host this query wrongly left out costs time, never a
+    wrong answer (tests/service/test_claims.py compares the two on random clouds)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SERVICE_DOWN_TIME)
+    qs = Host.objects.filter(enabled=True, forced_down=False, last_heartbeat__gte=cutoff).annotate(
+        free_vcpus=_free("vcpus", "cpu_allocation_ratio", "vcpus_used"),
+        free_memory_mb=_free("memory_mb", "ram_allocation_ratio", "memory_mb_used"),
+        free_disk_gb=_free("disk_gb", "disk_allocation_ratio", "disk_gb_used"),
+    ).filter(free_vcpus__gte=spec.vcpus, free_memory_mb__gte=spec.memory_mb, free_disk_gb__gte=spec.root_gb)
+    if spec.availability_zone:
+        qs = qs.filter(availability_zone=spec.availability_zone)
+    if spec.group_policy == "affinity" and spec.group_hosts:
+        qs = qs.filter(id__in=list(spec.group_hosts))
+    elif spec.group_policy == "anti-affinity":
+        qs = qs.exclude(id__in=[h for h, n in spec.group_hosts.items() if n >= spec.group_max_per_host])
+    rows = qs.order_by("-free_memory_mb", "name").values(*HOST_STATE_FIELDS)[:limit]
+    return weigh_hosts(filter_hosts([_host_state(h) for h in rows], spec)[0], spec)
 
 
 def _try_claim(host_id: int, spec: RequestSpec) -> bool:
@@ -58,10 +93,21 @@ def schedule_and_claim(*, spec: RequestSpec) -> HostState:
     Must run inside the caller's transaction, which records the placement on the instance: the
     claim and the instance row then commit (or roll back) together.
     """
-    candidates, report = filter_hosts(host_states(), spec)
-    for host in weigh_hosts(candidates, spec):
+    tried = set()
+    for host in host_candidates(spec):
+        tried.add(host.id)
         if _try_claim(host.id, spec):
             logger.debug("instance %s placed on %s", spec.instance_uuid, host.name)
+            return host
+    # Nothing claimed among the best few (all lost to concurrent requests, or none fits): every host,
+    # which also makes the filters' report for the fault.
+    candidates, report = filter_hosts(host_states(), spec)
+    for host in weigh_hosts(candidates, spec):
+        if host.id in tried:
+            report.append(f"claim on {host.name} lost to a concurrent request")
+            continue
+        if _try_claim(host.id, spec):
+            logger.debug("instance %s placed on %s (full pass)", spec.instance_uuid, host.name)
             return host
         report.append(f"claim on {host.name} lost to a concurrent request")
     logger.warning("no valid host for instance %s: %s", spec.instance_uuid, "; ".join(report))
