@@ -35,11 +35,14 @@ def db_ride_out_enable(*, seconds: float) -> None:
         _install_statement_retry(None, conn)
 
 
-def _retrying() -> tenacity.Retrying:
+def outage_retrying(*, retry_on: tuple[type[BaseException], ...] = DB_DOWN,
+                    what: str = "database") -> tenacity.Retrying:
+    """The one waiting policy for an outage in a worker: retry on `retry_on` with backoff for up to the
+    ride-out time (DB_OUTAGE_RETRY_SECONDS once enabled)."""
     return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(DB_DOWN), stop=tenacity.stop_after_delay(_ride_out_seconds),
+        retry=tenacity.retry_if_exception_type(retry_on), stop=tenacity.stop_after_delay(_ride_out_seconds),
         wait=tenacity.wait_exponential(multiplier=0.1, max=2.0), reraise=True,
-        before_sleep=lambda state: logger.warning("database unreachable (%s): retrying, attempt %d",
+        before_sleep=lambda state: logger.warning("%s unreachable (%s): retrying, attempt %d", what,
                                                   state.outcome.exception(), state.attempt_number))
 
 
@@ -51,7 +54,7 @@ def _close_quietly(conn) -> None:
 
 
 def _reconnect(conn) -> None:
-    for attempt in _retrying():
+    for attempt in outage_retrying():
         with attempt:
             _close_quietly(conn)
             conn.ensure_connection()
@@ -84,7 +87,7 @@ def db_retry(fn):
     def wrapper(*args, **kwargs):
         if not _ride_out_seconds or connection.in_atomic_block:
             return fn(*args, **kwargs)
-        for attempt in _retrying():
+        for attempt in outage_retrying():
             with attempt:
                 try:
                     return fn(*args, **kwargs)

@@ -27,10 +27,9 @@ _task_host = threading.local()  # the host of the task running on this thread (m
 def host_set(name: str) -> None:
     """Make this process serve host `name` (the worker command does, at start-up, before any task). The
     driver and MountManager belong to a host, so they are made again for the new one."""
-    global _host, _hosts, _queues
-    _host, _hosts, _queues = name, frozenset([name]), {host_queue(name): name}
-    _driver_for.cache_clear()
-    _mount_manager_for.cache_clear()
+    global _host
+    hosts_set([name])
+    _host = name
 
 
 def hosts_set(names: list[str]) -> None:

@@ -25,8 +25,8 @@ def hosts_heartbeat(*, names: list[str]) -> int:
     return Host.objects.filter(name__in=names).update(last_heartbeat=timezone.now())
 
 
+@db_retry  # outermost: inside the transaction it would see an atomic block and never retry
 @transaction.atomic
-@db_retry
 def host_usage_resync(*, name: str) -> dict:
     """Recompute the claim counters from the instances that hold claims (repairs any drift)."""
     host = Host.objects.select_for_update().get(name=name)
@@ -42,7 +42,6 @@ def host_set_enabled(*, host: Host, enabled: bool, reason: str | None = None) ->
     Host.objects.filter(pk=host.pk).update(enabled=enabled, disabled_reason=None if enabled else reason)
     host.refresh_from_db()
     return host
-
 
 
 def hosts_fan_out(*, task: str, include_disabled: bool, expires: float = 60) -> list[str]:

@@ -43,20 +43,14 @@ def _every(interval: float, what: str, work, *, first_now: bool = False):
 
 def _until_reachable(recover):
     """Run a start-up recovery, again from the top (it is idempotent, as a restarted worker's would be) while
-    Redis or the database is unreachable, for up to DB_OUTAGE_RETRY_SECONDS: a worker started during an
-    outage waits for it instead of exiting."""
+    Redis or the database is unreachable, for up to DB_OUTAGE_RETRY_SECONDS (db_ride_out_enable runs first):
+    a worker started during an outage waits for it instead of exiting."""
     import redis
-    import tenacity
 
-    from compute_platform.db_retry import DB_DOWN
+    from compute_platform.db_retry import DB_DOWN, outage_retrying
 
-    retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type((redis.ConnectionError, redis.TimeoutError, *DB_DOWN)),
-        stop=tenacity.stop_after_delay(settings.DB_OUTAGE_RETRY_SECONDS),
-        wait=tenacity.wait_exponential(multiplier=0.2, max=5.0), reraise=True,
-        before_sleep=lambda state: logger.warning("%s: %s unreachable, retrying (attempt %d)", recover.__name__,
-                                                  state.outcome.exception(), state.attempt_number))
-    for attempt in retrying:
+    for attempt in outage_retrying(retry_on=(redis.ConnectionError, redis.TimeoutError, *DB_DOWN),
+                                   what=f"{recover.__name__}: Redis or the database"):
         with attempt:
             try:
                 return recover()
