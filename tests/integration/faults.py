@@ -1,7 +1,7 @@
 """The OpenStack error shape the compute, image and volume APIs answer with, asserted."""
 
 NOVA_FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 405: "HTTPMethodNotAllowed",
-               409: "conflictingRequest", 415: "HTTPUnsupportedMediaType"}
+               409: "conflictingRequest", 413: "overLimit", 415: "HTTPUnsupportedMediaType"}
 
 
 def assert_fault(r, code, message_contains=""):

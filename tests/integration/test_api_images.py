@@ -8,13 +8,13 @@ import uuid
 import pytest
 import requests
 
+from .faults import assert_fault
+
 
 IMAGES = "/image/v2/images"
 IMAGE_KEYS = {"id", "name", "status", "visibility", "protected", "checksum", "container_format", "disk_format",
               "size", "virtual_size", "min_disk", "min_ram", "owner", "os_hidden", "tags", "created_at",
               "updated_at", "self", "file", "schema"}
-FAULTS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 409: "conflictingRequest", 413: "overLimit",
-          415: "HTTPUnsupportedMediaType"}
 
 
 STACK = {"hosts": ["node1"], "users": {"alice": "alpha", "bob": "beta"}, "env": {"IMAGE_SIZE_CAP": 4 << 20}}
@@ -28,13 +28,6 @@ def alice(api):
 @pytest.fixture(scope="module")
 def bob(api):
     return api.token("bob", "bob-pw", "beta")
-
-
-def assert_fault(r, code, message_contains=""):
-    assert r.status_code == code, r.text
-    body = r.json()
-    assert list(body) == [FAULTS[code]], body
-    assert body[FAULTS[code]]["code"] == code and message_contains in body[FAULTS[code]]["message"], body
 
 
 def listed_ids(api, token=None, **params) -> list[str]:
