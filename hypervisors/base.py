@@ -44,6 +44,52 @@ class ImageRef:
 
 
 @dataclass(frozen=True)
+class SecurityGroupRule:
+    """One allow rule the data plane enforces on a port's tap (security groups are allow-lists)."""
+
+    direction: str                     # "ingress" (to the guest) or "egress"
+    ethertype: str = "IPv4"            # "IPv4" or "IPv6"
+    protocol: str | None = None        # "tcp", "udp", "icmp", or None for any
+    port_range_min: int | None = None
+    port_range_max: int | None = None
+    remote_ip_prefix: str | None = None  # CIDR; None means any
+
+
+@dataclass(frozen=True)
+class VifSpec:
+    """One guest NIC: a network service port as a host plugs it. Plain data (the network service's rows turned
+    into values on the host), so drivers and the data plane never import Django.
+
+    Names follow Neutron's Linux bridge agent: the bridge `brq` + network id[:11], the tap `tap` + port
+    id[:11] (both within IFNAMSIZ)."""
+
+    port_id: str
+    mac: str
+    network_id: str
+    fixed_ips: tuple[str, ...] = ()
+    cidr: str | None = None            # the subnet of the first fixed IP
+    gateway: str | None = None
+    dns_nameservers: tuple[str, ...] = ()
+    mtu: int = 1500
+    security_group_rules: tuple[SecurityGroupRule, ...] = ()
+
+    @property
+    def bridge(self) -> str:
+        return f"brq{self.network_id[:11]}"
+
+    @property
+    def tap(self) -> str:
+        return f"tap{self.port_id[:11]}"
+
+    def __post_init__(self) -> None:
+        if not self.port_id or not self.network_id or not self.mac:
+            raise ValueError("VifSpec needs port_id, network_id and mac")
+        object.__setattr__(self, "fixed_ips", tuple(self.fixed_ips))
+        object.__setattr__(self, "dns_nameservers", tuple(self.dns_nameservers))
+        object.__setattr__(self, "security_group_rules", tuple(self.security_group_rules))
+
+
+@dataclass(frozen=True)
 class InstanceSpec:
     """Everything a driver needs to build one guest. Built on the host from the instance row (tasks/specs.py):
     tasks carry ids, never specs."""
@@ -57,8 +103,11 @@ class InstanceSpec:
     metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
     key_data: str | None = None
     user_data: str | None = None
+    vifs: tuple[VifSpec, ...] = ()     # NICs, in the guest's order
+    config_drive: bool = False         # attach a config-2 ISO (metadata, network_data, user_data)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "vifs", tuple(self.vifs))
         if not self.uuid:
             raise ValueError("InstanceSpec.uuid must not be empty")
         if self.vcpus < 1 or self.memory_mb < 1 or self.root_gb < 0:
