@@ -1,0 +1,28 @@
+"""The host's network data plane at worker start: the ports of every live instance the database places on
+this host (built into VifSpecs exactly as a build would, tasks/specs.py) handed to the driver, which makes
+its bridges, DHCP servers and firewall chains agree (hypervisors/netplane). The database is the truth; what
+the host has is a copy, rebuilt here like the mounts."""
+import logging
+
+from compute_platform.compute.models import Instance
+from compute_platform.compute.states import VmState
+from hypervisors.base import ComputeDriver
+
+from .runtime import get_driver, this_host
+from .specs import instance_spec
+
+logger = logging.getLogger(__name__)
+
+
+def host_vifs_truth(host: str) -> dict:
+    live = Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED).select_related("image")
+    return {str(inst.uuid): instance_spec(inst).vifs for inst in live}
+
+
+def host_network_reconcile() -> dict:
+    driver, host = get_driver(), this_host()
+    if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
+        return {}  # no host networking (the fake): nothing to read the truth for
+    report = driver.reconcile_vifs(host_vifs_truth(host))
+    logger.info("host %s network data plane reconciled: %s", host, {k: v for k, v in report.items() if v})
+    return report
