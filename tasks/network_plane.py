@@ -6,7 +6,7 @@ import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
-from hypervisors.base import ComputeDriver
+from hypervisors.base import ComputeDriver, DriverError
 
 from .runtime import get_driver, this_host
 from .specs import instance_spec
@@ -23,6 +23,11 @@ def host_network_reconcile() -> dict:
     driver, host = get_driver(), this_host()
     if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
         return {}  # no host networking (the fake): nothing to read the truth for
-    report = driver.reconcile_vifs(host_vifs_truth(host))
+    try:
+        report = driver.reconcile_vifs(host_vifs_truth(host))
+    except DriverError as exc:
+        # the host's guests and volumes still recover; their networks are fixed by the next plug or restart
+        logger.error("host %s: network data plane not reconciled: %s", host, exc)
+        return {"error": str(exc)}
     logger.info("host %s network data plane reconciled: %s", host, {k: v for k, v in report.items() if v})
     return report

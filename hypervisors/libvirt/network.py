@@ -61,7 +61,10 @@ class GuestNetwork:
 
     def reconcile(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> dict:
         if self.plane is not None:
-            return self.plane.reconcile(vifs_by_instance).as_dict()
+            try:
+                return self.plane.reconcile(vifs_by_instance).as_dict()
+            except NetplaneError as exc:
+                raise DriverError(f"reconciling the network data plane failed: {exc}") from exc
         wanted = {v.port_id: (uuid, v) for uuid, vifs in vifs_by_instance.items() for v in vifs}
         stale = [r.vif.port_id for r in self.ports.all() if r.vif.port_id not in wanted]
         for port_id in stale:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import shutil
 
 from hypervisors.base import SecurityGroupRule
 
@@ -140,6 +141,8 @@ def render(ports: list[PortRecord]) -> str:
 
 def apply(netns: str | None, ports: list[PortRecord], *, why: str) -> None:
     """Replace our tables with what `ports` need, in one transaction."""
+    if not ports and shutil.which("nft") is None:
+        return  # nothing to enforce, and no nftables to hold any table of ours
     run(in_netns(netns, ["nft", "-f", "-"]), input=render(ports), what=f"{why}: loading nftables rules")
     LOG.info("%s: nftables rules loaded for %d ports", why, len(ports))
 

@@ -59,11 +59,14 @@ class DataPlane:
     def _locked(self):
         with open(self.state_dir / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not self._prepared:
-                require_dnsmasq()
-                br.enable_bridge_netfilter(self.host_netns)
-                self._prepared = True
             yield
+
+    def _prepare(self) -> None:
+        """Once, when the first port needs it (a host without ports needs neither dnsmasq nor br_netfilter)."""
+        if not self._prepared:
+            require_dnsmasq()
+            br.enable_bridge_netfilter(self.host_netns)
+            self._prepared = True
 
     # -- the contract the driver uses --------------------------------------------------------------
 
@@ -110,6 +113,7 @@ class DataPlane:
             if removed and report is not None:
                 report.networks_removed.append(network_id)
             return
+        self._prepare()
         vifs = [r.vif for r in ports]
         gateways = {v.cidr: v.gateway for v in vifs if v.cidr and v.gateway}
         created = br.bridge_ensure(self.host_netns, vifs[0].bridge, gateways=gateways, mtu=max(v.mtu for v in vifs),
