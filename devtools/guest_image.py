@@ -46,7 +46,6 @@ for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
 # busybox acpid runs /etc/acpi/PWRF/00000080 on the power button, so ACPI shutdown works; -l: its
 # default log file is in /var/log, which this guest lacks, and acpid exits if it cannot open it
 acpid -c /etc/acpi -l /dev/console
-echo "{MARKER}"
 ip link set lo up
 # a config drive, if the guest has one: mounted and its label, uuid and user data's first line printed
 ( mkdir -p /cfg
@@ -60,6 +59,8 @@ ip link set lo up
     fi
     sleep 0.5
   done ) &
+# the marker, then at once the first report of block devices (tests read both together)
+echo "{MARKER}"
 prev=" "
 nets=" "
 while :; do

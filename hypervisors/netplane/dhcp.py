@@ -123,6 +123,10 @@ class Dhcp:
         host_end, ns_end = veth_names(network_id)
         veth_ensure(self.host_netns, host_end, peer=ns_end, peer_netns=ns, bridge=bridge, mtu=mtu, why=why)
         wanted = {f"{server_address(c)}/{ipaddress.ip_network(c).prefixlen}" for c in subnets}
+        taken = {server_address(c) for c in subnets} & {a for p in ports for a in p.vif.fixed_ips}
+        if taken:
+            LOG.error("%s: a port holds the DHCP server's address %s: keep it out of the allocation pools", why,
+                      sorted(taken))
         have = {line.split()[3] for line in ip(ns, "-o", "-4", "addr", "show", "dev", ns_end,
                                                what=f"{why}: addresses of {ns_end}").stdout.splitlines()}
         for addr in sorted(wanted - have):
