@@ -343,3 +343,12 @@ class ComputeDriver(abc.ABC):
     def list_volume_attachments(self, instance_uuid: str) -> list[VolumeConnection]:
         """The volumes in the guest's definition, as attached. The MountManager rebuilds from this at
         worker start: every path listed needs its export mounted on this host."""
+
+    # -- the data plane (wt-netplane) --------------------------------------------------------------
+
+    def reconcile_vifs(self, vifs_by_instance: Mapping[str, Any]) -> dict:
+        """At worker start, with {instance uuid: its VifSpecs} for every live instance the database places on
+        this host: afterwards the host's network plumbing (bridges, DHCP, firewall) is exactly what those
+        ports need, stale pieces removed and missing ones made again. Returns a summary for the log.
+        Default: a driver without host networking has nothing to reconcile."""
+        return {}

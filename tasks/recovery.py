@@ -5,8 +5,8 @@ Rules: spawning -> ERROR (guest removed, claim released); scheduling -> build en
 (the build task's gate makes a duplicate harmless); deleting -> finish the delete; rebooting ->
 hard reboot; every other in-flight action -> redone (drivers are idempotent); guests the
 database does not know as live on this host -> destroyed (reaped); power states synced. Before all
-that, the host's mounts are rebuilt (tasks/mounts.py); after the instances, attaches and detaches in
-flight are redone.
+that, the host's mounts are rebuilt (tasks/mounts.py) and its network data plane reconciled with the live
+instances' ports (tasks/network_plane.py); after the instances, attaches and detaches in flight are redone.
 """
 import logging
 
@@ -23,6 +23,7 @@ from compute_platform.volumes.models.attachments import AttachmentStatus
 
 from . import manager, volume_manager
 from .mounts import host_mounts_rebuild
+from .network_plane import host_network_reconcile
 from .power_sync import host_sync_power_states
 from .redrive import pending_work
 from .runtime import get_driver, this_host
@@ -57,6 +58,8 @@ def host_recover() -> dict:
     # First, before any work below mounts or unmounts: the MountManager's sets from the database and the
     # guests, and the kernel's mounts made to agree (a dead worker may have left either behind).
     counts["mounts"] = host_mounts_rebuild()
+    # Then the network: a guest restarted below (a hard reboot redone) needs its bridge to exist.
+    counts["network"] = host_network_reconcile()
     in_flight = Instance.objects.filter(host__name=host, task_state__isnull=False).exclude(vm_state=VmState.DELETED)
     for inst in in_flight:
         uuid, ts = str(inst.uuid), inst.task_state

@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from hypervisors.base import VolumeConnection
+from hypervisors.base import VifSpec, VolumeConnection
 
 # Our metadata element: which host and image a domain belongs to. list_instances only reports domains
 # carrying it for this host, so two hosts on one libvirtd (make run) never see, or reap, each other's.
@@ -41,6 +41,8 @@ class DomainConfig:
     kernel: str | None = None
     initrd: str | None = None
     cmdline: str = DEFAULT_CMDLINE
+    interfaces: tuple[VifSpec, ...] = ()
+    config_drive: str | None = None  # path of the config-2 ISO, attached as a cdrom
 
 
 def domain_name(name: str, uuid: str) -> str:
@@ -117,6 +119,14 @@ def domain_xml(cfg: DomainConfig) -> str:
     _sub(disk, "driver", name="qemu", type=cfg.root_format)
     _sub(disk, "source", file=cfg.root_disk)
     _sub(disk, "target", dev="vda", bus="virtio")
+    if cfg.config_drive:
+        cdrom = _sub(devices, "disk", type="file", device="cdrom")
+        _sub(cdrom, "driver", name="qemu", type="raw")
+        _sub(cdrom, "source", file=cfg.config_drive)
+        _sub(cdrom, "target", dev="hdd", bus="ide")  # Nova's place for it on a `pc` machine
+        _sub(cdrom, "readonly")
+    for vif in cfg.interfaces:
+        devices.append(interface_element(vif))
     # append: a restart (hard reboot, power on) adds to the log instead of wiping the earlier boots
     serial = _sub(devices, "serial", type="file")
     _sub(serial, "source", path=cfg.console_log, append="on")
@@ -202,3 +212,66 @@ def disks(domain_xml_text: str) -> list[DiskInfo]:
 def volume_disks(domain_xml_text: str) -> list[DiskInfo]:
     """The disks that are volumes (they carry a serial), sorted by target device."""
     return sorted((d for d in disks(domain_xml_text) if d.volume_id), key=lambda d: d.target)
+
+
+# -- network interfaces ----------------------------------------------------------------------------
+
+_PORT_ALIAS_PREFIX = "ua-port-"
+
+
+def interface_element(vif: VifSpec) -> ET.Element:
+    """A virtio NIC on the network's bridge, with the port's MAC and tap name (libvirt makes the tap and
+    plugs it into the bridge when the guest starts); the port id rides in the user alias."""
+    iface = ET.Element("interface", type="bridge")
+    _sub(iface, "mac", address=vif.mac)
+    _sub(iface, "source", bridge=vif.bridge)
+    _sub(iface, "target", dev=vif.tap)
+    _sub(iface, "model", type="virtio")
+    _sub(iface, "mtu", size=str(vif.mtu))
+    if _SAFE_ALIAS.match(vif.port_id):
+        _sub(iface, "alias", name=_PORT_ALIAS_PREFIX + vif.port_id)
+    return iface
+
+
+def interface_xml(vif: VifSpec) -> str:
+    return ET.tostring(interface_element(vif), encoding="unicode")
+
+
+@dataclass(frozen=True)
+class InterfaceInfo:
+    """One `<interface>` of a domain's XML; `xml` as libvirt wrote it (for detach)."""
+
+    mac: str
+    bridge: str | None
+    port_id: str | None  # None for a NIC we did not plug
+    xml: str
+
+
+def interfaces(domain_xml_text: str) -> list[InterfaceInfo]:
+    """Every `<interface>` of a domain's XML, in document order."""
+    out = []
+    for iface in ET.fromstring(domain_xml_text).iterfind("./devices/interface"):
+        mac, source, alias = iface.find("mac"), iface.find("source"), iface.find("alias")
+        name = alias.get("name", "") if alias is not None else ""
+        out.append(InterfaceInfo(
+            mac=(mac.get("address") or "").lower() if mac is not None else "",
+            bridge=source.get("bridge") if source is not None else None,
+            port_id=name[len(_PORT_ALIAS_PREFIX):] if name.startswith(_PORT_ALIAS_PREFIX) else None,
+            xml=ET.tostring(iface, encoding="unicode")))
+    return out
+
+
+def with_interface(domain_xml_text: str, vif: VifSpec | None = None, *, without_mac: str | None = None) -> str:
+    """The domain's XML with `vif`'s NIC added, or the NIC with MAC `without_mac` removed (for a hypervisor
+    that cannot plug devices, libvirt's test driver: the definition is changed instead)."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    root = ET.fromstring(domain_xml_text)
+    devices = root.find("./devices")
+    if without_mac:
+        for iface in devices.findall("interface"):
+            mac = iface.find("mac")
+            if mac is not None and (mac.get("address") or "").lower() == without_mac.lower():
+                devices.remove(iface)
+    if vif is not None:
+        devices.append(interface_element(vif))
+    return ET.tostring(root, encoding="unicode")
