@@ -25,6 +25,7 @@ from hypervisors.base import (
     VolumeAttachFailed,
     VolumeConnection,
 )
+from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
 from . import xml as domxml
 from .disks import InstanceDisks
@@ -315,6 +316,10 @@ class LibvirtDriver(ComputeDriver):
             return text
         lines = text.splitlines(keepends=True)
         return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+
+    def get_host_uptime(self) -> str:
+        """The machine's uptime, as Nova's libvirt driver reports (libvirtd runs on this machine)."""
+        return uptime_line(machine_uptime_seconds())
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""
