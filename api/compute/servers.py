@@ -82,9 +82,10 @@ class ServerListView(OpenStackView):
         # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
         first = instances[0]  # basic() needs only these: no query for the row's joins
-        server = builder.basic({"server_id": str(first.uuid), "name": first.name, "project_id": first.project_id})
-        server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
-                       "adminPass": v.get("adminPass") or admin_pass})
+        # Nova's create answer has no `name` (its response schema forbids one).
+        server = {"id": str(first.uuid), "links": builder.links("servers", first.uuid, first.project_id),
+                  "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+                  "adminPass": v.get("adminPass") or admin_pass}
         response = Response({"server": server}, status=202)
         response["Location"] = server["links"][0]["href"]
         return response

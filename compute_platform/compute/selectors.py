@@ -186,12 +186,20 @@ def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 
 
-def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
-    """The flavors the caller may see (admins: the private ones too), smallest RAM first, keyset-paginated
-    after `marker` (a flavor id), as Nova."""
+def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int | None = None,
+                min_disk: int | None = None, is_public: bool | None = True) -> list[Flavor]:
+    """The flavors the caller may see, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
+    Nova: at least `min_ram` MB and `min_disk` GB; an admin's `is_public` picks public (True), private (False)
+    or both (None); others see public flavors only."""
     qs = Flavor.objects.order_by("memory_mb", "flavorid")
     if not context.is_admin:
-        qs = qs.filter(is_public=True)
+        is_public = True
+    if is_public is not None:
+        qs = qs.filter(is_public=is_public)
+    if min_ram is not None:
+        qs = qs.filter(memory_mb__gte=min_ram)
+    if min_disk is not None:
+        qs = qs.filter(root_gb__gte=min_disk)
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:
