@@ -88,10 +88,12 @@ def start_stack(exit_stack: ExitStack, work: Path):
 
 def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
     ws = work / "workspace"
-    if not (ws / ".stestr.conf").exists():
-        shutil.rmtree(ws, ignore_errors=True)
-        subprocess.run([str(bin_dir / "tempest"), "init", str(ws)], check=True, capture_output=True)
-    (ws / "etc").mkdir(exist_ok=True)
+    (ws / "etc").mkdir(parents=True, exist_ok=True)
+    # What `tempest init` writes, without registering the workspace in ~/.tempest (names must be unique there).
+    package = subprocess.run([str(bin_dir / "python"), "-c", "import os, tempest; print(os.path.dirname("
+                              "tempest.__file__))"], capture_output=True, text=True, check=True).stdout.strip()
+    (ws / ".stestr.conf").write_text(f"[DEFAULT]\ntest_path={package}/test_discover\ntop_dir={package}\n"
+                                     "group_regex=([^\\.]*\\.)*\n")
     (ws / "etc" / "accounts.yaml").write_text(accounts_yaml(accts))
     compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
     volume_max = requests_json(stack, "/volume/v3/")["version"]["version"]
