@@ -58,7 +58,8 @@ def probe(c, cfg, version, checked, failures):
             failures[key] = traceback.format_exc(limit=2)[-2000:]
         return None
 
-    s, project_id = c["servers"], c["servers"].auth_provider.credentials.project_id
+    s = c["servers"]
+    project_id = s.auth_provider.get_auth()[1]["project"]["id"]
     check("versions.list", c["versions"].list_versions)
     check("versions.show", lambda: c["versions"].get_version_by_url(cfg["auth_url"].rsplit("/identity", 1)[0]
                                                                      + "/compute/v2.1/"))
@@ -78,7 +79,7 @@ def probe(c, cfg, version, checked, failures):
     check("zones.list(detail)", lambda: c["zones"].list_availability_zones(detail=True))
     check("quotas.show", lambda: c["quotas"].show_quota_set(project_id))
     check("quotas.defaults", lambda: c["quotas"].show_default_quota_set(project_id))
-    name = f"probe-{version}"
+    name = f"probe-{version.replace('.', '-')}"
     if check("keypairs.create", lambda: c["keypairs"].create_keypair(name=name)):
         check("keypairs.list", c["keypairs"].list_keypairs)
         check("keypairs.show", lambda: c["keypairs"].show_keypair(name))
