@@ -34,6 +34,7 @@ from hypervisors.base import (
     VolumeConnection,
     PowerState,
 )
+from hypervisors.console import console_tail
 from hypervisors.uptime import uptime_line
 
 LOG = logging.getLogger(__name__)
@@ -269,10 +270,7 @@ class FakeDriver(ComputeDriver):
             row = conn.execute("SELECT console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
         if row is None:
             raise InstanceNotFound(instance_uuid)
-        if tail_lines is None:
-            return row[0]
-        lines = row[0].splitlines(keepends=True)
-        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+        return console_tail(row[0], tail_lines)
 
     def get_host_uptime(self) -> str:
         """A simulated host is up as long as its driver (its worker) has been."""

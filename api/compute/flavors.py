@@ -74,7 +74,8 @@ class FlavorView(OpenStackView):
 
     @schemas.flavor_show
     def get(self, request, flavor_id):
-        return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
+        flavor = selectors.flavor_get(flavorid=flavor_id, context=self.context)
+        return Response({"flavor": flavor_body(request, flavor)})
 
     @schemas.flavor_delete
     def delete(self, request, flavor_id):

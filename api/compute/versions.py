@@ -34,6 +34,15 @@ class ComputeVersionsView(PublicView):
         return Response({"versions": [version_v20(request), _listed(version_v21(request))]})
 
 
+class ComputeV20VersionView(ComputeVersionsView):
+    """The legacy v2.0 document, so the link in the version list leads somewhere (its API is not served)."""
+
+    @schemas.version_v20_show
+    def get(self, request):
+        return Response({"version": {**version_v20(request), "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}]}})
+
+
 class ComputeVersionView(ComputeVersionsView):
     @schemas.version_show
     def get(self, request):

@@ -90,6 +90,7 @@ class UuidText(Func):
 SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
+    "access_ip_v4", "access_ip_v6",
 )
 
 
@@ -132,6 +133,8 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):
         qs = qs.filter(flavor__flavorid=filters["flavor"])
+    if filters.get("reservation_id"):  # the servers of one multi-create
+        qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
     if marker:
@@ -209,8 +212,11 @@ def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int 
     return list(qs[:limit])
 
 
-def flavor_get(*, flavorid: str) -> Flavor:
+def flavor_get(*, flavorid: str, context=None) -> Flavor:
+    """A flavor by id; with a `context`, only one its holder may see (Nova: a private flavor is an admin's)."""
     flavor = Flavor.objects.filter(flavorid=flavorid).first()
+    if flavor is not None and context is not None and not (flavor.is_public or context.is_admin):
+        flavor = None
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
