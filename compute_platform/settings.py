@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "api.common.middleware.HeaderLimitsMiddleware",
     # Compute microversion negotiation (OpenStack-API-Version): 400/406 before any view runs.
     "api.common.microversions.MicroversionMiddleware",
+    "api.volume.microversions.VolumeMicroversionMiddleware",
 ]
 
 ROOT_URLCONF = "compute_platform.urls"

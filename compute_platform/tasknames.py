@@ -28,6 +28,7 @@ ATTACH_VOLUME = "compute.attach_volume"
 DETACH_VOLUME = "compute.detach_volume"
 AUDIT_MOUNTS = "compute.audit_mounts"
 MOUNT_STATUS = "compute.mount_status"
+GET_HOST_UPTIME = "compute.get_host_uptime"  # a synchronous host call (os-hypervisors/{id}/uptime)
 
 # --- volume: the volume service -----------------------------------------------------------------------
 CREATE_VOLUME = "volume.create_volume"

@@ -321,6 +321,11 @@ class ComputeDriver(abc.ABC):
     def get_host_resources(self) -> HostResources:
         """This host's total capacity (not what is free: the scheduler accounts for claims)."""
 
+    def get_host_uptime(self) -> str:
+        """The host's `uptime` line (hypervisors/uptime.py), for the hypervisor uptime API. Raises
+        NotImplementedError when the driver cannot tell (the API then answers 501, as Nova's)."""
+        raise NotImplementedError("Virt driver does not implement uptime function.")
+
     @abc.abstractmethod
     def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
         """Afterwards the guest has `connection.path` as disk `connection.device`, from any power state.

@@ -34,6 +34,8 @@ from hypervisors.base import (
     VolumeConnection,
     PowerState,
 )
+from hypervisors.console import console_tail
+from hypervisors.uptime import uptime_line
 
 LOG = logging.getLogger(__name__)
 
@@ -110,6 +112,7 @@ class FakeDriver(ComputeDriver):
             raise ValueError(f"unknown operations in delays: {sorted(unknown)}; known: {sorted(OPERATIONS)}")
         self.delays = {op: float(seconds) for op, seconds in delays.items()}
         self.before_commit = before_commit
+        self._started = time.monotonic()
         self.vcpus, self.memory_mb, self.disk_gb = vcpus, memory_mb, disk_gb
         os.makedirs(state_dir, exist_ok=True)
         self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
@@ -267,10 +270,11 @@ class FakeDriver(ComputeDriver):
             row = conn.execute("SELECT console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
         if row is None:
             raise InstanceNotFound(instance_uuid)
-        if tail_lines is None:
-            return row[0]
-        lines = row[0].splitlines(keepends=True)
-        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+        return console_tail(row[0], tail_lines)
+
+    def get_host_uptime(self) -> str:
+        """A simulated host is up as long as its driver (its worker) has been."""
+        return uptime_line(time.monotonic() - self._started)
 
     def get_host_resources(self) -> HostResources:
         return HostResources(

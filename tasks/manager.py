@@ -128,6 +128,14 @@ def delete_instance(*, instance_uuid: str, request_id: str) -> None:
         logger.info("instance %s deleted from %s (%s)", instance_uuid, host, request_id)
 
 
+def host_uptime() -> str | None:
+    """The host's uptime line; None when its driver cannot tell (the API answers 501)."""
+    try:
+        return get_driver().get_host_uptime()
+    except NotImplementedError:
+        return None
+
+
 def console_output(*, instance_uuid: str, tail_lines: int | None) -> str:
     try:
         return get_driver().get_console_output(instance_uuid, tail_lines=tail_lines)

@@ -1,9 +1,11 @@
 """/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from oslo_utils import strutils
 from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
 from ..common.pagination import next_links, page_params
@@ -13,14 +15,38 @@ from . import schemas, serializers
 from .view_builders import flavor_body
 
 
+def _min_filter(params, name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"Invalid {name} filter [{raw}]") from None  # Nova's words
+
+
+def _is_public(raw: str | None) -> bool | None:
+    """Nova's `is_public`: absent -> public only, `none` -> both, else a boolean."""
+    if raw is None:
+        return True
+    if raw.lower() == "none":
+        return None
+    try:
+        return strutils.bool_from_string(raw, strict=True)
+    except ValueError:
+        raise BadRequest(f"Invalid is_public filter [{raw}]") from None
+
+
 class FlavorListView(OpenStackView):
     admin_only, admin_policy = frozenset({"POST"}), "os_compute_api:os-flavor-manage"
     detail = False
 
     @schemas.flavor_list
     def get(self, request):
-        page = page_params(request)
-        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker)
+        page, params = page_params(request), request.query_params
+        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker,
+                                        min_ram=_min_filter(params, "minRam"), min_disk=_min_filter(params, "minDisk"),
+                                        is_public=_is_public(params.get("is_public")))
         return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in flavors],
                          **next_links(request, "flavors_links", page=page, items=flavors,
                                       marker_of=lambda f: f.flavorid)})
@@ -48,7 +74,8 @@ class FlavorView(OpenStackView):
 
     @schemas.flavor_show
     def get(self, request, flavor_id):
-        return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
+        flavor = selectors.flavor_get(flavorid=flavor_id, context=self.context)
+        return Response({"flavor": flavor_body(request, flavor)})
 
     @schemas.flavor_delete
     def delete(self, request, flavor_id):

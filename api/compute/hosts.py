@@ -6,8 +6,10 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors_hosts as selectors
 from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
+from compute_platform.compute.services.host_calls import host_uptime
 from compute_platform.compute.services.hosts import host_set_enabled
 
+from ..common.microversions import version_at_least
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.views import OpenStackView
 from . import schemas
@@ -75,10 +77,13 @@ class HypervisorStatisticsView(OpenStackView):
         return Response({"hypervisor_statistics": stats})
 
 
-def service_body(host) -> dict:
-    return {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
+def service_body(request, host) -> dict:
+    body = {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
             "status": _status(host), "state": _state(host), "updated_at": iso_usec(host.last_heartbeat),
-            "disabled_reason": host.disabled_reason, "forced_down": host.forced_down}
+            "disabled_reason": host.disabled_reason}
+    if version_at_least(request, "2.11"):  # Nova added forced_down in 2.11
+        body["forced_down"] = host.forced_down
+    return body
 
 
 class ServiceListView(OpenStackView):
@@ -89,7 +94,7 @@ class ServiceListView(OpenStackView):
         if request.query_params.get("binary") not in (None, "nova-compute"):
             return Response({"services": []})  # nova-compute is the only service there is
         hosts = selectors.host_list(name=request.query_params.get("host"))
-        return Response({"services": [service_body(h) for h in hosts]})
+        return Response({"services": [service_body(request, h) for h in hosts]})
 
 
 class ServiceToggleView(OpenStackView):
@@ -162,15 +167,18 @@ class NotImplementedFault(ComputeError):
 
 
 class HypervisorUptimeView(OpenStackView):
-    """Nova answers 501 when the driver cannot report uptime; ours cannot (the fake driver has none and
-    a host's uptime is not collected), and `openstack hypervisor show` treats a 501 as "no uptime"."""
+    """The host's worker answers (a synchronous host call); 501 when its driver cannot tell, as Nova."""
 
     admin_only = True
 
-    @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime (501)",
+    @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime",
                    tags=schemas.TAGS,
                    responses={501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
-                              **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor."})})
+                              **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor.",
+                                             503: "The host did not answer."})})
     def get(self, request, hypervisor_id):
-        selectors.host_get_with_usage(host_id=hypervisor_id)  # 404 for no such hypervisor
-        raise NotImplementedFault("Virt driver does not implement uptime function.")
+        host = selectors.host_get_with_usage(host_id=hypervisor_id)  # 404 for no such hypervisor
+        uptime = host_uptime(context=self.context, host=host.name)
+        if uptime is None:
+            raise NotImplementedFault("Virt driver does not implement uptime function.")
+        return Response({"hypervisor": {**hypervisor_body(host, detail=False), "uptime": uptime}})

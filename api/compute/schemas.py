@@ -549,3 +549,6 @@ versions_list = extend_schema(
 version_show = extend_schema(
     operation_id="compute_version_show", summary="Show the v2.1 version document", tags=TAGS,
     responses={200: ComputeVersionResponse})
+version_v20_show = extend_schema(
+    operation_id="compute_version_v20_show", summary="Show the legacy v2.0 version document (not served)",
+    tags=TAGS, responses={200: ComputeVersionResponse})

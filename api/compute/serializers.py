@@ -3,6 +3,7 @@ import base64
 import binascii
 import re
 
+from oslo_utils import strutils
 from rest_framework import serializers
 
 
@@ -41,6 +42,8 @@ class ServerCreate(serializers.Serializer):
     key_name = serializers.CharField(required=False, allow_null=True, max_length=255)
     user_data = serializers.CharField(required=False, allow_null=True, max_length=65535)
     adminPass = serializers.CharField(required=False)
+    accessIPv4 = serializers.IPAddressField(protocol="IPv4", required=False, allow_null=True)
+    accessIPv6 = serializers.IPAddressField(protocol="IPv6", required=False, allow_null=True)
     # Accepted so real clients' bodies validate; networking is out of scope for now.
     networks = serializers.JSONField(required=False)
     security_groups = serializers.ListField(required=False)
@@ -80,6 +83,16 @@ class ConsoleOutput(serializers.Serializer):
 MAX_INT = 2**31 - 1  # Nova's db.MAX_INT: the columns are 32-bit integers
 
 
+def _boolean(value, name: str) -> bool:
+    """Nova's `boolean` parameter type: a JSON boolean or one of oslo's strings ("False", "no", "1", ...)."""
+    if isinstance(value, bool):
+        return value
+    try:
+        return strutils.bool_from_string(str(value), strict=True)
+    except ValueError:
+        raise serializers.ValidationError({name: f"{value!r} is not a boolean"}) from None
+
+
 class FlavorCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     id = serializers.CharField(required=False, allow_null=True, max_length=255)
@@ -94,7 +107,7 @@ class FlavorCreate(serializers.Serializer):
         value = super().to_internal_value(data)
         if isinstance(data, dict):
             value["ephemeral"] = data.get("OS-FLV-EXT-DATA:ephemeral", 0) or 0
-            value["is_public"] = bool(data.get("os-flavor-access:is_public", True))
+            value["is_public"] = _boolean(data.get("os-flavor-access:is_public", True), "os-flavor-access:is_public")
             eph = value["ephemeral"]
             if not isinstance(eph, int) or isinstance(eph, bool) or not 0 <= eph <= MAX_INT:
                 raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})

@@ -13,7 +13,8 @@ from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import ServerViewBuilder
 
-LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
+LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since",
+                "reservation_id")
 
 
 def _list_filters(request) -> dict:
@@ -59,7 +60,7 @@ class ServerListView(OpenStackView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+            flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
         if not v["imageRef"]:
@@ -76,15 +77,17 @@ class ServerListView(OpenStackView):
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
-            min_count=v.get("min_count", 1), max_count=v.get("max_count"))
+            min_count=v.get("min_count", 1), max_count=v.get("max_count"),
+            access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
         first = instances[0]  # basic() needs only these: no query for the row's joins
-        server = builder.basic({"server_id": str(first.uuid), "name": first.name, "project_id": first.project_id})
-        server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
-                       "adminPass": v.get("adminPass") or admin_pass})
+        # Nova's create answer has no `name` (its response schema forbids one).
+        server = {"id": str(first.uuid), "links": builder.links("servers", first.uuid, first.project_id),
+                  "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+                  "adminPass": v.get("adminPass") or admin_pass}
         response = Response({"server": server}, status=202)
         response["Location"] = server["links"][0]["href"]
         return response

@@ -41,6 +41,8 @@ routes = [
 
 urlpatterns = [
     path("", versions.ComputeVersionsView.as_view()),
+    path("v2", versions.ComputeV20VersionView.as_view()),
+    path("v2/", versions.ComputeV20VersionView.as_view()),
     path("v2.1", versions.ComputeVersionView.as_view()),
     path("v2.1/", versions.ComputeVersionView.as_view()),
 ]

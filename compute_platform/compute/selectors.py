@@ -90,6 +90,7 @@ class UuidText(Func):
 SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
+    "access_ip_v4", "access_ip_v6",
 )
 
 
@@ -132,6 +133,8 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):
         qs = qs.filter(flavor__flavorid=filters["flavor"])
+    if filters.get("reservation_id"):  # the servers of one multi-create
+        qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
     if marker:
@@ -186,12 +189,20 @@ def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 
 
-def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
-    """The flavors the caller may see (admins: the private ones too), smallest RAM first, keyset-paginated
-    after `marker` (a flavor id), as Nova."""
+def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int | None = None,
+                min_disk: int | None = None, is_public: bool | None = True) -> list[Flavor]:
+    """The flavors the caller may see, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
+    Nova: at least `min_ram` MB and `min_disk` GB; an admin's `is_public` picks public (True), private (False)
+    or both (None); others see public flavors only."""
     qs = Flavor.objects.order_by("memory_mb", "flavorid")
     if not context.is_admin:
-        qs = qs.filter(is_public=True)
+        is_public = True
+    if is_public is not None:
+        qs = qs.filter(is_public=is_public)
+    if min_ram is not None:
+        qs = qs.filter(memory_mb__gte=min_ram)
+    if min_disk is not None:
+        qs = qs.filter(root_gb__gte=min_disk)
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:
@@ -201,8 +212,11 @@ def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavo
     return list(qs[:limit])
 
 
-def flavor_get(*, flavorid: str) -> Flavor:
+def flavor_get(*, flavorid: str, context=None) -> Flavor:
+    """A flavor by id; with a `context`, only one its holder may see (Nova: a private flavor is an admin's)."""
     flavor = Flavor.objects.filter(flavorid=flavorid).first()
+    if flavor is not None and context is not None and not (flavor.is_public or context.is_admin):
+        flavor = None
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor

@@ -26,6 +26,8 @@ from hypervisors.base import (
     VolumeAttachFailed,
     VolumeConnection,
 )
+from hypervisors.console import console_tail
+from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
 from . import xml as domxml
 from .disks import InstanceDisks
@@ -326,10 +328,11 @@ class LibvirtDriver(ComputeDriver):
             text = Path(self.disks.console_path(instance_uuid)).read_text(errors="replace")
         except FileNotFoundError:
             text = ""
-        if tail_lines is None:
-            return text
-        lines = text.splitlines(keepends=True)
-        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+        return console_tail(text, tail_lines)
+
+    def get_host_uptime(self) -> str:
+        """The machine's uptime, as Nova's libvirt driver reports (libvirtd runs on this machine)."""
+        return uptime_line(machine_uptime_seconds())
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""

@@ -42,6 +42,9 @@ class Instance(models.Model):
     server_group = models.ForeignKey("compute.ServerGroup", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="members")
     user_data = models.TextField(null=True, blank=True)
+    # Nova's accessIPv4/accessIPv6: addresses the user says the server is reached at (not allocated here).
+    access_ip_v4 = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
+    access_ip_v6 = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)

@@ -64,3 +64,8 @@ def instance_console_output(*, context, instance, length: int | None) -> str:
     host = instance.host.name
     return host_call(context=context, host=host, task=tasknames.GET_CONSOLE_OUTPUT, queue=host_queue(host),
                      kwargs={"instance_uuid": str(instance.uuid), "tail_lines": length})
+
+
+def host_uptime(*, context, host: str) -> str | None:
+    """The host's `uptime` line, or None when its driver cannot tell."""
+    return host_call(context=context, host=host, task=tasknames.GET_HOST_UPTIME, queue=host_queue(host))

@@ -38,7 +38,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     availability_zone: str | None = None, metadata: dict | None = None,
                     key_name: str | None = None, user_data: str | None = None,
                     scheduler_hints: dict | None = None, min_count: int = 1,
-                    max_count: int | None = None) -> tuple[list[Instance], str]:
+                    max_count: int | None = None, access_ip_v4: str | None = None,
+                    access_ip_v6: str | None = None) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
     enqueue their builds (`max_count` defaults to `min_count`, as Nova's). Returns (instances, admin_pass
     of the first).
@@ -97,6 +98,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                 root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, key_data=key_data,
                 user_data=user_data, reservation_id=reservation_id, server_group=group,
+                access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 host_id=host.id if host else None, resources_claimed=host is not None,
                 vm_state=VmState.ERROR if failure else VmState.BUILDING,
                 task_state=None if failure else TaskState.SCHEDULING,
