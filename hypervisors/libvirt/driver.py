@@ -27,6 +27,7 @@ from hypervisors.base import (
 )
 
 from . import xml as domxml
+from .console import LibvirtConsole
 from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
@@ -63,7 +64,7 @@ class LibvirtDriver(ComputeDriver):
         if uri.startswith("test://"):
             # libvirt's test driver cannot plug devices and runs no guest that could print anything.
             self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
-                                     supports_console_output=False)
+                                     supports_console_output=False, supports_serial_console=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -315,6 +316,16 @@ class LibvirtDriver(ComputeDriver):
             return text
         lines = text.splitlines(keepends=True)
         return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+
+    def open_console(self, instance_uuid: str) -> LibvirtConsole:
+        """The guest's serial port (a pty that virtlogd also logs to console.log) as a stream."""
+        guest = self._guest(instance_uuid)
+        state = guest.power_state()
+        if state not in (S.RUNNING, S.PAUSED):
+            raise InvalidPowerState(instance_uuid, "open_console", state)
+        console = LibvirtConsole(self._conn(), guest.domain, instance_uuid)
+        LOG.info("host %s: console of instance %s opened", self.host, instance_uuid)
+        return console
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""
