@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "compute_platform.images",
     "compute_platform.compute",
     "compute_platform.volumes",
+    # the operator console: the admin's overview (landing page), launch form, serial console
+    "compute_platform.console",
 ]
 
 MIDDLEWARE = [
