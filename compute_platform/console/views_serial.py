@@ -1,4 +1,6 @@
 """The serial console in the browser: xterm.js joined to the serial proxy's websocket by a fresh token."""
+from datetime import datetime, timezone
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -18,6 +20,7 @@ def serial_console(request, instance_uuid: str):
     console, error = None, None
     try:
         console = console_token_create(context=context, instance=instance)
+        console["expires"] = datetime.fromtimestamp(console["expires_at"], tz=timezone.utc)
     except ComputeError as exc:
         error = exc.message
     return TemplateResponse(request, "console/serial.html", {
