@@ -4,7 +4,8 @@
 
 The guest's init loads the virtio and ACPI modules (Debian builds them as modules, so without them the
 guest sees no disks and ignores the power button), starts busybox's acpid so an ACPI power-off really
-powers off, prints MARKER on the serial console, then reports block devices as they come and go:
+powers off, prints MARKER on the serial console, runs a shell on it (ttyS0, for the console tests), then
+reports block devices as they come and go:
 `marker-block: vdb` once per new device, `marker-block-gone: vdb` when one is unplugged.
 
 Needs `linux-image-amd64` and `busybox-static` (make test installs them). Pure stdlib: the cpio
@@ -31,7 +32,7 @@ BUSYBOX = Path("/bin/busybox")
 MARKER = "compute-platform-guest: init reached, marker 7f3c"
 # The modules the guest loads, in dependency order is computed from modules.dep.
 WANTED_MODULES = ("virtio_pci", "virtio_blk", "evdev", "button")
-GENERATION = "4"  # bump to rebuild cached images after changing this file
+GENERATION = "5"  # bump to rebuild cached images after changing this file
 
 INIT = f"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -44,6 +45,8 @@ for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
 # default log file is in /var/log, which this guest lacks, and acpid exits if it cannot open it
 acpid -c /etc/acpi -l /dev/console
 echo "{MARKER}"
+# an interactive shell on the serial port, for the console tests (respawned if it exits)
+(while :; do setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1'; done) &
 prev=" "
 while :; do
   now=" "

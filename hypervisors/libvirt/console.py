@@ -18,9 +18,13 @@ _READ_EVENTS = libvirt.VIR_STREAM_EVENT_READABLE | libvirt.VIR_STREAM_EVENT_ERRO
 
 
 class LibvirtConsole(ConsoleStream):
-    def __init__(self, conn: libvirt.virConnect, dom: libvirt.virDomain, uuid: str) -> None:
+    def __init__(self, conn: libvirt.virConnect, dom: libvirt.virDomain, uuid: str, banner: bytes = b"") -> None:
+        """`banner`: what to show before the live output (the end of the console log, so a terminal
+        opened after boot still shows how the guest got there)."""
         self.uuid = uuid
         self._out: queue.Queue[bytes] = queue.Queue()
+        if banner:
+            self._out.put(banner)
         self._lock = threading.Lock()  # send, abort and the event callback never interleave
         self._closed = False  # by close(): reads end at once
         self._ended = False   # by libvirt: reads end after what was already received

@@ -323,9 +323,20 @@ class LibvirtDriver(ComputeDriver):
         state = guest.power_state()
         if state not in (S.RUNNING, S.PAUSED):
             raise InvalidPowerState(instance_uuid, "open_console", state)
-        console = LibvirtConsole(self._conn(), guest.domain, instance_uuid)
+        console = LibvirtConsole(self._conn(), guest.domain, instance_uuid, banner=self._log_tail(instance_uuid))
         LOG.info("host %s: console of instance %s opened", self.host, instance_uuid)
         return console
+
+    def _log_tail(self, instance_uuid: str, size: int = 8192) -> bytes:
+        """The last lines of the console log (up to `size` bytes, from a line start), as the pty wrote them."""
+        try:
+            with open(self.disks.console_path(instance_uuid), "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - size))
+                tail = log.read()
+        except FileNotFoundError:
+            return b""
+        start = tail.find(b"\n") + 1 if len(tail) == size else 0
+        return tail[start:]
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""
