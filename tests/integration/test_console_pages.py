@@ -172,3 +172,28 @@ def test_members_and_unprivileged_staff_reach_nothing(client, db, project, make_
     assert client.get(reverse("console:launch")).status_code == 403
     assert client.get(reverse("console:serial", args=[vm.uuid])).status_code == 403
     assert client.post(reverse("console:host_toggle", args=["cq-up", "disable"])).status_code == 403
+
+
+def test_remote_consoles_at_2_6_answers_a_serial_url(operator, project, make_instance):
+    """The 2.6 route itself, on a request negotiated at 2.6 (the live API negotiates up to MAX_VERSION,
+    which the microversions work raises; tests/integration/test_serial_console.py covers it live then)."""
+    from rest_framework.test import APIRequestFactory
+
+    from api.compute.remote_consoles import RemoteConsoleView
+    from compute_platform.identity.services.tokens import token_issue
+
+    vm = make_instance(name="rc")
+    plaintext, _ = token_issue(user=operator, project=project, methods=["password"])
+
+    def post(version, body):
+        request = APIRequestFactory().post(f"/compute/v2.1/servers/{vm.uuid}/remote-consoles", body, format="json",
+                                           HTTP_X_AUTH_TOKEN=plaintext)
+        request.api_version = version  # what MicroversionMiddleware sets
+        return RemoteConsoleView.as_view()(request, server_id=str(vm.uuid))
+
+    r = post((2, 6), {"remote_console": {"protocol": "serial", "type": "serial"}})
+    assert r.status_code == 200, r.data
+    assert r.data["remote_console"]["url"].startswith(settings.SERIAL_PROXY_URL + "?token=")
+    assert post((2, 6), {"remote_console": {"protocol": "vnc", "type": "novnc"}}).status_code == 400
+    assert post((2, 6), {"remote_console": {"protocol": "serial", "type": "bogus"}}).status_code == 400
+    assert post((2, 5), {"remote_console": {"protocol": "serial", "type": "serial"}}).status_code == 404

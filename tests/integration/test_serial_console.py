@@ -117,3 +117,28 @@ def test_remote_consoles_needs_microversion_2_6(proxy, alice, server):
     assert (console["protocol"], console["type"]) == ("serial", "serial") and "?token=" in console["url"]
     bad = {"remote_console": {"protocol": "vnc", "type": "novnc"}}
     assert proxy.post(path, json=bad, token=alice, headers=headers).status_code == 400
+
+
+def test_the_openstack_cli_shows_a_serial_console_url_that_opens(proxy, alice, server, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .clouds import CLOUD, write_clouds_yaml
+
+    clouds = write_clouds_yaml(proxy, tmp_path / "clouds.yaml", username="alice", password="alice-pw",
+                               project="alpha")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_CLIENT_CONFIG_FILE=str(clouds), OS_CLOUD=CLOUD, HOME=str(tmp_path))
+    res = subprocess.run([str(Path(sys.executable).parent / "openstack"), "console", "url", "show", "--serial",
+                          server, "-f", "json"], env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    shown = json.loads(res.stdout)
+    assert shown["type"] == "serial" and "?token=" in shown["url"]
+    ws = websocket.create_connection(shown["url"], timeout=10, subprotocols=["binary"])
+    try:
+        read_until(ws, b"login:")
+    finally:
+        ws.close()
