@@ -35,13 +35,12 @@ class ConsoleStream(abc.ABC):
         self.close()
 
 
-class EchoConsole(ConsoleStream):
-    """The fake driver's console: it prints `banner` (the guest's console log) on open, then echoes what
-    is typed as a terminal in cooked mode would: a carriage return comes back as CR LF."""
+class QueuedConsole(ConsoleStream):
+    """A console whose output a producer (the guest, an event loop) puts on a queue; b"" on the queue ends it."""
 
     def __init__(self, banner: bytes = b"") -> None:
         self._out: queue.Queue[bytes] = queue.Queue()
-        self._closed = False
+        self._closed = False  # by close(): reads end at once
         if banner:
             self._out.put(banner)
 
@@ -53,13 +52,18 @@ class EchoConsole(ConsoleStream):
         except queue.Empty:
             return None
 
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._out.put(b"")  # wakes a reader blocked in get()
+
+
+class EchoConsole(QueuedConsole):
+    """The fake driver's console: it prints `banner` (the guest's console log) on open, then echoes what
+    is typed as a terminal in cooked mode would: a carriage return comes back as CR LF."""
+
     def write(self, data: bytes) -> None:
         if self._closed:
             raise DriverError("the console is closed")
         if data:
             self._out.put(data.replace(b"\r", b"\r\n"))
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._out.put(b"")  # wakes a reader blocked in get()

@@ -4,29 +4,26 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+import time
 
 import libvirt
 
 from hypervisors.base import DriverError
-from hypervisors.console import ConsoleStream
+from hypervisors.console import QueuedConsole
 
 LOG = logging.getLogger(__name__)
 _EAGAIN = -2  # what the bindings' recv/send return when a non-blocking stream would block
 _READ_EVENTS = libvirt.VIR_STREAM_EVENT_READABLE | libvirt.VIR_STREAM_EVENT_ERROR | libvirt.VIR_STREAM_EVENT_HANGUP
 
 
-class LibvirtConsole(ConsoleStream):
+class LibvirtConsole(QueuedConsole):
     def __init__(self, conn: libvirt.virConnect, dom: libvirt.virDomain, uuid: str, banner: bytes = b"") -> None:
         """`banner`: what to show before the live output (the end of the console log, so a terminal
         opened after boot still shows how the guest got there)."""
+        super().__init__(banner)
         self.uuid = uuid
-        self._out: queue.Queue[bytes] = queue.Queue()
-        if banner:
-            self._out.put(banner)
         self._lock = threading.Lock()  # send, abort and the event callback never interleave
-        self._closed = False  # by close(): reads end at once
         self._ended = False   # by libvirt: reads end after what was already received
         self._stream = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
         try:
@@ -70,14 +67,6 @@ class LibvirtConsole(ConsoleStream):
             except libvirt.libvirtError:
                 pass
 
-    def read(self, timeout: float | None = None) -> bytes | None:
-        if self._closed:
-            return b""
-        try:
-            return self._out.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
@@ -89,7 +78,7 @@ class LibvirtConsole(ConsoleStream):
                 except libvirt.libvirtError as exc:
                     raise DriverError(f"console write failed: {exc.get_error_message()}", self.uuid) from exc
             if sent == _EAGAIN:
-                threading.Event().wait(0.01)  # the pty's buffer is full: keys are typed, not streamed
+                time.sleep(0.01)  # back off: the pty's buffer is full (keys are typed, not streamed)
                 continue
             view = view[sent:]
 

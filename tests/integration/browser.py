@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -33,25 +32,15 @@ def chromium():
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition", interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {last!r}")
-
-
 def login(browser, base_url: str, username: str, password: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(base_url + "/admin/login/?next=/admin/")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    wait_for(lambda: browser.find_elements(By.ID, "cp-panels"), what="the overview after login")
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "cp-panels"), "no overview after login")
 
 
 def terminal_text(browser) -> str:

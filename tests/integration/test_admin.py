@@ -20,37 +20,16 @@ from compute_platform.identity.models import Project, RoleAssignment, Token
 from compute_platform.identity.services.tokens import token_issue
 from compute_platform.images.models import Image
 
+from .admin_fixtures import admin_project, flavor, op_client, operator  # noqa: F401  (fixtures)
+
 pytestmark = pytest.mark.integration
 
 CHANGELIST = "admin:compute_instance_changelist"
 
 
 @pytest.fixture
-def admin_project(db):
-    return Project.objects.create(name="admin")
-
-
-@pytest.fixture
-def operator(db, admin_project):
-    user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw")
-    RoleAssignment.objects.create(user=user, project=admin_project, role=RoleAssignment.ADMIN)
-    return user
-
-
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def project(db):
     return Project.objects.create(name="tenant")
-
-
-@pytest.fixture
-def flavor(db):
-    return Flavor.objects.create(flavorid="1", name="m1.tiny", vcpus=1, memory_mb=512, root_gb=1)
 
 
 @pytest.fixture

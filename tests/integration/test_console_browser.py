@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import chromium, login, terminal_text, wait_for
+from .browser import chromium, login, terminal_text
 from .stack import ADMIN_PASSWORD
 
 STACK = {"hosts": ["node1", "node2"]}
@@ -72,7 +72,7 @@ def test_the_overview_matches_the_api_and_refreshes_itself(live, browser):
     active = figure(browser, "status-ACTIVE")
     second = live.boot(name="ov-2").json()["server"]["id"]
     live.wait_status(second, "ACTIVE")
-    wait_for(lambda: figure(browser, "status-ACTIVE") == active + 1, timeout=30, what="the overview to refresh")
+    live.wait_until(lambda: figure(browser, "status-ACTIVE") == active + 1, timeout=30, what="the overview to refresh")
     assert browser.execute_script("return window.notReloaded === true;")
 
 
@@ -92,7 +92,7 @@ def test_a_server_launched_from_the_form_becomes_active(live, browser):
     def status():
         browser.refresh()
         return browser.find_element(By.CSS_SELECTOR, ".field-status .readonly").text
-    wait_for(lambda: status() == "ACTIVE", timeout=60, interval=0.5, what="the launched server to be ACTIVE")
+    live.wait_until(lambda: status() == "ACTIVE", timeout=60, interval=0.5, what="the launched server to be ACTIVE")
     assert "from-the-form" in browser.title or "from-the-form" in browser.page_source
     api_view = [s for s in live.get("/compute/v2.1/servers/detail").json()["servers"] if s["name"] == "from-the-form"]
     assert [s["status"] for s in api_view] == ["ACTIVE"]
@@ -105,8 +105,8 @@ def test_the_serial_console_of_a_fake_guest_echoes_what_is_typed(live, browser):
     live.wait_status(sid, "ACTIVE")
     login(browser, live.url(""), "admin", ADMIN_PASSWORD)
     browser.get(live.url(f"/admin/console/servers/{sid}/serial/"))
-    wait_for(lambda: "login:" in terminal_text(browser), timeout=30, what="the boot log in the terminal")
+    live.wait_until(lambda: "login:" in terminal_text(browser), timeout=30, what="the boot log in the terminal")
     assert browser.find_element(By.ID, "console-status").text == "connected"
     browser.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("hello from chromium\n")
-    wait_for(lambda: "hello from chromium" in terminal_text(browser), timeout=15, what="the echo")
+    live.wait_until(lambda: "hello from chromium" in terminal_text(browser), timeout=15, what="the echo")
     screenshot(browser, "console-serial.png")

@@ -9,35 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compute_platform import tasknames
-from compute_platform.compute.models import Flavor, Host, Instance, InstanceAction, InstanceFault
-from compute_platform.identity.models import Project, RoleAssignment
+from compute_platform.compute.models import Host, Instance, InstanceAction, InstanceFault
+from compute_platform.identity.models import RoleAssignment
 from compute_platform.images.models import Image
+
+from .admin_fixtures import admin_project, flavor, op_client, operator  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
 OVERVIEW = "console:overview"
-
-
-@pytest.fixture
-def project(db):
-    return Project.objects.create(name="admin")
-
-
-@pytest.fixture
-def operator(db, project):
-    user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw")
-    RoleAssignment.objects.create(user=user, project=project, role=RoleAssignment.ADMIN)
-    return user
-
-
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
-def flavor(db):
-    return Flavor.objects.create(flavorid="1", name="m1.tiny", vcpus=1, memory_mb=512, root_gb=1)
 
 
 @pytest.fixture
@@ -53,10 +32,10 @@ def hosts(db):
 
 
 @pytest.fixture
-def make_instance(operator, project, flavor, hosts):
+def make_instance(operator, admin_project, flavor, hosts):
     def make(name="vm", vm_state="active", task_state=None, **kw):
         kw.setdefault("host", hosts["up"])
-        return Instance.objects.create(name=name, project=project, user=operator, flavor=flavor, vcpus=1,
+        return Instance.objects.create(name=name, project=admin_project, user=operator, flavor=flavor, vcpus=1,
                                        memory_mb=512, root_gb=1, vm_state=vm_state, task_state=task_state,
                                        power_state=1, resources_claimed=True, **kw)
     return make
@@ -110,11 +89,11 @@ def test_hosts_are_enabled_and_disabled_from_the_overview(op_client, hosts):
     assert op_client.get(reverse("console:host_toggle", args=["cq-up", "enable"])).status_code == 405
 
 
-def test_the_launch_form_creates_servers_through_the_service(op_client, project, flavor, hosts,
+def test_the_launch_form_creates_servers_through_the_service(op_client, admin_project, flavor, hosts,
                                                                django_capture_on_commit_callbacks):
     image = Image.objects.create(name="cirros", status="active")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        r = op_client.post(reverse("console:launch"), {"name": "web", "project": project.pk, "flavor": "1",
+        r = op_client.post(reverse("console:launch"), {"name": "web", "project": admin_project.pk, "flavor": "1",
                                                        "image": image.pk, "key_name": "", "count": 2})
     assert r.status_code == 302 and r["Location"].endswith("?q=web")
     made = Instance.objects.filter(name__startswith="web").order_by("name")
@@ -123,7 +102,7 @@ def test_the_launch_form_creates_servers_through_the_service(op_client, project,
     assert InstanceAction.objects.filter(instance__in=made, action="create").count() == 2
     assert len(callbacks) >= 1  # the builds are sent after commit, as for the API
 
-    r = op_client.post(reverse("console:launch"), {"name": "x", "project": project.pk, "flavor": "nope",
+    r = op_client.post(reverse("console:launch"), {"name": "x", "project": admin_project.pk, "flavor": "nope",
                                                    "image": image.pk, "count": 0})
     assert r.status_code == 200 and set(r.context["form"].errors) == {"flavor", "count"}
 
@@ -155,10 +134,10 @@ def test_deleted_instances_are_listed_only_when_asked(op_client, make_instance):
     assert names(status="ACTIVE") == {"alive"}
 
 
-def test_members_and_unprivileged_staff_reach_nothing(client, db, project, make_instance):
+def test_members_and_unprivileged_staff_reach_nothing(client, db, admin_project, make_instance):
     vm = make_instance()
     member = get_user_model().objects.create_user("member", password="pw")  # a Keystone member: not staff
-    RoleAssignment.objects.create(user=member, project=project, role=RoleAssignment.MEMBER)
+    RoleAssignment.objects.create(user=member, project=admin_project, role=RoleAssignment.MEMBER)
     client.force_login(member)
     for url in ("/admin/", reverse("console:launch"), reverse("console:serial", args=[vm.uuid]),
                 reverse("console:overview_panels")):
@@ -174,7 +153,7 @@ def test_members_and_unprivileged_staff_reach_nothing(client, db, project, make_
     assert client.post(reverse("console:host_toggle", args=["cq-up", "disable"])).status_code == 403
 
 
-def test_remote_consoles_at_2_6_answers_a_serial_url(operator, project, make_instance):
+def test_remote_consoles_at_2_6_answers_a_serial_url(operator, admin_project, make_instance):
     """The 2.6 route itself, on a request negotiated at 2.6 (the live API negotiates up to MAX_VERSION,
     which the microversions work raises; tests/integration/test_serial_console.py covers it live then)."""
     from rest_framework.test import APIRequestFactory
@@ -183,7 +162,7 @@ def test_remote_consoles_at_2_6_answers_a_serial_url(operator, project, make_ins
     from compute_platform.identity.services.tokens import token_issue
 
     vm = make_instance(name="rc")
-    plaintext, _ = token_issue(user=operator, project=project, methods=["password"])
+    plaintext, _ = token_issue(user=operator, project=admin_project, methods=["password"])
 
     def post(version, body):
         request = APIRequestFactory().post(f"/compute/v2.1/servers/{vm.uuid}/remote-consoles", body, format="json",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import websocket
 
-from tests.integration.browser import chromium, login, terminal_text, wait_for
+from tests.integration.browser import chromium, login, terminal_text
 from tests.integration.stack import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.system
@@ -33,12 +33,12 @@ def test_the_guest_shell_answers_in_the_browser_terminal(libvirt_stack, guest):
     try:
         login(browser, ls.stack.url(""), "admin", ADMIN_PASSWORD)
         browser.get(ls.stack.url(f"/admin/console/servers/{guest}/serial/"))
-        wait_for(lambda: ls.guest.marker in terminal_text(browser), timeout=30, what="the boot marker in the terminal")
-        wait_for(lambda: browser.find_element(By.ID, "console-status").text == "connected", timeout=30,
+        ls.stack.wait_until(lambda: ls.guest.marker in terminal_text(browser), timeout=30, what="the boot marker in the terminal")
+        ls.stack.wait_until(lambda: browser.find_element(By.ID, "console-status").text == "connected", timeout=30,
                  what="the websocket")
         # $((6*7)) is computed by the guest's shell: the typed line shows the expression, only the answer "42"
         browser.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("echo answer-$((6*7))-done\n")
-        wait_for(lambda: "answer-42-done" in terminal_text(browser), timeout=60, what="the guest shell's answer")
+        ls.stack.wait_until(lambda: "answer-42-done" in terminal_text(browser), timeout=60, what="the guest shell's answer")
         if os.environ.get("CONSOLE_SCREENSHOT_DIR"):  # the README's picture
             browser.save_screenshot(str(Path(os.environ["CONSOLE_SCREENSHOT_DIR"]) / "console-serial-qemu.png"))
     finally:
