@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 # libvirt-python compiles against libvirt's headers; the system tier boots real QEMU guests (TCG).
 APT_FOR_VENV := libvirt-dev pkg-config gcc
 APT_FOR_LIBVIRT := libvirt-daemon-system qemu-system-x86 qemu-utils linux-image-amd64 busybox-static dnsmasq-base nftables iputils-ping
-APT_FOR_TESTS := postgresql redis-server $(APT_FOR_LIBVIRT)
+# chromium + chromium-driver: the operator console's browser tests (Selenium).
+APT_FOR_TESTS := postgresql redis-server $(APT_FOR_LIBVIRT) chromium chromium-driver
 
 .PHONY: run test test-unit test-integration bench venv clean help tempest
 

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "compute_platform.images",
     "compute_platform.compute",
     "compute_platform.volumes",
+    # the operator console: the admin's overview (landing page), launch form, serial console
+    "compute_platform.console",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +172,18 @@ QUOTA_DEFAULTS = {
     "injected_file_content_bytes": env.int("QUOTA_INJECTED_FILE_CONTENT_BYTES", default=10240),
     "injected_file_path_bytes": env.int("QUOTA_INJECTED_FILE_PATH_BYTES", default=255),
 }
+
+# --- Consoles (the serial console proxy and the operator console) --------------------------------
+# Console tokens (Nova's console auth tokens) live this long, in Redis under CONSOLE_REDIS_URL; the
+# serial proxy (`manage.py serial_proxy`, started by `make run`) accepts a websocket only with a live one.
+CONSOLE_TOKEN_TTL = env.int("CONSOLE_TOKEN_TTL", default=600)
+CONSOLE_REDIS_URL = env("CONSOLE_REDIS_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+# The URL clients get (Nova's [serial_console] base_url): `{host}` is replaced by the guest's compute host,
+# for a proxy per compute machine; one machine needs no placeholder.
+SERIAL_PROXY_URL = env("SERIAL_PROXY_URL", default="ws://127.0.0.1:6083/")
+SERIAL_PROXY_PORT = env.int("SERIAL_PROXY_PORT", default=6083)
+# Flower, linked from the operator console's overview (make run starts it on FLOWER_PORT).
+FLOWER_URL = env("FLOWER_URL", default="http://127.0.0.1:5555/")
 
 # --- Volumes (NFS exports and the MountManager) --------------------------------------------------
 # Each host mounts exports under VOLUME_MOUNT_BASE/<host> (os-brick naming below that): the per-host folder

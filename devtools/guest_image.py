@@ -4,7 +4,8 @@
 
 The guest's init loads the virtio and ACPI modules (Debian builds them as modules, so without them the
 guest sees no disks and ignores the power button), starts busybox's acpid so an ACPI power-off really
-powers off, prints MARKER on the serial console, then reports block devices as they come and go:
+powers off, prints MARKER on the serial console, runs a shell on it (ttyS0, for the console tests), then
+reports block devices as they come and go:
 `marker-block: vdb` once per new device, `marker-block-gone: vdb` when one is unplugged. Each NIC asks DHCP
 for its address (busybox udhcpc) and prints `marker-ip: eth0 <address>`; a config drive (cdrom) is mounted
 and its label, uuid and user data printed (`marker-config-...`).
@@ -61,6 +62,8 @@ ip link set lo up
   done ) &
 # the marker, then at once the first report of block devices (tests read both together)
 echo "{MARKER}"
+# an interactive shell on the serial port, for the console tests (respawned if it exits)
+(while :; do setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1'; done) &
 prev=" "
 nets=" "
 while :; do

@@ -13,7 +13,10 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from hypervisors.console import ConsoleStream
 
 
 class PowerState(enum.IntEnum):
@@ -237,6 +240,8 @@ class ComputeDriver(abc.ABC):
         "supports_console_output": True,
         # libvirt's test driver cannot plug devices; a driver on it says so and the suite skips those checks
         "supports_volume_attach": True,
+        # an interactive serial console (open_console); libvirt's test driver has none
+        "supports_serial_console": True,
     }
 
     def __init__(self, *, host: str, **options: Any) -> None:
@@ -357,3 +362,12 @@ class ComputeDriver(abc.ABC):
         ports need, stale pieces removed and missing ones made again. Returns a summary for the log.
         Default: a driver without host networking has nothing to reconcile."""
         return {}
+    # -- the interactive serial console (the operator console's terminal; Nova's serial proxy) --------
+
+    @abc.abstractmethod
+    def open_console(self, instance_uuid: str) -> "ConsoleStream":
+        """Open the guest's serial console for interactive use; the caller closes the stream.
+
+        The guest must be RUNNING or PAUSED, else InvalidPowerState; a driver or guest without a
+        console raises DriverError. Opening or closing a console never changes the guest, and the
+        console log that `get_console_output` reads keeps being written meanwhile."""

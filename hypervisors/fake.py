@@ -34,7 +34,7 @@ from hypervisors.base import (
     VolumeConnection,
     PowerState,
 )
-from hypervisors.console import console_tail
+from hypervisors.console import ConsoleStream, EchoConsole, console_tail
 from hypervisors.uptime import uptime_line
 
 LOG = logging.getLogger(__name__)
@@ -325,6 +325,17 @@ class FakeDriver(ComputeDriver):
                 " WHERE instance_uuid = ? ORDER BY device", (instance_uuid,)).fetchall()
         return [VolumeConnection(volume_id=v, path=p, device=d, serial=s, read_only=bool(ro), disk_format=f)
                 for v, p, d, s, ro, f in rows]
+
+    def open_console(self, instance_uuid: str) -> ConsoleStream:
+        """An echo console: the guest's console log first (as a terminal shows it), then what is typed."""
+        with self._reader() as conn:
+            row = conn.execute("SELECT power_state, console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        if PowerState(row[0]) not in (S.RUNNING, S.PAUSED):
+            raise InvalidPowerState(instance_uuid, "open_console", PowerState(row[0]))
+        LOG.info("fake host %s: console of instance %s opened", self.host, instance_uuid)
+        return EchoConsole(row[1].replace("\n", "\r\n").encode())
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

@@ -196,6 +196,8 @@ SERVER_ACTIONS = [
     _action("ResumeAction", "resume", _no_argument()),
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+    _action("GetSerialConsoleAction", "os-getSerialConsole",
+            doc_serializer("SerialConsoleType", {"type": serializers.ChoiceField(("serial",))})()),
 ]
 
 
@@ -203,14 +205,22 @@ class ConsoleOutputResponse(serializers.Serializer):
     output = serializers.CharField()
 
 
+SerialConsoleResponse = doc_serializer("SerialConsoleResponse", {"console": doc_serializer(
+    "SerialConsole", {"type": serializers.CharField(), "url": serializers.CharField()})()})
+
+
 server_action = extend_schema(
     operation_id="compute_server_action", summary="Run an action on a server", tags=TAGS,
     description="The body holds exactly one action key. `os-getConsoleOutput` answers 200 with the output "
-                "(`length`: last lines, -1 or null for all); every other action is accepted with 202 and "
+                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` answers 200 with the serial "
+                "proxy's URL and a short-lived token; every other action is accepted with 202 and "
                 "runs asynchronously (see `os-instance-actions`).",
     request=PolymorphicProxySerializer(component_name="ServerAction", serializers=SERVER_ACTIONS,
                                        resource_type_field_name=None),
-    responses={200: OpenApiResponse(ConsoleOutputResponse, description="`os-getConsoleOutput` only."),
+    responses={200: OpenApiResponse(PolymorphicProxySerializer(
+                   component_name="ServerActionAnswer", serializers=[ConsoleOutputResponse, SerialConsoleResponse],
+                   resource_type_field_name=None),
+                   description="`os-getConsoleOutput` and `os-getSerialConsole` only."),
                202: OpenApiResponse(description="Action accepted. No body."),
                **nova_errors({400: "Not exactly one action key, an unknown action or a bad argument.",
                               403: UNSCOPED, 404: "No such server in the project.",

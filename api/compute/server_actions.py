@@ -8,6 +8,7 @@ from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
 from . import schemas, serializers
+from .remote_consoles import SerialConsoleAction, console_url
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -37,4 +38,10 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        if key == "os-getSerialConsole":  # the 2.1 form of remote-consoles (remote_consoles.py)
+            data = SerialConsoleAction(data=value if isinstance(value, dict) else {})
+            data.is_valid(raise_exception=True)
+            console = console_url(context=self.context, server_id=server_id, protocol="serial",
+                                  console_type=data.validated_data["type"])
+            return Response({"console": {"type": console["type"], "url": console["url"]}})
         raise BadRequest(f"There is no such action: {key}")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
                server_metadata, servers, versions, volume_attachments)
+from . import remote_consoles
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -37,6 +38,8 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # remote consoles (the operator console's serial console; Nova 2.6)
+    ("servers/<str:server_id>/remote-consoles", remote_consoles.RemoteConsoleView),
 ]
 
 urlpatterns = [

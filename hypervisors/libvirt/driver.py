@@ -30,6 +30,7 @@ from hypervisors.console import console_tail
 from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
 from . import xml as domxml
+from .console import LibvirtConsole
 from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
@@ -71,7 +72,7 @@ class LibvirtDriver(ComputeDriver):
         if uri.startswith("test://"):
             # libvirt's test driver cannot plug devices and runs no guest that could print anything.
             self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
-                                     supports_console_output=False)
+                                     supports_console_output=False, supports_serial_console=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -333,6 +334,27 @@ class LibvirtDriver(ComputeDriver):
     def get_host_uptime(self) -> str:
         """The machine's uptime, as Nova's libvirt driver reports (libvirtd runs on this machine)."""
         return uptime_line(machine_uptime_seconds())
+
+    def open_console(self, instance_uuid: str) -> LibvirtConsole:
+        """The guest's serial port (a pty that virtlogd also logs to console.log) as a stream."""
+        guest = self._guest(instance_uuid)
+        state = guest.power_state()
+        if state not in (S.RUNNING, S.PAUSED):
+            raise InvalidPowerState(instance_uuid, "open_console", state)
+        console = LibvirtConsole(self._conn(), guest.domain, instance_uuid, banner=self._log_tail(instance_uuid))
+        LOG.info("host %s: console of instance %s opened", self.host, instance_uuid)
+        return console
+
+    def _log_tail(self, instance_uuid: str, size: int = 8192) -> bytes:
+        """The last lines of the console log (up to `size` bytes, from a line start), as the pty wrote them."""
+        try:
+            with open(self.disks.console_path(instance_uuid), "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - size))
+                tail = log.read()
+        except FileNotFoundError:
+            return b""
+        start = tail.find(b"\n") + 1 if len(tail) == size else 0
+        return tail[start:]
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""

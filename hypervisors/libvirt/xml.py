@@ -83,7 +83,7 @@ def metadata_host(xml: str) -> str | None:
 
 
 def domain_xml(cfg: DomainConfig) -> str:
-    """The persistent definition of a guest: virtio root disk, serial console logged to a file.
+    """The persistent definition of a guest: virtio root disk, a pty serial console logged to a file.
 
     `<features><acpi/><apic/></features>` because PCI hot-plug of volumes needs ACPI, and ACPI is also
     how a soft power-off reaches the guest. Machine `pc` (i440fx): its PCI bus hot-plugs without the
@@ -127,12 +127,13 @@ def domain_xml(cfg: DomainConfig) -> str:
         _sub(cdrom, "readonly")
     for vif in cfg.interfaces:
         devices.append(interface_element(vif))
-    # append: a restart (hard reboot, power on) adds to the log instead of wiping the earlier boots
-    serial = _sub(devices, "serial", type="file")
-    _sub(serial, "source", path=cfg.console_log, append="on")
+    # A pty, so a console can be opened interactively (openConsole), with virtlogd copying everything
+    # the guest prints to the log that os-getConsoleOutput reads; append: a restart (hard reboot, power
+    # on) adds to the log instead of wiping the earlier boots.
+    serial = _sub(devices, "serial", type="pty")
+    _sub(serial, "log", file=cfg.console_log, append="on")
     _sub(serial, "target", port="0")
-    console = _sub(devices, "console", type="file")
-    _sub(console, "source", path=cfg.console_log, append="on")
+    console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port="0")
     _sub(devices, "memballoon", model="none")
     return ET.tostring(dom, encoding="unicode")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import uuid as uuidlib
+import time
 
 import pytest
 
 from hypervisors.base import (
     ComputeDriver,
+    DriverError,
     HostResources,
     InstanceExists,
     InstanceInfo,
@@ -332,3 +334,36 @@ class DriverConformance:
         spec = spec_factory(uuid=guest)
         driver.spawn(spec)
         assert driver.list_volume_attachments(guest) == []
+
+    # -- the interactive serial console ----------------------------------------------------------------
+
+    def test_console_opens_on_a_running_guest_and_leaves_it_running(self, driver, guest):
+        require(driver, "supports_serial_console")
+        with driver.open_console(guest) as console:
+            console.write(b"\r")
+            # a real guest may say nothing until asked; any answer within the deadline is enough
+            deadline, seen = time.monotonic() + 30, b""
+            while not seen and time.monotonic() < deadline:
+                seen = console.read(timeout=1) or b""
+            assert seen
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_console_of_a_stopped_guest_raises(self, driver, guest):
+        require(driver, "supports_serial_console")
+        bring_to(driver, guest, S.SHUTDOWN)
+        with pytest.raises(InvalidPowerState):
+            driver.open_console(guest)
+        assert state_of(driver, guest) == S.SHUTDOWN
+
+    def test_console_of_a_missing_guest_raises_not_found(self, driver):
+        with pytest.raises(InstanceNotFound):
+            driver.open_console(str(uuidlib.uuid4()))
+
+    def test_closed_console_reads_end_and_refuses_writes(self, driver, guest):
+        require(driver, "supports_serial_console")
+        console = driver.open_console(guest)
+        console.close()
+        console.close()  # twice succeeds
+        assert console.read(timeout=5) == b""
+        with pytest.raises(DriverError):
+            console.write(b"x")

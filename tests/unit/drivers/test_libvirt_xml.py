@@ -26,7 +26,9 @@ def test_domain_has_acpi_apic_virtio_root_and_a_logged_serial_console():
     assert disk.find("target").attrib == {"dev": "vda", "bus": "virtio"}
     assert disk.find("driver").get("type") == "qcow2"
     serial = root.find("devices/serial")
-    assert serial.get("type") == "file" and serial.find("source").get("path").endswith("console.log")
+    # a pty (interactive consoles) whose output virtlogd appends to console.log (os-getConsoleOutput)
+    assert serial.get("type") == "pty" and serial.find("log").get("file").endswith("console.log")
+    assert serial.find("log").get("append") == "on" and root.find("devices/console").get("type") == "pty"
     assert root.find("memory").text == "256" and root.find("memory").get("unit") == "MiB"
     assert root.find("os/kernel") is None and root.find("os/boot").get("dev") == "hd"
     assert root.find("cpu") is None  # TCG: QEMU's default CPU model
