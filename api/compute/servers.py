@@ -59,7 +59,7 @@ class ServerListView(OpenStackView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+            flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
         if not v["imageRef"]:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
                server_metadata, servers, versions, volume_attachments)
+from . import flavor_access, flavor_extra_specs  # the endpoints of issue 11 (item 4)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -16,7 +17,7 @@ routes = [
     ("flavors", flavors.FlavorListView),
     ("flavors/detail", flavors.FlavorDetailListView),
     ("flavors/<str:flavor_id>", flavors.FlavorView),
-    ("flavors/<str:flavor_id>/os-extra_specs", flavors.FlavorExtraSpecsView),
+    ("flavors/<str:flavor_id>/os-extra_specs", flavor_extra_specs.FlavorExtraSpecsView),
     ("os-hypervisors", hosts.HypervisorListView),
     ("os-hypervisors/detail", hosts.HypervisorDetailListView),
     ("os-hypervisors/statistics", hosts.HypervisorStatisticsView),
@@ -37,6 +38,10 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # --- the endpoints of issue 11 (item 4) ---
+    ("flavors/<str:flavor_id>/action", flavor_access.FlavorActionView),
+    ("flavors/<str:flavor_id>/os-flavor-access", flavor_access.FlavorAccessListView),
+    ("flavors/<str:flavor_id>/os-extra_specs/<str:key>", flavor_extra_specs.FlavorExtraSpecView),
 ]
 
 urlpatterns = [

@@ -7,7 +7,7 @@ from django.db.models import CharField, F, Func, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Instance, InstanceAction, InstanceFault
+from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -187,11 +187,9 @@ def instance_actions(*, instance: Instance):
 
 
 def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
-    """The flavors the caller may see (admins: the private ones too), smallest RAM first, keyset-paginated
+    """The flavors the caller may see (private ones: admins and the projects given access), smallest RAM first, keyset-paginated
     after `marker` (a flavor id), as Nova."""
-    qs = Flavor.objects.order_by("memory_mb", "flavorid")
-    if not context.is_admin:
-        qs = qs.filter(is_public=True)
+    qs = _flavors_visible(context).order_by("memory_mb", "flavorid")
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:
@@ -201,8 +199,16 @@ def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavo
     return list(qs[:limit])
 
 
-def flavor_get(*, flavorid: str) -> Flavor:
-    flavor = Flavor.objects.filter(flavorid=flavorid).first()
+def _flavors_visible(context):
+    """Nova's rule: public flavors, and private ones to admins and to the projects given access."""
+    if context is None or context.is_admin:
+        return Flavor.objects.all()
+    return Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+
+
+def flavor_get(*, flavorid: str, context=None) -> Flavor:
+    """The flavor; with a `context`, 404 also for a private flavor the caller has no access to."""
+    flavor = _flavors_visible(context).filter(flavorid=flavorid).first()
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
@@ -213,3 +219,8 @@ def instances_stale(*, task_states, cutoff) -> list[Instance]:
     lost), with their host."""
     return list(Instance.objects.select_related("host").filter(
         task_state__in=task_states, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED))
+
+
+def flavor_access_list(*, flavor: Flavor) -> list[str]:
+    """The projects given access to a private flavor, by id."""
+    return list(FlavorAccess.objects.filter(flavor=flavor).order_by("project_id").values_list("project_id", flat=True))
