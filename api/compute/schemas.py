@@ -197,6 +197,10 @@ SERVER_ACTIONS = [
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
 ]
+SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
+    _action("RestoreAction", "restore", _no_argument()),
+    _action("ForceDeleteAction", "forceDelete", _no_argument()),
+]
 
 
 class ConsoleOutputResponse(serializers.Serializer):

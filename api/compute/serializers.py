@@ -122,3 +122,11 @@ class ExtraSpecsCreate(serializers.Serializer):
 
 class TenantAccess(serializers.Serializer):
     tenant = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
+
+
+class ImageMetadataBody(serializers.Serializer):
+    """`{"metadata": {...}}` or `{"meta": {...}}` (the key given at construction), Nova's metadata rules."""
+
+    def __init__(self, *args, key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[key] = MetadataField()

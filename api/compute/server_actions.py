@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.host_calls import instance_console_output
+from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
 from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
@@ -12,6 +13,8 @@ from . import schemas, serializers
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
                   "suspend": "suspend", "resume": "resume"}
+# Nova's deferred delete actions (no soft delete here: restore is always 409, forceDelete deletes).
+DEFERRED_DELETE = {"restore": instance_restore, "forceDelete": instance_force_delete}
 
 
 class ServerActionView(OpenStackView):
@@ -37,4 +40,7 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        if key in DEFERRED_DELETE:
+            DEFERRED_DELETE[key](context=self.context, instance=instance)
+            return Response(status=202)
         raise BadRequest(f"There is no such action: {key}")
