@@ -36,7 +36,7 @@ def metadata_of(image) -> dict:
 
 
 def image_basic(request, image) -> dict:
-    return {"id": str(image.id), "name": image.name, "links": _links(request, image.id)}
+    return {"id": str(image.id), "name": image.name or None, "links": _links(request, image.id)}
 
 
 def image_detail(request, image) -> dict:
@@ -90,6 +90,8 @@ Meta = doc_serializer("ProxyImageMeta", {"meta": fields.DictField(child=fields.C
 FILTERS = [OpenApiParameter("name", str), OpenApiParameter("status", str, description="ACTIVE, SAVING..."),
            OpenApiParameter("minRam", int), OpenApiParameter("minDisk", int),
            OpenApiParameter("limit", int), OpenApiParameter("marker", str, description="Last image id of the page.")]
+METADATA_WRITE_ERRORS = nova_errors({400: "Invalid keys or values.", 404: NO_IMAGE_39,
+                                     403: "Not the owner, or over the metadata_items quota."})
 LIST_ERRORS = nova_errors({400: "Bad limit, marker or filter.", 403: UNSCOPED, 404: "Microversion 2.36 or later."})
 
 
@@ -164,9 +166,7 @@ class ProxyImageMetadataView(OpenStackView):
 
     @extend_schema(operation_id="compute_image_metadata_update", summary="Add or replace metadata items (proxy, "
                    "below 2.39)", tags=schemas.TAGS, request=Metadata,
-                   responses={200: Metadata, **nova_errors({400: "Invalid keys or values.",
-                                                            403: "Not the owner, or over the metadata_items quota.",
-                                                            404: NO_IMAGE_39})})
+                   responses={200: Metadata, **METADATA_WRITE_ERRORS})
     def post(self, request, image_id):
         require_below(request, METADATA_REMOVED)
         changes = _metadata_body(request, "metadata")
@@ -176,9 +176,7 @@ class ProxyImageMetadataView(OpenStackView):
 
     @extend_schema(operation_id="compute_image_metadata_replace", summary="Replace all metadata (proxy, below "
                    "2.39)", tags=schemas.TAGS, request=Metadata,
-                   responses={200: Metadata, **nova_errors({400: "Invalid keys or values.",
-                                                            403: "Not the owner, or over the metadata_items quota.",
-                                                            404: NO_IMAGE_39})})
+                   responses={200: Metadata, **METADATA_WRITE_ERRORS})
     def put(self, request, image_id):
         require_below(request, METADATA_REMOVED)
         metadata = _metadata_body(request, "metadata")
