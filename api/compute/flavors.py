@@ -3,12 +3,28 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import flavor_body
+
+
+TRUE_STRINGS, FALSE_STRINGS = ("1", "t", "true", "on", "y", "yes"), ("0", "f", "false", "off", "n", "no")
+
+
+def parse_is_public(value: str | None) -> bool | None:
+    """Nova's `is_public` list filter: absent is True (public ones, and the private ones the project may
+    use), `none` is None (all, for admins), else a boolean string (400 otherwise)."""
+    if value is None:
+        return True
+    if value.lower() == "none":
+        return None
+    if value.lower() in TRUE_STRINGS + FALSE_STRINGS:
+        return value.lower() in TRUE_STRINGS
+    raise BadRequest(f"Invalid is_public filter [{value}]")
 
 
 class FlavorListView(OpenStackView):
@@ -18,7 +34,8 @@ class FlavorListView(OpenStackView):
     @schemas.flavor_list
     def get(self, request):
         page = page_params(request)
-        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker)
+        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker,
+                                        is_public=parse_is_public(request.query_params.get("is_public")))
         return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in flavors],
                          **next_links(request, "flavors_links", page=page, items=flavors,
                                       marker_of=lambda f: f.flavorid)})

@@ -186,10 +186,17 @@ def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 
 
-def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
-    """The flavors the caller may see (private ones: admins and the projects given access), smallest RAM first, keyset-paginated
-    after `marker` (a flavor id), as Nova."""
-    qs = _flavors_visible(context).order_by("memory_mb", "flavorid")
+def flavor_list(*, context, limit: int, marker: str | None = None, is_public: bool | None = True) -> list[Flavor]:
+    """The flavors listed to the caller, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
+    Nova: `is_public` True (the default, and always for non-admins) lists the public flavors and the private
+    ones the caller's project has access to; False only the private ones; None all of them (admins only)."""
+    if context.is_admin and is_public is None:
+        qs = Flavor.objects.all()
+    elif context.is_admin and is_public is False:
+        qs = Flavor.objects.filter(is_public=False)
+    else:
+        qs = Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+    qs = qs.order_by("memory_mb", "flavorid")
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:

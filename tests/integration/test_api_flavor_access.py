@@ -90,3 +90,26 @@ def test_extra_specs_writes(api):
                 {"extra_specs": "x"}, {}):
         assert_fault(api.post(specs, json=bad), 400)
     assert_fault(api.post(f"{FLAVORS}/nope/os-extra_specs", json={"extra_specs": {"a": "b"}}), 404)
+
+
+def test_is_public_filter(api):
+    fern = api.token("fern", "fern-pw", "flav-a")
+    create_flavor(api, "priv3", public=False)
+
+    def ids(token=None, **params):
+        r = api.get(f"{FLAVORS}/detail", token=token, params=params)
+        assert r.status_code == 200, r.text
+        return [f["id"] for f in r.json()["flavors"]]
+
+    # Nova: by default even an admin lists the public flavors and the private ones of its own project.
+    assert "priv3" not in ids() and "1" in ids()
+    assert "priv3" in ids(is_public="none") and "1" in ids(is_public="None")
+    only_private = ids(is_public="false")
+    assert "priv3" in only_private and "1" not in only_private
+    assert "priv3" not in ids(is_public="true")
+    assert_fault(api.get(FLAVORS, params={"is_public": "maybe"}), 400, "is_public")
+    # Members: always public plus what their project may use, whatever they ask.
+    assert "priv3" not in ids(fern, is_public="none") and "1" in ids(fern, is_public="false")
+    admin_project = project_id(api, "admin")
+    api.post(f"{FLAVORS}/priv3/action", json={"addTenantAccess": {"tenant": admin_project}})
+    assert "priv3" in ids()
