@@ -80,6 +80,19 @@ class ConsoleOutput(serializers.Serializer):
 MAX_INT = 2**31 - 1  # Nova's db.MAX_INT: the columns are 32-bit integers
 
 
+# Nova's parameter_types.boolean: JSON booleans and these strings (Tempest sends is_public="False").
+BOOLEAN_STRINGS = {**{v: True for v in ("True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes")},
+                   **{v: False for v in ("False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no")}}
+
+
+def nova_boolean(name: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in BOOLEAN_STRINGS:
+        return BOOLEAN_STRINGS[value]
+    raise serializers.ValidationError({name: "must be a boolean (true/false, or one of Nova's boolean strings)"})
+
+
 class FlavorCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     id = serializers.CharField(required=False, allow_null=True, max_length=255)
@@ -94,7 +107,7 @@ class FlavorCreate(serializers.Serializer):
         value = super().to_internal_value(data)
         if isinstance(data, dict):
             value["ephemeral"] = data.get("OS-FLV-EXT-DATA:ephemeral", 0) or 0
-            value["is_public"] = bool(data.get("os-flavor-access:is_public", True))
+            value["is_public"] = nova_boolean("os-flavor-access:is_public", data.get("os-flavor-access:is_public", True))
             eph = value["ephemeral"]
             if not isinstance(eph, int) or isinstance(eph, bool) or not 0 <= eph <= MAX_INT:
                 raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})

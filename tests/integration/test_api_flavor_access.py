@@ -113,3 +113,12 @@ def test_is_public_filter(api):
     admin_project = project_id(api, "admin")
     api.post(f"{FLAVORS}/priv3/action", json={"addTenantAccess": {"tenant": admin_project}})
     assert "priv3" in ids()
+
+
+def test_is_public_given_as_a_string(api):
+    # Tempest creates flavors with is_public="False": Nova's boolean strings, not Python truthiness.
+    assert create_flavor(api, "str-priv", public="False")["os-flavor-access:is_public"] is False
+    assert create_flavor(api, "str-pub", public="yes")["os-flavor-access:is_public"] is True
+    r = api.post(FLAVORS, json={"flavor": {"name": "bad", "ram": 64, "vcpus": 1, "disk": 1,
+                                           "os-flavor-access:is_public": "maybe"}})
+    assert_fault(r, 400, "is_public")
