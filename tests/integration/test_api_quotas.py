@@ -181,3 +181,25 @@ def test_quota_classes(api):
     assert api.get(f"{classes}/default", token=quinn).status_code == 403
     assert api.request("PUT", f"{classes}/default", token=quinn,
                        json={"quota_class_set": {"instances": 1}}).status_code == 403
+
+
+def test_user_quota_is_enforced_on_boot_and_key_pairs(api):
+    pid, uid = project_id(api, "quota-b"), user_id(api, "rhea")
+    rhea = api.token("rhea", "rhea-pw", "quota-b")
+    set_quota(api, pid, instances=-1, cores=-1, ram=-1, key_pairs=-1)  # the project: unlimited
+    url = f"{QUOTAS}/{pid}?user_id={uid}"
+    in_use = api.get(f"{QUOTAS}/{pid}/detail?user_id={uid}").json()["quota_set"]
+    set_quota_url(api, url, instances=in_use["instances"]["in_use"] + 1, key_pairs=in_use["key_pairs"]["in_use"],
+                  force=True)
+    first = api.boot(name="mine", token=rhea)
+    assert first.status_code == 202, first.text
+    r = api.boot(name="one-too-many", token=rhea)
+    assert r.status_code == 403 and "Quota exceeded for instances" in r.json()["forbidden"]["message"]
+    r = api.post("/compute/v2.1/os-keypairs", token=rhea, json={"keypair": {"name": "over"}})
+    assert r.status_code == 403, r.text
+    assert api.request("DELETE", url).status_code == 202
+    second = api.boot(name="allowed-again", token=rhea)
+    assert second.status_code == 202, second.text
+    for booted in (first, second):
+        api.delete(f"/compute/v2.1/servers/{booted.json()['server']['id']}")
+    api.request("DELETE", f"{QUOTAS}/{pid}")

@@ -128,20 +128,34 @@ def quota_lock_project(*, project_id: str) -> dict:
 
 
 def quota_reserve_instances(*, project_id: str, limits: dict, min_count: int, max_count: int, vcpus: int,
-                            memory_mb: int) -> int:
-    """How many instances (min_count..max_count) the project may create now; 403 if not min_count.
+                            memory_mb: int, user_id=None) -> int:
+    """How many instances (min_count..max_count) the project, and the user within it (`user_id`, when the
+    user has limits of their own), may create now; 403 if not min_count.
 
     Call with the project locked (quota_lock_project) and create the instances before the lock goes.
     """
-    if all(limits[r] < 0 for r in INSTANCE_RESOURCES):
-        return max_count
-    usage = quota_instance_usage(project_id=project_id)
     deltas = {"instances": 1, "cores": vcpus, "ram": memory_mb}
+    allowed = max_count
+    if any(limits[r] >= 0 for r in INSTANCE_RESOURCES):
+        allowed = _instances_allowed(limits=limits, usage=quota_instance_usage(project_id=project_id), deltas=deltas,
+                                     min_count=min_count, max_count=allowed, who=f"project {project_id}")
+    own = _user_overrides(project_id=project_id, user_id=user_id) if user_id is not None else {}
+    if any(own.get(r, -1) >= 0 for r in INSTANCE_RESOURCES):
+        # The caller locks the project only when the project has limits; the user's need it too (a lock the
+        # transaction holds already is taken again at no cost).
+        quota_lock_project(project_id=project_id)
+        allowed = _instances_allowed(limits={**limits, **own}, usage=quota_user_usage(project_id=project_id,
+                                                                                       user_id=str(user_id)),
+                                     deltas=deltas, min_count=min_count, max_count=allowed, who=f"user {user_id}")
+    return allowed
+
+
+def _instances_allowed(*, limits: dict, usage: dict, deltas: dict, min_count: int, max_count: int, who: str) -> int:
     allowed = quota_allowed_count(limits=limits, usage=usage, deltas=deltas, max_count=max_count)
     if allowed < min_count:
         message = quota_exceeded_message(limits=limits, usage=usage,
                                          requested={r: d * max_count for r, d in deltas.items()})
-        logger.info("project %s over quota: %s", project_id, message)
+        logger.info("%s over quota: %s", who, message)
         raise OverQuota(message)
     return allowed
 
@@ -189,11 +203,14 @@ def quota_lock_user(*, user_id) -> None:
 
 # --- per-user quotas (os-quota-sets/{project}?user_id=) --------------------------------------------------
 
-def quota_user_limits(*, project_id: str, user_id: str) -> dict:
+def _user_overrides(*, project_id: str, user_id) -> dict:
+    row = UserQuota.objects.filter(project_id=project_id, user_id=str(user_id)).first()
+    return row.limits if row else {}
+
+
+def quota_user_limits(*, project_id: str, user_id) -> dict:
     """The user's limits: their overrides over the project's limits."""
-    row = UserQuota.objects.filter(project_id=project_id, user_id=user_id).first()
-    limits = quota_limits(project_id=project_id)
-    return {**limits, **(row.limits if row else {})}
+    return {**quota_limits(project_id=project_id), **_user_overrides(project_id=project_id, user_id=user_id)}
 
 
 def quota_user_usage(*, project_id: str, user_id: str) -> dict:
