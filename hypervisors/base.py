@@ -135,6 +135,36 @@ class InstanceInfo:
 
 
 @dataclass(frozen=True)
+class DiskDiagnostics:
+    """One disk's I/O since the guest started (zeros while it is not running)."""
+
+    device: str  # the guest's name for it: vda, vdb...
+    read_bytes: int = 0
+    read_requests: int = 0
+    write_bytes: int = 0
+    write_requests: int = 0
+    errors_count: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """What the hypervisor reports about one guest's use of its resources (Nova's server diagnostics)."""
+
+    uuid: str
+    power_state: PowerState
+    driver: str
+    memory_max_mb: int
+    cpu_time_ns: tuple[int, ...] = ()  # per vCPU; empty while the guest is not running
+    disks: tuple[DiskDiagnostics, ...] = ()
+    uptime_s: int | None = None  # None where the hypervisor does not tell
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "power_state", PowerState(self.power_state))
+        object.__setattr__(self, "cpu_time_ns", tuple(self.cpu_time_ns))
+        object.__setattr__(self, "disks", tuple(self.disks))
+
+
+@dataclass(frozen=True)
 class HostResources:
     """The capacity this host offers to the scheduler."""
 
@@ -321,6 +351,11 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
         """The guest's serial console log, or only its last `tail_lines` lines. Never modifies the guest."""
+
+    @abc.abstractmethod
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """The guest's resource use now: power state, memory, per-vCPU time and per-disk I/O (every disk of
+        the guest, volumes included). Never modifies the guest; InstanceNotFound for a missing one."""
 
     @abc.abstractmethod
     def get_host_resources(self) -> HostResources:

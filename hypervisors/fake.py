@@ -23,6 +23,8 @@ from typing import Callable, Iterator, Mapping
 
 from hypervisors.base import (
     ComputeDriver,
+    Diagnostics,
+    DiskDiagnostics,
     DriverError,
     HostResources,
     InstanceExists,
@@ -275,6 +277,22 @@ class FakeDriver(ComputeDriver):
     def get_host_uptime(self) -> str:
         """A simulated host is up as long as its driver (its worker) has been."""
         return uptime_line(time.monotonic() - self._started)
+
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """No real guest: no CPU time or I/O, so zeros for each vCPU and disk (root `vda` and the volumes)
+        while running; uptime counts from the spawn."""
+        with self._reader() as conn:
+            row = conn.execute("SELECT power_state, vcpus, memory_mb, created_at FROM guests WHERE uuid = ?",
+                               (instance_uuid,)).fetchone()
+            devices = [r[0] for r in conn.execute(
+                "SELECT device FROM volumes WHERE instance_uuid = ? ORDER BY device", (instance_uuid,))]
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        running = row[0] == S.RUNNING
+        return Diagnostics(uuid=instance_uuid, power_state=PowerState(row[0]), driver=self.name,
+                           memory_max_mb=row[2], cpu_time_ns=(0,) * row[1] if running else (),
+                           disks=tuple(DiskDiagnostics(device=d) for d in ["vda", *devices]),
+                           uptime_s=int(time.time() - row[3]))
 
     def get_host_resources(self) -> HostResources:
         return HostResources(

@@ -4,6 +4,7 @@ Each entry point takes ids, serializes on the instance (locks.instance_lock), re
 the work was claimed under (so a duplicate delivery is a no-op), calls the driver, and records the
 outcome through the domain's services.
 """
+import dataclasses
 import logging
 
 from compute_platform.compute.models import Instance, InstanceAction
@@ -133,6 +134,14 @@ def host_uptime() -> str | None:
     try:
         return get_driver().get_host_uptime()
     except NotImplementedError:
+        return None
+
+
+def diagnostics(*, instance_uuid: str) -> dict | None:
+    """The driver's Diagnostics as plain JSON, or None when the guest is not on this host."""
+    try:
+        return dataclasses.asdict(get_driver().get_diagnostics(instance_uuid))
+    except InstanceNotFound:
         return None
 
 

@@ -1,7 +1,6 @@
 """/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from oslo_utils import strutils
-from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
@@ -9,7 +8,6 @@ from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
 from ..common.pagination import next_links, page_params
-from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .view_builders import flavor_body
@@ -82,15 +80,3 @@ class FlavorView(OpenStackView):
         flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))
         return Response(status=202)  # Nova answers 202 here
 
-
-ExtraSpecs = doc_serializer("FlavorExtraSpecs", {"extra_specs": fields.DictField(child=fields.CharField())})
-
-
-class FlavorExtraSpecsView(OpenStackView):
-    """Read-only extra specs: `openstack flavor show` reads them to print the flavor's properties."""
-
-    @extend_schema(operation_id="compute_flavor_extra_specs_list", summary="List a flavor's extra specs",
-                   tags=schemas.TAGS, responses={200: ExtraSpecs,
-                                                **nova_errors({403: UNSCOPED, 404: "No such flavor."})})
-    def get(self, request, flavor_id):
-        return Response({"extra_specs": dict(selectors.flavor_get(flavorid=flavor_id).extra_specs or {})})

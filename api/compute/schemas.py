@@ -199,6 +199,10 @@ SERVER_ACTIONS = [
     _action("GetSerialConsoleAction", "os-getSerialConsole",
             doc_serializer("SerialConsoleType", {"type": serializers.ChoiceField(("serial",))})()),
 ]
+SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
+    _action("RestoreAction", "restore", _no_argument()),
+    _action("ForceDeleteAction", "forceDelete", _no_argument()),
+]
 
 
 class ConsoleOutputResponse(serializers.Serializer):
@@ -320,11 +324,14 @@ class FlavorCreateRequest(serializers.Serializer):
 
 flavor_list = extend_schema(
     operation_id="compute_flavors_list", summary="List flavors (id, name, links)", tags=TAGS,
-    description="Public flavors; admins also see private ones. Smallest RAM first, keyset-paginated with "
-                "`limit` and `marker`.",
+    description="Public flavors and the private ones the caller's project has access to (admins: `is_public`). "
+                "Smallest RAM first, keyset-paginated with `limit` and `marker`.",
     parameters=[OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT)."),
-                OpenApiParameter("marker", str, description="Id of the last flavor of the previous page.")],
-    responses={200: FlavorList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
+                OpenApiParameter("marker", str, description="Id of the last flavor of the previous page."),
+                OpenApiParameter("is_public", str, description="Admins: `false` only private flavors, `none` "
+                                                               "all; default (and for others always) `true`.")],
+    responses={200: FlavorList, **nova_errors({400: "Bad limit, unknown marker or bad is_public.",
+                                               403: UNSCOPED})})
 
 flavor_list_detail = extend_schema(
     operation_id="compute_flavors_list_detail", summary="List flavors with details",

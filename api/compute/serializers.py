@@ -112,3 +112,34 @@ class FlavorCreate(serializers.Serializer):
             if not isinstance(eph, int) or isinstance(eph, bool) or not 0 <= eph <= MAX_INT:
                 raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})
         return value
+
+
+class ExtraSpecsField(serializers.DictField):
+    """Nova's flavor extra specs: metadata keys, values strings or numbers (kept as strings), up to 255."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        for key, spec in value.items():
+            if not METADATA_KEY.match(key):
+                raise serializers.ValidationError(f"extra spec key {key[:300]!r} must be 1 to 255 characters of "
+                                                  "letters, digits, '-', '_', ':', '.' and space")
+            if isinstance(spec, bool) or not isinstance(spec, (str, int, float)) or len(str(spec)) > 255:
+                raise serializers.ValidationError(f"extra spec {key!r}: the value must be a string or a number "
+                                                  "of at most 255 characters")
+        return value
+
+
+class ExtraSpecsCreate(serializers.Serializer):
+    extra_specs = ExtraSpecsField()
+
+
+class TenantAccess(serializers.Serializer):
+    tenant = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
+
+
+class ImageMetadataBody(serializers.Serializer):
+    """`{"metadata": {...}}` or `{"meta": {...}}` (the key given at construction), Nova's metadata rules."""
+
+    def __init__(self, *args, key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[key] = MetadataField()

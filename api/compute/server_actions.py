@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.host_calls import instance_console_output
+from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
 from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
@@ -13,6 +14,8 @@ from .remote_consoles import SerialConsoleAction, console_url
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
                   "suspend": "suspend", "resume": "resume"}
+# Nova's deferred delete actions (no soft delete here: restore is always 409, forceDelete deletes).
+DEFERRED_DELETE = {"restore": instance_restore, "forceDelete": instance_force_delete}
 
 
 class ServerActionView(OpenStackView):
@@ -44,4 +47,7 @@ class ServerActionView(OpenStackView):
             console = console_url(context=self.context, server_id=server_id, protocol="serial",
                                   console_type=data.validated_data["type"])
             return Response({"console": {"type": console["type"], "url": console["url"]}})
+        if key in DEFERRED_DELETE:
+            DEFERRED_DELETE[key](context=self.context, instance=instance)
+            return Response(status=202)
         raise BadRequest(f"There is no such action: {key}")

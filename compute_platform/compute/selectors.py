@@ -7,7 +7,7 @@ from django.db.models import CharField, F, Func, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Instance, InstanceAction, InstanceFault
+from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -191,18 +191,21 @@ def instance_actions(*, instance: Instance):
 
 def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int | None = None,
                 min_disk: int | None = None, is_public: bool | None = True) -> list[Flavor]:
-    """The flavors the caller may see, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
-    Nova: at least `min_ram` MB and `min_disk` GB; an admin's `is_public` picks public (True), private (False)
-    or both (None); others see public flavors only."""
-    qs = Flavor.objects.order_by("memory_mb", "flavorid")
+    """The flavors listed to the caller, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
+    Nova (`_flavor_get_all_query`): at least `min_ram` MB and `min_disk` GB. An admin's `is_public` picks
+    public (True), private (False) or both (None); anyone else sees the public flavors and the private ones
+    their project has access to."""
     if not context.is_admin:
-        is_public = True
-    if is_public is not None:
-        qs = qs.filter(is_public=is_public)
+        qs = Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+    elif is_public is None:
+        qs = Flavor.objects.all()
+    else:
+        qs = Flavor.objects.filter(is_public=is_public)
     if min_ram is not None:
         qs = qs.filter(memory_mb__gte=min_ram)
     if min_disk is not None:
         qs = qs.filter(root_gb__gte=min_disk)
+    qs = qs.order_by("memory_mb", "flavorid")
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:
@@ -212,11 +215,16 @@ def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int 
     return list(qs[:limit])
 
 
+def _flavors_visible(context):
+    """Nova's rule: public flavors, and private ones to admins and to the projects given access."""
+    if context is None or context.is_admin:
+        return Flavor.objects.all()
+    return Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+
+
 def flavor_get(*, flavorid: str, context=None) -> Flavor:
-    """A flavor by id; with a `context`, only one its holder may see (Nova: a private flavor is an admin's)."""
-    flavor = Flavor.objects.filter(flavorid=flavorid).first()
-    if flavor is not None and context is not None and not (flavor.is_public or context.is_admin):
-        flavor = None
+    """The flavor; with a `context`, 404 also for a private flavor the caller has no access to."""
+    flavor = _flavors_visible(context).filter(flavorid=flavorid).first()
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
@@ -227,3 +235,8 @@ def instances_stale(*, task_states, cutoff) -> list[Instance]:
     lost), with their host."""
     return list(Instance.objects.select_related("host").filter(
         task_state__in=task_states, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED))
+
+
+def flavor_access_list(*, flavor: Flavor) -> list[str]:
+    """The projects given access to a private flavor, by id."""
+    return list(FlavorAccess.objects.filter(flavor=flavor).order_by("project_id").values_list("project_id", flat=True))

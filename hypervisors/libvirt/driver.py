@@ -14,6 +14,8 @@ import libvirt
 
 from hypervisors.base import (
     ComputeDriver,
+    Diagnostics,
+    DiskDiagnostics,
     DriverError,
     HostResources,
     InstanceExists,
@@ -306,6 +308,16 @@ class LibvirtDriver(ComputeDriver):
             vcpus, memory_mb, cpu_time = guest.info()
             return InstanceInfo(uuid=instance_uuid, power_state=guest.power_state(), vcpus=vcpus,
                                 memory_mb=memory_mb, cpu_time_ns=cpu_time)
+
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """From libvirt: per-vCPU time and per-disk block stats of a running domain (zeros otherwise)."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "get_diagnostics"):
+            _vcpus, memory_mb, _cpu_time = guest.info()
+            disks = [DiskDiagnostics(device=d.target, **guest.block_stats(d.target))
+                     for d in guest.all_disks(inactive=False)]
+            return Diagnostics(uuid=instance_uuid, power_state=guest.power_state(), driver=self.name,
+                               memory_max_mb=memory_mb, cpu_time_ns=guest.vcpu_times(), disks=disks)
 
     def list_instances(self) -> list[str]:
         """The uuids of this host's domains (those carrying our metadata naming this host)."""

@@ -101,8 +101,8 @@ def test_server_actions(schema):
     assert [set(_resolve(schema, ref)["properties"]) for ref in answers] == [{"output"}, {"console"}]
     actions = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])["oneOf"]
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
-    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
-                    "os-getSerialConsole"}
+    assert {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
+            "os-getSerialConsole", "restore", "forceDelete"} <= keys
     assert "409" in operation["responses"]
 
 

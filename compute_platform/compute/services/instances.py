@@ -78,7 +78,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             limits = quota_lock_project(project_id=context.project_id)
         quota_check_metadata(limits=limits, items=len(metadata or {}))
         count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
-                                        max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb)
+                                        max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                                        user_id=context.user_id)
         group, group_hosts = None, {}
         if hints.get("group"):
             group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from compute_platform.compute.exceptions import BadRequest, ComputeError, Conflict, Forbidden
+from compute_platform.compute.services.quotas import quota_check_metadata, quota_limits
 
 from ..models import Image
 from ..selectors import image_get
@@ -132,3 +133,20 @@ def image_delete(*, context, image: Image) -> None:
     if data_path:
         transaction.on_commit(lambda: Path(data_path).unlink(missing_ok=True))
         logger.info("image %s deleted with its data %s", image.id, data_path)
+
+
+def image_metadata_edit(*, context, image: Image, edit) -> dict:
+    """Change the image's user properties (those not starting with `_`, which are the service's own) with
+    `edit(properties) -> properties`, under the row's lock so concurrent edits do not lose each other's
+    keys. Only the owner or an admin may; more than the project's metadata_items quota is a 403, as
+    Nova's image metadata API. Returns the new user properties."""
+    _may_modify(context, image)
+    with transaction.atomic():
+        row = Image.objects.select_for_update().get(pk=image.pk)
+        props = row.properties or {}
+        user = edit({k: v for k, v in props.items() if not k.startswith("_")})
+        quota_check_metadata(limits=quota_limits(project_id=context.project_id), items=len(user))
+        row.properties = {**{k: v for k, v in props.items() if k.startswith("_")}, **user}
+        row.save(update_fields=["properties", "updated_at"])
+    logger.info("image %s metadata set by project %s: %d items", image.id, context.project_id, len(user))
+    return user

@@ -42,6 +42,7 @@ MISSING_GUEST_CALLS = {
     "resume": lambda d, u: d.resume(u),
     "get_info": lambda d, u: d.get_info(u),
     "get_console_output": lambda d, u: d.get_console_output(u),
+    "get_diagnostics": lambda d, u: d.get_diagnostics(u),
 }
 
 
@@ -258,6 +259,20 @@ class DriverConformance:
         # a real guest may still be printing, so compare line counts only, not content
         tail = driver.get_console_output(guest, tail_lines=1)
         assert isinstance(tail, str) and len(tail.splitlines()) <= 1
+
+    def test_diagnostics_of_running_and_stopped_guest(self, driver, guest):
+        info = driver.get_info(guest)
+        diag = driver.get_diagnostics(guest)
+        assert (diag.uuid, diag.power_state, diag.driver, diag.memory_max_mb) == (
+            guest, S.RUNNING, driver.name, info.memory_mb)
+        assert len(diag.cpu_time_ns) == info.vcpus and all(t >= 0 for t in diag.cpu_time_ns)
+        assert diag.disks and diag.disks[0].device == "vda"
+        assert all(min(d.read_bytes, d.write_bytes, d.read_requests, d.write_requests, d.errors_count) >= 0
+                   for d in diag.disks)
+        driver.power_off(guest, timeout=1.0)
+        stopped = driver.get_diagnostics(guest)
+        assert stopped.power_state == S.SHUTDOWN and stopped.cpu_time_ns == ()
+        assert state_of(driver, guest) == S.SHUTDOWN  # reading changed nothing
 
     # -- volumes -------------------------------------------------------------------------------------
 
