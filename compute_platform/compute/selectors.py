@@ -128,6 +128,8 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             qs = qs.filter(task_state=TaskState.REBOOTING)
         elif status == "HARD_REBOOT":
             qs = qs.filter(task_state=TaskState.REBOOTING_HARD)
+        elif status == "REBUILD":
+            qs = qs.filter(task_state=TaskState.REBUILDING)
     if filters.get("host") and context.is_admin:
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):

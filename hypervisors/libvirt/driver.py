@@ -30,13 +30,14 @@ from . import xml as domxml
 from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
+from .rescue_snapshot import SnapshotRescueMixin
 
 LOG = logging.getLogger(__name__)
 S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(ComputeDriver):
+class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
 
     def __init__(

@@ -202,3 +202,45 @@ def disks(domain_xml_text: str) -> list[DiskInfo]:
 def volume_disks(domain_xml_text: str) -> list[DiskInfo]:
     """The disks that are volumes (they carry a serial), sorted by target device."""
     return sorted((d for d in disks(domain_xml_text) if d.volume_id), key=lambda d: d.target)
+
+
+# -- rescue (moves A) --------------------------------------------------------------------------------
+
+
+def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = None,
+                      initrd: str | None = None) -> str:
+    """The rescue definition of a domain, from its own (inactive) XML: the rescue disk as vda, the guest's
+    own root disk as vdb, no volumes (Nova's legacy rescue), and the rescue image's kernel when it has
+    one. Everything else (name, uuid, metadata, console) stays, so the domain is still ours."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    dom = ET.fromstring(original)
+    devices = dom.find("devices")
+    own_root = None
+    for disk in list(devices.iterfind("disk")):
+        target = disk.find("target")
+        if disk.find("serial") is not None:
+            devices.remove(disk)  # a volume
+        elif target is not None and target.get("dev") == "vda":
+            own_root = disk
+    if own_root is None:
+        raise ValueError("the domain has no vda root disk to rescue")
+    rescued_root = ET.fromstring(ET.tostring(own_root))
+    rescued_root.find("target").set("dev", "vdb")
+    own_root.find("source").set("file", rescue_disk)
+    own_root.find("driver").set("type", "qcow2")
+    devices.insert(list(devices).index(own_root) + 1, rescued_root)
+    if kernel:
+        os_el = dom.find("os")
+        for tag in ("kernel", "initrd", "cmdline", "boot"):
+            for el in os_el.findall(tag):
+                os_el.remove(el)
+        _sub(os_el, "kernel", kernel)
+        if initrd:
+            _sub(os_el, "initrd", initrd)
+        _sub(os_el, "cmdline", DEFAULT_CMDLINE)
+    return ET.tostring(dom, encoding="unicode")
+
+
+def root_disk_source(domain_xml_text: str) -> str | None:
+    """The file behind vda (the rescue disk while rescued)."""
+    return next((d.source for d in disks(domain_xml_text) if d.target == "vda"), None)
