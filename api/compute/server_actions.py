@@ -8,6 +8,7 @@ from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
 from . import schemas, serializers
+from .server_move_actions import MOVE_ACTIONS
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -37,4 +38,6 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        if key in MOVE_ACTIONS:  # rebuild, createImage, shelve, lock, rescue, os-resetState ...
+            return MOVE_ACTIONS[key](self, request, instance, value)
         raise BadRequest(f"There is no such action: {key}")

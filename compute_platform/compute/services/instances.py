@@ -22,6 +22,7 @@ from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
+from .instance_claims import instance_lock_check
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
@@ -160,6 +161,7 @@ def instance_action(*, context, instance: Instance, action_key: str) -> None:
     The claim is one conditional UPDATE, so of two concurrent requests exactly one starts.
     """
     rule = ACTIONS[action_key]
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(
             pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
@@ -183,6 +185,7 @@ def instance_delete(*, context, instance: Instance) -> None:
     """Delete from any state. An instance that never reached a host, or whose host is down, is
     deleted locally at once (Nova's local delete); the host's worker reaps the guest when it returns.
     """
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(pk=instance.pk).exclude(vm_state=VmState.DELETED).filter(
             Q(task_state__isnull=True) | ~Q(task_state=TaskState.DELETING)
