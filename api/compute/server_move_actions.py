@@ -43,7 +43,8 @@ def rebuild(view, request, instance, value):
     v = _valid(move_serializers.Rebuild, value)
     instance = instance_rebuild(context=view.context, instance=instance, image=_image(view, v["imageRef"]),
                                 name=v.get("name"), metadata=v.get("metadata"))
-    row = selectors.instance_row(instance)
+    # As Nova answers: the server as the request left it (the host may already be done with it).
+    row = dict(selectors.instance_row(instance), task_state=instance.task_state, vm_state=instance.vm_state)
     server = ServerViewBuilder(request, view.context).detail(row)
     server["adminPass"] = v.get("adminPass") or ""
     return Response({"server": server}, status=202)
