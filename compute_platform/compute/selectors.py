@@ -90,6 +90,7 @@ class UuidText(Func):
 SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
+    "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
 )
 
 

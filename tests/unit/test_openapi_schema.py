@@ -97,10 +97,12 @@ def test_server_show_and_delete(schema):
 def test_server_actions(schema):
     operation = schema["paths"]["/compute/v2.1/servers/{server_id}/action"]["post"]
     assert "content" not in operation["responses"]["202"]
-    assert _resolve(schema, _json_body(operation, 200))["properties"].keys() == {"output"}
+    assert _resolve(schema, _json_body(operation, 200))["properties"].keys() == {"output", "adminPass"}
     actions = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])["oneOf"]
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
-    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput"}
+    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
+                    "rebuild", "createImage", "shelve", "shelveOffload", "unshelve", "lock", "unlock", "rescue",
+                    "unrescue", "os-resetState"}
     assert "409" in operation["responses"]
 
 
