@@ -231,13 +231,14 @@ def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = N
     devices.insert(list(devices).index(own_root) + 1, rescued_root)
     if kernel:
         os_el = dom.find("os")
+        cmdline = os_el.findtext("cmdline") or DEFAULT_CMDLINE
         for tag in ("kernel", "initrd", "cmdline", "boot"):
             for el in os_el.findall(tag):
                 os_el.remove(el)
         _sub(os_el, "kernel", kernel)
         if initrd:
             _sub(os_el, "initrd", initrd)
-        _sub(os_el, "cmdline", DEFAULT_CMDLINE)
+        _sub(os_el, "cmdline", cmdline)
     return ET.tostring(dom, encoding="unicode")
 
 
