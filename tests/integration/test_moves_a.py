@@ -185,3 +185,13 @@ def test_reset_state_is_admin_only_and_sets_active_or_error(api, mia):
     assert_fault(api.action(sid, {"shelveOffload": None}, token=mia), 403, "shelve_offload")
     assert_fault(api.action(sid, {"shelveOffload": None}), 409, "vm_state active")
     assert_fault(api.action(sid, {"unshelve": None}, token=mia), 409, "vm_state active")
+
+
+def test_deleting_an_offloaded_server_deletes_its_shelved_image(api, mia):
+    sid = boot(api, mia, "gone-shelved")
+    assert api.action(sid, {"shelve": None}, token=mia).status_code == 202
+    api.wait_status(sid, "SHELVED_OFFLOADED")
+    image = api.get(IMAGES, token=mia, params={"name": "gone-shelved-shelved"}).json()["images"][0]
+    assert api.delete(f"/compute/v2.1/servers/{sid}", token=mia).status_code == 204  # no host: a local delete
+    api.wait_gone(sid)
+    assert api.get(f"{IMAGES}/{image['id']}", token=mia).status_code == 404

@@ -213,9 +213,13 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
     """Record that the guest is gone: DELETED, claims released once. Idempotent."""
     now = timezone.now()
     with transaction.atomic():
-        inst = Instance.objects.filter(uuid=instance_uuid).values("id").first()
+        inst = Instance.objects.filter(uuid=instance_uuid).values("id", "shelved_image_id").first()
         if inst is None:
             return False
+        if inst["shelved_image_id"] is not None:  # a shelved server's snapshot goes with it (Nova)
+            from compute_platform.images.services.images import image_discard
+
+            image_discard(image_id=inst["shelved_image_id"])
         Instance.objects.filter(pk=inst["id"]).exclude(vm_state=VmState.DELETED).update(
             vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
             updated_at=now)
