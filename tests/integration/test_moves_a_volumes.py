@@ -4,15 +4,10 @@ import pytest
 
 from hypervisors.volumes import mountinfo
 
+from .test_recovery import _events
 from .test_volumes_api import Volumes, _mounts_allowed, vols  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
-
-
-def _events(stack, sid, action):
-    actions = stack.get(f"/compute/v2.1/servers/{sid}/os-instance-actions").json()["instanceActions"]
-    req = next(a["request_id"] for a in actions if a["action"] == action)
-    return stack.get(f"/compute/v2.1/servers/{sid}/os-instance-actions/{req}").json()["instanceAction"]
 
 
 def _event_running(stack, sid, action, event):
