@@ -226,6 +226,8 @@ def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = N
         raise ValueError("the domain has no vda root disk to rescue")
     rescued_root = ET.fromstring(ET.tostring(own_root))
     rescued_root.find("target").set("dev", "vdb")
+    for el in rescued_root.findall("address"):  # libvirt gives the second disk a PCI slot of its own
+        rescued_root.remove(el)
     own_root.find("source").set("file", rescue_disk)
     own_root.find("driver").set("type", "qcow2")
     devices.insert(list(devices).index(own_root) + 1, rescued_root)
