@@ -150,6 +150,11 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# Nova's [DEFAULT] shelved_offload_time: seconds a shelved server keeps its host before it is offloaded
+# (0: at once, as part of the shelve; -1: never, only shelveOffload). The sweep runs every
+# SHELVED_POLL_INTERVAL seconds (Nova's shelved_poll_interval).
+SHELVED_OFFLOAD_TIME = env.int("SHELVED_OFFLOAD_TIME", default=0)
+SHELVED_POLL_INTERVAL = env.int("SHELVED_POLL_INTERVAL", default=3600)
 # A worker whose database goes away mid-task waits this long for it (compute_platform/db_retry.py) rather
 # than leave the instance stuck in its task_state; the API does not wait (503).
 DB_OUTAGE_RETRY_SECONDS = env.float("DB_OUTAGE_RETRY_SECONDS", default=120.0)
@@ -260,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-tokens": {
         "task": tasknames.PURGE_EXPIRED_TOKENS,
         "schedule": 3600.0,
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
+    },
+    "offload-shelved-instances": {  # moves A
+        "task": tasknames.OFFLOAD_SHELVED_INSTANCES,
+        "schedule": float(SHELVED_POLL_INTERVAL),
         "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
 }

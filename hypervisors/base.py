@@ -406,3 +406,27 @@ class ComputeDriver(abc.ABC):
         The guest must be RUNNING or PAUSED, else InvalidPowerState; a driver or guest without a
         console raises DriverError. Opening or closing a console never changes the guest, and the
         console log that `get_console_output` reads keeps being written meanwhile."""
+    # --- moves A: snapshot and rescue (rebuild, shelve and unshelve compose these with spawn/destroy) ---
+
+    @abc.abstractmethod
+    def snapshot(self, instance_uuid: str, target_path: str) -> None:
+        """Write the guest's root disk as it is now to `target_path`: a standalone qcow2 (no backing file)
+        that another guest can boot from. Works from any power state and leaves the guest in it (a running
+        guest may be paused for the copy). If this fails, nothing is left at `target_path` and the guest is
+        as before; a repeat overwrites the file."""
+
+    @abc.abstractmethod
+    def rescue(self, instance_uuid: str, rescue_image: ImageRef | None) -> None:
+        """Afterwards the guest is RUNNING from a fresh disk of `rescue_image` (None: a blank disk), with its
+        own root disk as its second disk, from any power state. Its own definition is kept for `unrescue`.
+        Rescuing a guest already in rescue succeeds and changes nothing. If this fails, the guest is left
+        as defined before the call (possibly powered off)."""
+
+    @abc.abstractmethod
+    def unrescue(self, instance_uuid: str) -> None:
+        """Afterwards the guest is RUNNING from its own root disk with its own definition again (volumes
+        included), and the rescue disk is gone. A guest not in rescue is left as it is (a repeat succeeds)."""
+
+    @abc.abstractmethod
+    def is_rescued(self, instance_uuid: str) -> bool:
+        """Whether the guest currently runs from a rescue disk."""

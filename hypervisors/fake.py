@@ -27,6 +27,7 @@ from hypervisors.base import (
     DiskDiagnostics,
     DriverError,
     HostResources,
+    ImageRef,
     InstanceExists,
     InstanceInfo,
     InstanceNotFound,
@@ -43,11 +44,13 @@ LOG = logging.getLogger(__name__)
 
 OPERATIONS = frozenset(
     {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume",
-     "attach_volume", "detach_volume"}
+     "attach_volume", "detach_volume", "snapshot", "rescue", "unrescue"}
 )
 # Operations a test can make fail for one guest (inject_fault).
 FAULTABLE = frozenset({"get_info"})
 S = PowerState
+# A fake snapshot starts as a qcow2 file does ("QFI\xfb", version 3), so format checks downstream hold.
+FAKE_QCOW2_MAGIC = b"QFI\xfb\x00\x00\x00\x03"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS guests (
@@ -68,6 +71,10 @@ CREATE TABLE IF NOT EXISTS volumes (
     read_only INTEGER NOT NULL,
     disk_format TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, volume_id)
+);
+CREATE TABLE IF NOT EXISTS rescues (
+    instance_uuid TEXT PRIMARY KEY REFERENCES guests(uuid) ON DELETE CASCADE,
+    image_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS faults (
     instance_uuid TEXT NOT NULL,
@@ -354,6 +361,47 @@ class FakeDriver(ComputeDriver):
             raise InvalidPowerState(instance_uuid, "open_console", PowerState(row[0]))
         LOG.info("fake host %s: console of instance %s opened", self.host, instance_uuid)
         return EchoConsole(row[1].replace("\n", "\r\n").encode())
+    # -- moves A: snapshot and rescue ---------------------------------------------------------------
+
+    def snapshot(self, instance_uuid: str, target_path: str) -> None:
+        """Writes a small file with qcow2's magic and the guest's identity; written to a temporary name and
+        renamed, so a failure leaves nothing at `target_path`."""
+        self._delay("snapshot")
+        with self._reader() as conn:
+            row = conn.execute("SELECT name, power_state FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        tmp = f"{target_path}.part"
+        with open(tmp, "wb") as out:
+            out.write(FAKE_QCOW2_MAGIC + f"fake snapshot of {instance_uuid} ({row[0]}) on {self.host}\n".encode())
+        os.replace(tmp, target_path)
+        LOG.info("fake host %s: snapshot of instance %s written to %s", self.host, instance_uuid, target_path)
+
+    def rescue(self, instance_uuid: str, rescue_image: ImageRef | None) -> None:
+        self._delay("rescue")
+        with self._transaction("rescue") as conn:
+            self._power_state(conn, instance_uuid)
+            if conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone():
+                return
+            conn.execute("INSERT INTO rescues VALUES (?, ?)", (instance_uuid, rescue_image.id if rescue_image else ""))
+            conn.execute("UPDATE guests SET power_state = ?, console = console || ? WHERE uuid = ?",
+                         (int(S.RUNNING), "fake: rescue boot; login:\n", instance_uuid))
+        LOG.info("fake host %s: instance %s rescued", self.host, instance_uuid)
+
+    def unrescue(self, instance_uuid: str) -> None:
+        self._delay("unrescue")
+        with self._transaction("unrescue") as conn:
+            self._power_state(conn, instance_uuid)
+            if not conn.execute("DELETE FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).rowcount:
+                return
+            conn.execute("UPDATE guests SET power_state = ?, console = console || ? WHERE uuid = ?",
+                         (int(S.RUNNING), "fake: unrescued; login:\n", instance_uuid))
+        LOG.info("fake host %s: instance %s unrescued", self.host, instance_uuid)
+
+    def is_rescued(self, instance_uuid: str) -> bool:
+        with self._reader() as conn:
+            self._power_state(conn, instance_uuid)
+            return conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone() is not None
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

@@ -10,6 +10,7 @@ from compute_platform.compute.services.instances import instance_action
 from ..common.views import OpenStackView
 from . import schemas, serializers
 from .remote_consoles import SerialConsoleAction, console_url
+from .server_move_actions import MOVE_ACTIONS
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -50,4 +51,6 @@ class ServerActionView(OpenStackView):
         if key in DEFERRED_DELETE:
             DEFERRED_DELETE[key](context=self.context, instance=instance)
             return Response(status=202)
+        if key in MOVE_ACTIONS:  # rebuild, createImage, shelve, lock, rescue, os-resetState ...
+            return MOVE_ACTIONS[key](self, request, instance, value)
         raise BadRequest(f"There is no such action: {key}")

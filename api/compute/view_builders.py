@@ -7,6 +7,7 @@ from compute_platform.compute.selectors import instance_name_for
 from compute_platform.compute.states import server_status
 
 from ..common.links import base_url
+from ..common.microversions import version_at_least
 from ..common.timefmt import iso_usec, iso_z
 
 
@@ -20,6 +21,7 @@ class ServerViewBuilder:
         self.base = base_url(request)
         self.is_admin = context.is_admin
         self._flavors, self._images, self._host_ids = {}, {}, {}
+        self.show_locked, self.show_locked_reason = version_at_least(request, "2.9"), version_at_least(request, "2.73")
 
     def links(self, collection: str, rid, project_id: str) -> list[dict]:
         return [{"rel": "self", "href": f"{self.base}/compute/v2.1/{project_id}/{collection}/{rid}"},
@@ -86,6 +88,10 @@ class ServerViewBuilder:
             "os-extended-volumes:volumes_attached": [],
             "security_groups": [{"name": "default"}],
         }
+        if self.show_locked:
+            body["locked"] = row["locked_by"] is not None
+        if self.show_locked_reason:
+            body["locked_reason"] = row["locked_reason"]
         if self.is_admin:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})

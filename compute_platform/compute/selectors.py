@@ -91,6 +91,7 @@ SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
     "access_ip_v4", "access_ip_v6",
+    "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
 )
 
 
@@ -129,6 +130,8 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             qs = qs.filter(task_state=TaskState.REBOOTING)
         elif status == "HARD_REBOOT":
             qs = qs.filter(task_state=TaskState.REBOOTING_HARD)
+        elif status == "REBUILD":
+            qs = qs.filter(task_state=TaskState.REBUILDING)
     if filters.get("host") and context.is_admin:
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):

@@ -37,13 +37,14 @@ from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
 from .network import GuestNetwork
+from .rescue_snapshot import SnapshotRescueMixin
 
 LOG = logging.getLogger(__name__)
 S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(ComputeDriver):
+class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
 
     def __init__(

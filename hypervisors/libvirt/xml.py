@@ -276,3 +276,46 @@ def with_interface(domain_xml_text: str, vif: VifSpec | None = None, *, without_
     if vif is not None:
         devices.append(interface_element(vif))
     return ET.tostring(root, encoding="unicode")
+# -- rescue (moves A) --------------------------------------------------------------------------------
+
+
+def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = None,
+                      initrd: str | None = None) -> str:
+    """The rescue definition of a domain, from its own (inactive) XML: the rescue disk as vda, the guest's
+    own root disk as vdb, no volumes (Nova's legacy rescue), and the rescue image's kernel when it has
+    one. Everything else (name, uuid, metadata, console) stays, so the domain is still ours."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    dom = ET.fromstring(original)
+    devices = dom.find("devices")
+    own_root = None
+    for disk in list(devices.iterfind("disk")):
+        target = disk.find("target")
+        if disk.find("serial") is not None:
+            devices.remove(disk)  # a volume
+        elif target is not None and target.get("dev") == "vda":
+            own_root = disk
+    if own_root is None:
+        raise ValueError("the domain has no vda root disk to rescue")
+    rescued_root = ET.fromstring(ET.tostring(own_root))
+    rescued_root.find("target").set("dev", "vdb")
+    for el in rescued_root.findall("address"):  # libvirt gives the second disk a PCI slot of its own
+        rescued_root.remove(el)
+    own_root.find("source").set("file", rescue_disk)
+    own_root.find("driver").set("type", "qcow2")
+    devices.insert(list(devices).index(own_root) + 1, rescued_root)
+    if kernel:
+        os_el = dom.find("os")
+        cmdline = os_el.findtext("cmdline") or DEFAULT_CMDLINE
+        for tag in ("kernel", "initrd", "cmdline", "boot"):
+            for el in os_el.findall(tag):
+                os_el.remove(el)
+        _sub(os_el, "kernel", kernel)
+        if initrd:
+            _sub(os_el, "initrd", initrd)
+        _sub(os_el, "cmdline", cmdline)
+    return ET.tostring(dom, encoding="unicode")
+
+
+def root_disk_source(domain_xml_text: str) -> str | None:
+    """The file behind vda (the rescue disk while rescued)."""
+    return next((d.source for d in disks(domain_xml_text) if d.target == "vda"), None)

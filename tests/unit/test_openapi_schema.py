@@ -98,11 +98,12 @@ def test_server_actions(schema):
     operation = schema["paths"]["/compute/v2.1/servers/{server_id}/action"]["post"]
     assert "content" not in operation["responses"]["202"]
     answers = _resolve(schema, _json_body(operation, 200))["oneOf"]
-    assert [set(_resolve(schema, ref)["properties"]) for ref in answers] == [{"output"}, {"console"}]
+    assert [set(_resolve(schema, ref)["properties"]) for ref in answers] == [{"output", "adminPass"}, {"console"}]
     actions = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])["oneOf"]
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
     assert {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
-            "os-getSerialConsole", "restore", "forceDelete"} <= keys
+            "os-getSerialConsole", "restore", "forceDelete", "rebuild", "createImage", "shelve", "shelveOffload",
+            "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState"} <= keys
     assert "409" in operation["responses"]
 
 

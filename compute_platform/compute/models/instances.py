@@ -25,7 +25,7 @@ class Instance(models.Model):
     vcpus = models.PositiveIntegerField()
     memory_mb = models.PositiveIntegerField()
     root_gb = models.PositiveIntegerField()
-    vm_state = models.CharField(max_length=16, default=VmState.BUILDING, db_index=True,
+    vm_state = models.CharField(max_length=20, default=VmState.BUILDING, db_index=True,
                                 choices=[(s, s) for s in VmState.ALL])
     task_state = models.CharField(max_length=32, null=True, blank=True, db_index=True,
                                   choices=[(s, s) for s in TaskState.ALL])
@@ -45,6 +45,17 @@ class Instance(models.Model):
     # Nova's accessIPv4/accessIPv6: addresses the user says the server is reached at (not allocated here).
     access_ip_v4 = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
     access_ip_v6 = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
+    # --- moves A: lock (Nova's locked/locked_by/locked_reason) and shelve ---
+    # "owner" or "admin" while locked (Nova's locked_by), None when unlocked; `locked` is derived from it.
+    locked_by = models.CharField(max_length=8, null=True, blank=True,
+                                 choices=[("owner", "owner"), ("admin", "admin")])
+    locked_reason = models.CharField(max_length=255, null=True, blank=True)
+    # The snapshot a shelved instance is unshelved from (Nova keeps it in system_metadata).
+    shelved_image_id = models.UUIDField(null=True, blank=True)
+    shelved_at = models.DateTimeField(null=True, blank=True)
+    # The image a rescue boots (None: the instance's own), kept so a redriven rescue boots the same one.
+    rescue_image_id = models.UUIDField(null=True, blank=True)
+    # --- end moves A ---
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)
@@ -61,6 +72,10 @@ class Instance(models.Model):
     @property
     def status(self) -> str:
         return server_status(self.vm_state, self.task_state)
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_by is not None
 
     @property
     def instance_name(self) -> str:

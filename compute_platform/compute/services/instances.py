@@ -22,6 +22,7 @@ from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
+from .instance_claims import instance_lock_check
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
@@ -163,6 +164,7 @@ def instance_action(*, context, instance: Instance, action_key: str) -> None:
     The claim is one conditional UPDATE, so of two concurrent requests exactly one starts.
     """
     rule = ACTIONS[action_key]
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(
             pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
@@ -186,6 +188,7 @@ def instance_delete(*, context, instance: Instance) -> None:
     """Delete from any state. An instance that never reached a host, or whose host is down, is
     deleted locally at once (Nova's local delete); the host's worker reaps the guest when it returns.
     """
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(pk=instance.pk).exclude(vm_state=VmState.DELETED).filter(
             Q(task_state__isnull=True) | ~Q(task_state=TaskState.DELETING)
@@ -213,9 +216,13 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
     """Record that the guest is gone: DELETED, claims released once. Idempotent."""
     now = timezone.now()
     with transaction.atomic():
-        inst = Instance.objects.filter(uuid=instance_uuid).values("id").first()
+        inst = Instance.objects.filter(uuid=instance_uuid).values("id", "shelved_image_id").first()
         if inst is None:
             return False
+        if inst["shelved_image_id"] is not None:  # a shelved server's snapshot goes with it (Nova)
+            from compute_platform.images.services.images import image_discard
+
+            image_discard(image_id=inst["shelved_image_id"])
         Instance.objects.filter(pk=inst["id"]).exclude(vm_state=VmState.DELETED).update(
             vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
             updated_at=now)

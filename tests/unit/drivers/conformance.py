@@ -28,6 +28,8 @@ from hypervisors.base import (
     VolumeConnection,
 )
 
+from .conformance_moves_a import SnapshotRescueConformance
+
 S = PowerState
 
 # Every method that takes an instance uuid and must raise InstanceNotFound for a missing guest.
@@ -68,7 +70,7 @@ def state_of(driver: ComputeDriver, uuid: str) -> PowerState:
     return driver.get_info(uuid).power_state
 
 
-class DriverConformance:
+class DriverConformance(SnapshotRescueConformance):
     """Mixin: not collected by itself (no Test prefix), collected through each driver's subclass."""
 
     @pytest.fixture
