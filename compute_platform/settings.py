@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "compute_platform.images",
     "compute_platform.compute",
     "compute_platform.volumes",
+    "compute_platform.network",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,19 @@ QUOTA_DEFAULTS = {
     "injected_file_content_bytes": env.int("QUOTA_INJECTED_FILE_CONTENT_BYTES", default=10240),
     "injected_file_path_bytes": env.int("QUOTA_INJECTED_FILE_PATH_BYTES", default=255),
 }
+
+# --- Networking (the Neutron-shaped network service) ------------------------------------------------
+# Default network quotas of every project (Neutron's defaults); -1 is unlimited; /network/v2.0/quotas overrides.
+NETWORK_QUOTA_DEFAULTS = {
+    "network": env.int("QUOTA_NETWORK", default=100),
+    "subnet": env.int("QUOTA_SUBNET", default=100),
+    "port": env.int("QUOTA_PORT", default=500),
+    "security_group": env.int("QUOTA_SECURITY_GROUP", default=10),
+    "security_group_rule": env.int("QUOTA_SECURITY_GROUP_RULE", default=100),
+    "floatingip": env.int("QUOTA_FLOATINGIP", default=50),
+}
+# Neutron's base MAC: ports get fa:16:3e plus three random octets.
+NETWORK_BASE_MAC = env("NETWORK_BASE_MAC", default="fa:16:3e:00:00:00")
 
 # --- Volumes (NFS exports and the MountManager) --------------------------------------------------
 # Each host mounts exports under VOLUME_MOUNT_BASE/<host> (os-brick naming below that): the per-host folder

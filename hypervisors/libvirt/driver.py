@@ -22,10 +22,13 @@ from hypervisors.base import (
     InstanceSpec,
     InvalidPowerState,
     PowerState,
+    VifPlugFailed,
+    VifSpec,
     VolumeAttachFailed,
     VolumeConnection,
 )
 
+from . import vifs as vifxml
 from . import xml as domxml
 from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
@@ -143,7 +146,7 @@ class LibvirtDriver(ComputeDriver):
                 console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
                 kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline)
             with translated(uuid, "define"):
-                dom = self._conn().defineXML(domxml.domain_xml(cfg))
+                dom = self._conn().defineXML(vifxml.with_interfaces(domxml.domain_xml(cfg), spec.vifs))
             with translated(uuid, "start"):
                 dom.create()
         except BaseException as exc:
@@ -396,3 +399,46 @@ class LibvirtDriver(ComputeDriver):
         with translated(instance_uuid, "list volumes"):
             return [d.connection() for d in guest.volume_disks(inactive=True)]
 
+    # -- NICs --------------------------------------------------------------------------------------
+
+    def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
+        """Add the NIC live and to the definition of an active guest, to the definition only otherwise. A
+        hypervisor that cannot hot-plug (libvirt's test driver) gets it in the definition, for the next start."""
+        guest = self._guest(instance_uuid)
+        try:
+            persistent = vifxml.port_ids(guest.xml(inactive=True))
+            active = guest.is_active()
+            live = vifxml.port_ids(guest.xml()) if active else []
+            if vif.port_id in persistent and (vif.port_id in live or not active):
+                return
+            if active and vif.port_id not in live and not self.uri.startswith("test://"):
+                flags = libvirt.VIR_DOMAIN_AFFECT_LIVE if vif.port_id in persistent else LIVE_AND_CONFIG
+                guest.domain.attachDeviceFlags(vifxml.interface_xml(vif), flags)
+            elif vif.port_id not in persistent:
+                self._conn().defineXML(vifxml.with_interfaces(guest.xml(inactive=True), [vif]))
+        except libvirt.libvirtError as exc:
+            if is_not_found(exc):
+                raise InstanceNotFound(instance_uuid) from exc
+            raise VifPlugFailed(instance_uuid, vif.port_id, exc.get_error_message()) from exc
+        LOG.info("host %s: plugged port %s (%s) into instance %s", self.host, vif.port_id, vif.mac, instance_uuid)
+
+    def unplug_vif(self, instance_uuid: str, port_id: str) -> None:
+        guest = self._guest(instance_uuid)
+        try:
+            if guest.is_active() and not self.uri.startswith("test://"):
+                live = vifxml.interface_of(guest.xml(), port_id)
+                if live is not None:
+                    guest.domain.detachDeviceFlags(live, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            persistent = guest.xml(inactive=True)
+            if port_id in vifxml.port_ids(persistent):
+                self._conn().defineXML(vifxml.without_interface(persistent, port_id))
+        except libvirt.libvirtError as exc:
+            if is_not_found(exc):
+                raise InstanceNotFound(instance_uuid) from exc
+            raise VifPlugFailed(instance_uuid, port_id, exc.get_error_message()) from exc
+        LOG.info("host %s: unplugged port %s from instance %s", self.host, port_id, instance_uuid)
+
+    def list_vifs(self, instance_uuid: str) -> list[str]:
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "list NICs"):
+            return vifxml.port_ids(guest.xml(inactive=True))

@@ -42,6 +42,8 @@ class Instance(models.Model):
     server_group = models.ForeignKey("compute.ServerGroup", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="members")
     user_data = models.TextField(null=True, blank=True)
+    # The request asked for a config drive (`config_drive: true`): the host attaches a config-2 ISO.
+    config_drive = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)
