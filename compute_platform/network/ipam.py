@@ -21,6 +21,14 @@ def parse_cidr(cidr: str, ip_version: int | None = None) -> ipaddress.IPv4Networ
     return net
 
 
+def parse_cidr_any(cidr):
+    """Any network (a route's destination may be 0.0.0.0/0)."""
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        raise InvalidInput(f"'{cidr}' is not a valid IP subnet.")
+
+
 def parse_ip(value, net=None) -> str:
     try:
         ip = ipaddress.ip_address(str(value))

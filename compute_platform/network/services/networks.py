@@ -63,6 +63,16 @@ class SubnetInUse(InUse):
     fault = "SubnetInUse"
 
 
+def _host_routes(routes) -> list[dict]:
+    out = []
+    for route in routes or []:
+        if not isinstance(route, dict) or set(route) != {"destination", "nexthop"}:
+            raise InvalidInput("host_routes entries need exactly 'destination' and 'nexthop'")
+        out.append({"destination": str(ipam.parse_cidr_any(route["destination"])),
+                    "nexthop": ipam.parse_ip(route["nexthop"])})
+    return out
+
+
 def subnet_create(*, context, project_id: str, network: Network, values: dict) -> Subnet:
     if network.project_id != project_id and not (context.is_admin or network.shared):
         raise PolicyNotAuthorized("create_subnet")
@@ -90,7 +100,7 @@ def subnet_create(*, context, project_id: str, network: Network, values: dict) -
         subnet = Subnet.objects.create(
             project_id=project_id, network=network, name=values.get("name") or "",
             description=values.get("description") or "", ip_version=ip_version, cidr=str(net), gateway_ip=gateway,
-            allocation_pools=pools, dns_nameservers=dns, host_routes=values.get("host_routes") or [],
+            allocation_pools=pools, dns_nameservers=dns, host_routes=_host_routes(values.get("host_routes")),
             enable_dhcp=values.get("enable_dhcp", True), ipv6_ra_mode=values.get("ipv6_ra_mode"),
             ipv6_address_mode=values.get("ipv6_address_mode"))
     logger.info("subnet %s (%s) created on network %s (%s)", subnet.id, subnet.cidr, network.id, context.request_id)
@@ -105,7 +115,7 @@ def subnet_update(*, context, subnet: Subnet, values: dict) -> Subnet:
     if "dns_nameservers" in values:
         subnet.dns_nameservers = [ipam.parse_ip(d) for d in values["dns_nameservers"] or []]
     if "host_routes" in values:
-        subnet.host_routes = values["host_routes"] or []
+        subnet.host_routes = _host_routes(values["host_routes"])
     if "gateway_ip" in values:
         subnet.gateway_ip = ipam.parse_ip(values["gateway_ip"], net) if values["gateway_ip"] is not None else None
     if "allocation_pools" in values:
