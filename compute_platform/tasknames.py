@@ -43,3 +43,7 @@ PURGE_EXPIRED_TOKENS = "conductor.purge_expired_tokens"
 
 # --- any queue: the benchmark's floor (devtools/bench_floors.py) ---------------------------------------
 NOOP = "conductor.noop"
+
+# --- compute.<host>: NICs (os-interface attach/detach, host calls) -------------------------------------
+ATTACH_INTERFACE = "compute.attach_interface"
+DETACH_INTERFACE = "compute.detach_interface"

@@ -187,6 +187,9 @@ def _no_argument() -> serializers.Field:
     return serializers.JSONField(allow_null=True, help_text="`null` (ignored).")
 
 
+ServerSecurityGroupArgument = doc_serializer("ServerSecurityGroupArgument", {
+    "name": serializers.CharField(help_text="The group's name or id.")})
+
 SERVER_ACTIONS = [
     _action("StartAction", "os-start", _no_argument()),
     _action("StopAction", "os-stop", _no_argument()),
@@ -196,6 +199,9 @@ SERVER_ACTIONS = [
     _action("ResumeAction", "resume", _no_argument()),
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+    # networking: the group on (off) every port of the server
+    _action("AddSecurityGroupAction", "addSecurityGroup", ServerSecurityGroupArgument()),
+    _action("RemoveSecurityGroupAction", "removeSecurityGroup", ServerSecurityGroupArgument()),
 ]
 
 

@@ -5,6 +5,8 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.instances import instance_action
+from compute_platform.network.services.interfaces import (instance_security_group_add,
+                                                          instance_security_group_remove)
 
 from ..common.views import OpenStackView
 from . import schemas, serializers
@@ -12,6 +14,8 @@ from . import schemas, serializers
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
                   "suspend": "suspend", "resume": "resume"}
+SECURITY_GROUP_ACTIONS = {"addSecurityGroup": instance_security_group_add,
+                          "removeSecurityGroup": instance_security_group_remove}
 
 
 class ServerActionView(OpenStackView):
@@ -37,4 +41,10 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        if key in SECURITY_GROUP_ACTIONS:
+            name = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(name, str) or not name or "\x00" in name or len(name) > 255:
+                raise BadRequest(f"{key} needs a security group name")
+            SECURITY_GROUP_ACTIONS[key](context=self.context, instance=instance, name=name)
+            return Response(status=202)
         raise BadRequest(f"There is no such action: {key}")

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
-               server_metadata, servers, versions, volume_attachments)
+               server_metadata, server_networking, servers, versions, volume_attachments)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -37,6 +37,14 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # networking (the network service seen from compute)
+    ("servers/<str:server_id>/ips", server_networking.ServerIpsView),
+    ("servers/<str:server_id>/ips/<str:network_label>", server_networking.ServerIpsNetworkView),
+    ("servers/<str:server_id>/os-interface", server_networking.InterfaceListView),
+    ("servers/<str:server_id>/os-interface/<str:port_id>", server_networking.InterfaceView),
+    ("servers/<str:server_id>/os-security-groups", server_networking.ServerSecurityGroupsView),
+    ("os-networks", server_networking.OsNetworkListView),
+    ("os-networks/<str:network_id>", server_networking.OsNetworkView),
 ]
 
 urlpatterns = [
