@@ -6,7 +6,7 @@ from typing import Iterator
 
 from .exceptions import InvalidInput
 
-MAX_POOL_SCAN = 65536  # how many candidates one allocation looks at in a very large pool
+WINDOW = 16  # free addresses an allocation picks among at random
 
 
 def parse_cidr(cidr: str, ip_version: int | None = None) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -85,18 +85,23 @@ def pool_size(pools: list[dict]) -> int:
 
 
 def candidates(pools: list[dict], used: set[str]) -> Iterator[str]:
-    """Free addresses of the pools, in a random order within each scan window, so that concurrent
-    allocations mostly pick different addresses instead of all racing for the lowest one."""
-    free = []
-    for pool in pools:
-        start, end = int(ipaddress.ip_address(pool["start"])), int(ipaddress.ip_address(pool["end"]))
-        version = ipaddress.ip_address(pool["start"]).version
-        for n in range(start, min(end, start + MAX_POOL_SCAN) + 1):
-            ip = str(ipaddress.ip_address(n) if version == 4 else ipaddress.IPv6Address(n))
-            if ip not in used:
-                free.append(ip)
-    random.shuffle(free)
-    return iter(free)
+    """Free addresses of the pools, lowest first, generated lazily (a /16 is not listed up front). The first
+    WINDOW free ones come in a random order, so concurrent allocations mostly try different addresses instead
+    of all racing for the lowest one (as Neutron's IPAM picks among the first free)."""
+    def free() -> Iterator[str]:
+        for pool in pools:
+            start, end = ipaddress.ip_address(pool["start"]), ipaddress.ip_address(pool["end"])
+            make = type(start)
+            for n in range(int(start), int(end) + 1):
+                ip = str(make(n))
+                if ip not in used:
+                    yield ip
+
+    gen = free()
+    window = [ip for _, ip in zip(range(WINDOW), gen)]
+    random.shuffle(window)
+    yield from window
+    yield from gen
 
 
 def contains(cidr: str, ip: str) -> bool:

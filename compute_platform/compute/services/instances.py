@@ -57,7 +57,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     fails the whole create with nothing left; servers that find no host give theirs back at once.
     """
     from compute_platform.network.services.instance_ports import (
-        instance_network_requests_resolve, instance_ports_allocate, instance_ports_bind, instance_ports_release)
+        instance_network_requests_resolve, instance_ports_allocate, instance_ports_release)
 
     max_count = min_count if max_count is None else max_count
     if min_count > max_count:
@@ -90,12 +90,14 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         if hints.get("group"):
             group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],
                                                             adding=count, limits=limits)
-        # Nova's allocate_for_instance, moved before scheduling.
-        ports = instance_ports_allocate(
+        # Nova's allocate_for_instance, moved before scheduling: the ports carry their server's uuid from the
+        # start; its host binds them when it builds (instance_ports_activate).
+        uuids = [str(uuid.uuid4()) for _ in range(count)]
+        instance_ports_allocate(
             context=context, requests=instance_network_requests_resolve(context=context, networks=networks),
-            count=count, security_groups=security_groups)
+            instance_uuids=uuids, security_groups=security_groups)
         specs, hosts, failure = _place(context=context, flavor=flavor, availability_zone=availability_zone,
-                                       hints=hints, group=group, group_hosts=group_hosts, count=count)
+                                       hints=hints, group=group, group_hosts=group_hosts, uuids=uuids)
         reservation_id = _reservation_id()
         instances = []
         for index, spec in enumerate(specs):
@@ -113,7 +115,6 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 vm_state=VmState.ERROR if failure else VmState.BUILDING,
                 task_state=None if failure else TaskState.SCHEDULING,
             )
-            instance_ports_bind(instance_uuid=spec.instance_uuid, ports=ports[index], host=host.name if host else None)
             if failure:
                 instance_ports_release(instance_uuid=spec.instance_uuid)
             action = action_start(instance=instance, action="create", context=ctx, failed=failure is not None)
@@ -134,9 +135,10 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     return instances, secrets.token_urlsafe(9)
 
 
-def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, group_hosts: dict, count: int):
-    """Schedule and claim `count` instances: (specs, hosts, None), or (specs, [], NoValidHost) with
+def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, group_hosts: dict, uuids: list[str]):
+    """Schedule and claim an instance per uuid: (specs, hosts, None), or (specs, [], NoValidHost) with
     no claim left behind. Each placement sees the earlier ones of the request in its group state."""
+    count = len(uuids)
     group_hosts = dict(group_hosts)
     max_per_host = 1
     if group is not None and group.policy == "anti-affinity":
@@ -144,8 +146,8 @@ def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, gr
     specs, hosts = [], []
 
     def place_all():
-        for _ in range(count):
-            spec = RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+        for instance_uuid in uuids:
+            spec = RequestSpec(instance_uuid=instance_uuid, project_id=context.project_id,
                                vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
                                availability_zone=availability_zone, scheduler_hints=hints,
                                group_policy=group.policy if group else None, group_hosts=dict(group_hosts),
@@ -163,7 +165,7 @@ def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, gr
                 place_all()
     except NoValidHost as exc:
         while len(specs) < count:  # the servers never tried still need their rows
-            specs.append(RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+            specs.append(RequestSpec(instance_uuid=uuids[len(specs)], project_id=context.project_id,
                                      vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb))
         return specs, [], exc
     return specs, hosts, None

@@ -63,30 +63,33 @@ def _security_groups_named(context, names: list[str]) -> list[SecurityGroup]:
     return groups
 
 
-def instance_ports_allocate(*, context, requests: list[NetworkRequest], count: int,
+def instance_ports_allocate(*, context, requests: list[NetworkRequest], instance_uuids: list[str],
                             security_groups: list[str] | None = None) -> list[list[Port]]:
-    """Per instance (count of them), its ports in NIC order: new ports on the requested networks, or the
-    requested existing ports. Call inside the create's transaction: an error leaves nothing.
+    """Per instance, its ports in NIC order, owned by it (device_id): new ports on the requested networks, or
+    the requested existing ports. Call inside the create's transaction: an error leaves nothing.
     Errors in Nova's words: 400 for a bad request, 409 for a port in use, 403 over the port quota."""
+    count = len(instance_uuids)
     if not requests:
         return [[] for _ in range(count)]
     if count > 1 and any(r.port_id or r.fixed_ip for r in requests):
         raise BadRequest("Unable to launch multiple instances with a single configured port ID or fixed IP. "
                          "Please launch your instance one by one with different ports.")
-    group_ids = [str(g.id) for g in _security_groups_named(context, security_groups or ["default"])]
+    groups = _security_groups_named(context, security_groups or ["default"])
     result = []
     try:
-        for _ in range(count):
+        for instance_uuid in instance_uuids:
             ports = []
             for r in requests:
                 if r.port_id:
-                    ports.append(_existing_port(context, r.port_id))
+                    port = _existing_port(context, r.port_id)
+                    Port.objects.filter(pk=port.pk).update(device_id=instance_uuid, device_owner="compute:nova")
+                    ports.append(port)
                     continue
                 network = Network.objects.filter(pk=_uuid(r.network_id)).first()
                 if network is None or (network.project_id != context.project_id and not network.shared
                                        and not context.is_admin):
                     raise BadRequest(f"Network {r.network_id} could not be found.")
-                values = {"security_groups": group_ids, "device_owner": "compute:nova"}
+                values = {"security_groups": groups, "device_owner": "compute:nova", "device_id": instance_uuid}
                 if r.fixed_ip:
                     values["fixed_ips"] = [{"ip_address": r.fixed_ip}]
                 ports.append(port_create(context=context, project_id=context.project_id, network=network,
@@ -114,10 +117,9 @@ def _existing_port(context, port_id) -> Port:
     return port
 
 
-def instance_ports_bind(*, instance_uuid: str, ports: list[Port], host: str | None) -> None:
-    """The ports now belong to the instance (device_id) and, once it is placed, to its host."""
-    Port.objects.filter(pk__in=[p.pk for p in ports]).update(
-        device_id=instance_uuid, device_owner="compute:nova", binding_host_id=host or "")
+def instance_ports_bind(*, ports: list[Port], host: str) -> None:
+    """Bind the (instance's) ports to its host, before the host plugs them (os-interface attach)."""
+    Port.objects.filter(pk__in=[p.pk for p in ports]).update(binding_host_id=host)
 
 
 def instance_ports_release(*, instance_uuid: str) -> int:
@@ -134,6 +136,7 @@ def instance_ports_release(*, instance_uuid: str) -> int:
     return len(ports)
 
 
-def instance_ports_activate(*, instance_uuid: str) -> None:
-    """The host plugged the instance's NICs: its ports are ACTIVE (Neutron's agent reports the same)."""
-    Port.objects.filter(device_id=str(instance_uuid)).exclude(status="ACTIVE").update(status="ACTIVE")
+def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
+    """The host built the instance and plugged its NICs: its ports are bound to the host and ACTIVE (Nova binds
+    them from the compute host; Neutron's agent reports them up)."""
+    Port.objects.filter(device_id=str(instance_uuid)).update(binding_host_id=host, status="ACTIVE")

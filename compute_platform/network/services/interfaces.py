@@ -48,9 +48,9 @@ def instance_interface_attach(*, context, instance, network_id: str | None = Non
         network_id = _only_network(context)
     host = instance.host.name
     with transaction.atomic():
-        [[port]] = instance_ports_allocate(context=context, count=1, requests=[
+        [[port]] = instance_ports_allocate(context=context, instance_uuids=[str(instance.uuid)], requests=[
             NetworkRequest(network_id=network_id, port_id=port_id, fixed_ip=fixed_ip)])
-        instance_ports_bind(instance_uuid=str(instance.uuid), ports=[port], host=host)
+        instance_ports_bind(ports=[port], host=host)
     try:
         host_call(context=context, host=host, task=tasknames.ATTACH_INTERFACE, queue=host_queue(host),
                   kwargs={"instance_uuid": str(instance.uuid), "port_id": str(port.id)})

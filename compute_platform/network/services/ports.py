@@ -9,7 +9,7 @@ import logging
 import uuid as uuidlib
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .. import ipam
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
@@ -32,12 +32,15 @@ def _uuid(value):
 
 
 def _insert_ip(port: Port, subnet: Subnet, ip: str) -> bool:
-    try:
-        with transaction.atomic():  # a savepoint: a conflict undoes this attempt only
-            IPAllocation.objects.create(port=port, subnet=subnet, ip_address=ip)
-        return True
-    except IntegrityError:
-        return False
+    """Take `ip` for the port unless another port has it: one INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and
+    SQLite), which waits for a concurrent uncommitted insert of the same address and then yields to it. No
+    savepoint, and the transaction survives the conflict."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {IPAllocation._meta.db_table} (port_id, subnet_id, ip_address) "
+                       "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                       [Port._meta.pk.get_db_prep_value(port.pk, connection),
+                        Subnet._meta.pk.get_db_prep_value(subnet.pk, connection), ip])
+        return cursor.fetchone() is not None
 
 
 def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | None:
@@ -59,10 +62,10 @@ def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | Non
     return None
 
 
-def _fixed_ip_requests(network: Network, fixed_ips: list | None) -> list[tuple[Subnet | None, str | None]]:
+def _fixed_ip_requests(subnets: list[Subnet], network: Network,
+                       fixed_ips: list | None) -> list[tuple[Subnet | None, str | None]]:
     """(subnet, ip) pairs: as asked, or one address from the first IPv4 subnet with room and one from each
     IPv6 subnet (Neutron's default). A subnet of None means "any IPv4 subnet"."""
-    subnets = list(Subnet.objects.filter(network=network).order_by("created_at", "id"))
     if fixed_ips is None:
         pairs = [(None, None)] if any(s.ip_version == 4 for s in subnets) else []
         return pairs + [(s, None) for s in subnets if s.ip_version == 6]
@@ -87,8 +90,9 @@ def _fixed_ip_requests(network: Network, fixed_ips: list | None) -> list[tuple[S
 
 
 def _allocate_all(port: Port, network: Network, fixed_ips: list | None) -> None:
-    subnets4 = [s for s in Subnet.objects.filter(network=network, ip_version=4).order_by("created_at", "id")]
-    for subnet, ip in _fixed_ip_requests(network, fixed_ips):
+    subnets = list(Subnet.objects.filter(network=network).order_by("created_at", "id"))
+    subnets4 = [s for s in subnets if s.ip_version == 4]
+    for subnet, ip in _fixed_ip_requests(subnets, network, fixed_ips):
         if subnet is None:  # any IPv4 subnet with a free address
             if not any(_allocate_ip(port, s) for s in subnets4):
                 raise IpAddressGenerationFailure(network.id)
@@ -97,11 +101,15 @@ def _allocate_all(port: Port, network: Network, fixed_ips: list | None) -> None:
 
 
 def _security_groups(project_id: str, ids: list | None) -> list[SecurityGroup]:
+    """The groups (ids, or SecurityGroup rows already checked by the caller); None: the project's default."""
     if ids is None:
         return [security_group_default_ensure(project_id=project_id)]
+    wanted = [g for g in ids if not isinstance(g, SecurityGroup)]
+    found = {str(g.id): g for g in SecurityGroup.objects.filter(
+        pk__in=[_uuid(g) for g in wanted if _uuid(g)], project_id=project_id)} if wanted else {}
     groups = []
     for gid in ids:
-        group = SecurityGroup.objects.filter(pk=_uuid(gid), project_id=project_id).first()
+        group = gid if isinstance(gid, SecurityGroup) else found.get(str(_uuid(gid)))
         if group is None:
             raise NeutronNotFound("Security group", gid)
         groups.append(group)
@@ -137,7 +145,8 @@ def port_create(*, context, project_id: str, network: Network, values: dict,
               "admin_state_up": values.get("admin_state_up", True), "device_id": values.get("device_id") or "",
               "device_owner": device_owner, "binding_host_id": values.get("binding:host_id") or "",
               "port_security_enabled": secured, "created_for_device": created_for_device}
-    with transaction.atomic():
+    # No savepoint of its own: inside a server create, a failure here fails (and rolls back) the whole create.
+    with transaction.atomic(savepoint=False):
         network_quota_reserve(project_id=project_id, resource="port")
         # Ports of the network service itself (network:*) and ports without port security carry no group.
         wants_groups = secured and not device_owner.startswith("network:")
@@ -147,7 +156,8 @@ def port_create(*, context, project_id: str, network: Network, values: dict,
         port = _insert_port(project_id=project_id, network=network, mac=mac, fields=fields)
         _allocate_all(port, network, values.get("fixed_ips"))
         if groups:
-            port.security_groups.set(groups)
+            Port.security_groups.through.objects.bulk_create(
+                [Port.security_groups.through(port=port, securitygroup=g) for g in groups])
     logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network.id, context.request_id)
     return port
 
