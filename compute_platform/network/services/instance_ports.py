@@ -36,16 +36,16 @@ def _available_networks(context) -> list[Network]:
 
 
 def instance_network_requests_resolve(*, context, networks) -> list[NetworkRequest]:
-    """What a server create's `networks` means: None (omitted) picks the one available network, if there is
-    exactly one (none: no NIC; several: 409, as Nova); "auto" the same but with none a 400; "none" nothing."""
+    """What a server create's `networks` means: None (omitted) or "auto" picks the one available network, if
+    there is exactly one (several: 409, as Nova); "none" nothing. With no network at all, "auto" gives a server
+    without NICs, as an omitted `networks` does: Nova would create a network for the project (get-me-a-network),
+    which needs routers this service does not have, and a platform without networks must still boot."""
     if networks == "none":
         return []
     if networks is None or networks == "auto":
         available = _available_networks(context)
         if len(available) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
-        if not available and networks == "auto":
-            raise BadRequest(f"Unable to automatically allocate a network for project {context.project_id}")
         return [NetworkRequest(network_id=str(n.id)) for n in available]
     return [NetworkRequest(network_id=r.get("uuid"), port_id=r.get("port"), fixed_ip=r.get("fixed_ip"))
             for r in networks]
