@@ -51,6 +51,9 @@ bench: $(STAMP)
 	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
 	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
 		$(PY) -m devtools.bench $(BENCH_ARGS)
+	# the network service: boots with a port per server beside boots without, port create p50
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m devtools.services run --postgres --redis -- \
+		$(PY) -m devtools.bench_network
 
 # Tempest in its own virtualenv (.tempest-venv, requirements/tempest.txt), against a throwaway stack of three
 # fake hosts; feature flags in devtools/tempest_conf.py. TEMPEST_ARGS: e.g. --smoke, --regex RE.

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "compute_platform.volumes",
     # the operator console: the admin's overview (landing page), launch form, serial console
     "compute_platform.console",
+    "compute_platform.network",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,18 @@ SERIAL_PROXY_URL = env("SERIAL_PROXY_URL", default="ws://127.0.0.1:6083/")
 SERIAL_PROXY_PORT = env.int("SERIAL_PROXY_PORT", default=6083)
 # Flower, linked from the operator console's overview (make run starts it on FLOWER_PORT).
 FLOWER_URL = env("FLOWER_URL", default="http://127.0.0.1:5555/")
+# --- Networking (the Neutron-shaped network service) ------------------------------------------------
+# Default network quotas of every project (Neutron's defaults); -1 is unlimited; /network/v2.0/quotas overrides.
+NETWORK_QUOTA_DEFAULTS = {
+    "network": env.int("QUOTA_NETWORK", default=100),
+    "subnet": env.int("QUOTA_SUBNET", default=100),
+    "port": env.int("QUOTA_PORT", default=500),
+    "security_group": env.int("QUOTA_SECURITY_GROUP", default=10),
+    "security_group_rule": env.int("QUOTA_SECURITY_GROUP_RULE", default=100),
+    "floatingip": env.int("QUOTA_FLOATINGIP", default=50),
+}
+# Neutron's base MAC: ports get fa:16:3e plus three random octets.
+NETWORK_BASE_MAC = env("NETWORK_BASE_MAC", default="fa:16:3e:00:00:00")
 
 # --- Volumes (NFS exports and the MountManager) --------------------------------------------------
 # Each host mounts exports under VOLUME_MOUNT_BASE/<host> (os-brick naming below that): the per-host folder

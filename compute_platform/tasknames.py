@@ -55,3 +55,7 @@ OFFLOAD_SHELVED_INSTANCES = "conductor.offload_shelved_instances"  # moves A (sh
 
 # --- any queue: the benchmark's floor (devtools/bench_floors.py) ---------------------------------------
 NOOP = "conductor.noop"
+
+# --- compute.<host>: NICs (os-interface attach/detach, host calls) -------------------------------------
+ATTACH_INTERFACE = "compute.attach_interface"
+DETACH_INTERFACE = "compute.detach_interface"

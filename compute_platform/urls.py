@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.compute.versions import ComputeVersionsView
 from api.identity.views import VersionsView as IdentityVersionsView
 from api.image.views import VersionsChoicesView as ImageVersionsView
+from api.network.versions import NetworkVersionsView
 from api.root import RootView
 from api.volume.versions import VolumeVersionsView
 
@@ -18,10 +19,12 @@ urlpatterns = [
     path("compute", ComputeVersionsView.as_view()),
     path("image", ImageVersionsView.as_view()),
     path("volume", VolumeVersionsView.as_view()),
+    path("network", NetworkVersionsView.as_view()),
     path("identity/", include("api.identity.urls")),
     path("compute/", include("api.compute.urls")),
     path("image/", include("api.image.urls")),
     path("volume/", include("api.volume.urls")),
+    path("network/", include("api.network.urls")),
     path("api/v1/", include("api.admin_v1.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

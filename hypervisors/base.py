@@ -253,6 +253,16 @@ class VolumeAttachFailed(DriverError):
         self.args = (instance_uuid, volume_id, reason)
 
 
+class VifPlugFailed(DriverError):
+    """The hypervisor refused to plug or unplug a NIC; the guest is left as it was."""
+
+    def __init__(self, instance_uuid: str, port_id: str, reason: str) -> None:
+        super().__init__(f"port {port_id} on instance {instance_uuid}: {reason}", instance_uuid)
+        self.port_id = port_id
+        self.reason = reason
+        self.args = (instance_uuid, port_id, reason)
+
+
 class ComputeDriver(abc.ABC):
     """One hypervisor host, as the compute worker for that host sees it.
 
@@ -430,3 +440,20 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def is_rescued(self, instance_uuid: str) -> bool:
         """Whether the guest currently runs from a rescue disk."""
+    # -- NICs (the network service's ports) ------------------------------------------------------------
+    # spawn plugs every VIF of `spec.vifs`, in order, as part of the guest (destroy takes them away).
+
+    @abc.abstractmethod
+    def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
+        """Afterwards the guest has a NIC for `vif.port_id` with `vif.mac`, live if it runs and in its definition,
+        from any power state (os-interface attach). Plugging the same port again succeeds and changes nothing.
+        A hypervisor refusal raises VifPlugFailed and leaves the guest as before the call."""
+
+    @abc.abstractmethod
+    def unplug_vif(self, instance_uuid: str, port_id: str) -> None:
+        """Afterwards the guest has no NIC for `port_id`, live or in its definition. Unplugging a port that is not
+        plugged succeeds. A refusal raises VifPlugFailed with the NIC still there."""
+
+    @abc.abstractmethod
+    def list_vifs(self, instance_uuid: str) -> list[str]:
+        """The port ids of the guest's NICs, in the guest's order (its definition's)."""

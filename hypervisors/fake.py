@@ -33,6 +33,8 @@ from hypervisors.base import (
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    VifPlugFailed,
+    VifSpec,
     VolumeAttachFailed,
     VolumeConnection,
     PowerState,
@@ -44,7 +46,7 @@ LOG = logging.getLogger(__name__)
 
 OPERATIONS = frozenset(
     {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume",
-     "attach_volume", "detach_volume", "snapshot", "rescue", "unrescue"}
+     "attach_volume", "detach_volume", "snapshot", "rescue", "unrescue", "plug_vif", "unplug_vif"}
 )
 # Operations a test can make fail for one guest (inject_fault).
 FAULTABLE = frozenset({"get_info"})
@@ -75,6 +77,15 @@ CREATE TABLE IF NOT EXISTS volumes (
 CREATE TABLE IF NOT EXISTS rescues (
     instance_uuid TEXT PRIMARY KEY REFERENCES guests(uuid) ON DELETE CASCADE,
     image_id TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS vifs (
+    instance_uuid TEXT NOT NULL REFERENCES guests(uuid) ON DELETE CASCADE,
+    port_id TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (instance_uuid, port_id)
 );
 CREATE TABLE IF NOT EXISTS faults (
     instance_uuid TEXT NOT NULL,
@@ -222,6 +233,8 @@ class FakeDriver(ComputeDriver):
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (spec.uuid, spec.name, int(S.RUNNING), spec.vcpus, spec.memory_mb, boot_log, time.time()),
             )
+            for vif in spec.vifs:
+                self._insert_vif(conn, spec.uuid, vif)
         LOG.info("fake host %s: spawned instance %s", self.host, spec.uuid)
 
     def destroy(self, instance_uuid: str) -> None:
@@ -402,6 +415,41 @@ class FakeDriver(ComputeDriver):
         with self._reader() as conn:
             self._power_state(conn, instance_uuid)
             return conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone() is not None
+    def _insert_vif(self, conn: sqlite3.Connection, instance_uuid: str, vif: VifSpec) -> None:
+        if conn.execute("SELECT 1 FROM vifs WHERE instance_uuid = ? AND port_id = ?",
+                        (instance_uuid, vif.port_id)).fetchone():
+            return
+        if conn.execute("SELECT 1 FROM vifs WHERE instance_uuid = ? AND mac = ?", (instance_uuid, vif.mac)).fetchone():
+            raise VifPlugFailed(instance_uuid, vif.port_id, f"MAC {vif.mac} is already on another NIC")
+        position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vifs WHERE instance_uuid = ?",
+                                (instance_uuid,)).fetchone()[0]
+        conn.execute("INSERT INTO vifs VALUES (?, ?, ?, ?, ?)",
+                     (instance_uuid, vif.port_id, vif.mac, vif.network_id, position))
+        conn.execute("UPDATE guests SET console = console || ? WHERE uuid = ?",
+                     (f"virtio_net: eth{position} {vif.mac} {','.join(vif.fixed_ips)}\n", instance_uuid))
+
+    def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
+        self._delay("plug_vif")
+        with self._transaction("plug_vif") as conn:
+            self._power_state(conn, instance_uuid)
+            self._insert_vif(conn, instance_uuid, vif)
+        LOG.info("fake host %s: plugged port %s (%s) into instance %s", self.host, vif.port_id, vif.mac, instance_uuid)
+
+    def unplug_vif(self, instance_uuid: str, port_id: str) -> None:
+        self._delay("unplug_vif")
+        with self._transaction("unplug_vif") as conn:
+            self._power_state(conn, instance_uuid)
+            gone = conn.execute("DELETE FROM vifs WHERE instance_uuid = ? AND port_id = ?",
+                                (instance_uuid, port_id)).rowcount
+        LOG.info("fake host %s: unplugged port %s from instance %s (was plugged: %s)", self.host, port_id,
+                 instance_uuid, bool(gone))
+
+    def list_vifs(self, instance_uuid: str) -> list[str]:
+        with self._reader() as conn:
+            self._power_state(conn, instance_uuid)
+            rows = conn.execute("SELECT port_id FROM vifs WHERE instance_uuid = ? ORDER BY position",
+                                (instance_uuid,)).fetchall()
+        return [row[0] for row in rows]
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

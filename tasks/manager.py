@@ -14,6 +14,7 @@ from compute_platform.compute.services.instance_lifecycle import (
 )
 from compute_platform.compute.services.instances import instance_mark_deleted
 from compute_platform.compute.states import ACTIONS, TaskState, VmState
+from compute_platform.network.services.instance_ports import instance_ports_activate
 from hypervisors.base import InstanceNotFound
 
 from .events import instance_event
@@ -78,6 +79,7 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
         with instance_event(request_id=request_id, event="compute__do_build_and_run_instance", host=host,
                             what=f"build of {instance_uuid}", on_error=failed):
             driver.spawn(instance_spec(instance))
+            instance_ports_activate(instance_uuid=instance_uuid, host=host)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
                                           vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
                 logger.info("instance %s was claimed by another request during its build", instance_uuid)

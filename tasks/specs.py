@@ -2,7 +2,8 @@
 import uuid as uuidlib
 
 from compute_platform.images.models import Image
-from hypervisors.base import ImageRef, InstanceSpec
+from compute_platform.network.selectors_instances import instance_vifs
+from hypervisors.base import ImageRef, InstanceSpec, SecurityGroupRule, VifSpec
 
 
 def _boot_file_paths(props: dict) -> tuple[str | None, str | None]:
@@ -38,4 +39,15 @@ def instance_spec(instance, image=None) -> InstanceSpec:
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,
-                        user_data=instance.user_data)
+                        user_data=instance.user_data, vifs=vif_specs(instance.uuid),
+                        config_drive=instance.config_drive)
+
+
+def vif_spec(values: dict) -> VifSpec:
+    rules = tuple(SecurityGroupRule(**rule) for rule in values["security_group_rules"])
+    return VifSpec(**{**values, "security_group_rules": rules})
+
+
+def vif_specs(instance_uuid) -> tuple[VifSpec, ...]:
+    """The instance's NICs as the host plugs them, from its ports (tasks never pass specs around)."""
+    return tuple(vif_spec(v) for v in instance_vifs(instance_uuid=instance_uuid))

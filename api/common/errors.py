@@ -26,11 +26,23 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not F
 TOO_LARGE = "Request is too large."
 
 
+# Neutron's generic error types (webob's class names), for errors that carry no type of their own.
+NEUTRON_TYPES = {400: "HTTPBadRequest", 403: "HTTPForbidden", 404: "HTTPNotFound", 405: "HTTPMethodNotAllowed",
+                 406: "HTTPNotAcceptable", 409: "HTTPConflict", 413: "HTTPRequestEntityTooLarge",
+                 415: "HTTPUnsupportedMediaType", 503: "HTTPServiceUnavailable"}
+NOVA_FAULT_NAMES = frozenset(NOVA_FAULTS.values()) | {"computeFault", "notImplemented"}
+
+
 def error_body(path: str, code: int, message: str, fault: str | None = None) -> dict:
     # 401s come from the token check, which answers in Keystone's shape everywhere (keystonemiddleware).
     if path.startswith("/identity") or code == 401:
         return {"error": {"code": code, "title": TITLES.get(code, "Error"), "message": message}}
-    return {fault or NOVA_FAULTS.get(code, "computeFault"): {"code": code, "message": message}}
+    typed = fault if fault and fault not in NOVA_FAULT_NAMES and fault[0].isupper() else None
+    if path.startswith("/network"):
+        return {"NeutronError": {"type": typed or NEUTRON_TYPES.get(code, "HTTPInternalServerError"),
+                                 "message": message, "detail": ""}}
+    # A network service error raised inside a compute request answers in Nova's shape.
+    return {(not typed and fault) or NOVA_FAULTS.get(code, "computeFault"): {"code": code, "message": message}}
 
 
 def _flatten(detail, prefix="") -> list[str]:

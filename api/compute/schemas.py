@@ -188,6 +188,9 @@ def _no_argument() -> serializers.Field:
     return serializers.JSONField(allow_null=True, help_text="`null` (ignored).")
 
 
+ServerSecurityGroupArgument = doc_serializer("ServerSecurityGroupArgument", {
+    "name": serializers.CharField(help_text="The group's name or id.")})
+
 SERVER_ACTIONS = [
     _action("StartAction", "os-start", _no_argument()),
     _action("StopAction", "os-stop", _no_argument()),
@@ -199,6 +202,9 @@ SERVER_ACTIONS = [
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
     _action("GetSerialConsoleAction", "os-getSerialConsole",
             doc_serializer("SerialConsoleType", {"type": serializers.ChoiceField(("serial",))})()),
+    # networking: the group on (off) every port of the server
+    _action("AddSecurityGroupAction", "addSecurityGroup", ServerSecurityGroupArgument()),
+    _action("RemoveSecurityGroupAction", "removeSecurityGroup", ServerSecurityGroupArgument()),
 ]
 SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
     _action("RestoreAction", "restore", _no_argument()),

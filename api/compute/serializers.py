@@ -44,9 +44,10 @@ class ServerCreate(serializers.Serializer):
     adminPass = serializers.CharField(required=False)
     accessIPv4 = serializers.IPAddressField(protocol="IPv4", required=False, allow_null=True)
     accessIPv6 = serializers.IPAddressField(protocol="IPv6", required=False, allow_null=True)
-    # Accepted so real clients' bodies validate; networking is out of scope for now.
+    # [{"uuid": network} | {"port": port}, optional "fixed_ip"], or "auto"/"none" from 2.37 (the view checks).
     networks = serializers.JSONField(required=False)
-    security_groups = serializers.ListField(required=False)
+    security_groups = serializers.ListField(child=serializers.DictField(), required=False)
+    config_drive = serializers.JSONField(required=False)
     min_count = serializers.IntegerField(required=False, min_value=1)
     max_count = serializers.IntegerField(required=False, min_value=1)
     return_reservation_id = serializers.BooleanField(required=False, help_text="Answer with the "
@@ -62,6 +63,39 @@ class ServerCreate(serializers.Serializer):
 
     def validate_flavorRef(self, value):
         return _ref_id(value)
+
+    def validate_networks(self, value):
+        if value in ("auto", "none"):
+            return value
+        if not isinstance(value, list):
+            raise serializers.ValidationError("networks must be a list, or 'auto' or 'none' (2.37 and above)")
+        for item in value:
+            if not isinstance(item, dict) or not set(item) <= {"uuid", "port", "fixed_ip", "tag"}:
+                raise serializers.ValidationError("each network is an object with uuid, port, fixed_ip or tag")
+            if bool(item.get("uuid")) == bool(item.get("port")) and not (item.get("uuid") and item.get("port")):
+                raise serializers.ValidationError("each network needs a uuid or a port")
+            for key in ("uuid", "port", "fixed_ip"):
+                if item.get(key) is not None and (not isinstance(item[key], str) or "\x00" in item[key]
+                                                  or len(item[key]) > 255):
+                    raise serializers.ValidationError(f"{key} must be a string")
+        return value
+
+    def validate_security_groups(self, value):
+        names = []
+        for item in value:
+            name = item.get("name")
+            if not isinstance(name, str) or not name or "\x00" in name or len(name) > 255:
+                raise serializers.ValidationError("each security group is an object with a name")
+            names.append(name)
+        return names
+
+    def validate_config_drive(self, value):
+        # Nova takes a boolean or the strings clients send ("true", "True", "", "1").
+        if isinstance(value, bool) or value is None:
+            return bool(value)
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "", "false", "0", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise serializers.ValidationError("config_drive must be a boolean")
 
     def validate_user_data(self, value):
         if value:

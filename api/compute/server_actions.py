@@ -6,6 +6,8 @@ from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
 from compute_platform.compute.services.instances import instance_action
+from compute_platform.network.services.interfaces import (instance_security_group_add,
+                                                          instance_security_group_remove)
 
 from ..common.views import OpenStackView
 from . import schemas, serializers
@@ -17,6 +19,8 @@ SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unp
                   "suspend": "suspend", "resume": "resume"}
 # Nova's deferred delete actions (no soft delete here: restore is always 409, forceDelete deletes).
 DEFERRED_DELETE = {"restore": instance_restore, "forceDelete": instance_force_delete}
+SECURITY_GROUP_ACTIONS = {"addSecurityGroup": instance_security_group_add,
+                          "removeSecurityGroup": instance_security_group_remove}
 
 
 class ServerActionView(OpenStackView):
@@ -53,4 +57,10 @@ class ServerActionView(OpenStackView):
             return Response(status=202)
         if key in MOVE_ACTIONS:  # rebuild, createImage, shelve, lock, rescue, os-resetState ...
             return MOVE_ACTIONS[key](self, request, instance, value)
+        if key in SECURITY_GROUP_ACTIONS:
+            name = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(name, str) or not name or "\x00" in name or len(name) > 255:
+                raise BadRequest(f"{key} needs a security group name")
+            SECURITY_GROUP_ACTIONS[key](context=self.context, instance=instance, name=name)
+            return Response(status=202)
         raise BadRequest(f"There is no such action: {key}")

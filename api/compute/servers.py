@@ -6,8 +6,10 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
+from compute_platform.network.selectors_instances import instance_network_info
 
 from ..common.gcpause import gc_paused
+from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
@@ -47,7 +49,8 @@ class ServerListView(OpenStackView):
             builder = ServerViewBuilder(request, self.context)
             if self.detail:
                 faults = selectors.instance_latest_faults(rows)
-                servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
+                nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows])
+                servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"])) for r in rows]
             else:
                 servers = [builder.basic(r) for r in rows]
         return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
@@ -73,11 +76,17 @@ class ServerListView(OpenStackView):
         hints = request.data.get("os:scheduler_hints", request.data.get("OS-SCH-HNT:scheduler_hints", {}))
         if not isinstance(hints, dict):
             raise BadRequest("os:scheduler_hints must be an object")
+        networks = v.get("networks")
+        if networks in ("auto", "none") and not version_at_least(request, "2.37"):
+            raise BadRequest("networks 'auto' and 'none' need microversion 2.37 or above")
+        if networks is None and version_at_least(request, "2.37"):
+            raise BadRequest("networks is required from microversion 2.37")
         instances, admin_pass = instance_create(
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
-            min_count=v.get("min_count", 1), max_count=v.get("max_count"),
+            min_count=v.get("min_count", 1), max_count=v.get("max_count"), networks=networks,
+            security_groups=v.get("security_groups"), config_drive=v.get("config_drive", False),
             access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
@@ -86,7 +95,8 @@ class ServerListView(OpenStackView):
         first = instances[0]  # basic() needs only these: no query for the row's joins
         # Nova's create answer has no `name` (its response schema forbids one).
         server = {"id": str(first.uuid), "links": builder.links("servers", first.uuid, first.project_id),
-                  "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+                  "OS-DCF:diskConfig": "MANUAL",
+                  "security_groups": [{"name": n} for n in v.get("security_groups") or ["default"]],
                   "adminPass": v.get("adminPass") or admin_pass}
         response = Response({"server": server}, status=202)
         response["Location"] = server["links"][0]["href"]
@@ -105,7 +115,8 @@ class ServerView(OpenStackView):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         row = selectors.instance_row(instance)
         fault = selectors.instance_latest_faults([row]).get(instance.id)
-        return Response({"server": ServerViewBuilder(request, self.context).detail(row, fault)})
+        net = instance_network_info(instance_uuids=[str(instance.uuid)]).get(str(instance.uuid))
+        return Response({"server": ServerViewBuilder(request, self.context).detail(row, fault, net)})
 
     @schemas.server_delete
     def delete(self, request, server_id):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
-               server_metadata, servers, versions, volume_attachments)
+               server_metadata, server_networking, servers, versions, volume_attachments)
 from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
@@ -64,6 +64,14 @@ routes = [
     ("images/<str:image_id>", images.ProxyImageView),
     ("images/<str:image_id>/metadata", images.ProxyImageMetadataView),
     ("images/<str:image_id>/metadata/<str:key>", images.ProxyImageMetadataItemView),
+    # networking (the network service seen from compute)
+    ("servers/<str:server_id>/ips", server_networking.ServerIpsView),
+    ("servers/<str:server_id>/ips/<str:network_label>", server_networking.ServerIpsNetworkView),
+    ("servers/<str:server_id>/os-interface", server_networking.InterfaceListView),
+    ("servers/<str:server_id>/os-interface/<str:port_id>", server_networking.InterfaceView),
+    ("servers/<str:server_id>/os-security-groups", server_networking.ServerSecurityGroupsView),
+    ("os-networks", server_networking.OsNetworkListView),
+    ("os-networks/<str:network_id>", server_networking.OsNetworkView),
 ]
 
 urlpatterns = [

@@ -56,7 +56,8 @@ class ServerViewBuilder:
             self._host_ids[key] = hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
         return self._host_ids[key]
 
-    def detail(self, row: dict, fault=None) -> dict:
+    def detail(self, row: dict, fault=None, network: dict | None = None) -> dict:
+        """`network`: the server's entry of network.selectors_instances.instance_network_info (None: no port)."""
         project_id, host_name, vm_state = row["project_id"], row["host__name"], row["vm_state"]
         body = {
             "id": row["server_id"],
@@ -70,7 +71,7 @@ class ServerViewBuilder:
             "flavor": self._flavor(project_id, row["flavor__flavorid"]),
             "created": row["created"],
             "updated": row["updated"],
-            "addresses": {},
+            "addresses": network["addresses"] if network else {},
             "accessIPv4": row["access_ip_v4"] or "",
             "accessIPv6": row["access_ip_v6"] or "",
             "links": self.links("servers", row["server_id"], project_id),
@@ -78,7 +79,7 @@ class ServerViewBuilder:
             "progress": 100 if vm_state == "active" else 0,
             "OS-EXT-AZ:availability_zone": (row["host__availability_zone"] if host_name
                                             else row["availability_zone"]) or "",
-            "config_drive": "",
+            "config_drive": "True" if row.get("config_drive") else "",
             "key_name": row["key_name"],
             "OS-SRV-USG:launched_at": row["launched"],
             "OS-SRV-USG:terminated_at": row["terminated"],
@@ -86,7 +87,7 @@ class ServerViewBuilder:
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
             "os-extended-volumes:volumes_attached": [],
-            "security_groups": [{"name": "default"}],
+            "security_groups": network["security_groups"] if network else [],
         }
         if self.show_locked:
             body["locked"] = row["locked_by"] is not None

@@ -15,6 +15,8 @@ SERVICES = [
     ("image", "glance", "/image"),
     ("block-storage", "cinder", "/volume/v3/{project_id}"),
     ("volumev3", "cinderv3", "/volume/v3/{project_id}"),
+    # Unversioned, as Neutron's endpoint is: clients (and Tempest) append /v2.0 themselves.
+    ("network", "neutron", "/network"),
 ]
 
 

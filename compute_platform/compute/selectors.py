@@ -89,7 +89,7 @@ class UuidText(Func):
 # 10,000 servers builds no model objects.
 SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
-    "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
+    "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone", "config_drive",
     "access_ip_v4", "access_ip_v6",
     "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
 )

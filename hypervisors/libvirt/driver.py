@@ -31,6 +31,7 @@ from hypervisors.base import (
 from hypervisors.console import console_tail
 from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
+from . import vifs as vifxml
 from . import xml as domxml
 from .console import LibvirtConsole
 from .disks import InstanceDisks
@@ -159,7 +160,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
                 config_drive=config_drive)
             with translated(uuid, "define"):
-                dom = self._conn().defineXML(domxml.domain_xml(cfg))
+                dom = self._conn().defineXML(vifxml.with_interfaces(domxml.domain_xml(cfg), spec.vifs))
             with translated(uuid, "start"):
                 dom.create()
         except BaseException as exc:
@@ -479,11 +480,11 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         self.network.host_unplug(port_id, instance_uuid)
         LOG.info("host %s: unplugged port %s from instance %s", self.host, port_id, instance_uuid)
 
-    def list_vifs(self, instance_uuid: str) -> list[VifSpec]:
-        """The ports in the guest's definition, as plugged, in the guest's order."""
+    def list_vifs(self, instance_uuid: str) -> list[str]:
+        """The port ids of the guest's NICs, in the guest's order (its definition's)."""
         guest = self._guest(instance_uuid)
         with translated(instance_uuid, "list ports"):
-            return self.network.listed(guest)
+            return [vif.port_id for vif in self.network.listed(guest)]
 
     def reconcile_vifs(self, vifs_by_instance) -> dict:
         """At worker start: the host's data plane made exactly what the database's live instances here need."""

@@ -185,3 +185,34 @@ def test_volume_commands(api, cli, tmp_path, private_mount_namespace):
     _wait_for(cli, "cli-vol", "available", resource="volume")
     cli("volume", "delete", "cli-vol", fmt_json=False)
     cli("server", "delete", "--wait", "cli-vol-vm", fmt_json=False)
+
+
+
+def test_network_commands(api, cli):
+    """Last in this module: afterwards the admin's project has a network, which a boot without one would use.
+    One command per feature (each CLI run is seconds of start-up)."""
+    net = cli("network", "create", "cli-net")
+    assert net["status"] == "ACTIVE" and net["name"] == "cli-net"
+    subnet = cli("subnet", "create", "--network", "cli-net", "--subnet-range", "10.90.0.0/24", "cli-subnet")
+    assert subnet["cidr"] == "10.90.0.0/24" and subnet["gateway_ip"] == "10.90.0.1"
+    port = cli("port", "create", "--network", "cli-net", "--fixed-ip", "subnet=cli-subnet,ip-address=10.90.0.50",
+               "cli-port")
+    assert port["fixed_ips"][0]["ip_address"] == "10.90.0.50"
+    assert "cli-port" in {p["Name"] for p in cli("port", "list", "--network", "cli-net")}
+    group = cli("security", "group", "create", "cli-web")
+    rule = cli("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "cli-web")
+    assert rule["port_range_min"] == 22 and rule["security_group_id"] == group["id"]
+    # --network and --nic together: two NICs, in that order
+    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--network", "cli-net",
+                 "--nic", f"net-id={net['id']}", "--security-group", "cli-web", "--wait", "cli-net-vm")
+    assert json.dumps(server["addresses"]).count("10.90.0.") == 2
+    interfaces = f"/compute/v2.1/servers/{server['id']}/os-interface"
+    cli("server", "add", "port", "cli-net-vm", "cli-port", fmt_json=False)
+    assert port["id"] in [i["port_id"] for i in api.get(interfaces).json()["interfaceAttachments"]]
+    cli("server", "remove", "port", "cli-net-vm", "cli-port", fmt_json=False)
+    assert port["id"] not in [i["port_id"] for i in api.get(interfaces).json()["interfaceAttachments"]]
+    public = cli("network", "create", "--external", "cli-public")
+    cli("subnet", "create", "--network", "cli-public", "--subnet-range", "198.51.100.0/28", "cli-public-subnet")
+    fip = cli("floating", "ip", "create", "cli-public")
+    assert fip["floating_ip_address"].startswith("198.51.100.") and fip["floating_network_id"] == public["id"]
+    cli("server", "delete", "cli-net-vm", fmt_json=False)

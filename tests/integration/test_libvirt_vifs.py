@@ -46,15 +46,15 @@ def test_nics_and_config_drive_are_in_the_definition_and_plug_unplug_change_it(d
     drive = driver.disks.instance_dir(spec.uuid) / "disk.config"
     assert f"<source file='{drive}'/>" in xml and "device='cdrom'" in xml
     assert configdrive.read(drive)[0] == "config-2"
-    assert driver.list_vifs(spec.uuid) == [first]
+    assert driver.list_vifs(spec.uuid) == [first.port_id]
 
     second = port(6, SecurityGroupRule("ingress", protocol="tcp", port_range_min=22, port_range_max=22))
     driver.plug_vif(spec.uuid, second)
     driver.plug_vif(spec.uuid, second)  # a repeat changes nothing
-    assert driver.list_vifs(spec.uuid) == [first, second]
+    assert driver.list_vifs(spec.uuid) == [first.port_id, second.port_id]
     driver.unplug_vif(spec.uuid, first.port_id)
     driver.unplug_vif(spec.uuid, first.port_id)  # already gone succeeds
-    assert driver.list_vifs(spec.uuid) == [second]
+    assert driver.list_vifs(spec.uuid) == [second.port_id]
     assert [i.mac for i in domxml.interfaces(driver._guest(spec.uuid).xml(inactive=True))] == [second.mac]
 
     driver.destroy(spec.uuid)

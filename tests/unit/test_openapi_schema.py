@@ -103,7 +103,8 @@ def test_server_actions(schema):
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
     assert {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
             "os-getSerialConsole", "restore", "forceDelete", "rebuild", "createImage", "shelve", "shelveOffload",
-            "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState"} <= keys
+            "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState", "addSecurityGroup",
+            "removeSecurityGroup"} <= keys
     assert "409" in operation["responses"]
 
 

@@ -56,6 +56,8 @@ class Instance(models.Model):
     # The image a rescue boots (None: the instance's own), kept so a redriven rescue boots the same one.
     rescue_image_id = models.UUIDField(null=True, blank=True)
     # --- end moves A ---
+    # The request asked for a config drive (`config_drive: true`): the host attaches a config-2 ISO.
+    config_drive = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)

@@ -70,6 +70,10 @@ def instance_build_failed(*, instance_uuid: str, message: str, details: str = ""
                                   message=message, details=details, host=host):
             return False
         claim_release(instance_id=Instance.objects.values_list("id", flat=True).get(uuid=instance_uuid))
+        # Nova deallocates a failed build's network: its ports go (or, passed in, are unbound).
+        from compute_platform.network.services.instance_ports import instance_ports_release
+
+        instance_ports_release(instance_uuid=instance_uuid)
     return True
 
 

@@ -39,7 +39,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     availability_zone: str | None = None, metadata: dict | None = None,
                     key_name: str | None = None, user_data: str | None = None,
                     scheduler_hints: dict | None = None, min_count: int = 1,
-                    max_count: int | None = None, access_ip_v4: str | None = None,
+                    max_count: int | None = None, networks=None, security_groups: list[str] | None = None,
+                    config_drive: bool = False, access_ip_v4: str | None = None,
                     access_ip_v6: str | None = None) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
     enqueue their builds (`max_count` defaults to `min_count`, as Nova's). Returns (instances, admin_pass
@@ -52,7 +53,14 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     Locks, in this order and held to commit: the project's row (the quota count and the creates are
     one step; skipped when the project is unlimited in instances, cores and RAM), then the server
     group's row (where its members are and the new members are one step).
+
+    Networking (`networks`: None, "auto", "none" or [{"uuid"|"port", "fixed_ip"}]): the servers' ports are
+    made before they are placed, in this transaction, so a bad network, a taken address or the port quota
+    fails the whole create with nothing left; servers that find no host give theirs back at once.
     """
+    from compute_platform.network.services.instance_ports import (
+        instance_network_requests_resolve, instance_ports_allocate, instance_ports_release)
+
     max_count = min_count if max_count is None else max_count
     if min_count > max_count:
         raise BadRequest("min_count must be <= max_count")
@@ -85,8 +93,14 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         if hints.get("group"):
             group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],
                                                             adding=count, limits=limits)
+        # Nova's allocate_for_instance, moved before scheduling: the ports carry their server's uuid from the
+        # start; its host binds them when it builds (instance_ports_activate).
+        uuids = [str(uuid.uuid4()) for _ in range(count)]
+        instance_ports_allocate(
+            context=context, requests=instance_network_requests_resolve(context=context, networks=networks),
+            instance_uuids=uuids, security_groups=security_groups)
         specs, hosts, failure = _place(context=context, flavor=flavor, availability_zone=availability_zone,
-                                       hints=hints, group=group, group_hosts=group_hosts, count=count)
+                                       hints=hints, group=group, group_hosts=group_hosts, uuids=uuids)
         reservation_id = _reservation_id()
         instances = []
         for index, spec in enumerate(specs):
@@ -99,12 +113,14 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 project_id=context.project_id, user_id=context.user_id, flavor=flavor, image=image,
                 availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                 root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, key_data=key_data,
-                user_data=user_data, reservation_id=reservation_id, server_group=group,
+                user_data=user_data, config_drive=config_drive, reservation_id=reservation_id, server_group=group,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 host_id=host.id if host else None, resources_claimed=host is not None,
                 vm_state=VmState.ERROR if failure else VmState.BUILDING,
                 task_state=None if failure else TaskState.SCHEDULING,
             )
+            if failure:
+                instance_ports_release(instance_uuid=spec.instance_uuid)
             action = action_start(instance=instance, action="create", context=ctx, failed=failure is not None)
             action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
                                 exc=failure)
@@ -123,9 +139,10 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     return instances, secrets.token_urlsafe(9)
 
 
-def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, group_hosts: dict, count: int):
-    """Schedule and claim `count` instances: (specs, hosts, None), or (specs, [], NoValidHost) with
+def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, group_hosts: dict, uuids: list[str]):
+    """Schedule and claim an instance per uuid: (specs, hosts, None), or (specs, [], NoValidHost) with
     no claim left behind. Each placement sees the earlier ones of the request in its group state."""
+    count = len(uuids)
     group_hosts = dict(group_hosts)
     max_per_host = 1
     if group is not None and group.policy == "anti-affinity":
@@ -133,8 +150,8 @@ def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, gr
     specs, hosts = [], []
 
     def place_all():
-        for _ in range(count):
-            spec = RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+        for instance_uuid in uuids:
+            spec = RequestSpec(instance_uuid=instance_uuid, project_id=context.project_id,
                                vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
                                availability_zone=availability_zone, scheduler_hints=hints,
                                group_policy=group.policy if group else None, group_hosts=dict(group_hosts),
@@ -152,7 +169,7 @@ def _place(*, context, flavor: Flavor, availability_zone, hints: dict, group, gr
                 place_all()
     except NoValidHost as exc:
         while len(specs) < count:  # the servers never tried still need their rows
-            specs.append(RequestSpec(instance_uuid=str(uuid.uuid4()), project_id=context.project_id,
+            specs.append(RequestSpec(instance_uuid=uuids[len(specs)], project_id=context.project_id,
                                      vcpus=flavor.vcpus, memory_mb=flavor.memory_mb, root_gb=flavor.root_gb))
         return specs, [], exc
     return specs, hosts, None
@@ -229,7 +246,9 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
         claim_release(instance_id=inst["id"])
         # A deleted server holds no volume (the host's worker has released their mounts already; after a
         # local delete its start-up rebuild does). Imported here: the volumes app depends on compute.
+        from compute_platform.network.services.instance_ports import instance_ports_release
         from compute_platform.volumes.services.attachments import instance_attachments_release
 
         instance_attachments_release(instance_id=inst["id"])
+        instance_ports_release(instance_uuid=instance_uuid)
     return True

@@ -24,6 +24,8 @@ from hypervisors.base import (
     InstanceSpec,
     InvalidPowerState,
     PowerState,
+    SecurityGroupRule,
+    VifSpec,
     VolumeAttachFailed,
     VolumeConnection,
 )
@@ -384,3 +386,49 @@ class DriverConformance(SnapshotRescueConformance):
         assert console.read(timeout=5) == b""
         with pytest.raises(DriverError):
             console.write(b"x")
+    # -- NICs ----------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def vif_factory(self):
+        counter = iter(range(1, 200))
+
+        def make() -> VifSpec:
+            n = next(counter)
+            return VifSpec(port_id=str(uuidlib.uuid4()), mac=f"fa:16:3e:00:00:{n:02x}", network_id=str(uuidlib.uuid4()),
+                           fixed_ips=(f"10.0.0.{n + 2}",), cidr="10.0.0.0/24", gateway="10.0.0.1",
+                           security_group_rules=(SecurityGroupRule(direction="egress"),))
+
+        return make
+
+    def test_spawn_plugs_spec_vifs_in_order(self, driver, spec_factory, vif_factory):
+        vifs = (vif_factory(), vif_factory())
+        spec = spec_factory(vifs=vifs)
+        driver.spawn(spec)
+        assert driver.list_vifs(spec.uuid) == [v.port_id for v in vifs]
+
+    @pytest.mark.parametrize("state", [S.RUNNING, S.SHUTDOWN], ids=lambda s: s.name)
+    def test_plug_unplug_vif_round_trip(self, driver, guest, vif_factory, state):
+        bring_to(driver, guest, state)
+        first, second = vif_factory(), vif_factory()
+        driver.plug_vif(guest, first)
+        driver.plug_vif(guest, first)  # at-least-once delivery: a repeat changes nothing
+        driver.plug_vif(guest, second)
+        assert driver.list_vifs(guest) == [first.port_id, second.port_id]
+        assert state_of(driver, guest) == state
+        driver.unplug_vif(guest, first.port_id)
+        driver.unplug_vif(guest, first.port_id)  # already gone succeeds
+        assert driver.list_vifs(guest) == [second.port_id]
+        assert state_of(driver, guest) == state
+
+    @pytest.mark.parametrize("call", ["plug", "unplug", "list"])
+    def test_vif_calls_on_missing_guest_raise_not_found(self, driver, vif_factory, call):
+        missing, vif = str(uuidlib.uuid4()), vif_factory()
+        with pytest.raises(InstanceNotFound):
+            {"plug": lambda: driver.plug_vif(missing, vif), "unplug": lambda: driver.unplug_vif(missing, vif.port_id),
+             "list": lambda: driver.list_vifs(missing)}[call]()
+
+    def test_destroy_drops_vifs(self, driver, spec_factory, guest, vif_factory):
+        driver.plug_vif(guest, vif_factory())
+        driver.destroy(guest)
+        driver.spawn(spec_factory(uuid=guest))
+        assert driver.list_vifs(guest) == []

@@ -86,6 +86,7 @@ class _Minimal(ComputeDriver):
     attach_volume = detach_volume = list_volume_attachments = open_console = lambda *a, **k: None
     get_diagnostics = lambda *a, **k: None
     snapshot = rescue = unrescue = is_rescued = lambda *a, **k: None  # moves A
+    plug_vif = unplug_vif = list_vifs = lambda *a, **k: None
 
 
 def test_compute_driver_is_abstract_except_init_host():

@@ -1,0 +1,207 @@
+"""Ports: create (a MAC and fixed IPs, allocated atomically), update, delete.
+
+Allocation is a row per address (IPAllocation) under a unique (subnet, ip_address) constraint, and a unique
+(network, mac_address) on the port: two concurrent creates that pick one address or one MAC cannot both insert
+it. Each attempt runs in a savepoint, so the loser rolls back only that attempt and tries the next free
+address, on SQLite and PostgreSQL alike. No lock is held across a network's allocations.
+"""
+import logging
+import uuid as uuidlib
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from .. import ipam
+from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
+                          MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
+from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
+from .quotas import network_quota_reserve
+from .security_groups import security_group_default_ensure
+
+logger = logging.getLogger(__name__)
+
+MAC_ATTEMPTS = 16
+FLOATINGIP_OWNER = "network:floatingip"
+
+
+def _uuid(value):
+    try:
+        return uuidlib.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _insert_ip(port: Port, subnet: Subnet, ip: str) -> bool:
+    """Take `ip` for the port unless another port has it: one INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and
+    SQLite), which waits for a concurrent uncommitted insert of the same address and then yields to it. No
+    savepoint, and the transaction survives the conflict."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {IPAllocation._meta.db_table} (port_id, subnet_id, ip_address) "
+                       "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                       [Port._meta.pk.get_db_prep_value(port.pk, connection),
+                        Subnet._meta.pk.get_db_prep_value(subnet.pk, connection), ip])
+        return cursor.fetchone() is not None
+
+
+def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | None:
+    """Give the port `ip` (409 if taken) or the first free address it wins in the subnet's pools
+    (None if the pools are full)."""
+    if ip is not None:
+        net = ipam.parse_cidr(subnet.cidr)
+        ip = ipam.parse_ip(ip, net)
+        if ip == subnet.gateway_ip or ip in (str(net.network_address),) or (
+                net.version == 4 and ip == str(net.broadcast_address)):
+            raise InvalidInput(f"IP address {ip} is not a valid IP for the specified subnet.")
+        if not _insert_ip(port, subnet, ip):
+            raise IpAddressAlreadyAllocated(ip, subnet.id)
+        return ip
+    used = set(IPAllocation.objects.filter(subnet=subnet).values_list("ip_address", flat=True))
+    for candidate in ipam.candidates(subnet.allocation_pools, used):
+        if _insert_ip(port, subnet, candidate):
+            return candidate
+    return None
+
+
+def _fixed_ip_requests(subnets: list[Subnet], network: Network,
+                       fixed_ips: list | None) -> list[tuple[Subnet | None, str | None]]:
+    """(subnet, ip) pairs: as asked, or one address from the first IPv4 subnet with room and one from each
+    IPv6 subnet (Neutron's default). A subnet of None means "any IPv4 subnet"."""
+    if fixed_ips is None:
+        pairs = [(None, None)] if any(s.ip_version == 4 for s in subnets) else []
+        return pairs + [(s, None) for s in subnets if s.ip_version == 6]
+    by_id = {str(s.id): s for s in subnets}
+    pairs = []
+    for item in fixed_ips:
+        if not isinstance(item, dict):
+            raise InvalidInput("fixed_ips entries must be objects with subnet_id and/or ip_address")
+        subnet = None
+        if item.get("subnet_id") is not None:
+            subnet = by_id.get(str(item["subnet_id"]))
+            if subnet is None:
+                raise InvalidInput(f"Failed to create port on network {network.id}, because fixed_ips included "
+                                   f"invalid subnet {item['subnet_id']}")
+        ip = item.get("ip_address")
+        if ip is not None and subnet is None:
+            subnet = next((s for s in subnets if ipam.contains(s.cidr, ip)), None)
+            if subnet is None:
+                raise InvalidInput(f"IP address {ip} is not a valid IP for any subnet on network {network.id}.")
+        pairs.append((subnet, ip))
+    return pairs
+
+
+def _allocate_all(port: Port, network: Network, fixed_ips: list | None) -> None:
+    subnets = list(Subnet.objects.filter(network=network).order_by("created_at", "id"))
+    subnets4 = [s for s in subnets if s.ip_version == 4]
+    for subnet, ip in _fixed_ip_requests(subnets, network, fixed_ips):
+        if subnet is None:  # any IPv4 subnet with a free address
+            if not any(_allocate_ip(port, s) for s in subnets4):
+                raise IpAddressGenerationFailure(network.id)
+        elif _allocate_ip(port, subnet, ip) is None:
+            raise IpAddressGenerationFailure(network.id)
+
+
+def _security_groups(project_id: str, ids: list | None) -> list[SecurityGroup]:
+    """The groups (ids, or SecurityGroup rows already checked by the caller); None: the project's default."""
+    if ids is None:
+        return [security_group_default_ensure(project_id=project_id)]
+    wanted = [g for g in ids if not isinstance(g, SecurityGroup)]
+    found = {str(g.id): g for g in SecurityGroup.objects.filter(
+        pk__in=[_uuid(g) for g in wanted if _uuid(g)], project_id=project_id)} if wanted else {}
+    groups = []
+    for gid in ids:
+        group = gid if isinstance(gid, SecurityGroup) else found.get(str(_uuid(gid)))
+        if group is None:
+            raise NeutronNotFound("Security group", gid)
+        groups.append(group)
+    return groups
+
+
+def _insert_port(*, project_id: str, network: Network, mac: str | None, fields: dict) -> Port:
+    for _ in range(MAC_ATTEMPTS if mac is None else 1):
+        try:
+            with transaction.atomic():
+                return Port.objects.create(project_id=project_id, network=network,
+                                           mac_address=mac or ipam.random_mac(settings.NETWORK_BASE_MAC), **fields)
+        except IntegrityError:
+            continue
+    if mac is not None:
+        raise MacAddressInUse(mac, network.id)
+    raise InUse(f"Unable to generate a unique mac on network {network.id}.")
+
+
+def port_create(*, context, project_id: str, network: Network, values: dict,
+                created_for_device: bool = False) -> Port:
+    """A port with a MAC and its fixed IPs (as asked, else Neutron's default). 409 when the network has no
+    free address, the asked address or MAC is taken, or the project is over its port quota; nothing is
+    left of a failed create."""
+    if network.project_id != project_id and not (network.shared or context.is_admin):
+        raise NeutronNotFound("Network", network.id)
+    mac = ipam.valid_mac(values["mac_address"]) if values.get("mac_address") else None
+    device_owner = values.get("device_owner") or ""
+    if values.get("binding:host_id") and not context.is_admin:
+        raise PolicyNotAuthorized("create_port:binding:host_id")
+    secured = values.get("port_security_enabled", True)
+    fields = {"name": values.get("name") or "", "description": values.get("description") or "",
+              "admin_state_up": values.get("admin_state_up", True), "device_id": values.get("device_id") or "",
+              "device_owner": device_owner, "binding_host_id": values.get("binding:host_id") or "",
+              "port_security_enabled": secured, "created_for_device": created_for_device}
+    # No savepoint of its own: inside a server create, a failure here fails (and rolls back) the whole create.
+    with transaction.atomic(savepoint=False):
+        network_quota_reserve(project_id=project_id, resource="port")
+        # Ports of the network service itself (network:*) and ports without port security carry no group.
+        wants_groups = secured and not device_owner.startswith("network:")
+        groups = _security_groups(project_id, values.get("security_groups")) if wants_groups else []
+        if values.get("security_groups") and not wants_groups:
+            raise InvalidInput("Port security must be enabled to have security groups on a port.")
+        port = _insert_port(project_id=project_id, network=network, mac=mac, fields=fields)
+        _allocate_all(port, network, values.get("fixed_ips"))
+        if groups:
+            Port.security_groups.through.objects.bulk_create(
+                [Port.security_groups.through(port=port, securitygroup=g) for g in groups])
+    logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network.id, context.request_id)
+    return port
+
+
+def port_update(*, context, port: Port, values: dict) -> Port:
+    if "binding:host_id" in values and not context.is_admin:
+        raise PolicyNotAuthorized("update_port:binding:host_id")
+    with transaction.atomic():
+        for key, attr in (("name", "name"), ("description", "description"), ("admin_state_up", "admin_state_up"),
+                          ("device_id", "device_id"), ("device_owner", "device_owner"),
+                          ("binding:host_id", "binding_host_id"), ("port_security_enabled", "port_security_enabled")):
+            if key in values:
+                setattr(port, attr, values[key] if values[key] is not None else "")
+        if "mac_address" in values:
+            if port.binding_host_id:
+                raise InUse(f"Unable to complete operation on port {port.id}: it is bound to a host.")
+            port.mac_address = ipam.valid_mac(values["mac_address"])
+        try:
+            with transaction.atomic():
+                port.save()
+        except IntegrityError:
+            raise MacAddressInUse(port.mac_address, port.network_id)
+        if "security_groups" in values:
+            port.security_groups.set(_security_groups(port.project_id, values["security_groups"] or []))
+        if "fixed_ips" in values:
+            IPAllocation.objects.filter(port=port).delete()
+            _allocate_all(port, port.network, values["fixed_ips"] or [])
+    logger.info("port %s updated (%s)", port.id, context.request_id)
+    return port
+
+
+def port_delete(*, context, port: Port) -> None:
+    """A floating IP's own port goes only with the floating IP (409 otherwise), as in Neutron."""
+    if port.device_owner == FLOATINGIP_OWNER:
+        raise InUse(f"Port {port.id} cannot be deleted directly via the port API: it has device owner "
+                    f"{FLOATINGIP_OWNER}.")
+    _ports_remove(port_ids=[port.id])
+    logger.info("port %s deleted (%s)", port.id, context.request_id)
+
+
+def _ports_remove(*, port_ids: list) -> None:
+    """Delete ports and their addresses; floating IPs associated with them are disassociated."""
+    from ..models import FloatingIP
+
+    with transaction.atomic():
+        FloatingIP.objects.filter(port_id__in=port_ids).update(port=None, fixed_ip_address=None, status="DOWN")
+        Port.objects.filter(pk__in=port_ids).delete()

@@ -1,0 +1,137 @@
+"""Benchmark of the network service, beside its baseline in the same run, on the same stack:
+
+    python -m devtools.services run --postgres --redis -- python -m devtools.bench_network [--boots 200]
+
+- boots/s with a port per server against boots/s without one. Two projects on one stack: one has a network
+  (so each of its boots gets a port on it: Nova picks the only network available), the other has none. Rounds
+  alternate between them, so drift (a growing database, a busy machine) falls on both alike. Target: with a
+  port >= 80% of without.
+- port create: POST /network/v2.0/ports one after another on a /16 (an address and a MAC allocated
+  atomically each): p50 and p95 latency, beside the floor POST's p50 (an authenticated DRF POST writing one
+  row, devtools/bench_floors.py), for scale.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+
+import requests
+
+from devtools import bench_floors
+from devtools.bench import (REPO, BenchError, cpu_groups, drop_databases, log, require_services, run_boots,
+                            start_stack)
+from devtools.bench_report import Row, at_least, format_table, median, percentile
+
+MIN_PORT_RATIO = 0.8  # boots/s with a port per server >= 80% of boots/s without
+
+
+def _project_token(stack, user: str, project: str) -> str:
+    stack.manage("user_create", user, "--project", project, "--role", "member", USER_PASSWORD=f"{user}-pw")
+    return stack.token(user, f"{user}-pw", project)
+
+
+def _network(stack, token: str, cidr: str) -> str:
+    net = stack.post("/network/v2.0/networks", json={"network": {"name": "bench"}}, token=token).json()["network"]
+    r = stack.post("/network/v2.0/subnets", json={"subnet": {"network_id": net["id"], "cidr": cidr}}, token=token)
+    if r.status_code != 201:
+        raise BenchError(f"subnet create failed: {r.text}")
+    return net["id"]
+
+
+def boot_rounds(stack, tokens: dict, boots: int, rounds: int, concurrency: int) -> dict:
+    """{label: (servers ACTIVE, seconds, [POST latencies])} summed over alternating rounds."""
+    totals = {label: [0, 0.0, []] for label in tokens}
+    per_round = max(1, boots // rounds)
+    for r in range(rounds):
+        for label, token in (tokens.items() if r % 2 == 0 else reversed(tokens.items())):
+            log(f"round {r + 1}/{rounds}: {per_round} boots {label}")
+            result = run_boots(stack, token, per_round, concurrency, timeout=max(60.0, per_round / 2))
+            if result["post_errors"] or result["not_active"]:
+                raise BenchError(f"boots {label}: {result['post_errors'][:3]} {result['not_active']}")
+            totals[label][0] += result["active"]
+            totals[label][1] += result["elapsed"]
+            totals[label][2] += result["post_latencies"]
+    return {label: tuple(v) for label, v in totals.items()}
+
+
+def port_create_latencies(stack, token: str, network_id: str, n: int) -> list[float]:
+    session = requests.Session()
+    session.headers["X-Auth-Token"] = token
+    url = stack.url("/network/v2.0/ports")
+    latencies = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = session.post(url, json={"port": {"network_id": network_id}}, timeout=60)
+        latencies.append(time.perf_counter() - t0)
+        if r.status_code != 201:
+            raise BenchError(f"port create failed: HTTP {r.status_code} {r.text[:200]}")
+    return latencies
+
+
+def rows(boots: dict, ports: list[float], floor_p50: float) -> list[Row]:
+    (n0, s0, post0), (n1, s1, post1) = boots["without a port"], boots["with a port"]
+    rate0, rate1 = n0 / s0, n1 / s1
+    return [Row("boots/s without a port", f"{rate0:.1f}"),
+            at_least("boots/s with a port per server", rate1, MIN_PORT_RATIO * rate0),
+            Row("  ratio", f"{rate1 / rate0:.2f}", f">= {MIN_PORT_RATIO:.2f}"),
+            Row("  POST /servers p50 without / with a port",
+                f"{median(post0) * 1000:.0f} / {median(post1) * 1000:.0f} ms"),
+            Row("port create p50", f"{median(ports) * 1000:.1f} ms"),
+            Row("port create p95", f"{percentile(ports, 95) * 1000:.1f} ms"),
+            Row("  floor POST p50 (one row)", f"{floor_p50 * 1000:.1f} ms")]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m devtools.bench_network", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--boots", type=int, default=200, help="boots per kind, over all rounds (default 200)")
+    p.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
+    p.add_argument("--concurrency", type=int, default=8, help="client threads POSTing (default 8)")
+    p.add_argument("--ports", type=int, default=200, help="sequential port creates timed (default 200)")
+    p.add_argument("--conn-max-age", type=int, default=60)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        database_url, redis_url = require_services()
+    except BenchError as exc:
+        print(f"bench_network: {exc}", file=sys.stderr)
+        return 1
+    os.environ.update(QUOTA_PORT="-1", QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
+    workdir = REPO / ".run" / f"bench-network-{os.getpid()}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    stack = template = None
+    try:
+        stack, template = start_stack(args, database_url, redis_url, workdir)
+        stack.wait_ready()
+        with_port = _project_token(stack, "bench-net", "bench-net")
+        without = _project_token(stack, "bench-nonet", "bench-nonet")
+        network_id = _network(stack, with_port, "10.128.0.0/16")
+        boots = boot_rounds(stack, {"without a port": without, "with a port": with_port}, args.boots, args.rounds,
+                            args.concurrency)
+        log(f"timing {args.ports} port creates")
+        ports = port_create_latencies(stack, with_port, network_id, args.ports)
+        floor = bench_floors.floor_post(stack, stack.token(), cpu_groups(stack), n_latency=min(args.ports, 200),
+                                        n_cpu=50, concurrency=args.concurrency)["p50_ms"] / 1000
+        print(format_table(rows(boots, ports, floor)))
+        return 0
+    except (BenchError, AssertionError, OSError, requests.RequestException) as exc:
+        print(f"\nbench_network: failed: {exc}", file=sys.stderr)
+        if stack is not None:
+            print(stack.logs_tail(), file=sys.stderr)
+        return 1
+    finally:
+        if stack is not None:
+            stack.stop()
+            drop_databases(database_url, [stack.database_url.rsplit("/", 1)[1], template])
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

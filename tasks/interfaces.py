@@ -1,0 +1,30 @@
+"""NIC tasks on `compute.<host>` (host calls from os-interface): plug or unplug one port of one guest."""
+import logging
+
+from celery import shared_task
+
+from compute_platform import tasknames
+
+from .locks import instance_lock
+from .runtime import get_driver, this_host
+from .specs import vif_specs
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name=tasknames.ATTACH_INTERFACE, ignore_result=False)
+def attach_interface(*, instance_uuid: str, port_id: str):
+    with instance_lock(instance_uuid):
+        vif = next((v for v in vif_specs(instance_uuid) if v.port_id == port_id), None)
+        if vif is None:  # the port left the instance meanwhile: nothing to plug
+            logger.info("attach of port %s to %s skipped: not the instance's port", port_id, instance_uuid)
+            return
+        get_driver().plug_vif(instance_uuid, vif)
+    logger.info("port %s plugged into %s on %s", port_id, instance_uuid, this_host())
+
+
+@shared_task(name=tasknames.DETACH_INTERFACE, ignore_result=False)
+def detach_interface(*, instance_uuid: str, port_id: str):
+    with instance_lock(instance_uuid):
+        get_driver().unplug_vif(instance_uuid, port_id)
+    logger.info("port %s unplugged from %s on %s", port_id, instance_uuid, this_host())
