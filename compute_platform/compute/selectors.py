@@ -195,15 +195,15 @@ def instance_actions(*, instance: Instance):
 def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int | None = None,
                 min_disk: int | None = None, is_public: bool | None = True) -> list[Flavor]:
     """The flavors listed to the caller, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
-    Nova (`_flavor_get_all_query`): at least `min_ram` MB and `min_disk` GB. An admin's `is_public` picks
-    public (True), private (False) or both (None); anyone else sees the public flavors and the private ones
-    their project has access to."""
-    if not context.is_admin:
-        qs = Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
-    elif is_public is None:
+    Nova (`_flavor_get_all_query`): at least `min_ram` MB and `min_disk` GB; `is_public` True (the default, and
+    always for non-admins) lists the public flavors and the private ones the caller's project has access to,
+    False only the private ones, None all of them (admins only)."""
+    if context.is_admin and is_public is None:
         qs = Flavor.objects.all()
+    elif context.is_admin and is_public is False:
+        qs = Flavor.objects.filter(is_public=False)
     else:
-        qs = Flavor.objects.filter(is_public=is_public)
+        qs = Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
     if min_ram is not None:
         qs = qs.filter(memory_mb__gte=min_ram)
     if min_disk is not None:
