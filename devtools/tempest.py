@@ -101,7 +101,7 @@ def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
                                      "group_regex=([^\\.]*\\.)*\n")
     (ws / "etc" / "accounts.yaml").write_text(accounts_yaml(accts))
     compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
-    volume_max = requests_json(stack, "/volume/v3/")["version"]["version"]
+    volume_max = version_document(stack, "/volume/v3/")["version"]["version"]
     (ws / "etc" / "tempest.conf").write_text(tempest_conf(
         api_url=stack.url("").rstrip("/"), workspace=ws, image_id=stack.image_id(), compute_max=compute_max,
         volume_max=volume_max, hosts=3))
@@ -109,7 +109,8 @@ def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
     return ws
 
 
-def requests_json(stack, path: str) -> dict:
+def version_document(stack, path: str) -> dict:
+    """{"version": ...} from a service's version URL (Cinder's /volume/v3/ answers with a one-item list)."""
     body = stack.get(path).json()
     return body if "version" in body else {"version": body["versions"][0]}
 
