@@ -173,7 +173,10 @@ class HypervisorUptimeView(OpenStackView):
 
     @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime",
                    tags=schemas.TAGS,
-                   responses={501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
+                   responses={200: doc_serializer("HypervisorUptime", {"hypervisor": fields.DictField(
+                                  help_text="id, hypervisor_hostname, state, status and `uptime`: the host's "
+                                            "`uptime` line.")}),
+                              501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
                               **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor.",
                                              503: "The host did not answer."})})
     def get(self, request, hypervisor_id):

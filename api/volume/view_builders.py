@@ -23,6 +23,15 @@ class VolumeViewBuilder:
                 "server_id": str(att.instance.uuid), "host_name": att.host if self.is_admin else None,
                 "device": att.device, "attached_at": iso_usec(att.created_at)}
 
+    # Cinder adds these through API extensions on show and list only: its create answer has none of them.
+    EXTENSION_KEYS = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host")
+
+    def created(self, volume) -> dict:
+        body = self.detail(volume)
+        for key in self.EXTENSION_KEYS:
+            body.pop(key, None)
+        return body
+
     def detail(self, volume) -> dict:
         body = {
             "id": str(volume.id),

@@ -36,7 +36,7 @@ class VolumeListView(OpenStackView):
         volume = volume_create(context=self.context, size=v["size"], name=v.get("name") or "",
                                description=v.get("description") or "", multiattach=v.get("multiattach", False),
                                availability_zone=v.get("availability_zone"), metadata=v.get("metadata"))
-        return Response({"volume": VolumeViewBuilder(request, self.context).detail(volume)}, status=202)
+        return Response({"volume": VolumeViewBuilder(request, self.context).created(volume)}, status=202)
 
 
 @extend_schema_view(get=schemas.volume_list_detail)

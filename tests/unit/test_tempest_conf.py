@@ -1,0 +1,31 @@
+"""`make tempest`'s generated files: the accounts Tempest needs and a tempest.conf that carries FEATURES."""
+import configparser
+from collections import defaultdict
+from pathlib import Path
+
+from devtools.tempest_conf import FEATURES, accounts, accounts_yaml, tempest_conf
+
+
+def test_accounts_give_two_admins_and_a_member_and_reader_per_project():
+    accts = accounts("pw")
+    assert len([a for a in accts if a.get("types") == ["admin"]]) >= 2  # --concurrency 2
+    roles = defaultdict(set)
+    for a in accts:
+        if "types" not in a:
+            roles[a["project_name"]].update(a["roles"])
+    assert len(roles) >= 2 and all({"member", "reader"} <= r for r in roles.values()), roles
+    text = accounts_yaml(accts)
+    assert text.count("- username: ") == len(accts) and "roles: ['reader']" in text
+
+
+def test_tempest_conf_carries_every_feature_flag(tmp_path: Path):
+    conf = configparser.ConfigParser()
+    conf.read_string(tempest_conf(api_url="http://127.0.0.1:1", workspace=tmp_path, image_id="img",
+                                  compute_max="2.2", volume_max="3.0", hosts=3))
+    for section, flags in FEATURES.items():
+        for flag, value in flags.items():
+            assert conf.getboolean(section, flag) is value, (section, flag)
+    assert conf.getboolean("service_available", "cinder") and not conf.getboolean("service_available", "neutron")
+    assert conf["compute"]["max_microversion"] == "2.2" and conf["compute"]["min_compute_nodes"] == "3"
+    assert conf["identity"]["uri_v3"] == "http://127.0.0.1:1/identity/v3"
+    assert not conf.getboolean("auth", "use_dynamic_credentials")
