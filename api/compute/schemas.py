@@ -212,8 +212,8 @@ SerialConsoleResponse = doc_serializer("SerialConsoleResponse", {"console": doc_
 server_action = extend_schema(
     operation_id="compute_server_action", summary="Run an action on a server", tags=TAGS,
     description="The body holds exactly one action key. `os-getConsoleOutput` answers 200 with the output "
-                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` answers 200 with the serial "
-                "proxy's URL and a short-lived token; every other action is accepted with 202 and "
+                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` (2.1 to 2.5) answers 200 with "
+                "the serial proxy's URL and a short-lived token; every other action is accepted with 202 and "
                 "runs asynchronously (see `os-instance-actions`).",
     request=PolymorphicProxySerializer(component_name="ServerAction", serializers=SERVER_ACTIONS,
                                        resource_type_field_name=None),
