@@ -238,8 +238,8 @@ SerialConsoleResponse = doc_serializer("SerialConsoleResponse", {"console": doc_
 server_action = extend_schema(
     operation_id="compute_server_action", summary="Run an action on a server", tags=TAGS,
     description="The body holds exactly one action key. `os-getConsoleOutput` answers 200 with the output "
-                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` answers 200 with the serial "
-                "proxy's URL and a short-lived token; `rescue` 200 with the `adminPass`; every other action is "
+                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` (2.1 to 2.5) answers 200 with the "
+                "serial proxy's URL and a short-lived token; `rescue` 200 with the `adminPass`; every other action is "
                 "accepted with 202 and runs asynchronously (see `os-instance-actions`): `rebuild` "
                 "answers the server (with `adminPass`), `createImage` the snapshot's URL in `Location` (its "
                 "`image_id` in the body from 2.45). `shelveOffload` and `os-resetState` are admin-only; a locked "

@@ -2,13 +2,14 @@
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
 from compute_platform.compute.services.instances import instance_action
 from compute_platform.network.services.interfaces import (instance_security_group_add,
                                                           instance_security_group_remove)
 
+from ..common.microversions import version_at_least
 from ..common.views import OpenStackView
 from . import schemas, serializers
 from .remote_consoles import SerialConsoleAction, console_url
@@ -46,7 +47,9 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
-        if key == "os-getSerialConsole":  # the 2.1 form of remote-consoles (remote_consoles.py)
+        if key == "os-getSerialConsole":
+            if version_at_least(request, "2.6"):  # as Nova: 2.1 to 2.5 only, then remote-consoles replaces it
+                raise NotFound("The resource could not be found.")
             data = SerialConsoleAction(data=value if isinstance(value, dict) else {})
             data.is_valid(raise_exception=True)
             console = console_url(context=self.context, server_id=server_id, protocol="serial",

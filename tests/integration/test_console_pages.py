@@ -176,3 +176,15 @@ def test_remote_consoles_at_2_6_answers_a_serial_url(operator, admin_project, ma
     assert post((2, 6), {"remote_console": {"protocol": "vnc", "type": "novnc"}}).status_code == 400
     assert post((2, 6), {"remote_console": {"protocol": "serial", "type": "bogus"}}).status_code == 400
     assert post((2, 5), {"remote_console": {"protocol": "serial", "type": "serial"}}).status_code == 404
+
+    # and the 2.1 action, which 2.6 retires (as Nova: the action exists for 2.1 to 2.5)
+    from api.compute.server_actions import ServerActionView
+
+    def action(version):
+        request = APIRequestFactory().post(f"/compute/v2.1/servers/{vm.uuid}/action",
+                                           {"os-getSerialConsole": {"type": "serial"}}, format="json",
+                                           HTTP_X_AUTH_TOKEN=plaintext)
+        request.api_version = version
+        return ServerActionView.as_view()(request, server_id=str(vm.uuid))
+    assert action((2, 5)).status_code == 200
+    assert action((2, 6)).status_code == 404  # Nova's answer to an action outside its versions
