@@ -12,6 +12,7 @@ import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import instance_open_request_id
+from compute_platform.compute.selectors_migrations import moving_instance_uuids
 from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
 from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
@@ -23,6 +24,7 @@ from compute_platform.volumes.models.attachments import AttachmentStatus
 
 from . import manager, volume_manager
 from .mounts import host_mounts_rebuild
+from .move_recovery import host_moves_recover
 from .power_sync import host_sync_power_states
 from .redrive import pending_work
 from .runtime import get_driver, this_host
@@ -86,9 +88,11 @@ def host_recover() -> dict:
             request_id = instance_open_request_id(instance_id=inst.id, action=ACTIONS[key].name)
             manager.run_action(instance_uuid=uuid, request_id=request_id, action_key=key)
             counts["redone"] += 1
+    counts["moves"] = host_moves_recover(host)
     counts["volumes"] = host_attachments_redo(host)
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
         vm_state=VmState.DELETED).values_list("uuid", flat=True)}
+    live |= moving_instance_uuids(host=host)  # a move's guest on either side is no stray
     for uuid in driver.list_instances():
         if uuid not in live:
             logger.warning("reaping guest %s on %s: no live instance owns it", uuid, host)

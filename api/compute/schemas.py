@@ -6,6 +6,7 @@ from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, Polymorphi
 from rest_framework import serializers
 
 from ..common.schemas import ADMIN_ONLY, UNSCOPED, ComputeVersion, Link, doc_serializer, nova_errors
+from . import migration_schemas as move_schemas
 from . import serializers as inputs
 
 TAGS = ["compute"]
@@ -196,6 +197,7 @@ SERVER_ACTIONS = [
     _action("ResumeAction", "resume", _no_argument()),
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+    *move_schemas.MOVE_ACTIONS,
 ]
 
 

@@ -8,6 +8,7 @@ from compute_platform.compute.services.instances import instance_action
 
 from ..common.views import OpenStackView
 from . import schemas, serializers
+from .server_moves import MOVE_ACTIONS
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -21,6 +22,8 @@ class ServerActionView(OpenStackView):
             raise BadRequest("The action body must be a JSON object with exactly one action key.")
         (key, value), = request.data.items()
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        if key in MOVE_ACTIONS:
+            return MOVE_ACTIONS[key](self, request, instance, value)
         if key in SIMPLE_ACTIONS:
             instance_action(context=self.context, instance=instance, action_key=SIMPLE_ACTIONS[key])
             return Response(status=202)

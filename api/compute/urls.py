@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
                server_metadata, servers, versions, volume_attachments)
+from . import migrations as migrations_api
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -37,6 +38,11 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # moves
+    ("os-migrations", migrations_api.MigrationListView),
+    ("servers/<str:server_id>/migrations", migrations_api.ServerMigrationListView),
+    ("servers/<str:server_id>/migrations/<str:migration_id>", migrations_api.ServerMigrationView),
+    ("servers/<str:server_id>/migrations/<str:migration_id>/action", migrations_api.ServerMigrationActionView),
 ]
 
 urlpatterns = [
