@@ -238,7 +238,3 @@ def evacuated_guest_cleanup(m: Migration) -> None:
         migration_evacuation_cleaned(migration_id=m.pk)
     logger.info("evacuated instance %s: old guest and mounts removed from %s (migration %s)", uuid, this_host(), m.pk)
 
-
-# Every step, for recovery and for the tasks module: each gates itself, so calling one that is not due is a no-op.
-STEPS = (prep_resize, resize_instance, finish_resize, confirm_resize, revert_resize, finish_revert_resize,
-         pre_live_migration, live_migration, evacuate_instance)
