@@ -12,38 +12,41 @@ from ..models.migrations import MigrationStatus
 from ..scheduler.claims import claim_give_back
 
 
+# Each side's claim: (flag, host column, prefix of the resources' columns).
+_SIDES = {"dest": ("dest_claimed", "dest_host_id", "new"), "source": ("source_claimed", "source_host_id", "old")}
+
+
 def migration_claims_on_host(*, host_id: int) -> dict:
     """What open moves hold on the host (host_usage_resync adds it to the instances' claims)."""
     used = {"vcpus": 0, "memory_mb": 0, "disk_gb": 0}
-    for side, flag, prefix in (("dest_host_id", "dest_claimed", "new"), ("source_host_id", "source_claimed", "old")):
-        totals = Migration.objects.filter(**{side: host_id, flag: True}).aggregate(
+    for flag, host_field, prefix in _SIDES.values():
+        totals = Migration.objects.filter(**{host_field: host_id, flag: True}).aggregate(
             vcpus=Sum(f"{prefix}_vcpus"), memory_mb=Sum(f"{prefix}_memory_mb"), disk_gb=Sum(f"{prefix}_root_gb"))
         for k, v in totals.items():
             used[k] += v or 0
     return used
 
 
-def migration_dest_claim_release(*, migration_id: int) -> bool:
+def _side_claim_release(migration_id: int, side: str) -> bool:
+    flag, host_field, prefix = _SIDES[side]
     with transaction.atomic():
-        m = Migration.objects.filter(pk=migration_id, dest_claimed=True).values(
-            "dest_host_id", "new_vcpus", "new_memory_mb", "new_root_gb").first()
-        if m is None or not Migration.objects.filter(pk=migration_id, dest_claimed=True).update(dest_claimed=False):
+        m = Migration.objects.filter(pk=migration_id, **{flag: True}).values(
+            host_field, f"{prefix}_vcpus", f"{prefix}_memory_mb", f"{prefix}_root_gb").first()
+        if m is None or not Migration.objects.filter(pk=migration_id, **{flag: True}).update(**{flag: False}):
             return False
-        claim_give_back(host_id=m["dest_host_id"], vcpus=m["new_vcpus"], memory_mb=m["new_memory_mb"],
-                        root_gb=m["new_root_gb"])
+        claim_give_back(host_id=m[host_field], vcpus=m[f"{prefix}_vcpus"], memory_mb=m[f"{prefix}_memory_mb"],
+                        root_gb=m[f"{prefix}_root_gb"])
     return True
+
+
+def migration_dest_claim_release(*, migration_id: int) -> bool:
+    """The destination's claim (the new flavor, while the guest is not there yet) given back, once."""
+    return _side_claim_release(migration_id, "dest")
 
 
 def migration_source_claim_release(*, migration_id: int) -> bool:
-    with transaction.atomic():
-        m = Migration.objects.filter(pk=migration_id, source_claimed=True).values(
-            "source_host_id", "old_vcpus", "old_memory_mb", "old_root_gb").first()
-        if m is None or not Migration.objects.filter(pk=migration_id, source_claimed=True).update(
-                source_claimed=False):
-            return False
-        claim_give_back(host_id=m["source_host_id"], vcpus=m["old_vcpus"], memory_mb=m["old_memory_mb"],
-                        root_gb=m["old_root_gb"])
-    return True
+    """The source's claim (the old flavor, kept for a revert) given back, once."""
+    return _side_claim_release(migration_id, "source")
 
 
 def _attachments_to(instance_id: int, host_name: str) -> None:
