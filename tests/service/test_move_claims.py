@@ -71,3 +71,15 @@ def test_resize_refusals(world, committed, enqueued):
         instance_resize(context=world.context(), instance=inst, flavor=big)
     inst.refresh_from_db()
     assert inst.task_state is None and not Migration.objects.exists() and enqueued == []  # all rolled back
+
+
+def test_same_host_resize_is_a_setting(world, committed, enqueued, settings):
+    only = world.host("only")
+    inst = world.instance(host=only)
+    Host.objects.filter(pk=only.pk).update(vcpus_used=1, memory_mb_used=512, disk_gb_used=1)
+    big = Flavor.objects.create(flavorid="3", name="m1.medium", vcpus=2, memory_mb=4096, root_gb=40)
+    settings.ALLOW_RESIZE_TO_SAME_HOST = True
+    m = committed(instance_resize, context=world.context(), instance=inst, flavor=big)
+    assert m.source_host_id == m.dest_host_id == only.pk
+    assert used("only") == (3, 4608)  # the old and the new flavor, until confirm or revert
+    assert [(s.name, s.queue) for s in enqueued] == [(tasknames.PREP_RESIZE, "compute.only")]
