@@ -81,3 +81,30 @@ def test_volumes_follow_live_migration_resize_confirm_and_revert(vols):
     assert v.detach(sid, vid).status_code == 202
     v.wait(vid, "available")
     assert mounted(v, "m1", export["id"]) == (False, [])
+
+
+def test_evacuate_attaches_the_volumes_again_and_the_returning_source_unmounts(vols):
+    v = vols(hosts=("s1", "s2"), stack_env={"SERVICE_DOWN_TIME": 3})
+    export, _ = v.export()
+    vid = v.create()
+    v.wait(vid, "available")
+    sid = v.boot_on("s1", "evacuee")
+    assert v.attach(sid, vid).status_code == 200
+    v.wait(vid, "in-use")
+    key = [f"{vid}:{sid}"]
+    v.stack.kill_worker("s1")  # the host dies; its mount stays (nobody is left to unmount it)
+    v.stack.wait_until(lambda: {s["host"]: s["state"] for s in v.stack.get("/compute/v2.1/os-services").json()[
+        "services"]}["s1"] == "down", timeout=20, what="s1 down")
+    assert v.stack.action(sid, {"evacuate": {}}).status_code == 200
+    v.stack.wait_status(sid, "ACTIVE")
+    assert v.stack.server(sid)["OS-EXT-SRV-ATTR:host"] == "s2"
+    assert mounted(v, "s2", export["id"]) == (True, key)
+    [conn] = v.driver("s2").list_volume_attachments(sid)
+    assert conn.path.startswith(v.mounts("s2", export["id"])["mountpoint"] + "/")
+    assert [a["host_name"] for a in v.get(vid)["attachments"]] == ["s2"]
+
+    v.stack.start_worker("s1")  # back: the old guest goes, then its mount
+    v.stack.wait_hosts_up(["s1"])
+    v.stack.wait_until(lambda: sid not in v.driver("s1").list_instances(), what="old guest removed from s1")
+    v.stack.wait_until(lambda: mounted(v, "s1", export["id"]) == (False, []), what="s1 unmounted")
+    assert mounted(v, "s2", export["id"]) == (True, key)
