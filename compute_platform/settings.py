@@ -146,6 +146,8 @@ POWER_SYNC_INTERVAL = env.int("POWER_SYNC_INTERVAL", default=60)
 CPU_ALLOCATION_RATIO = env.float("CPU_ALLOCATION_RATIO", default=4.0)
 RAM_ALLOCATION_RATIO = env.float("RAM_ALLOCATION_RATIO", default=1.0)
 DISK_ALLOCATION_RATIO = env.float("DISK_ALLOCATION_RATIO", default=1.0)
+# Moves: may a resize land on the server's own host (Nova's allow_resize_to_same_host; off by default)?
+ALLOW_RESIZE_TO_SAME_HOST = env.bool("ALLOW_RESIZE_TO_SAME_HOST", default=False)
 # Nova's [api]max_limit: the most servers one list page returns.
 API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.

@@ -39,6 +39,16 @@ UNSHELVE_INSTANCE = "compute.unshelve_instance"
 RESCUE_INSTANCE = "compute.rescue_instance"
 UNRESCUE_INSTANCE = "compute.unrescue_instance"
 # --- end moves A ---
+# moves (tasks/migrations.py): each step runs on the host named, as Nova's compute manager
+PREP_RESIZE = "compute.prep_resize"                    # destination: mount the volumes' exports
+RESIZE_INSTANCE = "compute.resize_instance"            # source: power off, hand the disk over
+FINISH_RESIZE = "compute.finish_resize"                # destination: start the guest (VERIFY_RESIZE)
+CONFIRM_RESIZE = "compute.confirm_resize"              # source: remove the old guest, release its mounts
+REVERT_RESIZE = "compute.revert_resize"                # destination: remove the new guest, release its mounts
+FINISH_REVERT_RESIZE = "compute.finish_revert_resize"  # source: start the old guest again
+PRE_LIVE_MIGRATION = "compute.pre_live_migration"      # destination: mount the volumes' exports
+LIVE_MIGRATION = "compute.live_migration"              # source: move the running guest, release its mounts
+EVACUATE_INSTANCE = "compute.evacuate_instance"        # destination: rebuild from the image, volumes attached
 
 # --- volume: the volume service -----------------------------------------------------------------------
 CREATE_VOLUME = "volume.create_volume"

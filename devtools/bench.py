@@ -51,7 +51,7 @@ import psycopg2
 import requests
 
 from devtools.bench_cpu import Groups, breakdown, format_breakdown
-from devtools import bench_floors, bench_mounts
+from devtools import bench_floors, bench_mounts, bench_moves
 from devtools.bench_libvirt import libvirt_boot_phase, libvirt_rows
 from devtools.bench_report import (
     FAIL, PASS, Row, all_equal, format_header, format_markdown, format_table, info, median, percentile,
@@ -763,6 +763,8 @@ def parse_args(argv=None):
     p.add_argument("--active-timeout", type=float, default=None,
                    help="seconds to wait for all servers ACTIVE after the last POST (default max(60, N/5))")
     p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    p.add_argument("--move-runs", type=int, default=5,
+                   help="servers resized, cold- and live-migrated on the fake driver, timed (0 skips)")
     p.add_argument("--no-mounts", action="store_true", help="skip the MountManager stress run and throughput")
     p.add_argument("--stress-ops", type=int, default=10_000,
                    help="attach/detach operations of the mount stress run (default 10,000)")
@@ -817,6 +819,7 @@ def main(argv=None) -> int:
             log(f"placement cost with {', '.join(map(str, args.scale_hosts))} hosts (host rows with fresh heartbeats)")
             scale = probe(stack, "place", "--hosts", *map(str, args.scale_hosts), "--count", "200", timeout=900)
         lists = None if args.no_lists else list_phase(stack, token, args.list_runs, args.big_list)
+        moves = bench_moves.move_phase(stack, token, args.move_runs, log) if args.move_runs else None
         stack.stop()  # the four hosts are done: give the next phases the machine's cores
         scale_boots = None
         if args.scale_boot_hosts:
@@ -836,7 +839,7 @@ def main(argv=None) -> int:
         if args.plot and (scale or scale_boots):
             plot_scale(scale or {}, scale_boots or {}, Path(args.plot))
         rows = (build_rows(boots, prof, lists, floors, paced, paced_rate) + scale_rows(scale, memory, scale_boots)
-                + libvirt_rows(tcg))
+                + libvirt_rows(tcg) + bench_moves.move_rows(moves))
         print_report(facts, rows, args.markdown, boots, lists, prof, args.verbose)
         if not args.no_mounts:
             failures = bench_mounts.section(database_url, redis_url, args.stress_ops, log)

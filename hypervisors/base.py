@@ -282,6 +282,9 @@ class ComputeDriver(abc.ABC):
         "supports_volume_attach": True,
         # an interactive serial console (open_console); libvirt's test driver has none
         "supports_serial_console": True,
+        # moves (resize, cold and live migration): a driver that implements them says so
+        "supports_migration": False,
+        "supports_live_migration": False,
     }
 
     def __init__(self, *, host: str, **options: Any) -> None:
@@ -457,3 +460,32 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def list_vifs(self, instance_uuid: str) -> list[str]:
         """The port ids of the guest's NICs, in the guest's order (its definition's)."""
+    # --- moves: resize, cold and live migration (evacuate is a spawn on the destination) ----------------
+    # The caller has the volumes' exports mounted on the destination before any of these starts the guest
+    # there, and releases the source's mounts only after the guest has left the source.
+
+    def migrate_disk_and_power_off(self, instance_uuid: str, dest_host: str) -> None:
+        """Source side of a resize or cold migration: afterwards the guest is SHUTDOWN here (kept defined,
+        for a revert) and its disk is available to `dest_host`'s finish_migration. Repeating succeeds.
+        Raises InstanceNotFound for a missing guest; on failure the guest is left as before the call."""
+        raise NotImplementedError(f"driver {self.name} does not migrate")
+
+    def finish_migration(self, spec: InstanceSpec, volumes: list[VolumeConnection], *, power_on: bool) -> None:
+        """Destination side: afterwards the guest runs here (SHUTDOWN if not `power_on`) at `spec`'s size
+        with exactly `volumes` plugged in. Repeating succeeds and changes nothing. On failure nothing of the
+        guest is left on this host."""
+        raise NotImplementedError(f"driver {self.name} does not migrate")
+
+    def finish_revert_migration(self, spec: InstanceSpec, volumes: list[VolumeConnection], *,
+                                power_on: bool) -> None:
+        """Source side of a revert: the guest kept by migrate_disk_and_power_off is back at `spec`'s size with
+        `volumes`, RUNNING if `power_on`. Repeating succeeds. Raises InstanceNotFound if it is gone."""
+        raise NotImplementedError(f"driver {self.name} does not migrate")
+
+    def live_migrate(self, instance_uuid: str, dest_host: str, volumes: list[VolumeConnection], *,
+                     block_migration: bool) -> None:
+        """Move the RUNNING or PAUSED guest to `dest_host` without stopping it: afterwards it is defined
+        there, in the same power state, with `volumes` (their paths on the destination), and no longer here.
+        If it is already gone from here and present there, this succeeds (a repeated call). Another power
+        state raises InvalidPowerState; any failure leaves the guest running here."""
+        raise NotImplementedError(f"driver {self.name} does not live-migrate")

@@ -33,7 +33,10 @@ class InstanceEvent:
 
 
 @contextlib.contextmanager
-def instance_event(*, request_id: str, event: str, host: str, what: str, on_error: OnError | None):
+def instance_event(*, request_id: str, event: str, host: str, what: str, on_error: OnError | None,
+                   finishes_action: bool = True):
+    """`finishes_action=False`: one step of several (a move's), so success leaves the action open for the
+    next step's host; a failure still finishes it in error."""
     ev = InstanceEvent(on_error=on_error)
     row = action_event_start(request_id=request_id, event=event, host=host)
     try:
@@ -47,4 +50,5 @@ def instance_event(*, request_id: str, event: str, host: str, what: str, on_erro
         action_finish(request_id=request_id, error=True)
         return
     action_event_finish(event=row)
-    action_finish(request_id=request_id)
+    if finishes_action:
+        action_finish(request_id=request_id)

@@ -10,7 +10,9 @@ import os
 from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
 from compute_platform.volumes.models import Export
-from compute_platform.volumes.selectors import host_live_attachment_keys, volume_service_op_keys
+from compute_platform.compute.selectors_migrations import moving_instance_uuids
+from compute_platform.volumes.selectors import (host_live_attachment_keys, host_moving_attachment_keys,
+                                                volume_service_op_keys)
 from compute_platform.volumes.services.exports import export_ref
 from hypervisors.base import InstanceNotFound
 from hypervisors.volumes import MountManager, attachment_key
@@ -52,8 +54,12 @@ def host_mounts_truth() -> tuple[list, dict[str, set[str]]]:
     host, mounts = this_host(), get_mount_manager()
     exports = _exports()
     needed = host_live_attachment_keys(host=host)
+    # An open move needs its volumes on both hosts: the destination mounted them before the guest arrives,
+    # the source keeps them until the guest has left (and, for a resize, until confirm or revert).
+    for export_id, keys in host_moving_attachment_keys(host=host).items():
+        needed.setdefault(export_id, set()).update(keys)
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
-        vm_state=VmState.DELETED).values_list("uuid", flat=True)}
+        vm_state=VmState.DELETED).values_list("uuid", flat=True)} | moving_instance_uuids(host=host)
     guests = [u for u in get_driver().list_instances() if u in live]
     for export_id, keys in driver_attachment_keys(mounts, exports, guests).items():
         extra = keys - needed.get(export_id, set())

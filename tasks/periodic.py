@@ -20,6 +20,7 @@ from compute_platform.volumes.selectors import attachments_stale, volumes_stale
 from compute_platform.volumes.services.attachments import attachment_redrive_touch
 from compute_platform.volumes.services.volumes import volume_redrive_touch
 
+from .migration_recovery import redrive_stale_moves
 from .redrive import REDRIVABLE, pending_work
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def redrive_in_flight(*, cutoff) -> list[str]:
             logger.warning("re-sent %s for instance %s stuck in %s on %s (%s)", name, inst.uuid, inst.task_state,
                            inst.host.name, kwargs.get("request_id"))
             sent.append(str(inst.uuid))
-    return sent + redrive_stale_volume_work(cutoff, up)
+    return sent + redrive_stale_moves(cutoff=cutoff, up=up) + redrive_stale_volume_work(cutoff, up)
 
 
 def redrive_stale_volume_work(cutoff, up: set[str]) -> list[str]:

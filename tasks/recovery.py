@@ -4,7 +4,8 @@ Runs in the worker process before it consumes its queue, so nothing races it on 
 Rules: spawning -> ERROR (guest removed, claim released); scheduling -> build enqueued again
 (the build task's gate makes a duplicate harmless); deleting -> finish the delete; rebooting ->
 hard reboot; every other in-flight action -> redone (drivers are idempotent); rebuild, snapshot, shelve
-and rescue states -> their rules in tasks/move_recovery.py; guests the
+and rescue states -> their rules in tasks/move_recovery.py; resize, migration and evacuation states (on either
+side) -> tasks/migration_recovery.py; guests the
 database does not know as live on this host -> destroyed (reaped); power states synced. Before all
 that, the host's mounts are rebuilt (tasks/mounts.py) and its network data plane reconciled with the live
 instances' ports (tasks/network_plane.py); after the instances, attaches and detaches in flight are redone.
@@ -13,6 +14,7 @@ import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import instance_open_request_id
+from compute_platform.compute.selectors_migrations import instance_move_open, moving_instance_uuids
 from compute_platform.compute.services.actions import action_finish
 from compute_platform.compute.services.hosts import host_register, host_usage_resync
 from compute_platform.compute.services.instance_lifecycle import instance_build_failed, instance_task_transition
@@ -24,8 +26,9 @@ from compute_platform.volumes.models.attachments import AttachmentStatus
 
 from . import manager, volume_manager
 from .mounts import host_mounts_rebuild
-from .network_plane import host_network_reconcile
+from .migration_recovery import host_moves_recover
 from .move_recovery import MOVE_RULE_BY_TASK_STATE, move_recover
+from .network_plane import host_network_reconcile
 from .power_sync import host_sync_power_states
 from .redrive import pending_work
 from .runtime import get_driver, this_host
@@ -91,12 +94,16 @@ def host_recover() -> dict:
             request_id = instance_open_request_id(instance_id=inst.id, action=ACTIONS[key].name)
             manager.run_action(instance_uuid=uuid, request_id=request_id, action_key=key)
             counts["redone"] += 1
-        elif ts in MOVE_RULE_BY_TASK_STATE:  # rebuild, snapshot, shelve, rescue: tasks/move_recovery.py
+        elif ts in MOVE_RULE_BY_TASK_STATE and not instance_move_open(instance=inst):
+            # rebuild, snapshot, shelve, rescue: tasks/move_recovery.py (an evacuation's `rebuilding` is a move's)
             outcome = move_recover(inst, host)
             counts[outcome] = counts.get(outcome, 0) + 1
+    # resize, migrations, evacuate, on either side: tasks/migration_recovery.py
+    counts["moves"] = host_moves_recover(host)
     counts["volumes"] = host_attachments_redo(host)
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
         vm_state=VmState.DELETED).values_list("uuid", flat=True)}
+    live |= moving_instance_uuids(host=host)  # a move's guest on either side is no stray
     for uuid in driver.list_instances():
         if uuid not in live:
             logger.warning("reaping guest %s on %s: no live instance owns it", uuid, host)

@@ -7,6 +7,7 @@ of work that was not lost a no-op.
 """
 from compute_platform import tasknames
 from compute_platform.compute.selectors import instance_open_request_id
+from compute_platform.compute.selectors_migrations import instance_move_open
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState
 
 from .move_recovery import move_pending_work
@@ -30,6 +31,6 @@ def pending_work(instance) -> tuple[str, dict] | None:
         rule = ACTIONS[key]
         return rule.task_name, {"instance_uuid": uuid, "action_key": key,
                                 "request_id": instance_open_request_id(instance_id=instance.id, action=rule.name)}
-    if ts in TaskState.MOVES_A:
+    if ts in TaskState.MOVES_A and not instance_move_open(instance=instance):  # evacuate's `rebuilding` is a move's
         return move_pending_work(instance)
     return None

@@ -94,9 +94,14 @@ def _driver_for(host: str) -> hypervisors.ComputeDriver:
     return driver
 
 
+def mount_base_for(host: str) -> str:
+    """Where `host` mounts exports. A move's source names the destination's paths with it (live migration)."""
+    return os.path.join(settings.VOLUME_MOUNT_BASE, host)
+
+
 def _mount_manager(host: str, truth) -> MountManager:
     return MountManager(host=host, redis_client=redis.Redis.from_url(settings.MOUNT_REDIS_URL),
-                        mount_base=os.path.join(settings.VOLUME_MOUNT_BASE, host), truth=truth,
+                        mount_base=mount_base_for(host), truth=truth,
                         lock_ttl=settings.MOUNT_LOCK_TTL, mount_timeout=settings.MOUNT_TIMEOUT)
 
 

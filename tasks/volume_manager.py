@@ -19,11 +19,11 @@ from compute_platform.volumes.services.attachments import (
 from compute_platform.volumes.services.exports import export_ref
 from compute_platform.volumes.services.volumes import volume_create_finished, volume_delete_finished
 from hypervisors.base import InstanceNotFound, VolumeConnection
-from hypervisors.volumes import attachment_key, volume_op_key
+from hypervisors.volumes import attachment_key, mount_point_for, volume_op_key
 
 from .events import instance_event
 from .locks import instance_lock
-from .runtime import get_driver, get_mount_manager, get_volume_service_mount_manager, this_host
+from .runtime import get_driver, get_mount_manager, get_volume_service_mount_manager, mount_base_for, this_host
 
 logger = logging.getLogger(__name__)
 
@@ -129,29 +129,33 @@ def _live_attachments(instance_uuid: str) -> list[VolumeAttachment]:
         instance__uuid=instance_uuid, status__in=AttachmentStatus.LIVE).order_by("device"))
 
 
+def instance_volumes_mount(instance_uuid: str) -> list[VolumeConnection]:
+    """Every live attachment's export mounted on this host (its key in the export's set), and the volumes as
+    this host's guest sees them. Idempotent. A move's destination calls it before the guest starts there."""
+    mounts = get_mount_manager()
+    return [_connection(att, mounts.attach(export_ref(att.volume.export), _key(att)))
+            for att in _live_attachments(instance_uuid)]
+
+
+def instance_volume_connections_on(instance_uuid: str, host: str) -> list[VolumeConnection]:
+    """The volumes as `host`'s guest sees them (their paths under `host`'s mounts), without mounting: the
+    source of a live migration hands them to the destination, which mounted them first."""
+    return [_connection(att, mount_point_for(mount_base_for(host), att.volume.export.share))
+            for att in _live_attachments(instance_uuid)]
+
+
 def instance_volumes_reassert(instance_uuid: str) -> int:
     """Before a start or reboot: every live attachment's export is mounted and its file plugged in. Both
     calls are idempotent, so this repairs a mount lost meanwhile and costs nothing otherwise. Raises what
     they raise: a guest must not start without its volumes."""
-    mounted = instance_volumes_mount(instance_uuid)
-    if not mounted:
+    connections = instance_volumes_mount(instance_uuid)
+    if not connections:
         return 0
     driver = get_driver()
-    for att, mountpoint in mounted:
-        driver.attach_volume(instance_uuid, _connection(att, mountpoint))
-    atts = [att for att, _ in mounted]
-    logger.info("instance %s: re-asserted volumes %s", instance_uuid, [str(a.volume_id) for a in atts])
-    return len(atts)
-
-
-def instance_volumes_mount(instance_uuid: str) -> list[tuple[VolumeAttachment, str]]:
-    """Every live attachment's export mounted on this host (the MountManager holds each), before a guest that
-    needs them starts here: [(attachment, mountpoint)]. Idempotent; raises what the MountManager raises."""
-    atts = _live_attachments(instance_uuid)
-    if not atts:
-        return []
-    mounts = get_mount_manager()
-    return [(att, mounts.attach(export_ref(att.volume.export), _key(att))) for att in atts]
+    for conn in connections:
+        driver.attach_volume(instance_uuid, conn)
+    logger.info("instance %s: re-asserted volumes %s", instance_uuid, [c.volume_id for c in connections])
+    return len(connections)
 
 
 def instance_volumes_release_mounts(instance_uuid: str) -> int:

@@ -5,7 +5,7 @@ one host's resources, and the update and power actions.
 Maintenance mode and powering a host need a driver that can do it; neither ours can, so those answer
 501, as Nova answers with the libvirt driver.
 """
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as fields
 from rest_framework.response import Response
 
@@ -127,7 +127,9 @@ class OsHostPowerActionView(OpenStackView):
 
     @extend_schema(operation_id="compute_os_host_power_action", summary="Reboot, shut down or start up a host "
                    "(admin, below 2.43; not supported: 501)", tags=schemas.TAGS,
-                   responses={501: NotImplementedFault,
+                   responses={200: OpenApiResponse(description="Nova's `{host, power_action}` from a driver that "
+                                                   "powers its host; none here does (501)."),
+                              501: NotImplementedFault,
                               **nova_errors({403: ADMIN_ONLY, 404: NO_HOST + " Or an unknown action."})})
     def get(self, request, host_name, action):
         require_below(request, REMOVED)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..common.schemas import ADMIN_ONLY, UNSCOPED, ComputeVersion, Link, doc_serializer, nova_errors
 from . import move_serializers as move_inputs
+from . import migration_schemas as move_schemas
 from . import serializers as inputs
 
 TAGS = ["compute"]
@@ -205,6 +206,7 @@ SERVER_ACTIONS = [
     # networking: the group on (off) every port of the server
     _action("AddSecurityGroupAction", "addSecurityGroup", ServerSecurityGroupArgument()),
     _action("RemoveSecurityGroupAction", "removeSecurityGroup", ServerSecurityGroupArgument()),
+    *move_schemas.MOVE_ACTIONS,
 ]
 SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
     _action("RestoreAction", "restore", _no_argument()),

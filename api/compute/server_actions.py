@@ -14,6 +14,7 @@ from ..common.views import OpenStackView
 from . import schemas, serializers
 from .remote_consoles import SerialConsoleAction, console_url
 from .server_move_actions import MOVE_ACTIONS
+from .server_moves import MOVE_ACTIONS as MIGRATION_ACTIONS
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -31,6 +32,8 @@ class ServerActionView(OpenStackView):
             raise BadRequest("The action body must be a JSON object with exactly one action key.")
         (key, value), = request.data.items()
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        if key in MIGRATION_ACTIONS:  # resize, confirm/revert, migrate, os-migrateLive, evacuate
+            return MIGRATION_ACTIONS[key](self, request, instance, value)
         if key in SIMPLE_ACTIONS:
             instance_action(context=self.context, instance=instance, action_key=SIMPLE_ACTIONS[key])
             return Response(status=202)

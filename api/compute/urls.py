@@ -5,6 +5,7 @@ from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, s
 from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
+from . import migrations as migrations_api
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -72,6 +73,11 @@ routes = [
     ("servers/<str:server_id>/os-security-groups", server_networking.ServerSecurityGroupsView),
     ("os-networks", server_networking.OsNetworkListView),
     ("os-networks/<str:network_id>", server_networking.OsNetworkView),
+    # moves
+    ("os-migrations", migrations_api.MigrationListView),
+    ("servers/<str:server_id>/migrations", migrations_api.ServerMigrationListView),
+    ("servers/<str:server_id>/migrations/<str:migration_id>", migrations_api.ServerMigrationView),
+    ("servers/<str:server_id>/migrations/<str:migration_id>/action", migrations_api.ServerMigrationActionView),
 ]
 
 urlpatterns = [

@@ -22,6 +22,9 @@ class VmState:
     RESCUED = "rescued"
     # --- end moves A ---
     ALL = (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR, DELETED, SHELVED, SHELVED_OFFLOADED, RESCUED)
+    # moves (resize, migrations, evacuate): a resized guest waits on its new host for confirm or revert
+    RESIZED = "resized"
+    ALL = ALL + (RESIZED,)
 
 
 class TaskState:
@@ -48,6 +51,18 @@ class TaskState:
     # --- end moves A ---
     ALL = (SCHEDULING, SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING, REBOOTING_HARD,
            PAUSING, UNPAUSING, SUSPENDING, RESUMING, DELETING, *MOVES_A)
+    # moves (resize, migrations, evacuate), Nova's names; the host doing each step is in tasks/move_manager.py
+    RESIZE_PREP = "resize_prep"                # destination mounts the volumes' exports
+    RESIZE_MIGRATING = "resize_migrating"      # source powers off and hands the disk over
+    RESIZE_MIGRATED = "resize_migrated"        # destination starts the guest
+    RESIZE_FINISH = "resize_finish"
+    RESIZE_REVERTING = "resize_reverting"
+    RESIZE_CONFIRMING = "resize_confirming"
+    MIGRATING = "migrating"                    # live migration
+    # evacuate is rebuilt on the destination from its image under REBUILDING (above), as in Nova
+    MOVING = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH, RESIZE_REVERTING,
+              RESIZE_CONFIRMING, MIGRATING, REBUILDING)
+    ALL = ALL + MOVING[:-1]  # REBUILDING is in already
 
 
 # Nova's power_state codes have one definition, beside the drivers that report them.
@@ -87,14 +102,28 @@ ACTIONS = {
 # The action keys whose rule a task_state belongs to (used by recovery to redo interrupted work).
 ACTION_BY_TASK_STATE = {rule.task_state: key for key, rule in ACTIONS.items()}
 
+# Nova's statuses of a server on the move (api/openstack/common.py _STATE_MAP).
+MOVE_STATUS = {
+    **{(vm, ts): "RESIZE" for vm in (VmState.ACTIVE, VmState.STOPPED)
+       for ts in (TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING, TaskState.RESIZE_MIGRATED,
+                  TaskState.RESIZE_FINISH)},
+    (VmState.ACTIVE, TaskState.MIGRATING): "MIGRATING",
+    (VmState.PAUSED, TaskState.MIGRATING): "MIGRATING",
+    **{(vm, TaskState.REBUILDING): "REBUILD" for vm in (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR)},
+    (VmState.RESIZED, None): "VERIFY_RESIZE",
+    (VmState.RESIZED, TaskState.RESIZE_CONFIRMING): "VERIFY_RESIZE",
+    (VmState.RESIZED, TaskState.RESIZE_REVERTING): "REVERT_RESIZE",
+}
+
+
 def server_status(vm_state: str, task_state: str | None) -> str:
     """The API `status` of a server, derived as Nova's api/openstack/common.py derives it."""
+    if (vm_state, task_state) in MOVE_STATUS:
+        return MOVE_STATUS[(vm_state, task_state)]
     if vm_state == VmState.ACTIVE and task_state == TaskState.REBOOTING:
         return "REBOOT"
     if task_state == TaskState.REBOOTING_HARD:
         return "HARD_REBOOT"
-    if task_state == TaskState.REBUILDING:  # moves A
-        return "REBUILD"
     if vm_state == VmState.DELETED:
         return "DELETED"
     return {
@@ -125,6 +154,11 @@ VM_STATES_FOR_STATUS = {
     "REBUILD": (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR),
     "REBOOT": (VmState.ACTIVE,),
     "HARD_REBOOT": (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.ERROR),
+    # moves
+    "RESIZE": (VmState.ACTIVE, VmState.STOPPED),
+    "VERIFY_RESIZE": (VmState.RESIZED,),
+    "REVERT_RESIZE": (VmState.RESIZED,),
+    "MIGRATING": (VmState.ACTIVE, VmState.PAUSED),
 }
 
 

@@ -105,6 +105,23 @@ def host_live_attachment_keys(*, host: str) -> dict[str, set[str]]:
     return needed
 
 
+def host_moving_attachment_keys(*, host: str) -> dict[str, set[str]]:
+    """{export id: {attachment key}} of the LIVE attachments of instances with an open move from or to the
+    host (whichever host the rows name): a move needs its volumes mounted on both sides."""
+    from compute_platform.compute.selectors_migrations import moving_instance_uuids
+    from hypervisors.volumes import attachment_key
+
+    moving = moving_instance_uuids(host=host)
+    needed: dict[str, set[str]] = {}
+    if not moving:
+        return needed
+    rows = VolumeAttachment.objects.filter(instance__uuid__in=moving, status__in=AttachmentStatus.LIVE).values_list(
+        "volume__export_id", "volume_id", "instance__uuid")
+    for export_id, volume_id, instance_uuid in rows:
+        needed.setdefault(str(export_id), set()).add(attachment_key(str(volume_id), str(instance_uuid)))
+    return needed
+
+
 def host_live_attachments_by_export(*, host: str) -> dict[str, list[dict]]:
     """{export id: [{attachment id, volume, instance, device, status}]} for the admin mount panel."""
     out: dict[str, list[dict]] = {}

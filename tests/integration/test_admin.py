@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compute_platform.compute.models import (
-    Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, ProjectQuota, ServerGroup,
+    Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, Migration, ProjectQuota,
+    ServerGroup,
 )
 from compute_platform.identity.models import Project, RoleAssignment, Token
 from compute_platform.identity.services.tokens import token_issue
@@ -130,6 +131,10 @@ def every_row(operator, admin_project, make_instance, host_down):
     group = ServerGroup.objects.create(name="web", policy="anti-affinity", project=admin_project, user=operator)
     Instance.objects.filter(pk=inst.pk).update(server_group=group)
     ProjectQuota.objects.create(project=admin_project, instances=50)
+    f = inst.flavor
+    Migration.objects.create(instance=inst, migration_type="resize", status="finished", source_host=inst.host,
+                             dest_host=host_down, old_flavor=f, new_flavor=f, old_vcpus=1, old_memory_mb=512,
+                             old_root_gb=1, new_vcpus=1, new_memory_mb=512, new_root_gb=1)
     return inst
 
 
@@ -138,7 +143,7 @@ def test_every_registered_model_changelist_and_change_page_render(op_client, eve
     by_app = {app: {m for m in registered if m._meta.app_label == app} for app in ("compute", "identity", "images")}
     assert by_app == {
         "compute": {Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, ServerGroup,
-                    ProjectQuota},
+                    ProjectQuota, Migration},
         "identity": {Project, RoleAssignment, Token},
         "images": {Image},
     }

@@ -180,8 +180,11 @@ def test_a_failing_attach_releases_its_attachment_and_the_mount_and_records_the_
 
     r = v.attach(sid, vid)
     assert r.status_code == 200, r.text
-    action = v.stack.wait_until(lambda: (lambda a: a if a["events"] and a["events"][0]["finish_time"] else None)(
-        v.action(sid, "attach_volume")), what="the attach to finish")
+    # The event finishes first, then the mount is released, then the action is finished as an error: wait
+    # for the last of these (the action's message), not the first.
+    action = v.stack.wait_until(lambda: (lambda a: a if a["events"] and a["events"][0]["finish_time"]
+                                         and a["message"] else None)(v.action(sid, "attach_volume")),
+                                what="the attach to finish as an error")
     assert action["message"] == "Error"
     event = action["events"][0]
     assert event["event"] == "compute_attach_volume" and event["result"] == "Error"

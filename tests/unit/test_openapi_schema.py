@@ -104,6 +104,7 @@ def test_server_actions(schema):
             "os-getSerialConsole", "restore", "forceDelete", "rebuild", "createImage", "shelve", "shelveOffload",
             "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState", "addSecurityGroup",
             "removeSecurityGroup"} <= keys
+    assert keys >= {"resize", "confirmResize", "revertResize", "migrate", "os-migrateLive", "evacuate"}  # moves
     assert "409" in operation["responses"]
 
 

@@ -39,7 +39,7 @@ def test_availability_zone_filter_only_when_asked():
 
 def test_report_stops_at_the_filter_that_emptied_the_list():
     passed, report = filter_hosts([host("a", ram=100)], spec())
-    assert passed == [] and report[-1] == "ram_filter: 1 -> 0" and len(report) == 5
+    assert passed == [] and report[-1] == "ram_filter: 1 -> 0" and len(report) == 6
 
 
 def test_weigher_spreads_by_free_ram_and_breaks_ties_by_name():

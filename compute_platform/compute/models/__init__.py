@@ -4,10 +4,11 @@ from .flavors import Flavor, FlavorAccess
 from .hosts import Host
 from .instances import Instance, InstanceFault
 from .keypairs import KeyPair
+from .migrations import Migration
 from .quotas import ProjectQuota, QuotaClass, UserQuota
 from .server_groups import ServerGroup
 
 __all__ = [
     "DispatchBacklog", "Flavor", "FlavorAccess", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
-    "KeyPair", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
+    "KeyPair", "Migration", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
 ]

@@ -61,6 +61,8 @@ def host_candidates(spec: RequestSpec, *, limit: int = CANDIDATES) -> list[HostS
     ).filter(free_vcpus__gte=spec.vcpus, free_memory_mb__gte=spec.memory_mb, free_disk_gb__gte=spec.root_gb)
     if spec.availability_zone:
         qs = qs.filter(availability_zone=spec.availability_zone)
+    if spec.ignore_hosts:
+        qs = qs.exclude(id__in=spec.ignore_hosts)
     if spec.group_policy == "affinity" and spec.group_hosts:
         qs = qs.filter(id__in=list(spec.group_hosts))
     elif spec.group_policy == "anti-affinity":
@@ -115,6 +117,30 @@ def schedule_and_claim(*, spec: RequestSpec) -> HostState:
                       + "; ".join(report))
 
 
+def claim_on_host(*, spec: RequestSpec, host_id: int, check: bool = True) -> HostState:
+    """Claim on the one host a move names. `check`: it must pass the filters first (Nova checks a requested
+    host unless the request forces it); forced or not, the claim's own UPDATE never overcommits it."""
+    state = next((s for s in host_states() if s.id == host_id), None)
+    if state is None:
+        raise NoValidHost(f"No valid host was found. Host {host_id} does not exist.")
+    if check:
+        passed, report = filter_hosts([state], spec)
+        if not passed:
+            raise NoValidHost(f"No valid host was found. Host {state.name} was refused: " + "; ".join(report))
+    if not _try_claim(host_id, spec):
+        raise NoValidHost(f"No valid host was found. Host {state.name} has not enough free resources.")
+    logger.debug("instance %s: move claim on %s", spec.instance_uuid, state.name)
+    return state
+
+
+def claim_give_back(*, host_id: int, vcpus: int, memory_mb: int, root_gb: int) -> None:
+    """Subtract one claim from the host's counters. The caller guards "exactly once" (a flag it clears in
+    the same transaction)."""
+    Host.objects.filter(pk=host_id).update(
+        vcpus_used=F("vcpus_used") - vcpus, memory_mb_used=F("memory_mb_used") - memory_mb,
+        disk_gb_used=F("disk_gb_used") - root_gb)
+
+
 def claim_release(*, instance_id: int) -> bool:
     """Give the instance's resources back to its host, exactly once (a repeated call is a no-op)."""
     with transaction.atomic():
@@ -123,9 +149,6 @@ def claim_release(*, instance_id: int) -> bool:
         if inst is None or not Instance.objects.filter(pk=instance_id, resources_claimed=True).update(
                 resources_claimed=False):
             return False
-        Host.objects.filter(pk=inst["host_id"]).update(
-            vcpus_used=F("vcpus_used") - inst["vcpus"],
-            memory_mb_used=F("memory_mb_used") - inst["memory_mb"],
-            disk_gb_used=F("disk_gb_used") - inst["root_gb"],
-        )
+        claim_give_back(host_id=inst["host_id"], vcpus=inst["vcpus"], memory_mb=inst["memory_mb"],
+                        root_gb=inst["root_gb"])
         return True

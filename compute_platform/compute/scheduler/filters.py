@@ -16,6 +16,8 @@ class RequestSpec:
     group_policy: str | None = None
     group_hosts: dict = field(default_factory=dict)
     group_max_per_host: int = 1
+    # A move: the hosts it must not land on (its source, unless a same-host resize is allowed).
+    ignore_hosts: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,12 @@ def server_group_filter(host: HostState, spec: RequestSpec) -> bool:
     return True
 
 
-FILTERS = (compute_filter, availability_zone_filter, server_group_filter, core_filter, ram_filter, disk_filter)
+def ignore_hosts_filter(host: HostState, spec: RequestSpec) -> bool:
+    """A move never lands where it comes from (Nova's RequestSpec.ignore_hosts)."""
+    return host.id not in spec.ignore_hosts
+
+
+FILTERS = (compute_filter, ignore_hosts_filter, availability_zone_filter, server_group_filter, core_filter, ram_filter, disk_filter)
 
 
 def filter_hosts(hosts: list[HostState], spec: RequestSpec, filters=FILTERS) -> tuple[list[HostState], list[str]]:

@@ -33,6 +33,11 @@ def host_usage_resync(*, name: str) -> dict:
     totals = Instance.objects.filter(host=host, resources_claimed=True).aggregate(
         vcpus=Sum("vcpus"), memory_mb=Sum("memory_mb"), disk_gb=Sum("root_gb"))
     used = {k: v or 0 for k, v in totals.items()}
+    # Moves hold claims of their own: the new flavor on the destination, the old one on the source.
+    from .migration_claims import migration_claims_on_host
+
+    for k, v in migration_claims_on_host(host_id=host.pk).items():
+        used[k] += v
     Host.objects.filter(pk=host.pk).update(vcpus_used=used["vcpus"], memory_mb_used=used["memory_mb"],
                                            disk_gb_used=used["disk_gb"])
     return used

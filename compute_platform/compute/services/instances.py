@@ -244,6 +244,9 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
             vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
             updated_at=now)
         claim_release(instance_id=inst["id"])
+        from .migration_claims import migrations_close_for_deleted
+
+        migrations_close_for_deleted(instance_id=inst["id"])
         # A deleted server holds no volume (the host's worker has released their mounts already; after a
         # local delete its start-up rebuild does). Imported here: the volumes app depends on compute.
         from compute_platform.network.services.instance_ports import instance_ports_release

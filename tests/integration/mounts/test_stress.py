@@ -1,5 +1,5 @@
-"""The stress run (shorter than `make bench`'s): 4 worker processes, randomized attach/detach over 3
-exports, SIGKILLs of workers and of the managers' Redis (restarted empty) at random points, an observer
+"""The stress run (shorter than `make bench`'s): 4 worker processes, randomized attach/detach/migrate over 3
+exports on 2 hosts (a migration attaches on the destination before the source detaches), SIGKILLs of workers and of the managers' Redis (restarted empty) at random points, an observer
 checking the invariants throughout (devtools/mount_stress)."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ def test_stress_with_worker_and_redis_kills_keeps_every_invariant(redis_url, pg_
     assert report.violations == []
     assert report.final and all(report.final.values()), report.final
     assert report.ops >= 1000 and report.kills >= 1 and report.redis_kills >= 1
+    assert report.migrations > 100  # moves between the two hosts were a good part of the mix
     # the checks really ran, many times
     assert report.checks["attached_is_mounted"] > 100 and report.checks["single_mount"] > 100
     assert report.checks["database_attached_is_mounted"] > 100

@@ -432,3 +432,78 @@ class DriverConformance(SnapshotRescueConformance):
         driver.destroy(guest)
         driver.spawn(spec_factory(uuid=guest))
         assert driver.list_vifs(guest) == []
+    # -- moves: resize, cold and live migration between this driver and a `peer` on another host --------
+
+    @pytest.fixture
+    def peer(self):
+        """A driver of the same kind for a second host, to move guests to. Subclasses that can move provide
+        it; without one the move checks skip."""
+        pytest.skip("no peer host for this driver")
+
+    def test_cold_migration_leaves_source_off_and_runs_the_new_size_on_the_peer(self, driver, peer, guest,
+                                                                                spec_factory, volume_factory):
+        require(driver, "supports_migration")
+        vol = volume_factory()
+        driver.migrate_disk_and_power_off(guest, peer.host)
+        driver.migrate_disk_and_power_off(guest, peer.host)  # a repeat changes nothing
+        assert state_of(driver, guest) == S.SHUTDOWN and guest in driver.list_instances()  # kept for a revert
+        bigger = spec_factory(uuid=guest, vcpus=2, memory_mb=256)
+        peer.finish_migration(bigger, [vol], power_on=True)
+        peer.finish_migration(bigger, [vol], power_on=True)
+        info = peer.get_info(guest)
+        assert (info.power_state, info.vcpus, info.memory_mb) == (S.RUNNING, 2, 256)
+        assert [v.volume_id for v in peer.list_volume_attachments(guest)] == [vol.volume_id]
+        driver.destroy(guest)  # confirm: the source's copy goes
+        assert guest not in driver.list_instances() and guest in peer.list_instances()
+
+    def test_revert_restarts_the_kept_guest_at_its_old_size(self, driver, peer, guest, spec_factory):
+        require(driver, "supports_migration")
+        driver.migrate_disk_and_power_off(guest, peer.host)
+        peer.finish_migration(spec_factory(uuid=guest, vcpus=2, memory_mb=256), [], power_on=True)
+        peer.destroy(guest)
+        old = spec_factory(uuid=guest)
+        driver.finish_revert_migration(old, [], power_on=True)
+        driver.finish_revert_migration(old, [], power_on=True)
+        info = driver.get_info(guest)
+        assert (info.power_state, info.vcpus, info.memory_mb) == (S.RUNNING, old.vcpus, old.memory_mb)
+        assert guest not in peer.list_instances()
+
+    def test_a_stopped_server_is_moved_stopped(self, driver, peer, guest, spec_factory):
+        require(driver, "supports_migration")
+        driver.power_off(guest, timeout=5.0)
+        driver.migrate_disk_and_power_off(guest, peer.host)
+        peer.finish_migration(spec_factory(uuid=guest), [], power_on=False)
+        assert state_of(peer, guest) == S.SHUTDOWN
+
+    def test_migration_calls_on_a_missing_guest_raise_not_found(self, driver, peer, spec_factory):
+        require(driver, "supports_migration")
+        missing = str(uuidlib.uuid4())
+        with pytest.raises(InstanceNotFound):
+            driver.migrate_disk_and_power_off(missing, peer.host)
+        with pytest.raises(InstanceNotFound):
+            driver.finish_revert_migration(spec_factory(uuid=missing), [], power_on=True)
+
+    @pytest.mark.parametrize("state", [S.RUNNING, S.PAUSED], ids=lambda s: s.name)
+    def test_live_migration_moves_the_guest_in_its_power_state(self, driver, peer, guest, volume_factory, state):
+        require(driver, "supports_live_migration")
+        bring_to(driver, guest, state)
+        vol = volume_factory()
+        driver.live_migrate(guest, peer.host, [vol], block_migration=False)
+        assert guest not in driver.list_instances()
+        assert state_of(peer, guest) == state
+        assert [v.path for v in peer.list_volume_attachments(guest)] == [vol.path]
+        driver.live_migrate(guest, peer.host, [vol], block_migration=False)  # a repeat succeeds
+
+    def test_live_migration_of_a_stopped_guest_raises_and_keeps_it(self, driver, peer, guest):
+        require(driver, "supports_live_migration")
+        driver.power_off(guest, timeout=5.0)
+        with pytest.raises(InvalidPowerState):
+            driver.live_migrate(guest, peer.host, [], block_migration=True)
+        assert state_of(driver, guest) == S.SHUTDOWN and guest not in peer.list_instances()
+
+    def test_live_migration_with_a_volume_missing_on_the_peer_keeps_the_guest(self, driver, peer, guest, tmp_path):
+        require(driver, "supports_live_migration")
+        absent = VolumeConnection(volume_id=str(uuidlib.uuid4()), path=str(tmp_path / "absent"), device="/dev/vdb")
+        with pytest.raises(VolumeAttachFailed):
+            driver.live_migrate(guest, peer.host, [absent], block_migration=False)
+        assert state_of(driver, guest) == S.RUNNING and guest not in peer.list_instances()

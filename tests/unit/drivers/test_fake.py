@@ -32,6 +32,10 @@ class TestFakeDriverConformance(DriverConformance):
     def driver(self, tmp_path):
         yield FakeDriver(host="host-a", state_dir=str(tmp_path), delays={})
 
+    @pytest.fixture
+    def peer(self, tmp_path):
+        return FakeDriver(host="host-b", state_dir=str(tmp_path), delays={})
+
 
 @pytest.fixture
 def fake(tmp_path) -> FakeDriver:
