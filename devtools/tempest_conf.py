@@ -14,7 +14,7 @@ FEATURES = {
     "service_available": {
         "nova": True, "glance": True,
         "cinder": True,  # volumes and os-volume_attachments exist
-        "neutron": False,  # no network service yet (wt-netapi / wt-netplane)
+        "neutron": True,  # the network service at /network/v2.0 (compute_platform/network)
         "swift": False, "horizon": False,
     },
     "compute-feature-enabled": {
@@ -23,11 +23,13 @@ FEATURES = {
         "enable_instance_password": True,  # the create answer carries adminPass
         "disk_config": False,  # no OS-DCF:diskConfig
         "personality": False, "change_password": False,
-        "resize": False, "cold_migration": False, "live_migration": False,  # move operations: not yet
-        "shelve": False, "shelve_migrate": False, "rescue": False, "stable_rescue": False,
-        "snapshot": False,  # createImage: not yet
-        "interface_attach": False, "metadata_service": False, "config_drive": False,  # networking: not yet
-        "vnc_console": False, "spice_console": False, "serial_console": False,  # consoles: not yet
+        "resize": True, "cold_migration": True, "live_migration": True,  # move operations (fake and libvirt)
+        "shelve": True, "shelve_migrate": False, "rescue": True, "stable_rescue": False,
+        "snapshot": True,  # createImage into the image service
+        "interface_attach": True, "config_drive": True,  # ports on servers, the config-2 ISO
+        "metadata_service": False,  # no 169.254.169.254 service
+        "serial_console": True,  # remote-consoles (2.6) and os-getSerialConsole, the serial proxy
+        "vnc_console": False, "spice_console": False,
         "attach_encrypted_volume": False, "swap_volume": False, "volume_multiattach": False,
         "block_migration_for_live_migration": False, "volume_backed_live_migration": False,
     },
