@@ -4,15 +4,20 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.selectors_server_extras import instance_tags
+from compute_platform.compute.services.instance_update import instance_update
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
 
 from ..common.gcpause import gc_paused
+from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
-from . import schemas, serializers
+from . import schemas, serializers, server_request_versions
+from .server_request_versions import versioned_keys
 from .view_builders import ServerViewBuilder
 
+TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")  # from microversion 2.26
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
 
 
@@ -28,6 +33,11 @@ def _list_filters(request) -> dict:
         if parsed is None:
             raise BadRequest(f"Invalid changes-since value: {filters['changes-since']}")
         filters["changes-since"] = parsed
+    if version_at_least(request, "2.26"):
+        for key in TAG_FILTERS:
+            if params.get(key):
+                filters[key] = [t for t in params[key].split(",") if t]
+    filters["strict_status"] = version_at_least(request, "2.38")
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
     filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
@@ -46,7 +56,8 @@ class ServerListView(OpenStackView):
             builder = ServerViewBuilder(request, self.context)
             if self.detail:
                 faults = selectors.instance_latest_faults(rows)
-                servers = [builder.detail(r, faults.get(r["id"])) for r in rows]
+                tags = instance_tags(instance_ids=[r["id"] for r in rows])
+                servers = [builder.detail(r, faults.get(r["id"]), tags=tags.get(r["id"])) for r in rows]
             else:
                 servers = [builder.basic(r) for r in rows]
         return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
@@ -55,6 +66,7 @@ class ServerListView(OpenStackView):
     @schemas.server_create
     def post(self, request):
         body = body_of(request, "server")
+        extras = versioned_keys(request, body, server_request_versions.CREATE)
         data = serializers.ServerCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -76,7 +88,9 @@ class ServerListView(OpenStackView):
             context=self.context, name=v["name"], flavor=flavor, image=image,
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
-            min_count=v.get("min_count", 1), max_count=v.get("max_count"))
+            min_count=v.get("min_count", 1), max_count=v.get("max_count"),
+            description=extras.get("description"), tags=extras.get("tags", ()),
+            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.
@@ -102,7 +116,28 @@ class ServerView(OpenStackView):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         row = selectors.instance_row(instance)
         fault = selectors.instance_latest_faults([row]).get(instance.id)
-        return Response({"server": ServerViewBuilder(request, self.context).detail(row, fault)})
+        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).detail(
+            row, fault, tags=tags, show_server_groups=True)})
+
+    @schemas.server_update
+    def put(self, request, server_id):
+        body = body_of(request, "server")
+        changes = versioned_keys(request, body, server_request_versions.UPDATE)
+        unknown = set(body) - set(changes) - {"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+        if unknown:
+            raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
+                             f"({', '.join(sorted(map(repr, unknown)))} was unexpected)")
+        if "name" in body:
+            data = serializers.ServerUpdate(data=body)
+            data.is_valid(raise_exception=True)
+            changes["name"] = data.validated_data["name"]
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        instance_update(context=self.context, instance=instance, **changes)
+        row = selectors.instance_row(instance)
+        fault = selectors.instance_latest_faults([row]).get(instance.id)
+        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).updated(row, fault, tags=tags)})
 
     @schemas.server_delete
     def delete(self, request, server_id):

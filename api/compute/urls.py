@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
-               server_metadata, servers, versions, volume_attachments)
+               server_metadata, server_tags, servers, versions, volume_attachments)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -37,6 +37,9 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # --- microversions ---
+    ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
+    ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),
 ]
 
 urlpatterns = [

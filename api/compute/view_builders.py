@@ -8,6 +8,7 @@ from compute_platform.compute.states import server_status
 
 from ..common.links import base_url
 from ..common.timefmt import iso_usec, iso_z
+from .server_versions import V, add_version_fields, version_of
 
 
 class ServerViewBuilder:
@@ -19,6 +20,7 @@ class ServerViewBuilder:
     def __init__(self, request, context):
         self.base = base_url(request)
         self.is_admin = context.is_admin
+        self.version = version_of(request)
         self._flavors, self._images, self._host_ids = {}, {}, {}
 
     def links(self, collection: str, rid, project_id: str) -> list[dict]:
@@ -54,7 +56,22 @@ class ServerViewBuilder:
             self._host_ids[key] = hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
         return self._host_ids[key]
 
-    def detail(self, row: dict, fault=None) -> dict:
+    # What a 2.1 server show has that an update's answer lacks before 2.75 (Nova's update view).
+    SHOW_ONLY = ("key_name", "security_groups", "OS-SRV-USG:launched_at", "OS-SRV-USG:terminated_at",
+                 "OS-EXT-AZ:availability_zone", "config_drive", "OS-EXT-STS:task_state", "OS-EXT-STS:vm_state",
+                 "OS-EXT-STS:power_state", "os-extended-volumes:volumes_attached", "OS-EXT-SRV-ATTR:host",
+                 "OS-EXT-SRV-ATTR:hypervisor_hostname", "OS-EXT-SRV-ATTR:instance_name")
+
+    def updated(self, row: dict, fault=None, *, tags=None) -> dict:
+        """The server as PUT (and rebuild) answer it: as a show from 2.75, a shorter body before."""
+        if self.version >= V["2.75"]:
+            return self.detail(row, fault, tags=tags, show_server_groups=True)
+        body = self.detail(row, fault, tags=tags, show_server_groups=True, extended=False)
+        for key in self.SHOW_ONLY:
+            body.pop(key, None)
+        return body
+
+    def detail(self, row: dict, fault=None, *, tags=None, show_server_groups=False, extended=True) -> dict:
         project_id, host_name, vm_state = row["project_id"], row["host__name"], row["vm_state"]
         body = {
             "id": row["server_id"],
@@ -86,14 +103,15 @@ class ServerViewBuilder:
             "os-extended-volumes:volumes_attached": [],
             "security_groups": [{"name": "default"}],
         }
-        if self.is_admin:
+        if self.is_admin and extended:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})
         if fault is not None:
             body["fault"] = {"code": fault.code, "message": fault.message, "created": iso_z(fault.created_at)}
             if self.is_admin or fault.code != 500:
                 body["fault"]["details"] = fault.details
-        return body
+        return add_version_fields(body, row, version=self.version, is_admin=self.is_admin and extended, tags=tags,
+                                  show_server_groups=show_server_groups)
 
 
 def flavor_body(request, flavor, detail=True) -> dict:

@@ -6,8 +6,10 @@ from .instances import Instance, InstanceFault
 from .keypairs import KeyPair
 from .quotas import ProjectQuota
 from .server_groups import ServerGroup
+from .tags import InstanceTag
 
 __all__ = [
     "DispatchBacklog", "Flavor", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
+    "InstanceTag",
     "KeyPair", "ProjectQuota", "ServerGroup",
 ]

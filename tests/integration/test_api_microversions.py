@@ -1,0 +1,143 @@
+"""Compute microversion steps against a live stack: what each step adds to or removes from a request or a
+body (Nova's REST API version history), one test per step or group of steps."""
+import pytest
+
+from api.common.microversions import MAX_VERSION, parse
+
+SERVERS = "/compute/v2.1/servers"
+STACK = {"hosts": ["mv1"], "users": {"mia": "mvp"}}
+
+
+def served(step: str):
+    """Run only once MAX_VERSION reaches `step` (a step's code may land before the steps below it)."""
+    return pytest.mark.skipif(MAX_VERSION < parse(step), reason=f"microversion {step} is above MAX_VERSION")
+
+
+def call(api, method, path, version=None, token=None, **kw):
+    headers = {"OpenStack-API-Version": f"compute {version}"} if version else {}
+    return api.request(method, path, token=token, headers=headers, **kw)
+
+
+@pytest.fixture(scope="module")
+def mia(api):
+    return api.token("mia", "mia-pw", "mvp")
+
+
+@pytest.fixture(scope="module")
+def server(api, mia):  # booted at 2.52 (tags); used only by tests of steps from 2.3
+    """One ACTIVE server of mia's, with a description, tags and a hostname given at boot."""
+    body = {"server": {"name": "Web Server_1", "imageRef": api.image_id(), "flavorRef": "1",
+                       "description": "the web", "tags": ["a", "b"]}}
+    r = call(api, "POST", SERVERS, "2.52", token=mia, json=body)
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    api.wait_until(lambda: call(api, "GET", f"{SERVERS}/{sid}", token=mia).json()["server"]["status"] == "ACTIVE",
+                   what="server ACTIVE")
+    return sid
+
+
+def show(api, sid, version, token=None):
+    r = call(api, "GET", f"{SERVERS}/{sid}", version, token=token)
+    assert r.status_code == 200, r.text
+    return r.json()["server"]
+
+
+@served("2.3")
+def test_2_3_extended_attributes_for_admins(api, mia, server):
+    assert "OS-EXT-SRV-ATTR:hostname" not in show(api, server, "2.2")
+    body = show(api, server, "2.3")
+    assert body["OS-EXT-SRV-ATTR:hostname"] == "web-server-1"
+    assert (body["OS-EXT-SRV-ATTR:launch_index"], body["OS-EXT-SRV-ATTR:kernel_id"],
+            body["OS-EXT-SRV-ATTR:root_device_name"]) == (0, "", "/dev/vda")
+    assert body["OS-EXT-SRV-ATTR:reservation_id"].startswith("r-") and "OS-EXT-SRV-ATTR:user_data" in body
+    assert not any(k.startswith("OS-EXT-SRV-ATTR:") for k in show(api, server, "2.3", token=mia))
+
+
+@served("2.19")
+def test_2_9_locked_2_16_host_status_2_19_description(api, mia, server):
+    assert {"locked", "host_status", "description"}.isdisjoint(show(api, server, "2.8"))
+    assert show(api, server, "2.9")["locked"] is False
+    assert show(api, server, "2.16")["host_status"] == "UP"
+    assert "host_status" not in show(api, server, "2.16", token=mia)  # admin-only by Nova's default policy
+    assert show(api, server, "2.19", token=mia)["description"] == "the web"
+    # description is refused below 2.19, as Nova's schema does
+    r = call(api, "POST", SERVERS, "2.18", token=mia, json={"server": {
+        "name": "x", "imageRef": api.image_id(), "flavorRef": "1", "description": "no"}})
+    assert r.status_code == 400 and "description" in r.json()["badRequest"]["message"]
+
+
+@served("2.94")
+def test_update_name_description_hostname(api, mia, server):
+    r = call(api, "PUT", f"{SERVERS}/{server}", "2.74", token=mia, json={"server": {"description": None}})
+    assert r.status_code == 200, r.text
+    body = r.json()["server"]
+    assert body["description"] is None and "OS-EXT-STS:vm_state" not in body  # the short form before 2.75
+    assert set(body) >= {"locked", "tags", "trusted_image_certificates", "server_groups", "locked_reason"}
+    r = call(api, "PUT", f"{SERVERS}/{server}", "2.75", token=mia, json={"server": {"description": "back"}})
+    assert r.json()["server"]["OS-EXT-STS:vm_state"] == "active"
+    assert call(api, "PUT", f"{SERVERS}/{server}", "2.89", token=mia,
+                json={"server": {"hostname": "web"}}).status_code == 400  # hostname from 2.90
+    r = call(api, "PUT", f"{SERVERS}/{server}", "2.90", token=mia, json={"server": {"hostname": "web-1"}})
+    assert r.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "web-1"  # shown to its owner from 2.90
+    assert call(api, "PUT", f"{SERVERS}/{server}", "2.90", token=mia,
+                json={"server": {"hostname": "web.example"}}).status_code == 400  # FQDN only from 2.94
+    r = call(api, "PUT", f"{SERVERS}/{server}", "2.94", token=mia, json={"server": {"hostname": "web.example"}})
+    assert r.status_code == 200 and r.json()["server"]["OS-EXT-SRV-ATTR:hostname"] == "web.example"
+    r = call(api, "PUT", f"{SERVERS}/{server}", "2.1", token=mia, json={"server": {"name": "Web Server_1"}})
+    assert r.status_code == 200 and r.json()["server"]["name"] == "Web Server_1"
+
+
+@served("2.26")
+def test_2_26_tags(api, mia, server):
+    tags = f"{SERVERS}/{server}/tags"
+    assert call(api, "GET", tags, "2.25", token=mia).status_code == 404
+    assert call(api, "GET", tags, "2.26", token=mia).json() == {"tags": ["a", "b"]}
+    assert show(api, server, "2.26", token=mia)["tags"] == ["a", "b"]
+    r = call(api, "PUT", f"{tags}/c", "2.26", token=mia)
+    assert r.status_code == 201 and r.headers["Location"].endswith(f"/servers/{server}/tags/c")
+    assert call(api, "PUT", f"{tags}/c", "2.26", token=mia).status_code == 204
+    assert call(api, "GET", f"{tags}/c", "2.26", token=mia).status_code == 204
+    assert call(api, "GET", f"{tags}/zz", "2.26", token=mia).status_code == 404
+    assert call(api, "PUT", tags, "2.26", token=mia, json={"tags": ["x/y"]}).status_code == 400
+    assert call(api, "PUT", tags, "2.26", token=mia, json={"tags": [str(i) for i in range(51)]}).status_code == 400
+
+    def listed(query):
+        r = call(api, "GET", f"{SERVERS}?{query}", "2.26", token=mia)
+        return [s["id"] for s in r.json()["servers"]]
+    assert listed("tags=a,c") == [server] and listed("tags=a,zz") == []
+    assert listed("tags-any=zz,c") == [server] and listed("not-tags-any=c") == []
+    assert listed("not-tags=a,zz") == [server]
+    assert call(api, "PUT", tags, "2.26", token=mia, json={"tags": ["a", "b"]}).json() == {"tags": ["a", "b"]}
+    assert call(api, "DELETE", f"{tags}/b", "2.26", token=mia).status_code == 204
+    assert call(api, "DELETE", f"{tags}/b", "2.26", token=mia).status_code == 404
+    assert call(api, "GET", tags, "2.26", token=mia).json() == {"tags": ["a"]}
+    assert call(api, "DELETE", tags, "2.26", token=mia).status_code == 204
+    assert call(api, "PUT", tags, "2.26", token=mia, json={"tags": ["a", "b"]}).status_code == 200
+
+
+@served("2.38")
+def test_2_38_unknown_status_is_400(api, mia):
+    assert call(api, "GET", f"{SERVERS}?status=NOPE", "2.37", token=mia).json() == {"servers": []}
+    assert call(api, "GET", f"{SERVERS}?status=NOPE", "2.38", token=mia).status_code == 400
+
+
+@served("2.100")
+def test_2_47_flavor_2_63_certs_2_71_groups_2_96_az_2_100_hints(api, mia, server):
+    body = show(api, server, "2.47", token=mia)
+    assert body["flavor"] == {"vcpus": 1, "ram": body["flavor"]["ram"], "disk": body["flavor"]["disk"],
+                              "ephemeral": 0, "swap": 0, "original_name": body["flavor"]["original_name"],
+                              "extra_specs": {}}
+    assert "trusted_image_certificates" not in body and "server_groups" not in body
+    assert show(api, server, "2.63", token=mia)["trusted_image_certificates"] is None
+    assert show(api, server, "2.71", token=mia)["server_groups"] == []
+    detail = call(api, "GET", f"{SERVERS}/detail", "2.71", token=mia).json()["servers"][0]
+    assert "server_groups" not in detail  # show, update and rebuild only, as Nova
+    assert show(api, server, "2.96", token=mia)["pinned_availability_zone"] is None
+    assert show(api, server, "2.100", token=mia)["scheduler_hints"] == {}
+    r = call(api, "POST", SERVERS, "2.63", token=mia, json={"server": {
+        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": ["c1", "c2"]}})
+    assert r.status_code == 202, r.text
+    assert show(api, r.json()["server"]["id"], "2.63", token=mia)["trusted_image_certificates"] == ["c1", "c2"]
+    r = call(api, "POST", SERVERS, "2.63", token=mia, json={"server": {
+        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": []}})
+    assert r.status_code == 400
