@@ -6,8 +6,9 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors_hosts as selectors
 from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
-from compute_platform.compute.services.hosts import host_set_enabled
+from compute_platform.compute.services.hosts import host_set_enabled, host_set_forced_down
 
+from ..common.microversions import version_at_least
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.views import OpenStackView
 from . import schemas
@@ -75,10 +76,13 @@ class HypervisorStatisticsView(OpenStackView):
         return Response({"hypervisor_statistics": stats})
 
 
-def service_body(host) -> dict:
-    return {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
+def service_body(request, host) -> dict:
+    body = {"id": host.id, "binary": "nova-compute", "host": host.name, "zone": host.availability_zone,
             "status": _status(host), "state": _state(host), "updated_at": iso_usec(host.last_heartbeat),
-            "disabled_reason": host.disabled_reason, "forced_down": host.forced_down}
+            "disabled_reason": host.disabled_reason}
+    if version_at_least(request, "2.11"):
+        body["forced_down"] = host.forced_down
+    return body
 
 
 class ServiceListView(OpenStackView):
@@ -89,7 +93,7 @@ class ServiceListView(OpenStackView):
         if request.query_params.get("binary") not in (None, "nova-compute"):
             return Response({"services": []})  # nova-compute is the only service there is
         hosts = selectors.host_list(name=request.query_params.get("host"))
-        return Response({"services": [service_body(h) for h in hosts]})
+        return Response({"services": [service_body(request, h) for h in hosts]})
 
 
 class ServiceToggleView(OpenStackView):
@@ -101,12 +105,18 @@ class ServiceToggleView(OpenStackView):
 
     @schemas.service_update
     def put(self, request, verb):
-        if verb not in self.VERBS:
+        if verb not in self.VERBS and not (verb == "force-down" and version_at_least(request, "2.11")):
             raise NotFound(f"Unknown action: {verb}")
         data = request.data if isinstance(request.data, dict) else {}
         host = selectors.host_get_by_name(name=data.get("host"))
         if data.get("binary", "nova-compute") != "nova-compute":
             raise BadRequest("Only the nova-compute binary can be enabled or disabled.")
+        if verb == "force-down":  # microversion 2.11
+            if not isinstance(data.get("forced_down"), bool):
+                raise BadRequest("forced_down must be a boolean")
+            host = host_set_forced_down(host=host, forced_down=data["forced_down"])
+            return Response({"service": {"host": host.name, "binary": "nova-compute",
+                                         "forced_down": host.forced_down}})
         reason = data.get("disabled_reason")
         if verb == "disable-log-reason" and not reason:
             raise BadRequest("disabled_reason is required")

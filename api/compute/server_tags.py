@@ -1,4 +1,5 @@
 """/servers/{id}/tags and /servers/{id}/tags/{tag} (microversion 2.26, Nova's server_tags)."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers as fields
 from rest_framework.response import Response
@@ -62,7 +63,7 @@ class ServerTagView(_TagView):
         return Response(status=204)
 
     @extend_schema(operation_id="compute_server_tag_add", summary="Add a tag to a server (2.26)",
-                   tags=["compute"], request=None,
+                   tags=["compute"], request={"application/json": OpenApiTypes.OBJECT},  # Nova reads no body
                    responses={201: OpenApiResponse(description="Added (Location names the tag)."),
                               204: OpenApiResponse(description="The server had it already."), **ERRORS})
     def put(self, request, server_id, tag):

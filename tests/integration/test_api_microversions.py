@@ -141,3 +141,55 @@ def test_2_47_flavor_2_63_certs_2_71_groups_2_96_az_2_100_hints(api, mia, server
     r = call(api, "POST", SERVERS, "2.63", token=mia, json={"server": {
         "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": []}})
     assert r.status_code == 400
+
+
+@served("2.10")
+def test_2_10_keypairs_of_another_user(api, mia):
+    mia_id = api.get("/identity/v3/auth/tokens", headers={"X-Subject-Token": mia}).json()["token"]["user"]["id"]
+    r = call(api, "POST", "/compute/v2.1/os-keypairs", "2.10", json={"keypair": {"name": "for-mia",
+                                                                               "user_id": mia_id}})
+    assert r.status_code == 201 and r.json()["keypair"]["user_id"] == mia_id, r.text
+    assert [k["keypair"]["name"] for k in call(api, "GET", "/compute/v2.1/os-keypairs", "2.10",
+                                                token=mia).json()["keypairs"]] == ["for-mia"]
+    assert call(api, "GET", f"/compute/v2.1/os-keypairs/for-mia?user_id={mia_id}", "2.10").status_code == 200
+    assert call(api, "GET", "/compute/v2.1/os-keypairs/for-mia?user_id=1", "2.10", token=mia).status_code == 403
+    assert call(api, "POST", "/compute/v2.1/os-keypairs", "2.9", json={"keypair": {
+        "name": "x", "user_id": mia_id}}).status_code == 400  # user_id only from 2.10
+    assert call(api, "DELETE", f"/compute/v2.1/os-keypairs/for-mia?user_id={mia_id}", "2.10").status_code == 204
+
+
+@served("2.11")
+def test_2_11_forced_down(api):
+    services = "/compute/v2.1/os-services"
+    assert "forced_down" not in call(api, "GET", services, "2.10").json()["services"][0]
+    assert call(api, "GET", services, "2.11").json()["services"][0]["forced_down"] is False
+    body = {"host": "mv1", "binary": "nova-compute", "forced_down": True}
+    assert call(api, "PUT", f"{services}/force-down", "2.10", json=body).status_code == 404
+    r = call(api, "PUT", f"{services}/force-down", "2.11", json=body)
+    assert r.json() == {"service": {"host": "mv1", "binary": "nova-compute", "forced_down": True}}
+    shown = call(api, "GET", services, "2.11").json()["services"][0]
+    assert (shown["forced_down"], shown["state"]) == (True, "down")
+    call(api, "PUT", f"{services}/force-down", "2.11", json={**body, "forced_down": False})
+    assert call(api, "GET", services, "2.11").json()["services"][0]["state"] == "up"
+
+
+@served("2.64")
+def test_2_13_2_15_2_64_server_groups(api, mia):
+    groups = "/compute/v2.1/os-server-groups"
+    r = call(api, "POST", groups, "2.12", json={"server_group": {"name": "g", "policies": ["affinity"]}})
+    assert set(r.json()["server_group"]) == {"id", "name", "policies", "members", "metadata"}
+    r = call(api, "POST", groups, "2.13", token=mia, json={"server_group": {"name": "g", "policies": ["affinity"]}})
+    assert r.json()["server_group"]["project_id"] and r.json()["server_group"]["user_id"]
+    assert "user_id" in r.json()["server_group"]
+    assert call(api, "POST", groups, "2.14", json={"server_group": {
+        "name": "s", "policies": ["soft-affinity"]}}).status_code == 400  # soft policies from 2.15
+    assert call(api, "POST", groups, "2.15", json={"server_group": {
+        "name": "s", "policies": ["soft-anti-affinity"]}}).status_code == 200
+    r = call(api, "POST", groups, "2.64", json={"server_group": {
+        "name": "n", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}}})
+    assert r.status_code == 200, r.text
+    assert set(r.json()["server_group"]) == {"id", "name", "policy", "rules", "members", "project_id", "user_id"}
+    assert r.json()["server_group"]["rules"] == {"max_server_per_host": 2}
+    for bad in ({"name": "n", "policies": ["affinity"]}, {"name": "n", "policy": "affinity",
+                                                         "rules": {"max_server_per_host": 2}}):
+        assert call(api, "POST", groups, "2.64", json={"server_group": bad}).status_code == 400, bad
