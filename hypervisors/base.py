@@ -343,3 +343,13 @@ class ComputeDriver(abc.ABC):
     def list_volume_attachments(self, instance_uuid: str) -> list[VolumeConnection]:
         """The volumes in the guest's definition, as attached. The MountManager rebuilds from this at
         worker start: every path listed needs its export mounted on this host."""
+
+    # --- microversions: trigger_crash_dump (compute API 2.17) ---
+    @abc.abstractmethod
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        """Send the guest a non-maskable interrupt, which a guest kernel configured for it answers with a
+        crash dump (Nova's trigger_crash_dump; libvirt's virDomainInjectNMI).
+
+        The guest must be RUNNING or PAUSED (delivered when it runs again), else InvalidPowerState; a missing guest raises InstanceNotFound. Nothing
+        else about the guest changes: what the guest's kernel does with the NMI is its own business.
+        """

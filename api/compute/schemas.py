@@ -203,6 +203,7 @@ SERVER_ACTIONS = [
     _action("ResumeAction", "resume", _no_argument()),
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+    _action("TriggerCrashDumpAction", "trigger_crash_dump", _no_argument()),  # microversion 2.17
 ]
 
 

@@ -4,8 +4,10 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest
 from compute_platform.compute.services.host_calls import instance_console_output
+from compute_platform.compute.services.instance_crash_dump import instance_trigger_crash_dump
 from compute_platform.compute.services.instances import instance_action
 
+from ..common.microversions import version_at_least
 from ..common.views import OpenStackView
 from . import schemas, serializers
 
@@ -37,4 +39,10 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        # --- microversions ---
+        if key == "trigger_crash_dump" and version_at_least(request, "2.17"):
+            if value is not None:
+                raise BadRequest("Invalid input for field/attribute trigger_crash_dump: it must be null.")
+            instance_trigger_crash_dump(context=self.context, instance=instance)
+            return Response(status=202)
         raise BadRequest(f"There is no such action: {key}")

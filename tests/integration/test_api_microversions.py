@@ -193,3 +193,21 @@ def test_2_13_2_15_2_64_server_groups(api, mia):
     for bad in ({"name": "n", "policies": ["affinity"]}, {"name": "n", "policy": "affinity",
                                                          "rules": {"max_server_per_host": 2}}):
         assert call(api, "POST", groups, "2.64", json={"server_group": bad}).status_code == 400, bad
+
+
+@served("2.17")
+def test_2_17_trigger_crash_dump(api, mia, server):
+    action = f"{SERVERS}/{server}/action"
+    assert call(api, "POST", action, "2.16", token=mia, json={"trigger_crash_dump": None}).status_code == 400
+    r = call(api, "POST", action, "2.17", token=mia, json={"trigger_crash_dump": None})
+    assert r.status_code == 202, r.text
+    # The fake guest's kernel logs the NMI on its console; the action finishes with the event.
+    api.wait_until(lambda: "NMI received" in call(api, "POST", action, token=mia, json={
+        "os-getConsoleOutput": {}}).json()["output"], what="the NMI on the console")
+    actions = call(api, "GET", f"{SERVERS}/{server}/os-instance-actions", token=mia).json()["instanceActions"]
+    assert actions[0]["action"] == "trigger_crash_dump"
+    call(api, "POST", action, token=mia, json={"os-stop": None})
+    api.wait_until(lambda: show(api, server, "2.1", token=mia)["status"] == "SHUTOFF", what="SHUTOFF")
+    assert call(api, "POST", action, "2.17", token=mia, json={"trigger_crash_dump": None}).status_code == 409
+    call(api, "POST", action, token=mia, json={"os-start": None})
+    api.wait_until(lambda: show(api, server, "2.1", token=mia)["status"] == "ACTIVE", what="ACTIVE")

@@ -100,7 +100,8 @@ def test_server_actions(schema):
     assert _resolve(schema, _json_body(operation, 200))["properties"].keys() == {"output"}
     actions = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])["oneOf"]
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
-    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput"}
+    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
+                    "trigger_crash_dump"}
     assert "409" in operation["responses"]
 
 

@@ -84,6 +84,7 @@ class _Minimal(ComputeDriver):
     pause = unpause = suspend = resume = lambda *a, **k: None
     get_info = list_instances = get_console_output = get_host_resources = lambda *a, **k: None
     attach_volume = detach_volume = list_volume_attachments = lambda *a, **k: None
+    trigger_crash_dump = lambda *a, **k: None
 
 
 def test_compute_driver_is_abstract_except_init_host():
