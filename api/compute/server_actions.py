@@ -2,7 +2,7 @@
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.instance_crash_dump import instance_trigger_crash_dump
 from compute_platform.compute.services.instances import instance_action
@@ -16,12 +16,18 @@ SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unp
                   "suspend": "suspend", "resume": "resume"}
 
 
+# The nova-network era actions, removed at microversion 2.44 (use the network API).
+REMOVED_AT_2_44 = ("addFixedIp", "removeFixedIp", "addFloatingIp", "removeFloatingIp")
+
+
 class ServerActionView(OpenStackView):
     @schemas.server_action
     def post(self, request, server_id):
         if not isinstance(request.data, dict) or len(request.data) != 1:
             raise BadRequest("The action body must be a JSON object with exactly one action key.")
         (key, value), = request.data.items()
+        if key in REMOVED_AT_2_44 and version_at_least(request, "2.44"):
+            raise NotFound(f"There is no such action: {key}")  # Nova's 404 from 2.44 on
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         if key in SIMPLE_ACTIONS:
             instance_action(context=self.context, instance=instance, action_key=SIMPLE_ACTIONS[key])

@@ -42,8 +42,8 @@ def versioned_keys(request, body: dict, table: dict) -> dict:
             if parse(first) <= version and (last is None or version <= parse(last)):
                 break
         else:
-            raise BadRequest(f"Invalid input for field/attribute server. Value: {key}. Additional properties "
-                             f"are not allowed ('{key}' was unexpected)")
+            raise BadRequest(f"Invalid input: additional properties are not allowed ('{key}' was unexpected at "
+                             f"microversion {version[0]}.{version[1]})")
         found[key] = validated(key, body[key], schema) if schema is not None else body[key]
     return found
 

@@ -4,8 +4,10 @@ from compute_platform.compute.selectors_server_extras import host_status
 
 from ..common.microversions import DEFAULT_VERSION, parse
 
-V = {step: parse(step) for step in ("2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.63", "2.71", "2.73", "2.75",
-                                    "2.90", "2.96", "2.100")}
+# The steps this package gates on, as comparable tuples.
+V = {step: parse(step) for step in (
+    "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.51", "2.55", "2.58", "2.61", "2.62", "2.63", "2.66", "2.71",
+    "2.73", "2.75", "2.84", "2.90", "2.96", "2.100", "2.102")}
 
 
 def version_of(request) -> tuple[int, int]:

@@ -26,13 +26,19 @@ def _list_filters(request) -> dict:
     filters = {k: params[k] for k in LIST_FILTERS if params.get(k)}
     if "tenant_id" in filters:
         filters["project_id"] = filters.pop("tenant_id")
-    if "changes-since" in filters:
-        from django.utils.dateparse import parse_datetime
+    if version_at_least(request, "2.66") and params.get("changes-before"):
+        filters["changes-before"] = params["changes-before"]
+    for key in ("changes-since", "changes-before"):
+        if key in filters:
+            from django.utils.dateparse import parse_datetime
 
-        parsed = parse_datetime(filters["changes-since"])
-        if parsed is None:
-            raise BadRequest(f"Invalid changes-since value: {filters['changes-since']}")
-        filters["changes-since"] = parsed
+            parsed = parse_datetime(filters[key])
+            if parsed is None:
+                raise BadRequest(f"Invalid {key} value: {filters[key]}")
+            filters[key] = parsed
+    if "changes-since" in filters and "changes-before" in filters and \
+            filters["changes-before"] < filters["changes-since"]:
+        raise BadRequest("The value of changes-since must be less than or equal to changes-before.")
     if version_at_least(request, "2.26"):
         for key in TAG_FILTERS:
             if params.get(key):

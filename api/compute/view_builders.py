@@ -11,6 +11,14 @@ from ..common.timefmt import iso_usec, iso_z
 from .server_versions import V, add_version_fields, version_of
 
 
+def host_id(project_id: str, host_name: str | None) -> str:
+    """Nova's hostId (utils.generate_hostid): opaque per project, equal for two servers of a project on one
+    host, "" for none."""
+    if not host_name:
+        return ""
+    return hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
+
+
 class ServerViewBuilder:
     """Builds server bodies from flat rows (selectors.instance_list / instance_row) for one request.
 
@@ -48,12 +56,9 @@ class ServerViewBuilder:
         return self._images[key]
 
     def _host_id(self, project_id, host_name):
-        # Nova's hostId: opaque per project, equal for two servers of a project on one host.
-        if not host_name:
-            return ""
         key = (project_id, host_name)
         if key not in self._host_ids:
-            self._host_ids[key] = hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
+            self._host_ids[key] = host_id(project_id, host_name)
         return self._host_ids[key]
 
     # What a 2.1 server show has that an update's answer lacks before 2.75 (Nova's update view).
@@ -115,28 +120,50 @@ class ServerViewBuilder:
 
 
 def flavor_body(request, flavor, detail=True) -> dict:
+    """A flavor at the request's microversion: `description` from 2.55, `extra_specs` from 2.61 (Nova's
+    default policy shows them to readers), `swap` 0 rather than "" from 2.75, and from 2.102 no
+    `rxtx_factor` and `OS-FLV-DISABLED:disabled`."""
+    version = version_of(request)
     base = base_url(request)
     body = {"id": flavor.flavorid, "name": flavor.name,
             "links": [{"rel": "self", "href": f"{base}/compute/v2.1/flavors/{flavor.flavorid}"},
                       {"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor.flavorid}"}]}
+    if version >= V["2.55"]:
+        body["description"] = flavor.description
     if detail:
         body.update({"ram": flavor.memory_mb, "disk": flavor.root_gb, "vcpus": flavor.vcpus,
                      "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb, "OS-FLV-DISABLED:disabled": False,
-                     "swap": flavor.swap or "", "rxtx_factor": flavor.rxtx_factor,
-                     "os-flavor-access:is_public": flavor.is_public})
+                     "swap": flavor.swap if version >= V["2.75"] else (flavor.swap or ""),
+                     "rxtx_factor": flavor.rxtx_factor, "os-flavor-access:is_public": flavor.is_public})
+        if version >= V["2.61"]:
+            body["extra_specs"] = dict(flavor.extra_specs or {})
+        if version >= V["2.102"]:
+            del body["rxtx_factor"], body["OS-FLV-DISABLED:disabled"]
     return body
 
 
-def action_body(action, events=None, show_traceback=False) -> dict:
+def action_body(request, action, events=None, is_admin=False) -> dict:
+    """An instance action as Nova's os-instance-actions shows it at the request's microversion: events for
+    admins, and from 2.51 for the owner too (without traceback); updated_at from 2.58; the event's hostId
+    from 2.62 (and host for admins); details from 2.84 (admins, Nova's default policy)."""
+    version = version_of(request)
     body = {"action": action.action, "instance_uuid": str(action.instance.uuid), "message": action.message,
             "project_id": action.project_id, "request_id": action.request_id,
             "start_time": iso_usec(action.start_time), "user_id": action.user_id}
-    if events is not None:
+    if version >= V["2.58"]:
+        body["updated_at"] = iso_usec(action.updated_at)
+    if events is not None and (is_admin or version >= V["2.51"]):
         body["events"] = []
         for e in events:
             item = {"event": e.event, "start_time": iso_usec(e.start_time),
                     "finish_time": iso_usec(e.finish_time), "result": e.result}
-            if show_traceback:
+            if is_admin:
                 item["traceback"] = e.traceback
+            if version >= V["2.62"]:
+                item["hostId"] = host_id(action.project_id or action.instance.project_id, e.host)
+                if is_admin:
+                    item["host"] = e.host
+            if version >= V["2.84"] and is_admin:
+                item["details"] = e.details
             body["events"].append(item)
     return body

@@ -120,10 +120,12 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(project_id=filters["project_id"])
     if filters.get("deleted") and context.is_admin:
         qs = qs.filter(vm_state=VmState.DELETED)
-    elif not filters.get("changes-since"):
-        qs = qs.exclude(vm_state=VmState.DELETED)
+    elif not (filters.get("changes-since") or filters.get("changes-before")):
+        qs = qs.exclude(vm_state=VmState.DELETED)  # a changes-* filter shows the deleted too, as Nova
     if filters.get("changes-since"):
         qs = qs.filter(updated_at__gte=filters["changes-since"])
+    if filters.get("changes-before"):  # microversion 2.66
+        qs = qs.filter(updated_at__lte=filters["changes-before"])
     if filters.get("status"):
         status = filters["status"].upper()
         if status not in VM_STATES_FOR_STATUS:

@@ -45,3 +45,27 @@ def instances_tag_filtered(qs, filters: dict):
     if filters.get("not-tags-any"):
         qs = qs.exclude(id__in=having_any(filters["not-tags-any"]))
     return qs
+
+
+def instance_actions_page(*, instance, limit: int, marker: str | None = None, changes_since=None,
+                          changes_before=None) -> list:
+    """A page of the instance's actions, newest first, after the action whose request id is `marker`
+    (2.58), filtered on updated_at (changes-since 2.58, changes-before 2.66)."""
+    from django.db.models import Q
+
+    from .exceptions import BadRequest
+    from .models import InstanceAction
+
+    qs = InstanceAction.objects.filter(instance=instance).select_related("instance").order_by("-start_time", "-id")
+    if changes_since is not None:
+        qs = qs.filter(updated_at__gte=changes_since)
+    if changes_before is not None:
+        qs = qs.filter(updated_at__lte=changes_before)
+    if marker:
+        anchor = InstanceAction.objects.filter(instance=instance, request_id=marker).values(
+            "start_time", "id").first()
+        if anchor is None:
+            raise BadRequest(f"Marker {marker} could not be found.")
+        qs = qs.filter(Q(start_time__lt=anchor["start_time"]) |
+                       Q(start_time=anchor["start_time"], id__lt=anchor["id"]))
+    return list(qs[:limit])

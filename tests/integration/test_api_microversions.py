@@ -18,6 +18,10 @@ def call(api, method, path, version=None, token=None, **kw):
     return api.request(method, path, token=token, headers=headers, **kw)
 
 
+def token_of(api, token) -> dict:
+    return api.get("/identity/v3/auth/tokens", headers={"X-Subject-Token": token}).json()["token"]
+
+
 @pytest.fixture(scope="module")
 def mia(api):
     return api.token("mia", "mia-pw", "mvp")
@@ -145,7 +149,7 @@ def test_2_47_flavor_2_63_certs_2_71_groups_2_96_az_2_100_hints(api, mia, server
 
 @served("2.10")
 def test_2_10_keypairs_of_another_user(api, mia):
-    mia_id = api.get("/identity/v3/auth/tokens", headers={"X-Subject-Token": mia}).json()["token"]["user"]["id"]
+    mia_id = token_of(api, mia)["user"]["id"]
     r = call(api, "POST", "/compute/v2.1/os-keypairs", "2.10", json={"keypair": {"name": "for-mia",
                                                                                "user_id": mia_id}})
     assert r.status_code == 201 and r.json()["keypair"]["user_id"] == mia_id, r.text
@@ -211,3 +215,139 @@ def test_2_17_trigger_crash_dump(api, mia, server):
     assert call(api, "POST", action, "2.17", token=mia, json={"trigger_crash_dump": None}).status_code == 409
     call(api, "POST", action, token=mia, json={"os-start": None})
     api.wait_until(lambda: show(api, server, "2.1", token=mia)["status"] == "ACTIVE", what="ACTIVE")
+
+
+@served("2.21")
+def test_2_21_actions_of_a_deleted_server(api, mia):
+    r = call(api, "POST", SERVERS, token=mia, json={"server": {"name": "gone", "imageRef": api.image_id(),
+                                                                "flavorRef": "1"}})
+    sid = r.json()["server"]["id"]
+    api.wait_until(lambda: show(api, sid, "2.1", token=mia)["status"] == "ACTIVE", what="ACTIVE")
+    call(api, "DELETE", f"{SERVERS}/{sid}", token=mia)
+    api.wait_gone(sid)
+    assert call(api, "GET", f"{SERVERS}/{sid}/os-instance-actions", "2.20", token=mia).status_code == 404
+    actions = call(api, "GET", f"{SERVERS}/{sid}/os-instance-actions", "2.21", token=mia).json()["instanceActions"]
+    assert [a["action"] for a in actions] == ["delete", "create"]
+
+
+@served("2.84")
+def test_instance_action_steps_2_51_2_58_2_62_2_66_2_84(api, mia, server):
+    path = f"{SERVERS}/{server}/os-instance-actions"
+    first = call(api, "GET", path, "2.58", token=mia).json()["instanceActions"]
+    assert all("updated_at" in a for a in first) and "updated_at" not in call(
+        api, "GET", path, "2.57", token=mia).json()["instanceActions"][0]
+    create = first[-1]["request_id"]
+    assert "events" not in call(api, "GET", f"{path}/{create}", "2.50", token=mia).json()["instanceAction"]
+    events = call(api, "GET", f"{path}/{create}", "2.51", token=mia).json()["instanceAction"]["events"]
+    assert events and all("traceback" not in e for e in events)
+    event = call(api, "GET", f"{path}/{create}", "2.62", token=mia).json()["instanceAction"]["events"][-1]
+    assert len(event["hostId"]) == 56 and "host" not in event  # the host itself only for admins
+    admin_event = call(api, "GET", f"{path}/{create}", "2.84").json()["instanceAction"]["events"][-1]
+    assert admin_event["host"] == "mv1" and "details" in admin_event and "traceback" in admin_event
+    # 2.58 paging: one at a time, then the rest after the marker.
+    page = call(api, "GET", f"{path}?limit=1", "2.58", token=mia).json()
+    assert [a["request_id"] for a in page["instanceActions"]] == [first[0]["request_id"]]
+    assert page["links"][0]["rel"] == "next"
+    rest = call(api, "GET", f"{path}?marker={first[0]['request_id']}", "2.58", token=mia).json()
+    assert [a["request_id"] for a in rest["instanceActions"]] == [a["request_id"] for a in first[1:]]
+    assert call(api, "GET", f"{path}?marker=nope", "2.58", token=mia).status_code == 400
+    since = first[0]["updated_at"]
+    assert [a["request_id"] for a in call(api, "GET", f"{path}?changes-since={since}", "2.58", token=mia).json()[
+        "instanceActions"]] == [first[0]["request_id"]]
+    assert call(api, "GET", f"{path}?changes-before={since}", "2.65", token=mia).status_code == 400
+    assert call(api, "GET", f"{path}?changes-before={since}", "2.66", token=mia).status_code == 200
+
+
+@served("2.57")
+def test_2_36_2_39_2_57_limits_and_quotas_lose_keys(api, mia):
+    def absolute(version):
+        return set(call(api, "GET", "/compute/v2.1/limits", version, token=mia).json()["limits"]["absolute"])
+    assert {"maxSecurityGroups", "maxImageMeta", "maxPersonality"} <= absolute("2.35")
+    assert "maxSecurityGroups" not in absolute("2.36") and "maxImageMeta" in absolute("2.38")
+    assert "maxImageMeta" not in absolute("2.39") and "maxPersonality" in absolute("2.56")
+    assert "maxPersonality" not in absolute("2.57")
+    project = token_of(api, mia)["project"]["id"]
+    quotas = f"/compute/v2.1/os-quota-sets/{project}"
+    assert "floating_ips" in call(api, "GET", quotas, "2.35", token=mia).json()["quota_set"]
+    assert "floating_ips" not in call(api, "GET", quotas, "2.36", token=mia).json()["quota_set"]
+    assert "injected_files" not in call(api, "GET", f"{quotas}/detail", "2.57", token=mia).json()["quota_set"]
+    assert call(api, "PUT", quotas, "2.36", json={"quota_set": {"floating_ips": 1}}).status_code == 400
+    assert call(api, "PUT", quotas, "2.35", json={"quota_set": {"floating_ips": 1}}).status_code == 200
+
+
+@served("2.88")
+def test_hypervisor_steps_2_28_2_33_2_53_2_75_2_88(api, server):
+    hyps = "/compute/v2.1/os-hypervisors"
+    old = call(api, "GET", f"{hyps}/detail", "2.27").json()["hypervisors"][0]
+    assert old["cpu_info"] == "{}" and isinstance(old["id"], int)
+    assert call(api, "GET", f"{hyps}/detail", "2.28").json()["hypervisors"][0]["cpu_info"] == {}
+    assert "hypervisors_links" in call(api, "GET", f"{hyps}?limit=1", "2.33").json()
+    listed = call(api, "GET", f"{hyps}/detail?with_servers=true", "2.53").json()["hypervisors"][0]
+    assert listed["id"] == listed["service"]["id"] != old["id"] and len(listed["id"]) == 36
+    assert server in [s["uuid"] for s in listed["servers"]]
+    assert call(api, "GET", f"{hyps}/{old['id']}", "2.53").status_code == 400  # ids are uuids from 2.53
+    shown = call(api, "GET", f"{hyps}/{listed['id']}", "2.53").json()["hypervisor"]
+    assert "servers" not in shown and shown["vcpus"] >= 1
+    assert call(api, "GET", f"{hyps}?hypervisor_hostname_pattern=mv", "2.53").json()["hypervisors"][0][
+        "hypervisor_hostname"] == "mv1"
+    assert call(api, "GET", f"{hyps}?hypervisor_hostname_pattern=zz", "2.53").status_code == 404
+    assert call(api, "GET", f"{hyps}/mv/search", "2.53").status_code == 404
+    new = call(api, "GET", f"{hyps}/{listed['id']}", "2.88").json()["hypervisor"]
+    assert "vcpus" not in new and "cpu_info" not in new and new["uptime"] is None
+    assert call(api, "GET", f"{hyps}/statistics", "2.87").status_code == 200
+    assert call(api, "GET", f"{hyps}/statistics", "2.88").status_code == 404
+
+
+@served("2.53")
+def test_2_53_services_by_uuid(api):
+    services = "/compute/v2.1/os-services"
+    service = call(api, "GET", services, "2.53").json()["services"][0]
+    assert len(service["id"]) == 36
+    assert call(api, "PUT", f"{services}/disable", "2.53", json={"host": "mv1"}).status_code == 400
+    r = call(api, "PUT", f"{services}/{service['id']}", "2.53", json={"status": "disabled",
+                                                                      "disabled_reason": "maint"})
+    assert r.status_code == 200 and r.json()["service"]["status"] == "disabled", r.text
+    assert r.json()["service"]["disabled_reason"] == "maint" and "forced_down" in r.json()["service"]
+    assert call(api, "PUT", f"{services}/{service['id']}", "2.53", json={}).status_code == 400
+    r = call(api, "PUT", f"{services}/{service['id']}", "2.53", json={"status": "enabled"})
+    assert r.json()["service"]["status"] == "enabled"
+
+
+@served("2.44")
+def test_removed_routes_answer_404(api):
+    for path, removed in (("/compute/v2.1/os-hosts", "2.43"), ("/compute/v2.1/images", "2.36"),
+                          ("/compute/v2.1/os-networks", "2.36")):
+        assert call(api, "GET", path, removed).json()["itemNotFound"]["code"] == 404
+
+
+@served("2.102")
+def test_flavor_steps_2_55_2_61_2_75_2_102(api):
+    flavors = "/compute/v2.1/flavors"
+    r = call(api, "POST", flavors, "2.54", json={"flavor": {"name": "d1", "ram": 64, "vcpus": 1, "disk": 1,
+                                                              "description": "no"}})
+    assert r.status_code == 400  # description from 2.55
+    r = call(api, "POST", flavors, "2.55", json={"flavor": {"name": "d1", "id": "d1", "ram": 64, "vcpus": 1,
+                                                              "disk": 1, "description": "small"}})
+    assert r.status_code == 200 and r.json()["flavor"]["description"] == "small", r.text
+    assert "description" not in call(api, "GET", f"{flavors}/d1", "2.54").json()["flavor"]
+    listed = call(api, "GET", flavors, "2.55").json()["flavors"]
+    assert {"id", "name", "links", "description"} == set(listed[0])
+    assert call(api, "PUT", f"{flavors}/d1", "2.54", json={"flavor": {"description": "x"}}).status_code == 404
+    r = call(api, "PUT", f"{flavors}/d1", "2.55", json={"flavor": {"description": "tiny"}})
+    assert r.status_code == 200 and r.json()["flavor"]["description"] == "tiny"
+    assert call(api, "PUT", f"{flavors}/d1", "2.55", json={"flavor": {"name": "x"}}).status_code == 400
+    shown = call(api, "GET", f"{flavors}/d1", "2.61").json()["flavor"]
+    assert shown["extra_specs"] == {} and shown["swap"] == ""
+    assert call(api, "GET", f"{flavors}/d1", "2.75").json()["flavor"]["swap"] == 0
+    new = call(api, "GET", f"{flavors}/d1", "2.102").json()["flavor"]
+    assert "rxtx_factor" not in new and "OS-FLV-DISABLED:disabled" not in new
+
+
+@served("2.66")
+def test_2_66_changes_before(api, mia, server):
+    def listed(query):
+        return [s["id"] for s in call(api, "GET", f"{SERVERS}?{query}", "2.66", token=mia).json()["servers"]]
+    assert server in listed("changes-before=2100-01-01T00:00:00Z")
+    assert listed("changes-before=2000-01-01T00:00:00Z") == []
+    assert call(api, "GET", f"{SERVERS}?changes-since=2001-01-01T00:00:00Z&changes-before=2000-01-01T00:00:00Z",
+                "2.66", token=mia).status_code == 400
