@@ -5,15 +5,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # libvirt-python compiles against libvirt's headers; the system tier boots real QEMU guests (TCG).
 APT_FOR_VENV := libvirt-dev pkg-config gcc
-APT_FOR_LIBVIRT := libvirt-daemon-system qemu-system-x86 qemu-utils linux-image-amd64 busybox-static
-APT_FOR_TESTS := postgresql redis-server $(APT_FOR_LIBVIRT)
+APT_FOR_LIBVIRT := libvirt-daemon-system qemu-system-x86 qemu-utils linux-image-amd64 busybox-static dnsmasq-base nftables iputils-ping
+# chromium + chromium-driver: the operator console's browser tests (Selenium).
+APT_FOR_TESTS := postgresql redis-server $(APT_FOR_LIBVIRT) chromium chromium-driver
 
-.PHONY: run test test-unit test-integration bench venv clean help
+.PHONY: run test test-unit test-integration bench venv clean help tempest
 
 help:
 	@echo "make run    - the whole stack on embedded defaults (SQLite, embedded Redis, fake hosts)"
 	@echo "make test   - every test tier against throwaway PostgreSQL and Redis"
 	@echo "make bench  - the benchmark table"
+	@echo "make tempest - Tempest's tempest.api.compute against a throwaway stack; counts per module"
 
 venv: $(STAMP)
 
@@ -49,6 +51,13 @@ bench: $(STAMP)
 	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
 	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
 		$(PY) -m devtools.bench $(BENCH_ARGS)
+
+# Tempest in its own virtualenv (.tempest-venv, requirements/tempest.txt), against a throwaway stack of three
+# fake hosts; feature flags in devtools/tempest_conf.py. TEMPEST_ARGS: e.g. --smoke, --regex RE.
+tempest: $(STAMP)
+	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
+	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
+		$(PY) -m devtools.tempest $(TEMPEST_ARGS)
 
 clean:
 	rm -rf .run

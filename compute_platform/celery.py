@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compute_platform.settings")
 app = Celery("compute_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks live in the top-level `tasks` package, outside any Django app, so list its modules.
-app.conf.imports = ("tasks.instances", "tasks.periodic", "tasks.volumes", "tasks.noop", "tasks.crash_dump")
+app.conf.imports = ("tasks.instances", "tasks.periodic", "tasks.volumes", "tasks.noop", "tasks.moves_a",
+                    "tasks.crash_dump")

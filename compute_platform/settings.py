@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "compute_platform.images",
     "compute_platform.compute",
     "compute_platform.volumes",
+    # the operator console: the admin's overview (landing page), launch form, serial console
+    "compute_platform.console",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "api.common.middleware.HeaderLimitsMiddleware",
     # Compute microversion negotiation (OpenStack-API-Version): 400/406 before any view runs.
     "api.common.microversions.MicroversionMiddleware",
+    "api.volume.microversions.VolumeMicroversionMiddleware",
 ]
 
 ROOT_URLCONF = "compute_platform.urls"
@@ -147,6 +150,11 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 # An instance whose task_state has not moved for this long on a live host has its work re-sent.
 STALE_TASK_SECONDS = env.int("STALE_TASK_SECONDS", default=600)
 SOFT_POWER_OFF_TIMEOUT = env.float("SOFT_POWER_OFF_TIMEOUT", default=60.0)
+# Nova's [DEFAULT] shelved_offload_time: seconds a shelved server keeps its host before it is offloaded
+# (0: at once, as part of the shelve; -1: never, only shelveOffload). The sweep runs every
+# SHELVED_POLL_INTERVAL seconds (Nova's shelved_poll_interval).
+SHELVED_OFFLOAD_TIME = env.int("SHELVED_OFFLOAD_TIME", default=0)
+SHELVED_POLL_INTERVAL = env.int("SHELVED_POLL_INTERVAL", default=3600)
 # A worker whose database goes away mid-task waits this long for it (compute_platform/db_retry.py) rather
 # than leave the instance stuck in its task_state; the API does not wait (503).
 DB_OUTAGE_RETRY_SECONDS = env.float("DB_OUTAGE_RETRY_SECONDS", default=120.0)
@@ -169,6 +177,18 @@ QUOTA_DEFAULTS = {
     "injected_file_content_bytes": env.int("QUOTA_INJECTED_FILE_CONTENT_BYTES", default=10240),
     "injected_file_path_bytes": env.int("QUOTA_INJECTED_FILE_PATH_BYTES", default=255),
 }
+
+# --- Consoles (the serial console proxy and the operator console) --------------------------------
+# Console tokens (Nova's console auth tokens) live this long, in Redis under CONSOLE_REDIS_URL; the
+# serial proxy (`manage.py serial_proxy`, started by `make run`) accepts a websocket only with a live one.
+CONSOLE_TOKEN_TTL = env.int("CONSOLE_TOKEN_TTL", default=600)
+CONSOLE_REDIS_URL = env("CONSOLE_REDIS_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+# The URL clients get (Nova's [serial_console] base_url): `{host}` is replaced by the guest's compute host,
+# for a proxy per compute machine; one machine needs no placeholder.
+SERIAL_PROXY_URL = env("SERIAL_PROXY_URL", default="ws://127.0.0.1:6083/")
+SERIAL_PROXY_PORT = env.int("SERIAL_PROXY_PORT", default=6083)
+# Flower, linked from the operator console's overview (make run starts it on FLOWER_PORT).
+FLOWER_URL = env("FLOWER_URL", default="http://127.0.0.1:5555/")
 
 # --- Volumes (NFS exports and the MountManager) --------------------------------------------------
 # Each host mounts exports under VOLUME_MOUNT_BASE/<host> (os-brick naming below that): the per-host folder
@@ -245,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-tokens": {
         "task": tasknames.PURGE_EXPIRED_TOKENS,
         "schedule": 3600.0,
+        "options": {"queue": tasknames.CONDUCTOR_QUEUE},
+    },
+    "offload-shelved-instances": {  # moves A
+        "task": tasknames.OFFLOAD_SHELVED_INSTANCES,
+        "schedule": float(SHELVED_POLL_INTERVAL),
         "options": {"queue": tasknames.CONDUCTOR_QUEUE},
     },
 }

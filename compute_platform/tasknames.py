@@ -24,11 +24,22 @@ SUSPEND_INSTANCE = "compute.suspend_instance"
 RESUME_INSTANCE = "compute.resume_instance"
 SYNC_POWER_STATES = "compute.sync_power_states"
 GET_CONSOLE_OUTPUT = "compute.get_console_output"
+GET_DIAGNOSTICS = "compute.get_diagnostics"  # server diagnostics (issue 11)
 TRIGGER_CRASH_DUMP = "compute.trigger_crash_dump"  # microversion 2.17
 ATTACH_VOLUME = "compute.attach_volume"
 DETACH_VOLUME = "compute.detach_volume"
 AUDIT_MOUNTS = "compute.audit_mounts"
 MOUNT_STATUS = "compute.mount_status"
+GET_HOST_UPTIME = "compute.get_host_uptime"  # a synchronous host call (os-hypervisors/{id}/uptime)
+# --- moves A: rebuild, snapshot, shelve, rescue (tasks/moves_a.py) ---
+REBUILD_INSTANCE = "compute.rebuild_instance"
+SNAPSHOT_INSTANCE = "compute.snapshot_instance"
+SHELVE_INSTANCE = "compute.shelve_instance"
+SHELVE_OFFLOAD_INSTANCE = "compute.shelve_offload_instance"
+UNSHELVE_INSTANCE = "compute.unshelve_instance"
+RESCUE_INSTANCE = "compute.rescue_instance"
+UNRESCUE_INSTANCE = "compute.unrescue_instance"
+# --- end moves A ---
 
 # --- volume: the volume service -----------------------------------------------------------------------
 CREATE_VOLUME = "volume.create_volume"
@@ -41,6 +52,7 @@ SYNC_POWER_STATES_ALL_HOSTS = "conductor.sync_power_states_all_hosts"
 REDRIVE_STALE_TASKS = "conductor.redrive_stale_tasks"
 AUDIT_MOUNTS_ALL_HOSTS = "conductor.audit_mounts_all_hosts"
 PURGE_EXPIRED_TOKENS = "conductor.purge_expired_tokens"
+OFFLOAD_SHELVED_INSTANCES = "conductor.offload_shelved_instances"  # moves A (shelved_offload_time > 0)
 
 # --- any queue: the benchmark's floor (devtools/bench_floors.py) ---------------------------------------
 NOOP = "conductor.noop"

@@ -10,6 +10,8 @@ from api.volume.versions import VolumeVersionsView
 
 urlpatterns = [
     path("", RootView.as_view()),
+    # The operator console first: its overview replaces the admin index (console/urls.py).
+    path("admin/", include("compute_platform.console.urls")),
     path("admin/", admin.site.urls),
     # Service roots without the slash, as catalog URLs are written: keystoneauth discovers from them.
     path("identity", IdentityVersionsView.as_view()),

@@ -4,8 +4,11 @@
 
 The guest's init loads the virtio and ACPI modules (Debian builds them as modules, so without them the
 guest sees no disks and ignores the power button), starts busybox's acpid so an ACPI power-off really
-powers off, prints MARKER on the serial console, then reports block devices as they come and go:
-`marker-block: vdb` once per new device, `marker-block-gone: vdb` when one is unplugged.
+powers off, prints MARKER on the serial console, runs a shell on it (ttyS0, for the console tests), then
+reports block devices as they come and go:
+`marker-block: vdb` once per new device, `marker-block-gone: vdb` when one is unplugged. Each NIC asks DHCP
+for its address (busybox udhcpc) and prints `marker-ip: eth0 <address>`; a config drive (cdrom) is mounted
+and its label, uuid and user data printed (`marker-config-...`).
 
 Needs `linux-image-amd64` and `busybox-static` (make test installs them). Pure stdlib: the cpio
 archive is written here (newc format), so no cpio tool is needed either.
@@ -30,8 +33,9 @@ CACHE_DIR = RUN_DIR / "guest-image"
 BUSYBOX = Path("/bin/busybox")
 MARKER = "compute-platform-guest: init reached, marker 7f3c"
 # The modules the guest loads, in dependency order is computed from modules.dep.
-WANTED_MODULES = ("virtio_pci", "virtio_blk", "evdev", "button")
-GENERATION = "4"  # bump to rebuild cached images after changing this file
+# virtio_net for NICs; ata_piix, sr_mod and isofs to read a config drive (an IDE cdrom on the `pc` machine).
+WANTED_MODULES = ("virtio_pci", "virtio_blk", "evdev", "button", "virtio_net", "ata_piix", "sr_mod", "isofs")
+GENERATION = "5"  # bump to rebuild cached images after changing this file
 
 INIT = f"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -43,16 +47,53 @@ for m in $(cat /etc/modules); do insmod /lib/modules/$m; done
 # busybox acpid runs /etc/acpi/PWRF/00000080 on the power button, so ACPI shutdown works; -l: its
 # default log file is in /var/log, which this guest lacks, and acpid exits if it cannot open it
 acpid -c /etc/acpi -l /dev/console
+ip link set lo up
+# a config drive, if the guest has one: mounted and its label, uuid and user data's first line printed
+( mkdir -p /cfg
+  for i in $(seq 60); do
+    if [ -b /dev/sr0 ] && mount -t iso9660 -o ro /dev/sr0 /cfg 2>/dev/null; then
+      # the ISO 9660 volume label: 32 bytes at offset 32808 (busybox's blkid does not probe cdroms)
+      echo "marker-config-drive: label=$(dd if=/dev/sr0 bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')"
+      echo "marker-config-meta: $(grep -o '"uuid": "[^"]*"' /cfg/openstack/latest/meta_data.json)"
+      echo "marker-config-user-data: $(head -n 1 /cfg/openstack/latest/user_data)"
+      break
+    fi
+    sleep 0.5
+  done ) &
+# the marker, then at once the first report of block devices (tests read both together)
 echo "{MARKER}"
+# an interactive shell on the serial port, for the console tests (respawned if it exits)
+(while :; do setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1'; done) &
 prev=" "
+nets=" "
 while :; do
   now=" "
   for d in /sys/block/vd*; do [ -e "$d" ] && now="$now${{d##*/}} "; done
   for n in $now; do case "$prev" in *" $n "*) ;; *) echo "marker-block: $n";; esac; done
   for n in $prev; do case "$now" in *" $n "*) ;; *) echo "marker-block-gone: $n";; esac; done
   prev="$now"
+  # each NIC, as it appears (hot-plugged too), asks DHCP for its address; /etc/udhcpc.script prints it
+  for d in /sys/class/net/eth*; do
+    [ -e "$d" ] || continue
+    n=${{d##*/}}
+    case "$nets" in *" $n "*) ;; *)
+      nets="$nets$n "
+      echo "marker-net: $n"
+      ip link set "$n" up
+      udhcpc -f -i "$n" -s /etc/udhcpc.script -t 120 -T 1 -A 1 >/dev/null 2>&1 &
+    ;; esac
+  done
   sleep 0.5
 done
+"""
+UDHCPC_SCRIPT = """#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/$mask" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    echo "marker-ip: $interface $ip" > /dev/console;;
+esac
 """
 POWER_BUTTON = "#!/bin/sh\necho 'guest: power button, powering off' > /dev/console\npoweroff -f\n"
 
@@ -151,6 +192,7 @@ def build_initramfs(version: str) -> bytes:
     cpio.file("bin/busybox", BUSYBOX.read_bytes(), 0o755)
     cpio.file("init", INIT.encode(), 0o755)
     cpio.file("etc/acpi/PWRF/00000080", POWER_BUTTON.encode(), 0o755)
+    cpio.file("etc/udhcpc.script", UDHCPC_SCRIPT.encode(), 0o755)
     names = []
     for rel in modules:
         name = re.sub(r"\.(xz|zst|gz)$", "", Path(rel).name)
@@ -167,7 +209,8 @@ def build(cache_dir: Path = CACHE_DIR) -> GuestImage:
         raise FileNotFoundError(f"{BUSYBOX} is not busybox: apt-get install busybox-static")
     version, vmlinuz = newest_kernel()
     st = BUSYBOX.stat()
-    key = hashlib.sha256("|".join([GENERATION, version, INIT, POWER_BUTTON, str(st.st_size), str(st.st_mtime_ns),
+    key = hashlib.sha256("|".join([GENERATION, version, INIT, POWER_BUTTON, UDHCPC_SCRIPT, str(st.st_size),
+                                   str(st.st_mtime_ns),
                                    ",".join(WANTED_MODULES)]).encode()).hexdigest()[:16]
     out = cache_dir / f"{version}-{key}"
     image = GuestImage(kernel=out / "vmlinuz", initramfs=out / "initramfs.gz", disk=out / "disk.qcow2")

@@ -10,7 +10,7 @@ with backoff while the others run on (devtools/supervisor.py).
 Environment: HOSTS (number of simulated hosts, default 2; 1 with libvirt), COMPUTE_DRIVER
 (default fake; `libvirt` boots real guests through LIBVIRT_URI, default qemu:///system, whose
 virtlogd/libvirtd are started here when none runs), API_HOST (default 127.0.0.1), API_PORT (default 8000),
-FLOWER_PORT (default 5555), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD, SECRET_KEY (else .run/secret-key).
+FLOWER_PORT (default 5555), SERIAL_PROXY_PORT (default 6083), REDIS_URL, DATABASE_URL, ADMIN_PASSWORD, SECRET_KEY (else .run/secret-key).
 
 As root, the whole stack runs in its own private mount namespace (devtools/in_mount_ns.sh, as
 `make test` does): the workers bind-mount exports for volumes, and nothing they mount is seen
@@ -170,7 +170,7 @@ def write_clouds_yaml(api: str, creds: dict) -> Path:
     return CLOUDS_YAML
 
 
-def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
+def banner(api: str, flower: str, redis_url: str, creds: dict, serial_proxy: str = "") -> str:
     auth = {"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
             "name": creds["admin_user"], "domain": {"id": "default"}, "password": creds["admin_password"]}}},
@@ -185,7 +185,8 @@ def banner(api: str, flower: str, redis_url: str, creds: dict) -> str:
         f"  Keystone         {api}identity/v3",
         f"  Compute          {api}compute/v2.1",
         f"  Volume           {api}volume/v3/<project id>   (export `default`: {DEFAULT_EXPORT})",
-        f"  Admin console    {api}admin/",
+        f"  Admin console    {api}admin/   (overview; launch: {api}admin/console/launch/)",
+        f"  Serial proxy     {serial_proxy}   (console URLs: openstack console url show --serial SERVER)",
         f"  OpenAPI schema   {api}api/schema/   (docs: {api}api/docs/)",
         f"  Flower           {flower}",
         f"  Redis            {redis_url}",
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="number of simulated compute hosts (env HOSTS, default 2)")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     parser.add_argument("--flower-port", type=int, default=int(os.environ.get("FLOWER_PORT", "5555")))
+    parser.add_argument("--serial-proxy-port", type=int, default=int(os.environ.get("SERIAL_PROXY_PORT", "6083")))
     args = parser.parse_args(argv)
     if not (REPO_ROOT / "manage.py").exists():
         raise SystemExit(f"{REPO_ROOT / 'manage.py'} not found")
@@ -250,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     api_host = os.environ.get("API_HOST", "127.0.0.1")
     # Where we (and the user) reach the API: a wildcard bind is reachable on loopback.
     reach_host = "127.0.0.1" if api_host in ("0.0.0.0", "", "::") else api_host
-    for what, port in (("API", args.api_port), ("Flower", args.flower_port)):
-        if port_in_use("127.0.0.1" if what == "Flower" else reach_host, port):
+    for what, port in (("API", args.api_port), ("Flower", args.flower_port),
+                       ("the serial console proxy", args.serial_proxy_port)):
+        if port_in_use(reach_host if what == "API" else "127.0.0.1", port):
             raise SystemExit(f"[run] port {port} for {what} is already in use (another `make run`?)")
 
     new_log_dir()
@@ -266,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="compute_platform.settings",
                    SECRET_KEY=secret_key())
         env.setdefault("COMPUTE_DRIVER", "fake")
+        # The operator console links to Flower and opens serial consoles through the proxy started below.
+        env.setdefault("FLOWER_URL", f"http://127.0.0.1:{args.flower_port}/")
+        env.setdefault("SERIAL_PROXY_URL", f"ws://127.0.0.1:{args.serial_proxy_port}/")
         if env["COMPUTE_DRIVER"] == "libvirt":
             libvirtd = start_libvirt(env)
         if "REDIS_URL" not in env:
@@ -306,10 +312,13 @@ def main(argv: list[str] | None = None) -> int:
             tool("celery"), "-A", "compute_platform", "flower", f"--port={args.flower_port}",
             "--address=127.0.0.1"], flower_env))
 
+        children.append(child("serial-proxy", [python, "manage.py", "serial_proxy", "--port",
+                                               str(args.serial_proxy_port)], env))
+
         api = f"http://{reach_host}:{args.api_port}/"
         wait_for_api(api, children)
         write_clouds_yaml(api, creds)
-        say(banner(api, f"http://127.0.0.1:{args.flower_port}/", env["REDIS_URL"], creds))
+        say(banner(api, env["FLOWER_URL"], env["REDIS_URL"], creds, env["SERIAL_PROXY_URL"]))
 
         # Up: from now on a child that dies is restarted (with backoff) and the others run on.
         while not STOP.wait(0.5):

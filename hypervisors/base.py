@@ -13,7 +13,10 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from hypervisors.console import ConsoleStream
 
 
 class PowerState(enum.IntEnum):
@@ -132,6 +135,36 @@ class InstanceInfo:
 
 
 @dataclass(frozen=True)
+class DiskDiagnostics:
+    """One disk's I/O since the guest started (zeros while it is not running)."""
+
+    device: str  # the guest's name for it: vda, vdb...
+    read_bytes: int = 0
+    read_requests: int = 0
+    write_bytes: int = 0
+    write_requests: int = 0
+    errors_count: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """What the hypervisor reports about one guest's use of its resources (Nova's server diagnostics)."""
+
+    uuid: str
+    power_state: PowerState
+    driver: str
+    memory_max_mb: int
+    cpu_time_ns: tuple[int, ...] = ()  # per vCPU; empty while the guest is not running
+    disks: tuple[DiskDiagnostics, ...] = ()
+    uptime_s: int | None = None  # None where the hypervisor does not tell
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "power_state", PowerState(self.power_state))
+        object.__setattr__(self, "cpu_time_ns", tuple(self.cpu_time_ns))
+        object.__setattr__(self, "disks", tuple(self.disks))
+
+
+@dataclass(frozen=True)
 class HostResources:
     """The capacity this host offers to the scheduler."""
 
@@ -237,6 +270,8 @@ class ComputeDriver(abc.ABC):
         "supports_console_output": True,
         # libvirt's test driver cannot plug devices; a driver on it says so and the suite skips those checks
         "supports_volume_attach": True,
+        # an interactive serial console (open_console); libvirt's test driver has none
+        "supports_serial_console": True,
     }
 
     def __init__(self, *, host: str, **options: Any) -> None:
@@ -318,8 +353,18 @@ class ComputeDriver(abc.ABC):
         """The guest's serial console log, or only its last `tail_lines` lines. Never modifies the guest."""
 
     @abc.abstractmethod
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """The guest's resource use now: power state, memory, per-vCPU time and per-disk I/O (every disk of
+        the guest, volumes included). Never modifies the guest; InstanceNotFound for a missing one."""
+
+    @abc.abstractmethod
     def get_host_resources(self) -> HostResources:
         """This host's total capacity (not what is free: the scheduler accounts for claims)."""
+
+    def get_host_uptime(self) -> str:
+        """The host's `uptime` line (hypervisors/uptime.py), for the hypervisor uptime API. Raises
+        NotImplementedError when the driver cannot tell (the API then answers 501, as Nova's)."""
+        raise NotImplementedError("Virt driver does not implement uptime function.")
 
     @abc.abstractmethod
     def attach_volume(self, instance_uuid: str, connection: VolumeConnection) -> None:
@@ -344,6 +389,47 @@ class ComputeDriver(abc.ABC):
         """The volumes in the guest's definition, as attached. The MountManager rebuilds from this at
         worker start: every path listed needs its export mounted on this host."""
 
+    # -- the data plane (wt-netplane) --------------------------------------------------------------
+
+    def reconcile_vifs(self, vifs_by_instance: Mapping[str, Any]) -> dict:
+        """At worker start, with {instance uuid: its VifSpecs} for every live instance the database places on
+        this host: afterwards the host's network plumbing (bridges, DHCP, firewall) is exactly what those
+        ports need, stale pieces removed and missing ones made again. Returns a summary for the log.
+        Default: a driver without host networking has nothing to reconcile."""
+        return {}
+    # -- the interactive serial console (the operator console's terminal; Nova's serial proxy) --------
+
+    @abc.abstractmethod
+    def open_console(self, instance_uuid: str) -> "ConsoleStream":
+        """Open the guest's serial console for interactive use; the caller closes the stream.
+
+        The guest must be RUNNING or PAUSED, else InvalidPowerState; a driver or guest without a
+        console raises DriverError. Opening or closing a console never changes the guest, and the
+        console log that `get_console_output` reads keeps being written meanwhile."""
+    # --- moves A: snapshot and rescue (rebuild, shelve and unshelve compose these with spawn/destroy) ---
+
+    @abc.abstractmethod
+    def snapshot(self, instance_uuid: str, target_path: str) -> None:
+        """Write the guest's root disk as it is now to `target_path`: a standalone qcow2 (no backing file)
+        that another guest can boot from. Works from any power state and leaves the guest in it (a running
+        guest may be paused for the copy). If this fails, nothing is left at `target_path` and the guest is
+        as before; a repeat overwrites the file."""
+
+    @abc.abstractmethod
+    def rescue(self, instance_uuid: str, rescue_image: ImageRef | None) -> None:
+        """Afterwards the guest is RUNNING from a fresh disk of `rescue_image` (None: a blank disk), with its
+        own root disk as its second disk, from any power state. Its own definition is kept for `unrescue`.
+        Rescuing a guest already in rescue succeeds and changes nothing. If this fails, the guest is left
+        as defined before the call (possibly powered off)."""
+
+    @abc.abstractmethod
+    def unrescue(self, instance_uuid: str) -> None:
+        """Afterwards the guest is RUNNING from its own root disk with its own definition again (volumes
+        included), and the rescue disk is gone. A guest not in rescue is left as it is (a repeat succeeds)."""
+
+    @abc.abstractmethod
+    def is_rescued(self, instance_uuid: str) -> bool:
+        """Whether the guest currently runs from a rescue disk."""
     # --- microversions: trigger_crash_dump (compute API 2.17) ---
     @abc.abstractmethod
     def trigger_crash_dump(self, instance_uuid: str) -> None:

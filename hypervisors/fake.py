@@ -23,8 +23,11 @@ from typing import Callable, Iterator, Mapping
 
 from hypervisors.base import (
     ComputeDriver,
+    Diagnostics,
+    DiskDiagnostics,
     DriverError,
     HostResources,
+    ImageRef,
     InstanceExists,
     InstanceInfo,
     InstanceNotFound,
@@ -34,16 +37,20 @@ from hypervisors.base import (
     VolumeConnection,
     PowerState,
 )
+from hypervisors.console import ConsoleStream, EchoConsole, console_tail
+from hypervisors.uptime import uptime_line
 
 LOG = logging.getLogger(__name__)
 
 OPERATIONS = frozenset(
     {"spawn", "destroy", "power_off", "power_on", "reboot", "pause", "unpause", "suspend", "resume",
-     "attach_volume", "detach_volume"}
+     "attach_volume", "detach_volume", "snapshot", "rescue", "unrescue"}
 )
 # Operations a test can make fail for one guest (inject_fault).
 FAULTABLE = frozenset({"get_info"})
 S = PowerState
+# A fake snapshot starts as a qcow2 file does ("QFI\xfb", version 3), so format checks downstream hold.
+FAKE_QCOW2_MAGIC = b"QFI\xfb\x00\x00\x00\x03"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS guests (
@@ -64,6 +71,10 @@ CREATE TABLE IF NOT EXISTS volumes (
     read_only INTEGER NOT NULL,
     disk_format TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, volume_id)
+);
+CREATE TABLE IF NOT EXISTS rescues (
+    instance_uuid TEXT PRIMARY KEY REFERENCES guests(uuid) ON DELETE CASCADE,
+    image_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS faults (
     instance_uuid TEXT NOT NULL,
@@ -110,6 +121,7 @@ class FakeDriver(ComputeDriver):
             raise ValueError(f"unknown operations in delays: {sorted(unknown)}; known: {sorted(OPERATIONS)}")
         self.delays = {op: float(seconds) for op, seconds in delays.items()}
         self.before_commit = before_commit
+        self._started = time.monotonic()
         self.vcpus, self.memory_mb, self.disk_gb = vcpus, memory_mb, disk_gb
         os.makedirs(state_dir, exist_ok=True)
         self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
@@ -267,10 +279,27 @@ class FakeDriver(ComputeDriver):
             row = conn.execute("SELECT console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
         if row is None:
             raise InstanceNotFound(instance_uuid)
-        if tail_lines is None:
-            return row[0]
-        lines = row[0].splitlines(keepends=True)
-        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+        return console_tail(row[0], tail_lines)
+
+    def get_host_uptime(self) -> str:
+        """A simulated host is up as long as its driver (its worker) has been."""
+        return uptime_line(time.monotonic() - self._started)
+
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """No real guest: no CPU time or I/O, so zeros for each vCPU and disk (root `vda` and the volumes)
+        while running; uptime counts from the spawn."""
+        with self._reader() as conn:
+            row = conn.execute("SELECT power_state, vcpus, memory_mb, created_at FROM guests WHERE uuid = ?",
+                               (instance_uuid,)).fetchone()
+            devices = [r[0] for r in conn.execute(
+                "SELECT device FROM volumes WHERE instance_uuid = ? ORDER BY device", (instance_uuid,))]
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        running = row[0] == S.RUNNING
+        return Diagnostics(uuid=instance_uuid, power_state=PowerState(row[0]), driver=self.name,
+                           memory_max_mb=row[2], cpu_time_ns=(0,) * row[1] if running else (),
+                           disks=tuple(DiskDiagnostics(device=d) for d in ["vda", *devices]),
+                           uptime_s=int(time.time() - row[3]))
 
     def get_host_resources(self) -> HostResources:
         return HostResources(
@@ -321,6 +350,58 @@ class FakeDriver(ComputeDriver):
                 " WHERE instance_uuid = ? ORDER BY device", (instance_uuid,)).fetchall()
         return [VolumeConnection(volume_id=v, path=p, device=d, serial=s, read_only=bool(ro), disk_format=f)
                 for v, p, d, s, ro, f in rows]
+
+    def open_console(self, instance_uuid: str) -> ConsoleStream:
+        """An echo console: the guest's console log first (as a terminal shows it), then what is typed."""
+        with self._reader() as conn:
+            row = conn.execute("SELECT power_state, console FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        if PowerState(row[0]) not in (S.RUNNING, S.PAUSED):
+            raise InvalidPowerState(instance_uuid, "open_console", PowerState(row[0]))
+        LOG.info("fake host %s: console of instance %s opened", self.host, instance_uuid)
+        return EchoConsole(row[1].replace("\n", "\r\n").encode())
+    # -- moves A: snapshot and rescue ---------------------------------------------------------------
+
+    def snapshot(self, instance_uuid: str, target_path: str) -> None:
+        """Writes a small file with qcow2's magic and the guest's identity; written to a temporary name and
+        renamed, so a failure leaves nothing at `target_path`."""
+        self._delay("snapshot")
+        with self._reader() as conn:
+            row = conn.execute("SELECT name, power_state FROM guests WHERE uuid = ?", (instance_uuid,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance_uuid)
+        tmp = f"{target_path}.part"
+        with open(tmp, "wb") as out:
+            out.write(FAKE_QCOW2_MAGIC + f"fake snapshot of {instance_uuid} ({row[0]}) on {self.host}\n".encode())
+        os.replace(tmp, target_path)
+        LOG.info("fake host %s: snapshot of instance %s written to %s", self.host, instance_uuid, target_path)
+
+    def rescue(self, instance_uuid: str, rescue_image: ImageRef | None) -> None:
+        self._delay("rescue")
+        with self._transaction("rescue") as conn:
+            self._power_state(conn, instance_uuid)
+            if conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone():
+                return
+            conn.execute("INSERT INTO rescues VALUES (?, ?)", (instance_uuid, rescue_image.id if rescue_image else ""))
+            conn.execute("UPDATE guests SET power_state = ?, console = console || ? WHERE uuid = ?",
+                         (int(S.RUNNING), "fake: rescue boot; login:\n", instance_uuid))
+        LOG.info("fake host %s: instance %s rescued", self.host, instance_uuid)
+
+    def unrescue(self, instance_uuid: str) -> None:
+        self._delay("unrescue")
+        with self._transaction("unrescue") as conn:
+            self._power_state(conn, instance_uuid)
+            if not conn.execute("DELETE FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).rowcount:
+                return
+            conn.execute("UPDATE guests SET power_state = ?, console = console || ? WHERE uuid = ?",
+                         (int(S.RUNNING), "fake: unrescued; login:\n", instance_uuid))
+        LOG.info("fake host %s: instance %s unrescued", self.host, instance_uuid)
+
+    def is_rescued(self, instance_uuid: str) -> bool:
+        with self._reader() as conn:
+            self._power_state(conn, instance_uuid)
+            return conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone() is not None
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

@@ -43,6 +43,16 @@ def sync_power_states():
     return host_sync_power_states()
 
 
+@shared_task(name=tasknames.GET_HOST_UPTIME, ignore_result=False)
+def get_host_uptime():
+    return manager.host_uptime()
+
+
 @shared_task(name=tasknames.GET_CONSOLE_OUTPUT, ignore_result=False)
 def get_console_output(*, instance_uuid: str, tail_lines: int | None = None):
     return manager.console_output(instance_uuid=instance_uuid, tail_lines=tail_lines)
+
+
+@shared_task(name=tasknames.GET_DIAGNOSTICS, ignore_result=False)
+def get_diagnostics(*, instance_uuid: str):
+    return manager.diagnostics(instance_uuid=instance_uuid)

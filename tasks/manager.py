@@ -4,6 +4,7 @@ Each entry point takes ids, serializes on the instance (locks.instance_lock), re
 the work was claimed under (so a duplicate delivery is a no-op), calls the driver, and records the
 outcome through the domain's services.
 """
+import dataclasses
 import logging
 
 from compute_platform.compute.models import Instance, InstanceAction
@@ -126,6 +127,22 @@ def delete_instance(*, instance_uuid: str, request_id: str) -> None:
             instance_mark_deleted(instance_uuid=instance_uuid)
     if not ev.failed:
         logger.info("instance %s deleted from %s (%s)", instance_uuid, host, request_id)
+
+
+def host_uptime() -> str | None:
+    """The host's uptime line; None when its driver cannot tell (the API answers 501)."""
+    try:
+        return get_driver().get_host_uptime()
+    except NotImplementedError:
+        return None
+
+
+def diagnostics(*, instance_uuid: str) -> dict | None:
+    """The driver's Diagnostics as plain JSON, or None when the guest is not on this host."""
+    try:
+        return dataclasses.asdict(get_driver().get_diagnostics(instance_uuid))
+    except InstanceNotFound:
+        return None
 
 
 def console_output(*, instance_uuid: str, tail_lines: int | None) -> str:

@@ -3,10 +3,11 @@
 Runs in the worker process before it consumes its queue, so nothing races it on this host.
 Rules: spawning -> ERROR (guest removed, claim released); scheduling -> build enqueued again
 (the build task's gate makes a duplicate harmless); deleting -> finish the delete; rebooting ->
-hard reboot; every other in-flight action -> redone (drivers are idempotent); guests the
+hard reboot; every other in-flight action -> redone (drivers are idempotent); rebuild, snapshot, shelve
+and rescue states -> their rules in tasks/move_recovery.py; guests the
 database does not know as live on this host -> destroyed (reaped); power states synced. Before all
-that, the host's mounts are rebuilt (tasks/mounts.py); after the instances, attaches and detaches in
-flight are redone.
+that, the host's mounts are rebuilt (tasks/mounts.py) and its network data plane reconciled with the live
+instances' ports (tasks/network_plane.py); after the instances, attaches and detaches in flight are redone.
 """
 import logging
 
@@ -23,6 +24,8 @@ from compute_platform.volumes.models.attachments import AttachmentStatus
 
 from . import manager, volume_manager
 from .mounts import host_mounts_rebuild
+from .network_plane import host_network_reconcile
+from .move_recovery import MOVE_RULE_BY_TASK_STATE, move_recover
 from .power_sync import host_sync_power_states
 from .redrive import pending_work
 from .runtime import get_driver, this_host
@@ -57,6 +60,8 @@ def host_recover() -> dict:
     # First, before any work below mounts or unmounts: the MountManager's sets from the database and the
     # guests, and the kernel's mounts made to agree (a dead worker may have left either behind).
     counts["mounts"] = host_mounts_rebuild()
+    # Then the network: a guest restarted below (a hard reboot redone) needs its bridge to exist.
+    counts["network"] = host_network_reconcile()
     in_flight = Instance.objects.filter(host__name=host, task_state__isnull=False).exclude(vm_state=VmState.DELETED)
     for inst in in_flight:
         uuid, ts = str(inst.uuid), inst.task_state
@@ -86,6 +91,9 @@ def host_recover() -> dict:
             request_id = instance_open_request_id(instance_id=inst.id, action=ACTIONS[key].name)
             manager.run_action(instance_uuid=uuid, request_id=request_id, action_key=key)
             counts["redone"] += 1
+        elif ts in MOVE_RULE_BY_TASK_STATE:  # rebuild, snapshot, shelve, rescue: tasks/move_recovery.py
+            outcome = move_recover(inst, host)
+            counts[outcome] = counts.get(outcome, 0) + 1
     counts["volumes"] = host_attachments_redo(host)
     live = {str(u) for u in Instance.objects.filter(host__name=host).exclude(
         vm_state=VmState.DELETED).values_list("uuid", flat=True)}

@@ -9,9 +9,11 @@ from compute_platform import tasknames
 from compute_platform.compute.selectors import instance_open_request_id
 from compute_platform.compute.states import ACTION_BY_TASK_STATE, ACTIONS, TaskState
 
+from .move_recovery import move_pending_work
+
 # task_states whose work a message can (re)start. SPAWNING is not here: a build in progress can only
 # be judged by its host, which does so when its worker restarts.
-REDRIVABLE = (TaskState.SCHEDULING, TaskState.DELETING, *ACTION_BY_TASK_STATE)
+REDRIVABLE = (TaskState.SCHEDULING, TaskState.DELETING, *ACTION_BY_TASK_STATE, *TaskState.MOVES_A)
 
 
 def pending_work(instance) -> tuple[str, dict] | None:
@@ -28,4 +30,6 @@ def pending_work(instance) -> tuple[str, dict] | None:
         rule = ACTIONS[key]
         return rule.task_name, {"instance_uuid": uuid, "action_key": key,
                                 "request_id": instance_open_request_id(instance_id=instance.id, action=rule.name)}
+    if ts in TaskState.MOVES_A:
+        return move_pending_work(instance)
     return None

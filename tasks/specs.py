@@ -22,13 +22,19 @@ def _boot_file_paths(props: dict) -> tuple[str | None, str | None]:
             paths.get("ramdisk_id") or props.get("_ramdisk_path"))
 
 
-def instance_spec(instance) -> InstanceSpec:
-    image = None
-    if instance.image_id is not None:
-        props = instance.image.properties or {}
-        kernel_path, ramdisk_path = _boot_file_paths(props)
-        image = ImageRef(id=str(instance.image_id), disk_format=instance.image.disk_format or "raw",
-                         path=props.get("_data_path"), kernel_path=kernel_path, ramdisk_path=ramdisk_path)
+def image_ref(image) -> ImageRef | None:
+    """The driver's view of an image row (None for none)."""
+    if image is None:
+        return None
+    props = image.properties or {}
+    kernel_path, ramdisk_path = _boot_file_paths(props)
+    return ImageRef(id=str(image.id), disk_format=image.disk_format or "raw", path=props.get("_data_path"),
+                    kernel_path=kernel_path, ramdisk_path=ramdisk_path)
+
+
+def instance_spec(instance, image=None) -> InstanceSpec:
+    """`image`: boot another image than the instance's own (an unshelve boots its snapshot)."""
+    image = image_ref(image if image is not None else (instance.image if instance.image_id is not None else None))
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,

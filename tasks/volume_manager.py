@@ -133,15 +133,25 @@ def instance_volumes_reassert(instance_uuid: str) -> int:
     """Before a start or reboot: every live attachment's export is mounted and its file plugged in. Both
     calls are idempotent, so this repairs a mount lost meanwhile and costs nothing otherwise. Raises what
     they raise: a guest must not start without its volumes."""
-    atts = _live_attachments(instance_uuid)
-    if not atts:
+    mounted = instance_volumes_mount(instance_uuid)
+    if not mounted:
         return 0
-    driver, mounts = get_driver(), get_mount_manager()
-    for att in atts:
-        mountpoint = mounts.attach(export_ref(att.volume.export), _key(att))
+    driver = get_driver()
+    for att, mountpoint in mounted:
         driver.attach_volume(instance_uuid, _connection(att, mountpoint))
+    atts = [att for att, _ in mounted]
     logger.info("instance %s: re-asserted volumes %s", instance_uuid, [str(a.volume_id) for a in atts])
     return len(atts)
+
+
+def instance_volumes_mount(instance_uuid: str) -> list[tuple[VolumeAttachment, str]]:
+    """Every live attachment's export mounted on this host (the MountManager holds each), before a guest that
+    needs them starts here: [(attachment, mountpoint)]. Idempotent; raises what the MountManager raises."""
+    atts = _live_attachments(instance_uuid)
+    if not atts:
+        return []
+    mounts = get_mount_manager()
+    return [(att, mounts.attach(export_ref(att.volume.export), _key(att))) for att in atts]
 
 
 def instance_volumes_release_mounts(instance_uuid: str) -> int:

@@ -1,6 +1,6 @@
 """Base views: token-authenticated with the caller's context at hand, or public (version documents)."""
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.views import APIView
 
 from compute_platform.compute.exceptions import Forbidden
@@ -35,6 +35,7 @@ class OpenStackView(APIView):
     admin_only: bool | frozenset = False
     admin_policy = "this operation"
     project_scoped = True  # compute and image calls act within the token's project
+    reader_may: frozenset = frozenset()  # writes a token without `member` (a reader's, an unscoped one) may make
 
     def dispatch(self, request, *args, **kwargs):
         # The legacy /v2.1/{project_id}/... form carries the project in the path; the token decides.
@@ -50,6 +51,8 @@ class OpenStackView(APIView):
             raise Forbidden("This operation requires a project-scoped token.")
         if self.requires_admin(request.method) and not self.context.is_admin:
             raise Forbidden(f"Policy doesn't allow {self.admin_policy} to be performed.")
+        if request.method not in {*SAFE_METHODS, *self.reader_may} and not self.context.can_write:
+            raise Forbidden(f"Policy doesn't allow {request.method} {request.path} to be performed by a reader.")
 
     def requires_admin(self, method: str) -> bool:
         return self.admin_only is True or method in (self.admin_only or ())

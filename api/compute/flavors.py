@@ -1,5 +1,6 @@
 """/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from oslo_utils import strutils
 from rest_framework import serializers as fields
 from rest_framework.response import Response
 
@@ -10,7 +11,7 @@ from compute_platform.compute.services.flavors import flavor_create, flavor_dele
 
 from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
-from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
+from ..common.schemas import doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
 from .server_request_versions import validated, versioned_keys
@@ -21,14 +22,38 @@ FLAVOR_DESCRIPTION = {"type": ["string", "null"], "pattern": r"^[^\x00-\x1f\x7f]
 FLAVOR_KEYS = {"description": [("2.55", None, FLAVOR_DESCRIPTION)]}
 
 
+def _min_filter(params, name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"Invalid {name} filter [{raw}]") from None  # Nova's words
+
+
+def _is_public(raw: str | None) -> bool | None:
+    """Nova's `is_public`: absent -> public only, `none` -> both, else a boolean."""
+    if raw is None:
+        return True
+    if raw.lower() == "none":
+        return None
+    try:
+        return strutils.bool_from_string(raw, strict=True)
+    except ValueError:
+        raise BadRequest(f"Invalid is_public filter [{raw}]") from None
+
+
 class FlavorListView(OpenStackView):
     admin_only, admin_policy = frozenset({"POST"}), "os_compute_api:os-flavor-manage"
     detail = False
 
     @schemas.flavor_list
     def get(self, request):
-        page = page_params(request)
-        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker)
+        page, params = page_params(request), request.query_params
+        flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker,
+                                        min_ram=_min_filter(params, "minRam"), min_disk=_min_filter(params, "minDisk"),
+                                        is_public=_is_public(params.get("is_public")))
         return Response({"flavors": [flavor_body(request, f, detail=self.detail) for f in flavors],
                          **next_links(request, "flavors_links", page=page, items=flavors,
                                       marker_of=lambda f: f.flavorid)})
@@ -58,7 +83,8 @@ class FlavorView(OpenStackView):
 
     @schemas.flavor_show
     def get(self, request, flavor_id):
-        return Response({"flavor": flavor_body(request, selectors.flavor_get(flavorid=flavor_id))})
+        flavor = selectors.flavor_get(flavorid=flavor_id, context=self.context)
+        return Response({"flavor": flavor_body(request, flavor)})
 
     @extend_schema(operation_id="compute_flavor_update", summary="Update a flavor's description (2.55, admin)",
                    tags=schemas.TAGS, request=doc_serializer("FlavorUpdateRequest", {"flavor": fields.DictField()}),
@@ -80,15 +106,3 @@ class FlavorView(OpenStackView):
         flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))
         return Response(status=202)  # Nova answers 202 here
 
-
-ExtraSpecs = doc_serializer("FlavorExtraSpecs", {"extra_specs": fields.DictField(child=fields.CharField())})
-
-
-class FlavorExtraSpecsView(OpenStackView):
-    """Read-only extra specs: `openstack flavor show` reads them to print the flavor's properties."""
-
-    @extend_schema(operation_id="compute_flavor_extra_specs_list", summary="List a flavor's extra specs",
-                   tags=schemas.TAGS, responses={200: ExtraSpecs,
-                                                **nova_errors({403: UNSCOPED, 404: "No such flavor."})})
-    def get(self, request, flavor_id):
-        return Response({"extra_specs": dict(selectors.flavor_get(flavorid=flavor_id).extra_specs or {})})

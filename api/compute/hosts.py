@@ -8,6 +8,7 @@ from compute_platform.compute import selectors_hosts as selectors
 from compute_platform.compute.exceptions import BadRequest, ComputeError, NotFound
 from compute_platform.compute.selectors_host_versions import (host_get_by_uuid, host_servers, hypervisors_matching,
                                                               hypervisors_page, is_uuid)
+from compute_platform.compute.services.host_calls import host_uptime
 from compute_platform.compute.services.hosts import host_set_enabled, host_set_forced_down
 
 from ..common.microversions import version_at_least
@@ -143,7 +144,7 @@ def service_body(request, host) -> dict:
             "host": host.name, "zone": host.availability_zone,
             "status": _status(host), "state": _state(host), "updated_at": iso_usec(host.last_heartbeat),
             "disabled_reason": host.disabled_reason}
-    if version_at_least(request, "2.11"):
+    if version_at_least(request, "2.11"):  # Nova added forced_down in 2.11
         body["forced_down"] = host.forced_down
     return body
 
@@ -263,15 +264,18 @@ class NotImplementedFault(ComputeError):
 
 
 class HypervisorUptimeView(OpenStackView):
-    """Nova answers 501 when the driver cannot report uptime; ours cannot (the fake driver has none and
-    a host's uptime is not collected), and `openstack hypervisor show` treats a 501 as "no uptime"."""
+    """The host's worker answers (a synchronous host call); 501 when its driver cannot tell, as Nova."""
 
     admin_only = True
 
-    @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime (501)",
+    @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime",
                    tags=schemas.TAGS,
                    responses={501: doc_serializer("NotImplementedFault", {"notImplemented": fields.DictField()}),
-                              **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor."})})
+                              **nova_errors({403: ADMIN_ONLY, 404: "No such hypervisor.",
+                                             503: "The host did not answer."})})
     def get(self, request, hypervisor_id):
-        hypervisor_get(request, hypervisor_id)  # 404 for no such hypervisor
-        raise NotImplementedFault("Virt driver does not implement uptime function.")
+        host = hypervisor_get(request, hypervisor_id)  # 404 for no such hypervisor
+        uptime = host_uptime(context=self.context, host=host.name)
+        if uptime is None:
+            raise NotImplementedFault("Virt driver does not implement uptime function.")
+        return Response({"hypervisor": {**hypervisor_body(host, detail=False, request=request), "uptime": uptime}})

@@ -6,6 +6,7 @@ from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, Polymorphi
 from rest_framework import serializers
 
 from ..common.schemas import ADMIN_ONLY, UNSCOPED, ComputeVersion, Link, doc_serializer, nova_errors
+from . import move_serializers as move_inputs
 from . import serializers as inputs
 
 TAGS = ["compute"]
@@ -203,22 +204,55 @@ SERVER_ACTIONS = [
     _action("ResumeAction", "resume", _no_argument()),
     _action("RebootAction", "reboot", inputs.Reboot()),
     _action("GetConsoleOutputAction", "os-getConsoleOutput", inputs.ConsoleOutput()),
+    _action("GetSerialConsoleAction", "os-getSerialConsole",
+            doc_serializer("SerialConsoleType", {"type": serializers.ChoiceField(("serial",))})()),
     _action("TriggerCrashDumpAction", "trigger_crash_dump", _no_argument()),  # microversion 2.17
 ]
+SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
+    _action("RestoreAction", "restore", _no_argument()),
+    _action("ForceDeleteAction", "forceDelete", _no_argument()),
+]
+# --- moves A: rebuild, createImage, shelve, lock, rescue, os-resetState ---
+SERVER_ACTIONS += [
+    _action("RebuildAction", "rebuild", move_inputs.Rebuild()),
+    _action("CreateImageAction", "createImage", move_inputs.CreateImage()),
+    _action("ShelveAction", "shelve", _no_argument()),
+    _action("ShelveOffloadAction", "shelveOffload", _no_argument()),
+    _action("UnshelveAction", "unshelve", _no_argument()),
+    _action("LockAction", "lock", move_inputs.Lock(required=False, allow_null=True)),
+    _action("UnlockAction", "unlock", _no_argument()),
+    _action("RescueAction", "rescue", move_inputs.Rescue(required=False, allow_null=True)),
+    _action("UnrescueAction", "unrescue", _no_argument()),
+    _action("ResetStateAction", "os-resetState", move_inputs.ResetState()),
+]
+# --- end moves A ---
 
 
 class ConsoleOutputResponse(serializers.Serializer):
-    output = serializers.CharField()
+    output = serializers.CharField(required=False, help_text="`os-getConsoleOutput`")
+    adminPass = serializers.CharField(required=False, help_text="`rescue`: the rescued server's password")
+
+
+SerialConsoleResponse = doc_serializer("SerialConsoleResponse", {"console": doc_serializer(
+    "SerialConsole", {"type": serializers.CharField(), "url": serializers.CharField()})()})
 
 
 server_action = extend_schema(
     operation_id="compute_server_action", summary="Run an action on a server", tags=TAGS,
     description="The body holds exactly one action key. `os-getConsoleOutput` answers 200 with the output "
-                "(`length`: last lines, -1 or null for all); every other action is accepted with 202 and "
-                "runs asynchronously (see `os-instance-actions`).",
+                "(`length`: last lines, -1 or null for all); `os-getSerialConsole` answers 200 with the serial "
+                "proxy's URL and a short-lived token; `rescue` 200 with the `adminPass`; every other action is "
+                "accepted with 202 and runs asynchronously (see `os-instance-actions`): `rebuild` "
+                "answers the server (with `adminPass`), `createImage` the snapshot's URL in `Location` (its "
+                "`image_id` in the body from 2.45). `shelveOffload` and `os-resetState` are admin-only; a locked "
+                "server refuses every other action but `unlock` to non-admins (409), and only an admin lifts "
+                "an admin's lock (403).",
     request=PolymorphicProxySerializer(component_name="ServerAction", serializers=SERVER_ACTIONS,
                                        resource_type_field_name=None),
-    responses={200: OpenApiResponse(ConsoleOutputResponse, description="`os-getConsoleOutput` only."),
+    responses={200: OpenApiResponse(PolymorphicProxySerializer(
+                   component_name="ServerActionAnswer", serializers=[ConsoleOutputResponse, SerialConsoleResponse],
+                   resource_type_field_name=None),
+                   description="`os-getConsoleOutput`, `rescue` and `os-getSerialConsole` only."),
                202: OpenApiResponse(description="Action accepted. No body."),
                **nova_errors({400: "Not exactly one action key, an unknown action or a bad argument.",
                               403: UNSCOPED, 404: "No such server in the project.",
@@ -318,11 +352,14 @@ class FlavorCreateRequest(serializers.Serializer):
 
 flavor_list = extend_schema(
     operation_id="compute_flavors_list", summary="List flavors (id, name, links)", tags=TAGS,
-    description="Public flavors; admins also see private ones. Smallest RAM first, keyset-paginated with "
-                "`limit` and `marker`.",
+    description="Public flavors and the private ones the caller's project has access to (admins: `is_public`). "
+                "Smallest RAM first, keyset-paginated with `limit` and `marker`.",
     parameters=[OpenApiParameter("limit", int, description="Page size (capped at API_MAX_LIMIT)."),
-                OpenApiParameter("marker", str, description="Id of the last flavor of the previous page.")],
-    responses={200: FlavorList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
+                OpenApiParameter("marker", str, description="Id of the last flavor of the previous page."),
+                OpenApiParameter("is_public", str, description="Admins: `false` only private flavors, `none` "
+                                                               "all; default (and for others always) `true`.")],
+    responses={200: FlavorList, **nova_errors({400: "Bad limit, unknown marker or bad is_public.",
+                                               403: UNSCOPED})})
 
 flavor_list_detail = extend_schema(
     operation_id="compute_flavors_list_detail", summary="List flavors with details",
@@ -557,3 +594,6 @@ versions_list = extend_schema(
 version_show = extend_schema(
     operation_id="compute_version_show", summary="Show the v2.1 version document", tags=TAGS,
     responses={200: ComputeVersionResponse})
+version_v20_show = extend_schema(
+    operation_id="compute_version_v20_show", summary="Show the legacy v2.0 version document (not served)",
+    tags=TAGS, responses={200: ComputeVersionResponse})

@@ -3,6 +3,7 @@ import base64
 import binascii
 import re
 
+from oslo_utils import strutils
 from rest_framework import serializers
 
 
@@ -41,6 +42,8 @@ class ServerCreate(serializers.Serializer):
     key_name = serializers.CharField(required=False, allow_null=True, max_length=255)
     user_data = serializers.CharField(required=False, allow_null=True, max_length=65535)
     adminPass = serializers.CharField(required=False)
+    accessIPv4 = serializers.IPAddressField(protocol="IPv4", required=False, allow_null=True)
+    accessIPv6 = serializers.IPAddressField(protocol="IPv6", required=False, allow_null=True)
     # Accepted so real clients' bodies validate; networking is out of scope for now.
     networks = serializers.JSONField(required=False)
     security_groups = serializers.ListField(required=False)
@@ -86,6 +89,16 @@ class ConsoleOutput(serializers.Serializer):
 MAX_INT = 2**31 - 1  # Nova's db.MAX_INT: the columns are 32-bit integers
 
 
+def _boolean(value, name: str) -> bool:
+    """Nova's `boolean` parameter type: a JSON boolean or one of oslo's strings ("False", "no", "1", ...)."""
+    if isinstance(value, bool):
+        return value
+    try:
+        return strutils.bool_from_string(str(value), strict=True)
+    except ValueError:
+        raise serializers.ValidationError({name: f"{value!r} is not a boolean"}) from None
+
+
 class FlavorCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     id = serializers.CharField(required=False, allow_null=True, max_length=255)
@@ -100,8 +113,39 @@ class FlavorCreate(serializers.Serializer):
         value = super().to_internal_value(data)
         if isinstance(data, dict):
             value["ephemeral"] = data.get("OS-FLV-EXT-DATA:ephemeral", 0) or 0
-            value["is_public"] = bool(data.get("os-flavor-access:is_public", True))
+            value["is_public"] = _boolean(data.get("os-flavor-access:is_public", True), "os-flavor-access:is_public")
             eph = value["ephemeral"]
             if not isinstance(eph, int) or isinstance(eph, bool) or not 0 <= eph <= MAX_INT:
                 raise serializers.ValidationError({"OS-FLV-EXT-DATA:ephemeral": "must be a non-negative integer"})
         return value
+
+
+class ExtraSpecsField(serializers.DictField):
+    """Nova's flavor extra specs: metadata keys, values strings or numbers (kept as strings), up to 255."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        for key, spec in value.items():
+            if not METADATA_KEY.match(key):
+                raise serializers.ValidationError(f"extra spec key {key[:300]!r} must be 1 to 255 characters of "
+                                                  "letters, digits, '-', '_', ':', '.' and space")
+            if isinstance(spec, bool) or not isinstance(spec, (str, int, float)) or len(str(spec)) > 255:
+                raise serializers.ValidationError(f"extra spec {key!r}: the value must be a string or a number "
+                                                  "of at most 255 characters")
+        return value
+
+
+class ExtraSpecsCreate(serializers.Serializer):
+    extra_specs = ExtraSpecsField()
+
+
+class TenantAccess(serializers.Serializer):
+    tenant = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
+
+
+class ImageMetadataBody(serializers.Serializer):
+    """`{"metadata": {...}}` or `{"meta": {...}}` (the key given at construction), Nova's metadata rules."""
+
+    def __init__(self, *args, key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[key] = MetadataField()

@@ -4,16 +4,21 @@ from rest_framework.response import Response
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.host_calls import instance_console_output
+from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
 from compute_platform.compute.services.instance_crash_dump import instance_trigger_crash_dump
 from compute_platform.compute.services.instances import instance_action
 
 from ..common.microversions import version_at_least
 from ..common.views import OpenStackView
 from . import schemas, serializers
+from .remote_consoles import SerialConsoleAction, console_url
+from .server_move_actions import MOVE_ACTIONS
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
                   "suspend": "suspend", "resume": "resume"}
+# Nova's deferred delete actions (no soft delete here: restore is always 409, forceDelete deletes).
+DEFERRED_DELETE = {"restore": instance_restore, "forceDelete": instance_force_delete}
 
 
 # The nova-network era actions, removed at microversion 2.44 (use the network API).
@@ -51,4 +56,15 @@ class ServerActionView(OpenStackView):
                 raise BadRequest("Invalid input for field/attribute trigger_crash_dump: it must be null.")
             instance_trigger_crash_dump(context=self.context, instance=instance)
             return Response(status=202)
+        if key == "os-getSerialConsole":  # the 2.1 form of remote-consoles (remote_consoles.py)
+            data = SerialConsoleAction(data=value if isinstance(value, dict) else {})
+            data.is_valid(raise_exception=True)
+            console = console_url(context=self.context, server_id=server_id, protocol="serial",
+                                  console_type=data.validated_data["type"])
+            return Response({"console": {"type": console["type"], "url": console["url"]}})
+        if key in DEFERRED_DELETE:
+            DEFERRED_DELETE[key](context=self.context, instance=instance)
+            return Response(status=202)
+        if key in MOVE_ACTIONS:  # rebuild, createImage, shelve, lock, rescue, os-resetState ...
+            return MOVE_ACTIONS[key](self, request, instance, value)
         raise BadRequest(f"There is no such action: {key}")

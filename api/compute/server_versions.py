@@ -6,8 +6,8 @@ from ..common.microversions import DEFAULT_VERSION, parse
 
 # The steps this package gates on, as comparable tuples.
 V = {step: parse(step) for step in (
-    "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.51", "2.55", "2.58", "2.61", "2.62", "2.63", "2.66", "2.71",
-    "2.73", "2.75", "2.84", "2.90", "2.96", "2.100", "2.102")}
+    "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.51", "2.54", "2.55", "2.57", "2.58", "2.61", "2.62", "2.63",
+    "2.66", "2.71", "2.73", "2.75", "2.84", "2.90", "2.96", "2.100", "2.102")}
 
 
 def version_of(request) -> tuple[int, int]:
@@ -41,8 +41,7 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
                 "OS-EXT-SRV-ATTR:user_data": row["user_data"],
             })
     if version >= V["2.9"]:
-        # The lock (moves A) adds locked_by and locked_reason to the row; until then nothing is locked.
-        body["locked"] = row.get("locked_by") is not None
+        body["locked"] = row["locked_by"] is not None
     if version >= V["2.16"] and is_admin:  # Nova's show:host_status policy: admin
         body["host_status"] = host_status(host_name=row["host__name"], enabled=row["host__enabled"],
                                           forced_down=row["host__forced_down"],
@@ -58,7 +57,7 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
     if version >= V["2.71"] and show_server_groups:
         body["server_groups"] = [row["server_group_uuid"]] if row["server_group_uuid"] else []
     if version >= V["2.73"]:
-        body["locked_reason"] = row.get("locked_reason")
+        body["locked_reason"] = row["locked_reason"]
     if version >= V["2.90"]:
         body["OS-EXT-SRV-ATTR:hostname"] = row["hostname"]  # shown to everyone from 2.90
     if version >= V["2.96"]:

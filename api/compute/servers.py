@@ -18,7 +18,8 @@ from .server_request_versions import versioned_keys
 from .view_builders import ServerViewBuilder
 
 TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")  # from microversion 2.26
-LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since")
+LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since",
+                "reservation_id")
 
 
 def _list_filters(request) -> dict:
@@ -77,7 +78,7 @@ class ServerListView(OpenStackView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            flavor = selectors.flavor_get(flavorid=v["flavorRef"])
+            flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
         if not v["imageRef"]:
@@ -95,6 +96,7 @@ class ServerListView(OpenStackView):
             availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
             min_count=v.get("min_count", 1), max_count=v.get("max_count"),
+            access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"),
             description=extras.get("description"), tags=extras.get("tags", ()),
             trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"))
         if v.get("return_reservation_id"):
@@ -102,9 +104,10 @@ class ServerListView(OpenStackView):
         # A multi-create answers with the first server, as Nova.
         builder = ServerViewBuilder(request, self.context)
         first = instances[0]  # basic() needs only these: no query for the row's joins
-        server = builder.basic({"server_id": str(first.uuid), "name": first.name, "project_id": first.project_id})
-        server.update({"OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
-                       "adminPass": v.get("adminPass") or admin_pass})
+        # Nova's create answer has no `name` (its response schema forbids one).
+        server = {"id": str(first.uuid), "links": builder.links("servers", first.uuid, first.project_id),
+                  "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+                  "adminPass": v.get("adminPass") or admin_pass}
         response = Response({"server": server}, status=202)
         response["Location"] = server["links"][0]["href"]
         return response

@@ -2,6 +2,9 @@ from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
                server_metadata, server_tags, servers, versions, volume_attachments)
+from . import remote_consoles
+from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
+               images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -16,7 +19,7 @@ routes = [
     ("flavors", flavors.FlavorListView),
     ("flavors/detail", flavors.FlavorDetailListView),
     ("flavors/<str:flavor_id>", flavors.FlavorView),
-    ("flavors/<str:flavor_id>/os-extra_specs", flavors.FlavorExtraSpecsView),
+    ("flavors/<str:flavor_id>/os-extra_specs", flavor_extra_specs.FlavorExtraSpecsView),
     ("os-hypervisors", hosts.HypervisorListView),
     ("os-hypervisors/detail", hosts.HypervisorDetailListView),
     ("os-hypervisors/statistics", hosts.HypervisorStatisticsView),
@@ -37,6 +40,30 @@ routes = [
     ("os-quota-sets/<str:tenant_id>", quota_sets.QuotaSetShowView),
     ("os-quota-sets/<str:tenant_id>/defaults", quota_sets.QuotaSetDefaultsView),
     ("os-quota-sets/<str:tenant_id>/detail", quota_sets.QuotaSetDetailView),
+    # remote consoles (the operator console's serial console; Nova 2.6)
+    ("servers/<str:server_id>/remote-consoles", remote_consoles.RemoteConsoleView),
+    # --- the endpoints of issue 11 (item 4) ---
+    ("flavors/<str:flavor_id>/action", flavor_access.FlavorActionView),
+    ("flavors/<str:flavor_id>/os-flavor-access", flavor_access.FlavorAccessListView),
+    ("flavors/<str:flavor_id>/os-extra_specs/<str:key>", flavor_extra_specs.FlavorExtraSpecView),
+    ("extensions", extensions.ExtensionListView),
+    ("extensions/<str:alias>", extensions.ExtensionView),
+    ("os-hypervisors/<str:hypervisor_id>/search", hypervisor_search.HypervisorSearchView),
+    ("os-hypervisors/<str:hypervisor_id>/servers", hypervisor_search.HypervisorServersView),
+    ("os-hosts", os_hosts.OsHostListView),
+    ("os-hosts/<str:host_name>", os_hosts.OsHostView),
+    ("os-hosts/<str:host_name>/<str:action>", os_hosts.OsHostPowerActionView),
+    ("os-simple-tenant-usage", tenant_usage.TenantUsageListView),
+    ("os-simple-tenant-usage/<str:tenant_id>", tenant_usage.TenantUsageView),
+    ("os-instance-usage-audit-log", usage_audit_log.UsageAuditLogListView),
+    ("os-instance-usage-audit-log/<str:before>", usage_audit_log.UsageAuditLogView),
+    ("servers/<str:server_id>/diagnostics", server_diagnostics.ServerDiagnosticsView),
+    ("os-quota-class-sets/<str:class_name>", quota_classes.QuotaClassSetView),
+    ("images", images.ProxyImageListView),
+    ("images/detail", images.ProxyImageDetailListView),
+    ("images/<str:image_id>", images.ProxyImageView),
+    ("images/<str:image_id>/metadata", images.ProxyImageMetadataView),
+    ("images/<str:image_id>/metadata/<str:key>", images.ProxyImageMetadataItemView),
     # --- microversions ---
     ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
     ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),
@@ -44,9 +71,12 @@ routes = [
 
 urlpatterns = [
     path("", versions.ComputeVersionsView.as_view()),
+    path("v2", versions.ComputeV20VersionView.as_view()),
+    path("v2/", versions.ComputeV20VersionView.as_view()),
     path("v2.1", versions.ComputeVersionView.as_view()),
     path("v2.1/", versions.ComputeVersionView.as_view()),
 ]
-for route, view in routes:
-    urlpatterns.append(path(f"v2.1/{route}", view.as_view()))
-    urlpatterns.append(path(f"v2.1/<str:project_id>/{route}", view.as_view()))
+# Every unprefixed form first: otherwise `extensions/os-hypervisors` would match the legacy form of
+# `os-hypervisors` with a project id of `extensions`.
+urlpatterns += [path(f"v2.1/{route}", view.as_view()) for route, view in routes]
+urlpatterns += [path(f"v2.1/<str:project_id>/{route}", view.as_view()) for route, view in routes]

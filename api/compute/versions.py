@@ -17,10 +17,30 @@ def version_v21(request) -> dict:
                              "type": "application/vnd.openstack.compute+json;version=2.1"}]}
 
 
+def version_v20(request) -> dict:
+    # Nova still lists the legacy v2.0 API (no microversions) first; only v2.1 is served here.
+    return {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "", "updated": "2011-01-21T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{base_url(request)}/compute/v2/"}]}
+
+
+def _listed(version: dict) -> dict:
+    # Nova shows media-types only in a single version's document.
+    return {k: v for k, v in version.items() if k != "media-types"}
+
+
 class ComputeVersionsView(PublicView):
     @schemas.versions_list
     def get(self, request):
-        return Response({"versions": [version_v21(request)]})
+        return Response({"versions": [version_v20(request), _listed(version_v21(request))]})
+
+
+class ComputeV20VersionView(ComputeVersionsView):
+    """The legacy v2.0 document, so the link in the version list leads somewhere (its API is not served)."""
+
+    @schemas.version_v20_show
+    def get(self, request):
+        return Response({"version": {**version_v20(request), "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}]}})
 
 
 class ComputeVersionView(ComputeVersionsView):

@@ -76,6 +76,17 @@ class ServerViewBuilder:
             body.pop(key, None)
         return body
 
+    def rebuilt(self, row: dict, fault=None, *, tags=None) -> dict:
+        """The server as rebuild answers it (Nova's _action_rebuild): the update's form, with key_name from
+        2.54 and `user_data` (not the admin attribute) from 2.57. The caller adds adminPass."""
+        body = self.updated(row, fault, tags=tags)
+        body.pop("OS-EXT-SRV-ATTR:user_data", None)
+        if self.version >= V["2.54"]:
+            body["key_name"] = row["key_name"]
+        if self.version >= V["2.57"]:
+            body["user_data"] = row["user_data"]
+        return body
+
     def detail(self, row: dict, fault=None, *, tags=None, show_server_groups=False, extended=True) -> dict:
         project_id, host_name, vm_state = row["project_id"], row["host__name"], row["vm_state"]
         body = {
@@ -91,8 +102,8 @@ class ServerViewBuilder:
             "created": row["created"],
             "updated": row["updated"],
             "addresses": {},
-            "accessIPv4": "",
-            "accessIPv6": "",
+            "accessIPv4": row["access_ip_v4"] or "",
+            "accessIPv6": row["access_ip_v6"] or "",
             "links": self.links("servers", row["server_id"], project_id),
             "OS-DCF:diskConfig": "MANUAL",
             "progress": 100 if vm_state == "active" else 0,

@@ -151,3 +151,23 @@ class RegionView(IdentityView):
         if region_id != settings.REGION_NAME:
             raise NotFound(f"Could not find region: {region_id}.")
         return Response({"region": region_body(request, region_id)})
+
+
+def role_body(request, name: str) -> dict:
+    # Roles have no ids of their own here: the name is the id (tokens list them the same way).
+    return {"id": name, "name": name, "links": {"self": f"{_v3(request)}/roles/{name}"}}
+
+
+class RoleListView(IdentityView):
+    @schemas.role_list
+    def get(self, request):
+        return Response(_collection(request, "roles", [role_body(request, r)
+                                                       for r in identity.role_list(context=self.context)]))
+
+
+class RoleInferenceListView(IdentityView):
+    @schemas.role_inferences
+    def get(self, request):
+        rules = [{"prior_role": role_body(request, prior), "implies": [role_body(request, implied)]}
+                 for prior, implied in identity.role_inferences(context=self.context)]
+        return Response(_collection(request, "role_inferences", rules))

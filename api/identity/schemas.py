@@ -177,6 +177,19 @@ def _one(name: str, key: str, item) -> type:
 
 
 ProjectList, ProjectShow = _list("ProjectList", "projects", Project), _one("ProjectShow", "project", Project)
+class Role(serializers.Serializer):
+    id = serializers.CharField(help_text="The role's name: reader, member, manager or admin.")
+    name = serializers.CharField()
+    links = SelfLink()
+
+
+class RoleInference(serializers.Serializer):
+    prior_role = Role()
+    implies = Role(many=True)
+
+
+RoleList = _list("RoleList", "roles", Role)
+RoleInferenceList = _list("RoleInferenceList", "role_inferences", RoleInference)
 UserList, UserShow = _list("UserList", "users", User), _one("UserShow", "user", User)
 DomainList, DomainShow = _list("DomainList", "domains", Domain), _one("DomainShow", "domain", Domain)
 RegionList, RegionShow = _list("RegionList", "regions", Region), _one("RegionShow", "region", Region)
@@ -226,3 +239,9 @@ region_list = extend_schema(
 region_show = extend_schema(
     operation_id="identity_region_show", summary="Show a region", tags=TAGS,
     responses={200: RegionShow, **keystone_errors({401: UNAUTHORIZED, 404: "Unknown region."})})
+role_list = extend_schema(
+    operation_id="identity_roles_list", summary="List roles (Keystone's defaults)", tags=TAGS,
+    responses={200: RoleList, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin."})})
+role_inferences = extend_schema(
+    operation_id="identity_role_inferences_list", summary="List implied roles (admin > manager > member > reader)",
+    tags=TAGS, responses={200: RoleInferenceList, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin."})})

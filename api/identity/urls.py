@@ -17,6 +17,8 @@ urlpatterns = [
     path("v3/users/<str:user_id>/projects", resources.UserProjectListView.as_view()),
     path("v3/domains", resources.DomainListView.as_view()),
     path("v3/domains/<str:domain_id>", resources.DomainView.as_view()),
+    path("v3/roles", resources.RoleListView.as_view()),
+    path("v3/role_inferences", resources.RoleInferenceListView.as_view()),
     path("v3/regions", resources.RegionListView.as_view()),
     path("v3/regions/<str:region_id>", resources.RegionView.as_view()),
 ]

@@ -54,6 +54,7 @@ class VersionsView(PublicView):
 
 class TokensView(OpenStackView):
     project_scoped = False  # an unscoped token may validate or revoke itself
+    reader_may = frozenset({"DELETE"})
 
     def _is_post(self) -> bool:
         # The schema generator (drf-spectacular) builds this view without a request.

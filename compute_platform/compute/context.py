@@ -19,6 +19,11 @@ class RequestContext:
         return "admin" in self.roles
 
     @property
+    def can_write(self) -> bool:
+        # Keystone's `reader` alone only reads; `member` (implied by manager and admin) writes.
+        return "member" in self.roles or self.is_admin
+
+    @property
     def user_key(self) -> str:
         # Nova reports user ids as strings; ours are Django user primary keys.
         return str(self.user_id)

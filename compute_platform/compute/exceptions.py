@@ -35,3 +35,10 @@ class NoValidHost(ComputeError):
 
     code = 500
     fault = "computeFault"
+
+
+class NotSupported(ComputeError):
+    """Nova's 501 for what this deployment's drivers cannot do (common.raise_feature_not_supported)."""
+
+    code = 501
+    fault = "notImplemented"

@@ -7,7 +7,7 @@ from django.db.models import CharField, F, Func, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, Instance, InstanceAction, InstanceFault
+from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
 from .selectors_server_extras import instances_tag_filtered
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
@@ -91,6 +91,8 @@ class UuidText(Func):
 SERVER_ROW_COLUMNS = (
     "id", "name", "project_id", "user_id", "host_id", "availability_zone", "vm_state", "task_state",
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone",
+    "access_ip_v4", "access_ip_v6",
+    "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
     # what later microversions show (api/compute/server_versions.py)
     "reservation_id", "launch_index", "hostname", "user_data", "description", "vcpus", "memory_mb", "root_gb",
     "flavor__name", "flavor__ephemeral_gb", "flavor__swap", "flavor__extra_specs", "host__enabled",
@@ -137,10 +139,14 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             qs = qs.filter(task_state=TaskState.REBOOTING)
         elif status == "HARD_REBOOT":
             qs = qs.filter(task_state=TaskState.REBOOTING_HARD)
+        elif status == "REBUILD":
+            qs = qs.filter(task_state=TaskState.REBUILDING)
     if filters.get("host") and context.is_admin:
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):
         qs = qs.filter(flavor__flavorid=filters["flavor"])
+    if filters.get("reservation_id"):  # the servers of one multi-create
+        qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
     qs = instances_tag_filtered(qs, filters)
@@ -196,12 +202,23 @@ def instance_actions(*, instance: Instance):
     return InstanceAction.objects.filter(instance=instance).select_related("instance")
 
 
-def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavor]:
-    """The flavors the caller may see (admins: the private ones too), smallest RAM first, keyset-paginated
-    after `marker` (a flavor id), as Nova."""
-    qs = Flavor.objects.order_by("memory_mb", "flavorid")
+def flavor_list(*, context, limit: int, marker: str | None = None, min_ram: int | None = None,
+                min_disk: int | None = None, is_public: bool | None = True) -> list[Flavor]:
+    """The flavors listed to the caller, smallest RAM first, keyset-paginated after `marker` (a flavor id), as
+    Nova (`_flavor_get_all_query`): at least `min_ram` MB and `min_disk` GB. An admin's `is_public` picks
+    public (True), private (False) or both (None); anyone else sees the public flavors and the private ones
+    their project has access to."""
     if not context.is_admin:
-        qs = qs.filter(is_public=True)
+        qs = Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+    elif is_public is None:
+        qs = Flavor.objects.all()
+    else:
+        qs = Flavor.objects.filter(is_public=is_public)
+    if min_ram is not None:
+        qs = qs.filter(memory_mb__gte=min_ram)
+    if min_disk is not None:
+        qs = qs.filter(root_gb__gte=min_disk)
+    qs = qs.order_by("memory_mb", "flavorid")
     if marker:
         anchor = qs.filter(flavorid=marker).values("memory_mb", "flavorid").first()
         if anchor is None:
@@ -211,8 +228,16 @@ def flavor_list(*, context, limit: int, marker: str | None = None) -> list[Flavo
     return list(qs[:limit])
 
 
-def flavor_get(*, flavorid: str) -> Flavor:
-    flavor = Flavor.objects.filter(flavorid=flavorid).first()
+def _flavors_visible(context):
+    """Nova's rule: public flavors, and private ones to admins and to the projects given access."""
+    if context is None or context.is_admin:
+        return Flavor.objects.all()
+    return Flavor.objects.filter(Q(is_public=True) | Q(access__project_id=context.project_id)).distinct()
+
+
+def flavor_get(*, flavorid: str, context=None) -> Flavor:
+    """The flavor; with a `context`, 404 also for a private flavor the caller has no access to."""
+    flavor = _flavors_visible(context).filter(flavorid=flavorid).first()
     if flavor is None:
         raise NotFound(f"Flavor {flavorid} could not be found.")
     return flavor
@@ -223,3 +248,8 @@ def instances_stale(*, task_states, cutoff) -> list[Instance]:
     lost), with their host."""
     return list(Instance.objects.select_related("host").filter(
         task_state__in=task_states, updated_at__lt=cutoff, host__isnull=False).exclude(vm_state=VmState.DELETED))
+
+
+def flavor_access_list(*, flavor: Flavor) -> list[str]:
+    """The projects given access to a private flavor, by id."""
+    return list(FlavorAccess.objects.filter(flavor=flavor).order_by("project_id").values_list("project_id", flat=True))

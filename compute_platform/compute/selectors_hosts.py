@@ -2,7 +2,7 @@
 from django.db.models import Count, Q
 
 from .exceptions import NotFound
-from .models import Host
+from .models import Host, Instance
 from .states import VmState
 
 
@@ -40,3 +40,24 @@ def host_names_up(*, include_disabled: bool = True) -> list[str]:
     if not include_disabled:
         qs = qs.filter(enabled=True)
     return [host.name for host in qs if host.is_up]
+
+
+def host_search(*, pattern: str) -> list[Host]:
+    """Hosts whose name contains `pattern` (Nova's hypervisor search is a LIKE '%pattern%'); 404 if none."""
+    hosts = list(Host.objects.filter(name__contains=pattern).order_by("id"))
+    if not hosts:
+        raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    return hosts
+
+
+def host_instances(*, host_ids) -> list[dict]:
+    """The live instances on these hosts, by host then age: host_id, id, uuid, project_id and sizes."""
+    return list(Instance.objects.filter(host_id__in=list(host_ids)).exclude(vm_state=VmState.DELETED)
+                .order_by("host_id", "created_at", "id")
+                .values("host_id", "id", "uuid", "project_id", "vcpus", "memory_mb", "root_gb"))
+
+
+def host_list_enabled(*, zone: str | None = None) -> list[Host]:
+    """The enabled hosts (in `zone` when given), by id: what os-hosts lists."""
+    qs = Host.objects.filter(enabled=True).order_by("id")
+    return list(qs.filter(availability_zone=zone) if zone else qs)

@@ -16,7 +16,12 @@ class VmState:
     SUSPENDED = "suspended"
     ERROR = "error"
     DELETED = "deleted"
-    ALL = (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR, DELETED)
+    # --- moves A (rebuild, snapshot, shelve, rescue) ---
+    SHELVED = "shelved"
+    SHELVED_OFFLOADED = "shelved_offloaded"
+    RESCUED = "rescued"
+    # --- end moves A ---
+    ALL = (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR, DELETED, SHELVED, SHELVED_OFFLOADED, RESCUED)
 
 
 class TaskState:
@@ -31,8 +36,18 @@ class TaskState:
     SUSPENDING = "suspending"
     RESUMING = "resuming"
     DELETING = "deleting"
+    # --- moves A (rebuild, snapshot, shelve, rescue): Nova's names ---
+    REBUILDING = "rebuilding"
+    IMAGE_SNAPSHOT = "image_snapshot"
+    SHELVING = "shelving"
+    SHELVING_OFFLOADING = "shelving_offloading"
+    UNSHELVING = "unshelving"
+    RESCUING = "rescuing"
+    UNRESCUING = "unrescuing"
+    MOVES_A = (REBUILDING, IMAGE_SNAPSHOT, SHELVING, SHELVING_OFFLOADING, UNSHELVING, RESCUING, UNRESCUING)
+    # --- end moves A ---
     ALL = (SCHEDULING, SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING, REBOOTING_HARD,
-           PAUSING, UNPAUSING, SUSPENDING, RESUMING, DELETING)
+           PAUSING, UNPAUSING, SUSPENDING, RESUMING, DELETING, *MOVES_A)
 
 
 # Nova's power_state codes have one definition, beside the drivers that report them.
@@ -78,6 +93,8 @@ def server_status(vm_state: str, task_state: str | None) -> str:
         return "REBOOT"
     if task_state == TaskState.REBOOTING_HARD:
         return "HARD_REBOOT"
+    if task_state == TaskState.REBUILDING:  # moves A
+        return "REBUILD"
     if vm_state == VmState.DELETED:
         return "DELETED"
     return {
@@ -87,6 +104,9 @@ def server_status(vm_state: str, task_state: str | None) -> str:
         VmState.PAUSED: "PAUSED",
         VmState.SUSPENDED: "SUSPENDED",
         VmState.ERROR: "ERROR",
+        VmState.SHELVED: "SHELVED",
+        VmState.SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
+        VmState.RESCUED: "RESCUE",
     }.get(vm_state, "UNKNOWN")
 
 
@@ -99,6 +119,10 @@ VM_STATES_FOR_STATUS = {
     "SUSPENDED": (VmState.SUSPENDED,),
     "ERROR": (VmState.ERROR,),
     "DELETED": (VmState.DELETED,),
+    "SHELVED": (VmState.SHELVED,),
+    "SHELVED_OFFLOADED": (VmState.SHELVED_OFFLOADED,),
+    "RESCUE": (VmState.RESCUED,),
+    "REBUILD": (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR),
     "REBOOT": (VmState.ACTIVE,),
     "HARD_REBOOT": (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.ERROR),
 }

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from compute_platform.compute.exceptions import Forbidden, NotFound
 
-from .models import Project, Token
+from .models import Project, RoleAssignment, Token
 from .models.tokens import token_hash
 
 User = get_user_model()
@@ -101,3 +101,15 @@ def token_subject_get(*, context, plaintext: str | None) -> Token:
         raise NotFound("Could not find token.")
     return token
 
+
+
+def role_list(*, context) -> list[str]:
+    """Keystone's default roles (admins only, identity:list_roles)."""
+    _require_admin(context, "identity:list_roles")
+    return [name for name, _ in RoleAssignment.ROLES]
+
+
+def role_inferences(*, context) -> list[tuple[str, str]]:
+    """(prior role, the role it implies) pairs (admins only, identity:list_role_inference_rules)."""
+    _require_admin(context, "identity:list_role_inference_rules")
+    return sorted(RoleAssignment.IMPLIES.items())

@@ -40,6 +40,9 @@ def image_list(*, context, filters: dict, limit: int, marker: str | None = None)
     for field in LIST_FILTERS:
         if filters.get(field):
             qs = qs.filter(**{"owner_id" if field == "owner" else field: filters[field]})
+    for field in ("min_ram", "min_disk"):  # at least this much (the compute API's minRam, minDisk)
+        if filters.get(field) is not None:
+            qs = qs.filter(**{f"{field}__gte": filters[field]})
     if filters.get("os_hidden"):
         qs = qs.filter(properties___os_hidden=True)
     else:  # (a missing key compares as NULL in SQL, so exclude() alone would drop every image)

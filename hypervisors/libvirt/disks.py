@@ -63,6 +63,26 @@ class InstanceDisks:
     def disk_path(self, uuid: str) -> Path:
         return self.instance_dir(uuid) / "disk"
 
+    def rescue_disk_path(self, uuid: str) -> Path:
+        return self.instance_dir(uuid) / "disk.rescue"
+
+    def unrescue_xml_path(self, uuid: str) -> Path:
+        """The guest's own definition, kept while it is rescued."""
+        return self.instance_dir(uuid) / "unrescue.xml"
+
+    def export_qcow2(self, uuid: str, target: str) -> None:
+        """A standalone qcow2 copy of the root disk (its backing image folded in) at `target`, written to a
+        temporary name and renamed. `-U`: a running QEMU holds the image's lock; the caller pauses it."""
+        tmp = f"{target}.part"
+        try:
+            _run([QEMU_IMG, "convert", "-U", "-f", "qcow2", "-O", "qcow2", str(self.disk_path(uuid)), tmp],
+                 f"snapshot of instance {uuid}", uuid)
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
     def console_path(self, uuid: str) -> Path:
         return self.instance_dir(uuid) / "console.log"
 
@@ -112,14 +132,15 @@ class InstanceDisks:
 
     # -- instance disks --------------------------------------------------------------------------------
 
-    def create_root(self, uuid: str, image: ImageRef | None, root_gb: int) -> Path:
+    def create_root(self, uuid: str, image: ImageRef | None, root_gb: int, *, rescue: bool = False) -> Path:
         """The instance's root disk: a qcow2 overlay on the cached image, or blank if the image has no data.
+        `rescue`: the rescue disk beside it instead (`disk.rescue`), the root disk untouched.
 
         The overlay grows to `root_gb` if that is larger than the image, as Nova's root disk does."""
         inst_dir = self.instance_dir(uuid)
         inst_dir.mkdir(mode=DIR_MODE, exist_ok=True)
         os.chmod(inst_dir, DIR_MODE)
-        disk = self.disk_path(uuid)
+        disk = self.rescue_disk_path(uuid) if rescue else self.disk_path(uuid)
         size = root_gb << 30
         cmd = [QEMU_IMG, "create", "-q", "-f", "qcow2"]
         if image is not None and image.path:

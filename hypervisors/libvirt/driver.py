@@ -14,6 +14,8 @@ import libvirt
 
 from hypervisors.base import (
     ComputeDriver,
+    Diagnostics,
+    DiskDiagnostics,
     DriverError,
     HostResources,
     InstanceExists,
@@ -22,21 +24,27 @@ from hypervisors.base import (
     InstanceSpec,
     InvalidPowerState,
     PowerState,
+    VifSpec,
     VolumeAttachFailed,
     VolumeConnection,
 )
+from hypervisors.console import console_tail
+from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
 from . import xml as domxml
+from .console import LibvirtConsole
 from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
+from .network import GuestNetwork
+from .rescue_snapshot import SnapshotRescueMixin
 
 LOG = logging.getLogger(__name__)
 S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(ComputeDriver):
+class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
 
     def __init__(
@@ -49,6 +57,7 @@ class LibvirtDriver(ComputeDriver):
         shutdown_timeout: float = 60.0,
         detach_timeout: float = 20.0,
         kernel_cmdline: str = domxml.DEFAULT_CMDLINE,
+        network_dir: str | os.PathLike | None = None,
     ) -> None:
         super().__init__(host=host)
         if virt_type not in ("qemu", "kvm", "test"):
@@ -60,10 +69,13 @@ class LibvirtDriver(ComputeDriver):
         self._host = Host(uri)
         self._host.add_lifecycle_listener(self._log_event)
         self._metadata_xml = domxml.metadata_xml(host, "")
+        # the data plane's state (ports plugged here, DHCP files); only a real hypervisor gets a real network
+        self.network = GuestNetwork(network_dir or self.disks.root / "_network", real=not uri.startswith("test://"),
+                                    detach_timeout=detach_timeout)
         if uri.startswith("test://"):
             # libvirt's test driver cannot plug devices and runs no guest that could print anything.
             self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
-                                     supports_console_output=False)
+                                     supports_console_output=False, supports_serial_console=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -137,11 +149,15 @@ class LibvirtDriver(ComputeDriver):
                 kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
                 if spec.image.ramdisk_path:
                     initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
+            for vif in spec.vifs:  # bridge, DHCP and firewall ready before the guest's first DHCP request
+                self.network.host_plug(uuid, vif)
+            config_drive = self.network.config_drive(spec, self.disks.instance_dir(uuid)) if spec.config_drive else None
             cfg = domxml.DomainConfig(
                 uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
                 memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
                 console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
-                kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline)
+                kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
+                config_drive=config_drive)
             with translated(uuid, "define"):
                 dom = self._conn().defineXML(domxml.domain_xml(cfg))
             with translated(uuid, "start"):
@@ -165,10 +181,14 @@ class LibvirtDriver(ComputeDriver):
             except libvirt.libvirtError as exc:
                 LOG.error("host %s: could not remove the domain of failed instance %s: %s", self.host, uuid, exc)
         self.disks.remove(uuid)
+        try:
+            self.network.host_unplug_instance(uuid)
+        except DriverError as exc:
+            LOG.error("host %s: could not unplug the ports of failed instance %s: %s", self.host, uuid, exc)
 
     def destroy(self, instance_uuid: str) -> None:
-        """Power cut, undefine (with any managed save image) and remove the instance directory (disk,
-        console log). A missing domain succeeds, and still removes a directory left behind. Volume
+        """Power cut, undefine (with any managed save image), remove the instance directory (disk,
+        console log, config drive) and unplug its ports from the data plane. A missing domain succeeds, and still removes a directory left behind. Volume
         files are not the guest's: they stay."""
         guest = self._find(instance_uuid)
         if guest is not None:
@@ -180,8 +200,9 @@ class LibvirtDriver(ComputeDriver):
                     raise DriverError(f"destroy of instance {instance_uuid} failed: {exc.get_error_message()}",
                                       instance_uuid) from exc
         removed = self.disks.remove(instance_uuid)
-        LOG.info("host %s: destroyed instance %s (domain existed: %s, disks removed: %s)", self.host,
-                 instance_uuid, guest is not None, removed)
+        ports = self.network.host_unplug_instance(instance_uuid)
+        LOG.info("host %s: destroyed instance %s (domain existed: %s, disks removed: %s, ports unplugged: %s)",
+                 self.host, instance_uuid, guest is not None, removed, ports)
 
     def power_off(self, instance_uuid: str, *, timeout: float | None = None) -> None:
         """Afterwards SHUTDOWN. A running guest is asked by ACPI and cut off after `timeout` s (default:
@@ -289,6 +310,16 @@ class LibvirtDriver(ComputeDriver):
             return InstanceInfo(uuid=instance_uuid, power_state=guest.power_state(), vcpus=vcpus,
                                 memory_mb=memory_mb, cpu_time_ns=cpu_time)
 
+    def get_diagnostics(self, instance_uuid: str) -> Diagnostics:
+        """From libvirt: per-vCPU time and per-disk block stats of a running domain (zeros otherwise)."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "get_diagnostics"):
+            _vcpus, memory_mb, _cpu_time = guest.info()
+            disks = [DiskDiagnostics(device=d.target, **guest.block_stats(d.target))
+                     for d in guest.all_disks(inactive=False)]
+            return Diagnostics(uuid=instance_uuid, power_state=guest.power_state(), driver=self.name,
+                               memory_max_mb=memory_mb, cpu_time_ns=guest.vcpu_times(), disks=disks)
+
     def list_instances(self) -> list[str]:
         """The uuids of this host's domains (those carrying our metadata naming this host)."""
         try:
@@ -321,10 +352,32 @@ class LibvirtDriver(ComputeDriver):
             text = Path(self.disks.console_path(instance_uuid)).read_text(errors="replace")
         except FileNotFoundError:
             text = ""
-        if tail_lines is None:
-            return text
-        lines = text.splitlines(keepends=True)
-        return "".join(lines[-tail_lines:]) if tail_lines > 0 else ""
+        return console_tail(text, tail_lines)
+
+    def get_host_uptime(self) -> str:
+        """The machine's uptime, as Nova's libvirt driver reports (libvirtd runs on this machine)."""
+        return uptime_line(machine_uptime_seconds())
+
+    def open_console(self, instance_uuid: str) -> LibvirtConsole:
+        """The guest's serial port (a pty that virtlogd also logs to console.log) as a stream."""
+        guest = self._guest(instance_uuid)
+        state = guest.power_state()
+        if state not in (S.RUNNING, S.PAUSED):
+            raise InvalidPowerState(instance_uuid, "open_console", state)
+        console = LibvirtConsole(self._conn(), guest.domain, instance_uuid, banner=self._log_tail(instance_uuid))
+        LOG.info("host %s: console of instance %s opened", self.host, instance_uuid)
+        return console
+
+    def _log_tail(self, instance_uuid: str, size: int = 8192) -> bytes:
+        """The last lines of the console log (up to `size` bytes, from a line start), as the pty wrote them."""
+        try:
+            with open(self.disks.console_path(instance_uuid), "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - size))
+                tail = log.read()
+        except FileNotFoundError:
+            return b""
+        start = tail.find(b"\n") + 1 if len(tail) == size else 0
+        return tail[start:]
 
     def get_host_resources(self) -> HostResources:
         """CPUs and memory from libvirt's node info, disk from the instances directory's file system."""
@@ -406,3 +459,42 @@ class LibvirtDriver(ComputeDriver):
         with translated(instance_uuid, "list volumes"):
             return [d.connection() for d in guest.volume_disks(inactive=True)]
 
+
+    # -- network interfaces ------------------------------------------------------------------------
+
+    def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
+        """Afterwards the port is plugged on this host (bridge, DHCP entry, firewall chains as `vif` says) and
+        the guest has a virtio NIC with its MAC on the bridge: live and defined for an active guest, defined
+        only otherwise. A repeat changes nothing but applies changed security group rules (that is how a rule
+        change reaches the host). If the guest refuses the NIC, a port new to it is unplugged again."""
+        guest = self._guest(instance_uuid)
+        known = self.network.ports.get(vif.port_id) is not None
+        self.network.host_plug(instance_uuid, vif)
+        try:
+            with translated(instance_uuid, f"plug port {vif.port_id}"):
+                self.network.attach(guest, vif, self._conn())
+        except BaseException:
+            if not known:
+                self.network.host_unplug(vif.port_id, instance_uuid)
+            raise
+        LOG.info("host %s: plugged port %s into instance %s", self.host, vif.port_id, instance_uuid)
+
+    def unplug_vif(self, instance_uuid: str, port_id: str) -> None:
+        """Afterwards the guest has no NIC of the port (live or defined) and nothing of the port is left on
+        this host. A port that is not plugged succeeds. A guest that does not let go of the NIC raises
+        DriverError, with the port still plugged."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, f"unplug port {port_id}"):
+            self.network.detach(guest, port_id, lambda done, timeout: self._wait(guest, done, timeout))
+        self.network.host_unplug(port_id, instance_uuid)
+        LOG.info("host %s: unplugged port %s from instance %s", self.host, port_id, instance_uuid)
+
+    def list_vifs(self, instance_uuid: str) -> list[VifSpec]:
+        """The ports in the guest's definition, as plugged, in the guest's order."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "list ports"):
+            return self.network.listed(guest)
+
+    def reconcile_vifs(self, vifs_by_instance) -> dict:
+        """At worker start: the host's data plane made exactly what the database's live instances here need."""
+        return self.network.reconcile(vifs_by_instance)

@@ -71,6 +71,21 @@ class Guest:
         _state, max_mem_kib, _mem, vcpus, cpu_time = self.domain.info()
         return vcpus, max_mem_kib // 1024, cpu_time
 
+    def vcpu_times(self) -> tuple[int, ...]:
+        """Each vCPU's time in ns; () unless the domain is running (virDomainGetVcpus needs it live)."""
+        if not self.is_active():
+            return ()
+        infos, _cpumaps = self.domain.vcpus()
+        return tuple(info[2] for info in infos)
+
+    def block_stats(self, target: str) -> dict:
+        """I/O counters of one disk since the domain started; zeros unless it is running."""
+        if not self.is_active():
+            return {}
+        rd_req, rd_bytes, wr_req, wr_bytes, errors = self.domain.blockStats(target)
+        return {"read_requests": rd_req, "read_bytes": rd_bytes, "write_requests": wr_req,
+                "write_bytes": wr_bytes, "errors_count": max(errors, 0)}
+
     def xml(self, *, inactive: bool = False) -> str:
         return self.domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0)
 

@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from hypervisors.base import VolumeConnection
+from hypervisors.base import VifSpec, VolumeConnection
 
 # Our metadata element: which host and image a domain belongs to. list_instances only reports domains
 # carrying it for this host, so two hosts on one libvirtd (make run) never see, or reap, each other's.
@@ -41,6 +41,8 @@ class DomainConfig:
     kernel: str | None = None
     initrd: str | None = None
     cmdline: str = DEFAULT_CMDLINE
+    interfaces: tuple[VifSpec, ...] = ()
+    config_drive: str | None = None  # path of the config-2 ISO, attached as a cdrom
 
 
 def domain_name(name: str, uuid: str) -> str:
@@ -81,7 +83,7 @@ def metadata_host(xml: str) -> str | None:
 
 
 def domain_xml(cfg: DomainConfig) -> str:
-    """The persistent definition of a guest: virtio root disk, serial console logged to a file.
+    """The persistent definition of a guest: virtio root disk, a pty serial console logged to a file.
 
     `<features><acpi/><apic/></features>` because PCI hot-plug of volumes needs ACPI, and ACPI is also
     how a soft power-off reaches the guest. Machine `pc` (i440fx): its PCI bus hot-plugs without the
@@ -117,12 +119,21 @@ def domain_xml(cfg: DomainConfig) -> str:
     _sub(disk, "driver", name="qemu", type=cfg.root_format)
     _sub(disk, "source", file=cfg.root_disk)
     _sub(disk, "target", dev="vda", bus="virtio")
-    # append: a restart (hard reboot, power on) adds to the log instead of wiping the earlier boots
-    serial = _sub(devices, "serial", type="file")
-    _sub(serial, "source", path=cfg.console_log, append="on")
+    if cfg.config_drive:
+        cdrom = _sub(devices, "disk", type="file", device="cdrom")
+        _sub(cdrom, "driver", name="qemu", type="raw")
+        _sub(cdrom, "source", file=cfg.config_drive)
+        _sub(cdrom, "target", dev="hdd", bus="ide")  # Nova's place for it on a `pc` machine
+        _sub(cdrom, "readonly")
+    for vif in cfg.interfaces:
+        devices.append(interface_element(vif))
+    # A pty, so a console can be opened interactively (openConsole), with virtlogd copying everything
+    # the guest prints to the log that os-getConsoleOutput reads; append: a restart (hard reboot, power
+    # on) adds to the log instead of wiping the earlier boots.
+    serial = _sub(devices, "serial", type="pty")
+    _sub(serial, "log", file=cfg.console_log, append="on")
     _sub(serial, "target", port="0")
-    console = _sub(devices, "console", type="file")
-    _sub(console, "source", path=cfg.console_log, append="on")
+    console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port="0")
     _sub(devices, "memballoon", model="none")
     return ET.tostring(dom, encoding="unicode")
@@ -202,3 +213,109 @@ def disks(domain_xml_text: str) -> list[DiskInfo]:
 def volume_disks(domain_xml_text: str) -> list[DiskInfo]:
     """The disks that are volumes (they carry a serial), sorted by target device."""
     return sorted((d for d in disks(domain_xml_text) if d.volume_id), key=lambda d: d.target)
+
+
+# -- network interfaces ----------------------------------------------------------------------------
+
+_PORT_ALIAS_PREFIX = "ua-port-"
+
+
+def interface_element(vif: VifSpec) -> ET.Element:
+    """A virtio NIC on the network's bridge, with the port's MAC and tap name (libvirt makes the tap and
+    plugs it into the bridge when the guest starts); the port id rides in the user alias."""
+    iface = ET.Element("interface", type="bridge")
+    _sub(iface, "mac", address=vif.mac)
+    _sub(iface, "source", bridge=vif.bridge)
+    _sub(iface, "target", dev=vif.tap)
+    _sub(iface, "model", type="virtio")
+    _sub(iface, "mtu", size=str(vif.mtu))
+    if _SAFE_ALIAS.match(vif.port_id):
+        _sub(iface, "alias", name=_PORT_ALIAS_PREFIX + vif.port_id)
+    return iface
+
+
+def interface_xml(vif: VifSpec) -> str:
+    return ET.tostring(interface_element(vif), encoding="unicode")
+
+
+@dataclass(frozen=True)
+class InterfaceInfo:
+    """One `<interface>` of a domain's XML; `xml` as libvirt wrote it (for detach)."""
+
+    mac: str
+    bridge: str | None
+    port_id: str | None  # None for a NIC we did not plug
+    xml: str
+
+
+def interfaces(domain_xml_text: str) -> list[InterfaceInfo]:
+    """Every `<interface>` of a domain's XML, in document order."""
+    out = []
+    for iface in ET.fromstring(domain_xml_text).iterfind("./devices/interface"):
+        mac, source, alias = iface.find("mac"), iface.find("source"), iface.find("alias")
+        name = alias.get("name", "") if alias is not None else ""
+        out.append(InterfaceInfo(
+            mac=(mac.get("address") or "").lower() if mac is not None else "",
+            bridge=source.get("bridge") if source is not None else None,
+            port_id=name[len(_PORT_ALIAS_PREFIX):] if name.startswith(_PORT_ALIAS_PREFIX) else None,
+            xml=ET.tostring(iface, encoding="unicode")))
+    return out
+
+
+def with_interface(domain_xml_text: str, vif: VifSpec | None = None, *, without_mac: str | None = None) -> str:
+    """The domain's XML with `vif`'s NIC added, or the NIC with MAC `without_mac` removed (for a hypervisor
+    that cannot plug devices, libvirt's test driver: the definition is changed instead)."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    root = ET.fromstring(domain_xml_text)
+    devices = root.find("./devices")
+    if without_mac:
+        for iface in devices.findall("interface"):
+            mac = iface.find("mac")
+            if mac is not None and (mac.get("address") or "").lower() == without_mac.lower():
+                devices.remove(iface)
+    if vif is not None:
+        devices.append(interface_element(vif))
+    return ET.tostring(root, encoding="unicode")
+# -- rescue (moves A) --------------------------------------------------------------------------------
+
+
+def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = None,
+                      initrd: str | None = None) -> str:
+    """The rescue definition of a domain, from its own (inactive) XML: the rescue disk as vda, the guest's
+    own root disk as vdb, no volumes (Nova's legacy rescue), and the rescue image's kernel when it has
+    one. Everything else (name, uuid, metadata, console) stays, so the domain is still ours."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    dom = ET.fromstring(original)
+    devices = dom.find("devices")
+    own_root = None
+    for disk in list(devices.iterfind("disk")):
+        target = disk.find("target")
+        if disk.find("serial") is not None:
+            devices.remove(disk)  # a volume
+        elif target is not None and target.get("dev") == "vda":
+            own_root = disk
+    if own_root is None:
+        raise ValueError("the domain has no vda root disk to rescue")
+    rescued_root = ET.fromstring(ET.tostring(own_root))
+    rescued_root.find("target").set("dev", "vdb")
+    for el in rescued_root.findall("address"):  # libvirt gives the second disk a PCI slot of its own
+        rescued_root.remove(el)
+    own_root.find("source").set("file", rescue_disk)
+    own_root.find("driver").set("type", "qcow2")
+    devices.insert(list(devices).index(own_root) + 1, rescued_root)
+    if kernel:
+        os_el = dom.find("os")
+        cmdline = os_el.findtext("cmdline") or DEFAULT_CMDLINE
+        for tag in ("kernel", "initrd", "cmdline", "boot"):
+            for el in os_el.findall(tag):
+                os_el.remove(el)
+        _sub(os_el, "kernel", kernel)
+        if initrd:
+            _sub(os_el, "initrd", initrd)
+        _sub(os_el, "cmdline", cmdline)
+    return ET.tostring(dom, encoding="unicode")
+
+
+def root_disk_source(domain_xml_text: str) -> str | None:
+    """The file behind vda (the rescue disk while rescued)."""
+    return next((d.source for d in disks(domain_xml_text) if d.target == "vda"), None)

@@ -63,6 +63,7 @@ class Stack:
     hosts: list[str]
     env_extra: dict = field(default_factory=dict)
     api_port: int = 0
+    serial_proxy_port: int = field(default_factory=free_port)
     procs: dict = field(default_factory=dict)
     _token: str | None = None
 
@@ -77,7 +78,8 @@ class Stack:
                    WORKER_LOGLEVEL="INFO",
                    # Tests and the bench boot more than Nova's default 10 servers per project; the
                    # quota tests set their own limits (env_extra or os-quota-sets).
-                   QUOTA_INSTANCES="-1", QUOTA_CORES="-1", QUOTA_RAM="-1")
+                   QUOTA_INSTANCES="-1", QUOTA_CORES="-1", QUOTA_RAM="-1",
+                   SERIAL_PROXY_URL=f"ws://127.0.0.1:{self.serial_proxy_port}/")
         env.update(self.env_extra)
         return env
 
@@ -112,6 +114,19 @@ class Stack:
         """One worker process serving many simulated fake hosts (`node1..node1000`), each with its own queue."""
         env = dict(self.env, **{k: str(v) for k, v in env_extra.items()})
         return self._spawn(f"worker-{spec}", [sys.executable, "manage.py", "compute_worker", "--hosts", spec], env)
+
+    def start_serial_proxy(self) -> subprocess.Popen:
+        """The serial console proxy (manage.py serial_proxy), on the port the API's console URLs name."""
+        proc = self._spawn("serial-proxy", [sys.executable, "manage.py", "serial_proxy", "--port",
+                                            str(self.serial_proxy_port)], self.env)
+
+        def listening():
+            try:
+                return requests.get(f"http://127.0.0.1:{self.serial_proxy_port}/", timeout=1).status_code
+            except requests.RequestException:
+                return None
+        self.wait_until(listening, timeout=60, what="the serial console proxy")
+        return proc
 
     def start_conductor(self) -> subprocess.Popen:
         return self._spawn("conductor", [sys.executable, "manage.py", "compute_worker", "--conductor"], self.env)

@@ -20,37 +20,16 @@ from compute_platform.identity.models import Project, RoleAssignment, Token
 from compute_platform.identity.services.tokens import token_issue
 from compute_platform.images.models import Image
 
+from .admin_fixtures import admin_project, flavor, op_client, operator  # noqa: F401  (fixtures)
+
 pytestmark = pytest.mark.integration
 
 CHANGELIST = "admin:compute_instance_changelist"
 
 
 @pytest.fixture
-def admin_project(db):
-    return Project.objects.create(name="admin")
-
-
-@pytest.fixture
-def operator(db, admin_project):
-    user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw")
-    RoleAssignment.objects.create(user=user, project=admin_project, role=RoleAssignment.ADMIN)
-    return user
-
-
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def project(db):
     return Project.objects.create(name="tenant")
-
-
-@pytest.fixture
-def flavor(db):
-    return Flavor.objects.create(flavorid="1", name="m1.tiny", vcpus=1, memory_mb=512, root_gb=1)
 
 
 @pytest.fixture
@@ -130,8 +109,8 @@ def _messages(response):
     return [(m.level, m.message) for m in response.context["messages"]]
 
 
-def _run_action(client, action, instances, follow=True):
-    return client.post(reverse(CHANGELIST), {"action": action, "_selected_action": [i.pk for i in instances]},
+def _run_action(client, action, instances, follow=True, query=""):
+    return client.post(reverse(CHANGELIST) + query, {"action": action, "_selected_action": [i.pk for i in instances]},
                        follow=follow)
 
 
@@ -322,6 +301,8 @@ def test_delete_action_on_an_instance_whose_host_is_down_deletes_it_locally(
     assert (messages.INFO, "Delete requested for 1 instance.") in _messages(r)
 
     r = _run_action(op_client, "delete_instances", [inst])
+    assert _messages(r) == []  # the list hides deleted instances: nothing was selected
+    r = _run_action(op_client, "delete_instances", [inst], query="?status=all")
     assert (messages.WARNING, f"{inst}: already deleted.") in _messages(r)
     assert InstanceAction.objects.filter(instance=inst).count() == 1
 
@@ -380,7 +361,8 @@ def test_host_list_shows_up_down_and_usage_and_filters(op_client, host_up, host_
                         last_heartbeat=timezone.now())
     r = op_client.get(reverse("admin:compute_host_changelist"))
     body = r.content.decode()
-    assert "1 / 8" in body and "512 / 8192" in body
+    # capacity as bars: used against total x allocation ratio (vCPU 4.0, RAM 1.0 by default)
+    assert 'data-used="1" data-allowed="32"' in body and 'data-used="512" data-allowed="8192"' in body
     rows = {h.name: h for h in r.context["cl"].result_list}
     assert rows["node1"].is_up and not rows["node2"].is_up
 

@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from .faults import assert_fault
 from .stack import ADMIN_PASSWORD
 
 TOKENS = "/identity/v3/auth/tokens"
@@ -81,7 +82,7 @@ def test_scope_by_project_id_and_by_domain_name(api):
     assert r.status_code == 201, r.text
     assert r.json()["token"]["project"] == {"id": alpha["id"], "name": "alpha",
                                             "domain": {"id": "default", "name": "Default"}}
-    assert [role["name"] for role in r.json()["token"]["roles"]] == ["member"]
+    assert [role["name"] for role in r.json()["token"]["roles"]] == ["member", "reader"]  # member implies reader
     r = login(api, user="alice", password="alice-pw", project="alpha", user_domain={"name": "Default"},
               project_domain={"name": "Default"})
     assert r.status_code == 201, r.text
@@ -329,3 +330,33 @@ def test_domains_and_regions(api):
     assert [r["id"] for r in _get(api, "/identity/v3/regions", token).json()["regions"]] == ["RegionOne"]
     assert _get(api, "/identity/v3/regions/RegionOne", token).status_code == 200
     assert_keystone_error(_get(api, "/identity/v3/regions/Elsewhere", token), 404, "Not Found")
+
+
+def test_default_roles_imply_each_other_and_a_reader_only_reads(api):
+    api.manage("user_create", "rita", "--project", "alpha", "--role", "reader", USER_PASSWORD="rita-pw")
+    roles = lambda **kw: sorted(r["name"] for r in login(api, **kw).json()["token"]["roles"])  # noqa: E731
+    assert roles(user="rita", password="rita-pw", project="alpha") == ["reader"]
+    assert roles(user="alice", password="alice-pw", project="alpha") == ["member", "reader"]
+    assert roles() == ["admin", "manager", "member", "reader"]
+    admin = api.token()
+    inferences = {(i["prior_role"]["name"], tuple(r["name"] for r in i["implies"]))
+                  for i in _get(api, "/identity/v3/role_inferences", admin).json()["role_inferences"]}
+    assert inferences == {("admin", ("manager",)), ("manager", ("member",)), ("member", ("reader",))}
+    assert {r["name"] for r in _get(api, "/identity/v3/roles", admin).json()["roles"]} == {
+        "admin", "manager", "member", "reader"}
+
+    rita = api.token("rita", "rita-pw", "alpha")
+    alice = api.token("alice", "alice-pw", "alpha")
+    assert api.get("/compute/v2.1/servers", token=rita).status_code == 200
+    assert api.get("/compute/v2.1/os-keypairs", token=rita).status_code == 200
+    # Every write of a reader is 403 in the OpenStack shape, whatever the service.
+    writes = [("POST", "/compute/v2.1/os-keypairs", {"keypair": {"name": "k"}}),
+              ("POST", "/compute/v2.1/servers", {"server": {"name": "s", "imageRef": "x", "flavorRef": "1"}}),
+              ("POST", "/compute/v2.1/os-server-groups", {"server_group": {"name": "g", "policies": ["affinity"]}}),
+              ("POST", "/image/v2/images", {"name": "i", "disk_format": "raw", "container_format": "bare"})]
+    for method, path, body in writes:
+        assert_fault(api.request(method, path, token=rita, json=body), 403, "reader")
+    r = api.request("POST", "/compute/v2.1/os-keypairs", token=alice, json={"keypair": {"name": "k"}})
+    assert r.status_code == 200, r.text  # the member of the same project may
+    # A reader may still revoke its own token.
+    assert api.request("DELETE", TOKENS, token=rita, headers={"X-Subject-Token": rita}).status_code == 204

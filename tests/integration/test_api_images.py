@@ -270,3 +270,62 @@ def test_tags_and_hidden_images(api):
     assert hidden["id"] not in listed_ids(api)
     assert listed_ids(api, os_hidden="true") == [hidden["id"]]
     assert_fault(api.post(IMAGES, json={"name": "x", "tags": "a"}), 400, "tags")
+
+
+# --- the compute API's image proxy (/compute/v2.1/images, below 2.36) ------------------------------------
+
+PROXY = "/compute/v2.1/images"
+
+
+def test_compute_image_proxy(api, alice, bob):
+    image = create(api, alice, name="proxied", disk_format="raw", container_format="bare", min_ram=4099,
+                   visibility="private", owner_note="x")
+    iid = image["id"]
+    listed = api.get(PROXY, token=alice).json()["images"]
+    mine = [i for i in listed if i["id"] == iid]
+    assert mine and set(mine[0]) == {"id", "name", "links"}
+    assert [link["rel"] for link in mine[0]["links"]] == ["self", "bookmark", "alternate"]
+    assert iid not in [i["id"] for i in api.get(PROXY, token=bob).json()["images"]]  # private to alpha
+    r = api.get(f"{PROXY}/detail", token=alice, params={"name": "proxied"})
+    (detail,) = r.json()["images"]
+    assert set(detail) == {"id", "name", "links", "minRam", "minDisk", "metadata", "created", "updated", "status",
+                           "progress", "OS-EXT-IMG-SIZE:size"}
+    assert (detail["status"], detail["progress"], detail["minRam"], detail["metadata"]) == (
+        "SAVING", 25, 4099, {"owner_note": "x"})
+    assert api.get(f"{PROXY}/{iid}", token=alice).json()["image"] == detail
+    big = api.get(f"{PROXY}/detail", token=alice, params={"minRam": 4099}).json()["images"]
+    assert iid in [i["id"] for i in big] and all(i["minRam"] >= 4099 for i in big)
+    assert_fault(api.get(PROXY, token=alice, params={"minRam": "lots"}), 400)
+    page = api.get(PROXY, token=alice, params={"limit": 1}).json()
+    assert len(page["images"]) == 1 and page["images_links"][0]["rel"] == "next"
+    assert_fault(api.get(f"{PROXY}/{iid}", token=bob), 404)
+    assert_fault(api.get(f"{PROXY}/not-a-uuid", token=alice), 404)
+    # Removed at 2.36 (as soon as this API serves it).
+    newer = {"OpenStack-API-Version": "compute 2.36"}
+    r = api.get(PROXY, token=alice, headers=newer)
+    assert r.status_code in (404, 406), r.text
+
+    # Metadata: list, merge, one item, replace, delete; owners only.
+    meta = f"{PROXY}/{iid}/metadata"
+    assert api.get(meta, token=alice).json() == {"metadata": {"owner_note": "x"}}
+    r = api.post(meta, token=alice, json={"metadata": {"os_distro": "cirros"}})
+    assert r.status_code == 200 and r.json() == {"metadata": {"owner_note": "x", "os_distro": "cirros"}}
+    r = api.request("PUT", f"{meta}/os_distro", token=alice, json={"meta": {"os_distro": "debian"}})
+    assert r.status_code == 200 and r.json() == {"meta": {"os_distro": "debian"}}
+    assert api.get(f"{meta}/os_distro", token=alice).json() == {"meta": {"os_distro": "debian"}}
+    assert_fault(api.request("PUT", f"{meta}/os_distro", token=alice, json={"meta": {"other": "v"}}), 400)
+    r = api.request("PUT", meta, token=alice, json={"metadata": {"only": "this"}})
+    assert r.status_code == 200 and r.json() == {"metadata": {"only": "this"}}
+    assert api.get(f"{IMAGES}/{iid}", token=alice).json()["only"] == "this"  # the image service's own view
+    assert api.delete(f"{meta}/only", token=alice).status_code == 204
+    assert_fault(api.delete(f"{meta}/only", token=alice), 404)
+    assert_fault(api.get(f"{meta}/only", token=alice), 404)
+    assert_fault(api.post(meta, token=alice, json={"metadata": {"k": 1}}), 400)
+    public = [i for i in api.get(PROXY, token=bob).json()["images"] if i["name"] == "cirros-0.6.2-x86_64-disk"][0]
+    assert_fault(api.post(f"{PROXY}/{public['id']}/metadata", token=bob, json={"metadata": {"k": "v"}}), 403)
+    too_many = {f"k{n}": "v" for n in range(129)}  # metadata_items: 128
+    assert_fault(api.request("PUT", meta, token=alice, json={"metadata": too_many}), 403)
+
+    assert_fault(api.delete(f"{PROXY}/{iid}", token=bob), 404)
+    assert api.delete(f"{PROXY}/{iid}", token=alice).status_code == 204
+    assert_fault(api.get(f"{PROXY}/{iid}", token=alice), 404)

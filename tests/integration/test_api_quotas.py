@@ -103,3 +103,103 @@ def test_twenty_concurrent_boots_against_a_quota_of_five_create_exactly_five(api
     servers = api.get("/compute/v2.1/servers", token=sam).json()["servers"]
     assert len(servers) == 5
     assert api.get("/compute/v2.1/limits", token=sam).json()["limits"]["absolute"]["totalInstancesUsed"] == 5
+
+
+def user_id(api, name) -> str:
+    return [u for u in api.get("/identity/v3/users").json()["users"] if u["name"] == name][0]["id"]
+
+
+def test_per_user_quotas(api):
+    pid, uid = project_id(api, "quota-c"), user_id(api, "sam")
+    sam = api.token("sam", "sam-pw", "quota-c")
+    set_quota(api, pid, ram=8192, instances=-1)
+    booted = api.boot(name="sams", token=sam)  # flavor 1: 512 MB
+    assert booted.status_code == 202, booted.text
+    url = f"{QUOTAS}/{pid}?user_id={uid}"
+    project = api.get(f"{QUOTAS}/{pid}").json()["quota_set"]
+    r = api.request("PUT", url, json={"quota_set": {"ram": "4096", "key_pairs": 5}})
+    assert r.status_code == 200, r.text
+    updated = r.json()["quota_set"]
+    assert "id" not in updated and (updated["ram"], updated["key_pairs"], updated["instances"]) == (
+        4096, 5, project["instances"])
+    shown = api.get(url, token=sam).json()["quota_set"]
+    assert set(shown) == RESOURCES | {"id"} and (shown["id"], shown["ram"], shown["key_pairs"]) == (pid, 4096, 5)
+    assert api.get(f"{QUOTAS}/{pid}").json()["quota_set"]["ram"] == 8192  # the project's own are unchanged
+    # sam's usage is his own servers' (this one and any of earlier tests, all of 512 MB).
+    detail = api.get(f"{QUOTAS}/{pid}/detail?user_id={uid}").json()["quota_set"]
+    assert detail["ram"]["limit"] == 4096 and detail["instances"]["in_use"] >= 1
+    assert detail["ram"]["in_use"] == 512 * detail["instances"]["in_use"]
+    r = api.request("PUT", url, json={"quota_set": {"ram": max(detail["ram"]["in_use"] - 1, 0)}})
+    assert r.status_code == 400 and "already used" in r.json()["badRequest"]["message"]
+
+    # A user's limit lies within the project's (unless forced); only admins set it.
+    r = api.request("PUT", url, json={"quota_set": {"ram": 9000}})
+    assert r.status_code == 400 and "less than or equal to 8192" in r.json()["badRequest"]["message"]
+    assert set_quota_url(api, url, ram=9000, force=True)["ram"] == 9000
+    assert api.request("PUT", url, token=sam, json={"quota_set": {"ram": 1}}).status_code == 403
+    assert api.request("DELETE", url, token=sam).status_code == 403
+    assert api.request("DELETE", url).status_code == 202
+    assert api.get(url).json()["quota_set"]["ram"] == 8192
+    api.delete(f"/compute/v2.1/servers/{booted.json()['server']['id']}")
+    api.request("DELETE", f"{QUOTAS}/{pid}")
+
+
+def set_quota_url(api, url, **values):
+    r = api.request("PUT", url, json={"quota_set": values})
+    assert r.status_code == 200, r.text
+    return r.json()["quota_set"]
+
+
+def test_quota_classes(api):
+    classes = "/compute/v2.1/os-quota-class-sets"
+    pid = project_id(api, "quota-a")  # no overrides of its own (reverted by the first test)
+    quinn = api.token("quinn", "quinn-pw", "quota-a")
+    shown = api.get(f"{classes}/default").json()["quota_class_set"]
+    # 2.1: no server group quotas in a class.
+    assert set(shown) == RESOURCES - {"server_groups", "server_group_members"} | {"id"}
+    assert (shown["id"], shown["instances"], shown["fixed_ips"]) == ("default", 10, -1)
+    original = {k: v for k, v in shown.items() if k != "id"}
+    try:
+        r = api.request("PUT", f"{classes}/default", json={"quota_class_set": {"instances": 110, "fixed_ips": 99}})
+        assert r.status_code == 200, r.text
+        updated = r.json()["quota_class_set"]
+        assert "id" not in updated and (updated["instances"], updated["fixed_ips"]) == (110, 99)
+        assert api.get(f"{classes}/default").json()["quota_class_set"]["instances"] == 110
+        # The default class is every project's default.
+        assert api.get(f"{QUOTAS}/{pid}/defaults").json()["quota_set"]["instances"] == 110
+        assert api.get(f"{QUOTAS}/{pid}").json()["quota_set"]["instances"] == 110
+        # Another class is independent of the defaults.
+        assert api.request("PUT", f"{classes}/gold", json={"quota_class_set": {"cores": 64}}).json()[
+            "quota_class_set"]["cores"] == 64
+        assert api.get(f"{classes}/default").json()["quota_class_set"]["cores"] == 20
+    finally:
+        api.request("PUT", f"{classes}/default", json={"quota_class_set": original})
+    assert api.get(f"{QUOTAS}/{pid}").json()["quota_set"]["instances"] == 10
+    for bad in ({"bogus": 1}, {"instances": -2}, {"instances": "x"}):
+        r = api.request("PUT", f"{classes}/default", json={"quota_class_set": bad})
+        assert r.status_code == 400 and "badRequest" in r.json(), bad
+    assert api.get(f"{classes}/default", token=quinn).status_code == 403
+    assert api.request("PUT", f"{classes}/default", token=quinn,
+                       json={"quota_class_set": {"instances": 1}}).status_code == 403
+
+
+def test_user_quota_is_enforced_on_boot_and_key_pairs(api):
+    pid, uid = project_id(api, "quota-b"), user_id(api, "rhea")
+    rhea = api.token("rhea", "rhea-pw", "quota-b")
+    set_quota(api, pid, instances=-1, cores=-1, ram=-1, key_pairs=-1)  # the project: unlimited
+    url = f"{QUOTAS}/{pid}?user_id={uid}"
+    in_use = api.get(f"{QUOTAS}/{pid}/detail?user_id={uid}").json()["quota_set"]
+    set_quota_url(api, url, instances=in_use["instances"]["in_use"] + 1, key_pairs=in_use["key_pairs"]["in_use"],
+                  force=True)
+    first = api.boot(name="mine", token=rhea)
+    assert first.status_code == 202, first.text
+    r = api.boot(name="one-too-many", token=rhea)
+    assert r.status_code == 403 and "Quota exceeded for instances" in r.json()["forbidden"]["message"]
+    r = api.post("/compute/v2.1/os-keypairs", token=rhea, json={"keypair": {"name": "over"}})
+    assert r.status_code == 403, r.text
+    assert api.request("DELETE", url).status_code == 202
+    second = api.boot(name="allowed-again", token=rhea)
+    assert second.status_code == 202, second.text
+    for booted in (first, second):
+        api.delete(f"/compute/v2.1/servers/{booted.json()['server']['id']}")
+    api.request("DELETE", f"{QUOTAS}/{pid}")

@@ -102,6 +102,31 @@ def _wait_for(cli, name, status, timeout=60, resource="server"):
     raise AssertionError(f"{resource} {name} never reached {status}: {shown}")
 
 
+def test_server_rebuild_image_create_shelve_lock_rescue(cli):
+    """Moves A through the CLI: rebuild, image create, shelve/unshelve, lock/unlock, rescue/unrescue."""
+    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-moves")
+    # No `--wait`: osc-lib polls every 5 s; _wait_for polls faster.
+    cli("server", "rebuild", "--image", IMAGE, "cli-moves")
+    assert _wait_for(cli, "cli-moves", "ACTIVE")["id"] == server["id"]
+    cli("server", "image", "create", "--name", "cli-snap", "cli-moves")
+    snap = _wait_for(cli, "cli-snap", "active", resource="image")
+    assert snap["disk_format"] == "qcow2"
+    cli("server", "shelve", "cli-moves", fmt_json=False)
+    _wait_for(cli, "cli-moves", "SHELVED_OFFLOADED")
+    cli("server", "unshelve", "cli-moves", fmt_json=False)
+    _wait_for(cli, "cli-moves", "ACTIVE")
+    cli("server", "lock", "cli-moves", fmt_json=False)
+    cli("server", "unlock", "cli-moves", fmt_json=False)
+    cli("server", "rescue", "cli-moves", fmt_json=False)
+    _wait_for(cli, "cli-moves", "RESCUE")
+    cli("server", "unrescue", "cli-moves", fmt_json=False)
+    _wait_for(cli, "cli-moves", "ACTIVE")
+    actions = {a["Action"] for a in cli("server", "event", "list", "cli-moves")}
+    assert {"rebuild", "createImage", "shelve", "unshelve", "lock", "unlock", "rescue", "unrescue"} <= actions
+    cli("server", "delete", "--wait", "cli-moves", fmt_json=False)
+    cli("image", "delete", "cli-snap", fmt_json=False)
+
+
 def test_image_create_with_a_file(cli, tmp_path):
     data = os.urandom(64 * 1024)
     path = tmp_path / "disk.raw"

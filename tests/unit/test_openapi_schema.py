@@ -97,12 +97,21 @@ def test_server_show_and_delete(schema):
 def test_server_actions(schema):
     operation = schema["paths"]["/compute/v2.1/servers/{server_id}/action"]["post"]
     assert "content" not in operation["responses"]["202"]
-    assert _resolve(schema, _json_body(operation, 200))["properties"].keys() == {"output"}
+    answers = _resolve(schema, _json_body(operation, 200))["oneOf"]
+    assert [set(_resolve(schema, ref)["properties"]) for ref in answers] == [{"output", "adminPass"}, {"console"}]
     actions = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])["oneOf"]
     keys = {key for ref in actions for key in _resolve(schema, ref)["properties"]}
-    assert keys == {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
-                    "trigger_crash_dump"}
+    assert {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
+            "os-getSerialConsole", "restore", "forceDelete", "rebuild", "createImage", "shelve", "shelveOffload",
+            "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState", "trigger_crash_dump"} <= keys
     assert "409" in operation["responses"]
+
+
+def test_remote_consoles(schema):
+    operation = schema["paths"]["/compute/v2.1/servers/{server_id}/remote-consoles"]["post"]
+    body = _resolve(schema, _json_body(operation, 200))["properties"]["remote_console"]
+    assert set(_resolve(schema, body)["properties"]) == {"protocol", "type", "url"}
+    assert {"400", "404", "409"} <= set(operation["responses"])
 
 
 def test_errors_are_in_openstack_shapes(schema):

@@ -1,6 +1,7 @@
 """Compute hosts. Capacity, claims and heartbeats are written by workers and the scheduler only."""
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 
 from ..models import Host
 from ..services.hosts import host_set_enabled
@@ -28,6 +29,9 @@ class HostAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     )
     actions = ("enable", "disable")
 
+    class Media:
+        css = {"all": ("console/console.css",)}
+
     def has_add_permission(self, request):
         return False  # a host's worker registers it when it starts
 
@@ -39,17 +43,23 @@ class HostAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     def state(self, host):
         return "up" if host.is_up else "down"
 
-    @admin.display(description="vCPUs used / total", ordering="vcpus_used")
+    # Capacity as bars: used against what the allocation ratios allow (the operator console's bar).
+    def _bar(self, host, kind: str):
+        from compute_platform.console.selectors import host_capacities
+
+        return render_to_string("console/_bar.html", {"c": host_capacities(host)[kind]})
+
+    @admin.display(description="vCPUs used / allowed", ordering="vcpus_used")
     def vcpus_usage(self, host):
-        return f"{host.vcpus_used} / {host.vcpus}"
+        return self._bar(host, "vcpu")
 
-    @admin.display(description="RAM MB used / total", ordering="memory_mb_used")
+    @admin.display(description="RAM used / allowed", ordering="memory_mb_used")
     def memory_usage(self, host):
-        return f"{host.memory_mb_used} / {host.memory_mb}"
+        return self._bar(host, "ram")
 
-    @admin.display(description="disk GB used / total", ordering="disk_gb_used")
+    @admin.display(description="disk used / allowed", ordering="disk_gb_used")
     def disk_usage(self, host):
-        return f"{host.disk_gb_used} / {host.disk_gb}"
+        return self._bar(host, "disk")
 
     @admin.display(description="instances", ordering="_running_vms")
     def running_vms(self, host):

@@ -1,10 +1,12 @@
 """Instances and their faults. State changes only through services.instances, as the API does them:
 the admin actions below claim the task_state, record an InstanceAction and enqueue to the host."""
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from ..models import Instance, InstanceFault
 from ..services.instances import instance_action, instance_delete
-from ..states import VmState
+from ..states import TaskState, VmState
 from .action_log import InstanceActionInline
 from .common import ReadOnlyAdminMixin, ReadOnlyInline, SaveChangedFieldsMixin, admin_context, admin_project_id
 from .common import run_per_object
@@ -31,17 +33,55 @@ def _lifecycle_action(action_key: str, description: str, verb: str):
     return admin.action(description=description, permissions=["lifecycle"])(act)
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The API's status. Deleted instances are hidden unless asked for (`DELETED`, or `all`)."""
+
+    title, parameter_name = "status", "status"
+    STATUSES = ("ACTIVE", "BUILD", "SHUTOFF", "PAUSED", "SUSPENDED", "REBOOT", "HARD_REBOOT", "ERROR", "DELETED")
+
+    def lookups(self, request, model_admin):
+        return [(None, "All but deleted")] + [(s, s) for s in self.STATUSES] + [("all", "All, deleted included")]
+
+    def choices(self, changelist):
+        for value, title in self.lookup_choices:  # our own "All but deleted" replaces the stock "All"
+            yield {"selected": self.value() == value,
+                   "query_string": changelist.get_query_string(remove=[self.parameter_name]) if value is None
+                   else changelist.get_query_string({self.parameter_name: value}), "display": title}
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all":
+            return queryset
+        if value is None:
+            return queryset.exclude(vm_state=VmState.DELETED)
+        if value == "HARD_REBOOT":
+            return queryset.filter(task_state=TaskState.REBOOTING_HARD)
+        if value == "REBOOT":
+            return queryset.filter(vm_state=VmState.ACTIVE, task_state=TaskState.REBOOTING)
+        vm_state = {"ACTIVE": VmState.ACTIVE, "BUILD": VmState.BUILDING, "SHUTOFF": VmState.STOPPED,
+                    "PAUSED": VmState.PAUSED, "SUSPENDED": VmState.SUSPENDED, "ERROR": VmState.ERROR,
+                    "DELETED": VmState.DELETED}.get(value)
+        if vm_state is None:
+            return queryset.none()
+        queryset = queryset.filter(vm_state=vm_state)
+        if vm_state != VmState.DELETED:  # server_status: a hard reboot shows whatever the vm_state
+            queryset = queryset.exclude(task_state=TaskState.REBOOTING_HARD)
+        if vm_state == VmState.ACTIVE:
+            queryset = queryset.exclude(task_state=TaskState.REBOOTING)
+        return queryset
+
+
 @admin.register(Instance)
 class InstanceAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ("name", "uuid", "status", "vm_state", "task_state", "power_state", "host", "project", "flavor",
                     "created_at")
-    list_filter = ("vm_state", "task_state", "host", "project")
+    list_filter = (StatusFilter, "task_state", "host", "project")  # status covers vm_state
     list_select_related = ("host", "project", "flavor")
     search_fields = ("name", "uuid")
     date_hierarchy = "created_at"
     editable_fields = ("name", "metadata")
     fieldsets = (
-        (None, {"fields": ("name", "uuid", "status", "project", "user", "metadata", "key_name")}),
+        (None, {"fields": ("name", "uuid", "status", "console", "project", "user", "metadata", "key_name")}),
         ("State (changed only by the actions and the host's worker)", {"fields": (
             ("vm_state", "task_state", "power_state"), "host", "availability_zone", "resources_claimed")}),
         ("Size", {"fields": ("flavor", "image", ("vcpus", "memory_mb", "root_gb"))}),
@@ -59,11 +99,18 @@ class InstanceAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return tuple(f.name for f in Instance._meta.concrete_fields
-                     if f.name not in self.editable_fields and f.name != "id") + ("status",)
+                     if f.name not in self.editable_fields and f.name != "id") + ("status", "console")
 
     @admin.display(description="status")
     def status(self, instance):
         return instance.status
+
+    @admin.display(description="serial console")
+    def console(self, instance):
+        if instance.vm_state not in (VmState.ACTIVE, VmState.PAUSED):
+            return "(only while ACTIVE or PAUSED)"
+        return format_html('<a class="button" id="open-serial-console" href="{}">Open the serial console</a>',
+                           reverse("console:serial", args=[instance.uuid]))
 
     # --- no hand-made rows, no row removal: deleting is the instance_delete service -----------------
 

@@ -1,15 +1,14 @@
 from .actions import InstanceAction, InstanceActionEvent
 from .dispatch import DispatchBacklog
-from .flavors import Flavor
+from .flavors import Flavor, FlavorAccess
 from .hosts import Host
 from .instances import Instance, InstanceFault
 from .keypairs import KeyPair
-from .quotas import ProjectQuota
+from .quotas import ProjectQuota, QuotaClass, UserQuota
 from .server_groups import ServerGroup
 from .tags import InstanceTag
 
 __all__ = [
-    "DispatchBacklog", "Flavor", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
-    "InstanceTag",
-    "KeyPair", "ProjectQuota", "ServerGroup",
+    "DispatchBacklog", "Flavor", "FlavorAccess", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
+    "InstanceTag", "KeyPair", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
 ]

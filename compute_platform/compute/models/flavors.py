@@ -21,3 +21,17 @@ class Flavor(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.vcpus} vCPU, {self.memory_mb} MB, {self.root_gb} GB)"
+
+
+class FlavorAccess(models.Model):
+    """A project allowed to see and boot a private flavor (Nova's flavor_projects)."""
+
+    flavor = models.ForeignKey(Flavor, on_delete=models.CASCADE, related_name="access")
+    project = models.ForeignKey("identity.Project", on_delete=models.CASCADE, related_name="flavor_access")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flavor", "project"], name="flavor_access_unique")]
+        ordering = ["flavor_id", "project_id"]
+
+    def __str__(self):
+        return f"{self.project_id} may use {self.flavor_id}"

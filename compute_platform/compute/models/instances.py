@@ -25,7 +25,7 @@ class Instance(models.Model):
     vcpus = models.PositiveIntegerField()
     memory_mb = models.PositiveIntegerField()
     root_gb = models.PositiveIntegerField()
-    vm_state = models.CharField(max_length=16, default=VmState.BUILDING, db_index=True,
+    vm_state = models.CharField(max_length=20, default=VmState.BUILDING, db_index=True,
                                 choices=[(s, s) for s in VmState.ALL])
     task_state = models.CharField(max_length=32, null=True, blank=True, db_index=True,
                                   choices=[(s, s) for s in TaskState.ALL])
@@ -42,6 +42,20 @@ class Instance(models.Model):
     server_group = models.ForeignKey("compute.ServerGroup", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="members")
     user_data = models.TextField(null=True, blank=True)
+    # Nova's accessIPv4/accessIPv6: addresses the user says the server is reached at (not allocated here).
+    access_ip_v4 = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
+    access_ip_v6 = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
+    # --- moves A: lock (Nova's locked/locked_by/locked_reason) and shelve ---
+    # "owner" or "admin" while locked (Nova's locked_by), None when unlocked; `locked` is derived from it.
+    locked_by = models.CharField(max_length=8, null=True, blank=True,
+                                 choices=[("owner", "owner"), ("admin", "admin")])
+    locked_reason = models.CharField(max_length=255, null=True, blank=True)
+    # The snapshot a shelved instance is unshelved from (Nova keeps it in system_metadata).
+    shelved_image_id = models.UUIDField(null=True, blank=True)
+    shelved_at = models.DateTimeField(null=True, blank=True)
+    # The image a rescue boots (None: the instance's own), kept so a redriven rescue boots the same one.
+    rescue_image_id = models.UUIDField(null=True, blank=True)
+    # --- end moves A ---
     # --- microversions: what later compute API versions show and take ---
     description = models.TextField(null=True, blank=True)  # 2.19
     # The guest's hostname: from the name (Nova's sanitize_hostname), or asked for (2.90); shown from 2.3.
@@ -66,6 +80,10 @@ class Instance(models.Model):
     @property
     def status(self) -> str:
         return server_status(self.vm_state, self.task_state)
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_by is not None
 
     @property
     def instance_name(self) -> str:

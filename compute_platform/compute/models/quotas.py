@@ -35,3 +35,34 @@ class ProjectQuota(models.Model):
 
     def overrides(self) -> dict:
         return {r: getattr(self, r) for r in QUOTA_RESOURCES if getattr(self, r) is not None}
+
+
+class UserQuota(models.Model):
+    """A user's quota overrides within a project (`os-quota-sets/{project}?user_id=`): {resource: limit}.
+    A resource without one falls back to the project's limit, as Nova's user quotas do."""
+
+    project = models.ForeignKey("identity.Project", on_delete=models.CASCADE, related_name="user_quotas")
+    user_id = models.CharField(max_length=255)
+    limits = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user_id"], name="user_quota_unique")]
+
+    def __str__(self):
+        return f"quotas of user {self.user_id} in {self.project_id}"
+
+
+class QuotaClass(models.Model):
+    """A named set of limits (`os-quota-class-sets/{name}`): {resource: limit}. The class `default`
+    overrides the settings' defaults for every project, as Nova's default quota class does."""
+
+    name = models.CharField(max_length=255, primary_key=True)
+    limits = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "quota classes"
+
+    def __str__(self):
+        return f"quota class {self.name}"

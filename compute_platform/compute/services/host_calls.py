@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from compute_platform import tasknames
 from compute_platform.tasknames import host_queue
 
-from ..exceptions import ComputeError, Conflict
+from ..exceptions import ComputeError, Conflict, NotFound
 from ..states import VmState
 
 logger = logging.getLogger(__name__)
@@ -64,3 +64,19 @@ def instance_console_output(*, context, instance, length: int | None) -> str:
     host = instance.host.name
     return host_call(context=context, host=host, task=tasknames.GET_CONSOLE_OUTPUT, queue=host_queue(host),
                      kwargs={"instance_uuid": str(instance.uuid), "tail_lines": length})
+
+
+def host_uptime(*, context, host: str) -> str | None:
+    """The host's `uptime` line, or None when its driver cannot tell."""
+    return host_call(context=context, host=host, task=tasknames.GET_HOST_UPTIME, queue=host_queue(host))
+def instance_diagnostics(*, context, instance) -> dict:
+    """The driver's Diagnostics of the guest, as a dict (hypervisors.base.Diagnostics' fields). 409 before
+    the instance is placed (Nova: InstanceNotReady), 404 when its host has no such guest."""
+    if instance.host_id is None or instance.vm_state in (VmState.BUILDING, VmState.DELETED):
+        raise Conflict(f"Instance {instance.uuid} is not ready (vm_state {instance.vm_state}).")
+    host = instance.host.name
+    diagnostics = host_call(context=context, host=host, task=tasknames.GET_DIAGNOSTICS, queue=host_queue(host),
+                            kwargs={"instance_uuid": str(instance.uuid)})
+    if diagnostics is None:
+        raise NotFound(f"Instance {instance.uuid} could not be found on host {host}.")
+    return diagnostics

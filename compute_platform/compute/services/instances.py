@@ -23,6 +23,7 @@ from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
 from .hostnames import hostname_for
+from .instance_claims import instance_lock_check
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
@@ -39,7 +40,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     availability_zone: str | None = None, metadata: dict | None = None,
                     key_name: str | None = None, user_data: str | None = None,
                     scheduler_hints: dict | None = None, min_count: int = 1,
-                    max_count: int | None = None, description: str | None = None, tags=(),
+                    max_count: int | None = None, access_ip_v4: str | None = None,
+                    access_ip_v6: str | None = None, description: str | None = None, tags=(),
                     trusted_certs: list | None = None, hostname: str | None = None
                     ) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
@@ -83,7 +85,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             limits = quota_lock_project(project_id=context.project_id)
         quota_check_metadata(limits=limits, items=len(metadata or {}))
         count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
-                                        max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb)
+                                        max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                                        user_id=context.user_id)
         group, group_hosts = None, {}
         if hints.get("group"):
             group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],
@@ -103,6 +106,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 availability_zone=availability_zone, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                 root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, key_data=key_data,
                 user_data=user_data, reservation_id=reservation_id, server_group=group,
+                access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 description=description, trusted_certs=trusted_certs or None, scheduler_hints=hints,
                 launch_index=index, hostname=hostname or hostname_for(
                     name=name, instance_uuid=spec.instance_uuid, count=count, index=index),
@@ -171,6 +175,7 @@ def instance_action(*, context, instance: Instance, action_key: str) -> None:
     The claim is one conditional UPDATE, so of two concurrent requests exactly one starts.
     """
     rule = ACTIONS[action_key]
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(
             pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
@@ -194,6 +199,7 @@ def instance_delete(*, context, instance: Instance) -> None:
     """Delete from any state. An instance that never reached a host, or whose host is down, is
     deleted locally at once (Nova's local delete); the host's worker reaps the guest when it returns.
     """
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         claimed = Instance.objects.filter(pk=instance.pk).exclude(vm_state=VmState.DELETED).filter(
             Q(task_state__isnull=True) | ~Q(task_state=TaskState.DELETING)
@@ -221,9 +227,13 @@ def instance_mark_deleted(*, instance_uuid: str) -> bool:
     """Record that the guest is gone: DELETED, claims released once. Idempotent."""
     now = timezone.now()
     with transaction.atomic():
-        inst = Instance.objects.filter(uuid=instance_uuid).values("id").first()
+        inst = Instance.objects.filter(uuid=instance_uuid).values("id", "shelved_image_id").first()
         if inst is None:
             return False
+        if inst["shelved_image_id"] is not None:  # a shelved server's snapshot goes with it (Nova)
+            from compute_platform.images.services.images import image_discard
+
+            image_discard(image_id=inst["shelved_image_id"])
         Instance.objects.filter(pk=inst["id"]).exclude(vm_state=VmState.DELETED).update(
             vm_state=VmState.DELETED, task_state=None, power_state=0, deleted_at=now, terminated_at=now,
             updated_at=now)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from ..exceptions import BadRequest, Conflict, NotFound
 from ..models import KeyPair
-from .quotas import OverQuota, quota_limits, quota_lock_user
+from .quotas import OverQuota, quota_lock_user, quota_user_limits
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def keypair_create(*, context, name: str, public_key: str | None = None,
             private_key, public_key = ssh_keypair_generate()
     public_key = public_key.strip()
     fingerprint = x509_fingerprint(public_key) if key_type == KeyPair.X509 else ssh_fingerprint(public_key)
-    limit = quota_limits(project_id=context.project_id)["key_pairs"]
+    limit = quota_user_limits(project_id=context.project_id, user_id=context.user_id)["key_pairs"]
     try:
         with transaction.atomic():
             quota_lock_user(user_id=context.user_id)

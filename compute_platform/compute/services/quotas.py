@@ -15,12 +15,13 @@ from django.db.models import Count, Sum
 from compute_platform.identity.models import Project
 
 from ..exceptions import BadRequest, Forbidden, NotFound
-from ..models import Instance, KeyPair, ProjectQuota, ServerGroup
+from ..models import Instance, KeyPair, ProjectQuota, QuotaClass, ServerGroup, UserQuota
 from ..models.quotas import QUOTA_RESOURCES
 from ..states import VmState
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_CLASS = "default"  # the quota class whose limits are every project's defaults
 # Resources counted from rows; the others are limits on a single request (metadata items, injected files).
 INSTANCE_RESOURCES = ("instances", "cores", "ram")
 
@@ -65,12 +66,16 @@ def quota_validate_update(*, resource: str, limit: int, in_use: int) -> None:
 
 # --- reads -------------------------------------------------------------------------------------------
 
-def _limits_from(overrides: dict) -> dict:
+def quota_defaults() -> dict:
+    """The settings' defaults under the `default` quota class's overrides (Nova's default quota class)."""
+    row = QuotaClass.objects.filter(name=DEFAULT_CLASS).first()
+    overrides = row.limits if row else {}
     return {r: overrides.get(r, settings.QUOTA_DEFAULTS[r]) for r in QUOTA_RESOURCES}
 
 
-def quota_defaults() -> dict:
-    return _limits_from({})
+def _limits_from(overrides: dict) -> dict:
+    defaults = quota_defaults()
+    return {r: overrides.get(r, defaults[r]) for r in QUOTA_RESOURCES}
 
 
 def quota_limits(*, project_id: str) -> dict:
@@ -123,20 +128,34 @@ def quota_lock_project(*, project_id: str) -> dict:
 
 
 def quota_reserve_instances(*, project_id: str, limits: dict, min_count: int, max_count: int, vcpus: int,
-                            memory_mb: int) -> int:
-    """How many instances (min_count..max_count) the project may create now; 403 if not min_count.
+                            memory_mb: int, user_id=None) -> int:
+    """How many instances (min_count..max_count) the project, and the user within it (`user_id`, when the
+    user has limits of their own), may create now; 403 if not min_count.
 
     Call with the project locked (quota_lock_project) and create the instances before the lock goes.
     """
-    if all(limits[r] < 0 for r in INSTANCE_RESOURCES):
-        return max_count
-    usage = quota_instance_usage(project_id=project_id)
     deltas = {"instances": 1, "cores": vcpus, "ram": memory_mb}
+    allowed = max_count
+    if any(limits[r] >= 0 for r in INSTANCE_RESOURCES):
+        allowed = _instances_allowed(limits=limits, usage=quota_instance_usage(project_id=project_id), deltas=deltas,
+                                     min_count=min_count, max_count=allowed, who=f"project {project_id}")
+    own = _user_overrides(project_id=project_id, user_id=user_id) if user_id is not None else {}
+    if any(own.get(r, -1) >= 0 for r in INSTANCE_RESOURCES):
+        # The caller locks the project only when the project has limits; the user's need it too (a lock the
+        # transaction holds already is taken again at no cost).
+        quota_lock_project(project_id=project_id)
+        allowed = _instances_allowed(limits={**limits, **own}, usage=quota_user_usage(project_id=project_id,
+                                                                                       user_id=str(user_id)),
+                                     deltas=deltas, min_count=min_count, max_count=allowed, who=f"user {user_id}")
+    return allowed
+
+
+def _instances_allowed(*, limits: dict, usage: dict, deltas: dict, min_count: int, max_count: int, who: str) -> int:
     allowed = quota_allowed_count(limits=limits, usage=usage, deltas=deltas, max_count=max_count)
     if allowed < min_count:
         message = quota_exceeded_message(limits=limits, usage=usage,
                                          requested={r: d * max_count for r, d in deltas.items()})
-        logger.info("project %s over quota: %s", project_id, message)
+        logger.info("%s over quota: %s", who, message)
         raise OverQuota(message)
     return allowed
 
@@ -180,3 +199,76 @@ def quota_set_delete(*, project_id: str) -> None:
 def quota_lock_user(*, user_id) -> None:
     """Serialize the key pair creates of one user (their quota is per user)."""
     list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+
+
+# --- per-user quotas (os-quota-sets/{project}?user_id=) --------------------------------------------------
+
+def _user_overrides(*, project_id: str, user_id) -> dict:
+    row = UserQuota.objects.filter(project_id=project_id, user_id=str(user_id)).first()
+    return row.limits if row else {}
+
+
+def quota_user_limits(*, project_id: str, user_id) -> dict:
+    """The user's limits: their overrides over the project's limits."""
+    return {**quota_limits(project_id=project_id), **_user_overrides(project_id=project_id, user_id=user_id)}
+
+
+def quota_user_usage(*, project_id: str, user_id: str) -> dict:
+    """What one user uses in the project: their instances (and their sizes) and key pairs."""
+    usage = {r: 0 for r in QUOTA_RESOURCES}
+    if not str(user_id).isdigit():  # user ids are integers here: anyone else owns nothing
+        return usage
+    agg = Instance.objects.filter(project_id=project_id, user_id=int(user_id)).exclude(
+        vm_state=VmState.DELETED).aggregate(instances=Count("id"), cores=Sum("vcpus"), ram=Sum("memory_mb"))
+    usage.update({r: agg[r] or 0 for r in INSTANCE_RESOURCES})
+    usage["key_pairs"] = KeyPair.objects.filter(user_id=int(user_id)).count()
+    return usage
+
+
+def quota_user_set_update(*, project_id: str, user_id: str, values: dict, force: bool = False) -> dict:
+    """Set a user's limits within the project (admin). Without `force`, each must lie between what the user
+    uses and the project's limit (Nova's settable range), else 400. Returns the user's limits."""
+    quota_require_project(project_id=project_id)
+    with transaction.atomic():
+        project_limits = quota_lock_project(project_id=project_id)
+        usage = quota_user_usage(project_id=project_id, user_id=user_id)
+        for resource, limit in values.items():
+            if force:
+                if limit < -1:
+                    raise BadRequest(f"Quota limit {limit} for {resource} must be -1 or greater.")
+                continue
+            quota_validate_update(resource=resource, limit=limit, in_use=usage.get(resource, 0))
+            maximum = project_limits[resource]
+            if maximum != -1 and (limit == -1 or limit > maximum):
+                raise BadRequest(f"Quota limit {limit} for {resource} must be less than or equal to {maximum}.")
+        row, _ = UserQuota.objects.select_for_update().get_or_create(project_id=project_id, user_id=user_id)
+        row.limits = {**row.limits, **values}
+        row.save()
+    logger.info("quotas of user %s in project %s set: %s", user_id, project_id, values)
+    return {**project_limits, **row.limits}
+
+
+def quota_user_set_delete(*, project_id: str, user_id: str) -> None:
+    """Revert the user to the project's limits."""
+    UserQuota.objects.filter(project_id=project_id, user_id=user_id).delete()
+    logger.info("quotas of user %s in project %s reverted to the project's", user_id, project_id)
+
+
+# --- quota classes (os-quota-class-sets) ------------------------------------------------------------------
+
+def quota_class_limits(*, name: str, resources: tuple) -> dict:
+    """The class's limits of `resources`: its own, else the settings' defaults (-1 for a resource that has
+    none there, as the network ones)."""
+    row = QuotaClass.objects.filter(name=name).first()
+    overrides = row.limits if row else {}
+    return {r: overrides.get(r, settings.QUOTA_DEFAULTS.get(r, -1)) for r in resources}
+
+
+def quota_class_update(*, name: str, values: dict, resources: tuple) -> dict:
+    """Set limits of the class (admin); the `default` class's are every project's defaults."""
+    with transaction.atomic():
+        row, _ = QuotaClass.objects.select_for_update().get_or_create(name=name)
+        row.limits = {**row.limits, **values}
+        row.save()
+    logger.info("quota class %s set: %s", name, values)
+    return quota_class_limits(name=name, resources=resources)

@@ -21,7 +21,8 @@ def token_issue(*, user, project: Project | None, methods: list[str]) -> tuple[s
     """Issue a token; only its hash is stored. Returns (the token to hand out, its row)."""
     roles = []
     if project is not None:
-        roles = sorted(set(RoleAssignment.objects.filter(user=user, project=project).values_list("role", flat=True)))
+        roles = RoleAssignment.with_implied(
+            RoleAssignment.objects.filter(user=user, project=project).values_list("role", flat=True))
     now = timezone.now()
     plaintext = "gAAAA" + secrets.token_urlsafe(48)  # Fernet-looking prefix: some tools sniff it
     token = Token.objects.create(

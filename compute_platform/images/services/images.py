@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from compute_platform.compute.exceptions import BadRequest, ComputeError, Conflict, Forbidden
+from compute_platform.compute.services.quotas import quota_check_metadata, quota_limits
 
 from ..models import Image
 from ..selectors import image_get
@@ -79,6 +80,11 @@ def image_upload(*, context, image: Image, stream, content_length: int | None = 
     if not Image.objects.filter(pk=image.pk, status="queued").update(status="saving"):
         image.refresh_from_db(fields=["status"])
         raise Conflict(f"Image status transition from {image.status} to saving is not allowed")
+    return _store(image, stream, content_length)
+
+
+def _store(image: Image, stream, content_length: int | None) -> Image:
+    """Write the data of an image claimed `saving` and make it active; on failure back to queued."""
     directory = Path(settings.IMAGE_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{image.id}.", suffix=".part")
@@ -125,6 +131,10 @@ def image_delete(*, context, image: Image) -> None:
         raise Forbidden("You are not permitted to delete this image.")
     if image.protected:
         raise Forbidden(f"Image {image.id} is protected and cannot be deleted.")
+    _soft_delete(image)
+
+
+def _soft_delete(image: Image) -> None:
     # Soft delete, as Glance: servers booted from it keep naming it. The data goes.
     data_path = (image.properties or {}).pop("_data_path", None)
     image.status = "deleted"
@@ -132,3 +142,60 @@ def image_delete(*, context, image: Image) -> None:
     if data_path:
         transaction.on_commit(lambda: Path(data_path).unlink(missing_ok=True))
         logger.info("image %s deleted with its data %s", image.id, data_path)
+
+
+def image_metadata_edit(*, context, image: Image, edit) -> dict:
+    """Change the image's user properties (those not starting with `_`, which are the service's own) with
+    `edit(properties) -> properties`, under the row's lock so concurrent edits do not lose each other's
+    keys. Only the owner or an admin may; more than the project's metadata_items quota is a 403, as
+    Nova's image metadata API. Returns the new user properties."""
+    _may_modify(context, image)
+    with transaction.atomic():
+        row = Image.objects.select_for_update().get(pk=image.pk)
+        props = row.properties or {}
+        user = edit({k: v for k, v in props.items() if not k.startswith("_")})
+        quota_check_metadata(limits=quota_limits(project_id=context.project_id), items=len(user))
+        row.properties = {**{k: v for k, v in props.items() if k.startswith("_")}, **user}
+        row.save(update_fields=["properties", "updated_at"])
+    logger.info("image %s metadata set by project %s: %d items", image.id, context.project_id, len(user))
+    return user
+# --- server snapshots (createImage, shelve): the compute side makes the image, a host fills it ---------
+
+def image_snapshot_create(*, context, instance, name: str, metadata: dict | None = None,
+                          extra: dict | None = None) -> Image:
+    """The queued record of a server's snapshot, as Nova's compute API creates it before the host writes the
+    data: private to the server's project, qcow2, with the base image's properties (its kernel and
+    ramdisk, so the snapshot boots as the server did) and Nova's `image_type`/`instance_uuid`."""
+    base = instance.image
+    props = {k: v for k, v in ((base.properties or {}) if base else {}).items() if not k.startswith("_")}
+    props.update({"image_type": "snapshot", "instance_uuid": str(instance.uuid), "user_id": str(context.user_id),
+                  "base_image_ref": str(base.id) if base else ""}, **(metadata or {}), **(extra or {}))
+    image = Image.objects.create(
+        name=name, status="queued", visibility="private", owner_id=instance.project_id, disk_format="qcow2",
+        container_format="bare", min_disk=instance.root_gb, min_ram=base.min_ram if base else 0, properties=props)
+    logger.info("image %s queued: snapshot of instance %s (%s)", image.id, instance.uuid, context.request_id)
+    return image
+
+
+def image_store_file(*, image_id, path: str) -> Image | None:
+    """A host's snapshot file becomes the image's data (queued -> saving -> active). None (and nothing
+    stored) when the image is no longer queued: deleted meanwhile, or already stored by a repeat. `saving` is
+    taken too: a host killed mid-store left it so, and only that host's (serialized) redo writes it."""
+    if not Image.objects.filter(pk=image_id, status__in=("queued", "saving")).update(status="saving"):
+        logger.info("image %s: snapshot data not stored, the image is no longer queued", image_id)
+        return None
+    image = Image.objects.get(pk=image_id)
+    with open(path, "rb") as data:
+        return _store(image, data, None)
+
+
+def image_kill(*, image_id) -> None:
+    """A snapshot that failed: Glance's `killed`, data gone (an active one, already complete, stays)."""
+    Image.objects.filter(pk=image_id, status__in=("queued", "saving")).update(status="killed")
+
+
+def image_discard(*, image_id) -> None:
+    """The system's own delete of an image it made (a shelved server's snapshot after unshelve or delete)."""
+    image = Image.objects.filter(pk=image_id).exclude(status="deleted").first()
+    if image is not None:
+        _soft_delete(image)

@@ -15,6 +15,7 @@ from compute_platform.compute.exceptions import BadRequest, Conflict
 from compute_platform.compute.models import Instance
 from compute_platform.compute.services.actions import action_start
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
+from compute_platform.compute.services.instance_claims import instance_lock_check
 from compute_platform.compute.states import VmState, action_conflict_message
 from compute_platform import tasknames
 from compute_platform.tasknames import host_queue
@@ -63,6 +64,7 @@ def volume_attach(*, context, instance: Instance, volume: Volume, device: str | 
                   delete_on_termination: bool = False) -> VolumeAttachment:
     """Record the attachment (`attaching`) and have the instance's host plug it in. 409 when the server
     cannot take it now; 400 when the volume cannot (not available, or attached and not multiattach)."""
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         inst = _lock_instance(instance, "attach_volume")
         vol = Volume.objects.select_for_update().get(pk=volume.pk)
@@ -94,6 +96,7 @@ def volume_attach(*, context, instance: Instance, volume: Volume, device: str | 
 def volume_detach(*, context, instance: Instance, attachment: VolumeAttachment) -> None:
     """Mark the attachment `detaching` and have the host unplug it (then release the export's mount).
     A detach already under way is sent again (a lost message must not leave it stuck)."""
+    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
         inst = _lock_instance(instance, "detach_volume")
         _lock_volume([attachment.volume_id])
@@ -188,3 +191,12 @@ def _delete_on_termination(volume_ids, *, instance_id: int) -> None:
 def attachment_redrive_touch(*, attachment_id, status: str) -> bool:
     """Before its work is re-sent: touch updated_at (spacing out repeats), only if the status did not move."""
     return VolumeAttachment.objects.filter(pk=attachment_id, status=status).update(updated_at=timezone.now()) == 1
+
+
+# --- moves A: a shelved server's attachments follow it --------------------------------------------
+
+def instance_attachments_move(*, instance_id: int, host: str) -> int:
+    """The instance's live attachments now belong to `host` ("" once offloaded: held by no host), so that
+    host's MountManager rebuild counts them. In the caller's transaction."""
+    return VolumeAttachment.objects.filter(instance_id=instance_id, status__in=AttachmentStatus.LIVE).update(
+        host=host, updated_at=timezone.now())

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import uuid as uuidlib
+import time
 
 import pytest
 
 from hypervisors.base import (
     ComputeDriver,
+    DriverError,
     HostResources,
     InstanceExists,
     InstanceInfo,
@@ -25,6 +27,8 @@ from hypervisors.base import (
     VolumeAttachFailed,
     VolumeConnection,
 )
+
+from .conformance_moves_a import SnapshotRescueConformance
 
 S = PowerState
 
@@ -40,6 +44,7 @@ MISSING_GUEST_CALLS = {
     "resume": lambda d, u: d.resume(u),
     "get_info": lambda d, u: d.get_info(u),
     "get_console_output": lambda d, u: d.get_console_output(u),
+    "get_diagnostics": lambda d, u: d.get_diagnostics(u),
     "trigger_crash_dump": lambda d, u: d.trigger_crash_dump(u),
 }
 
@@ -66,7 +71,7 @@ def state_of(driver: ComputeDriver, uuid: str) -> PowerState:
     return driver.get_info(uuid).power_state
 
 
-class DriverConformance:
+class DriverConformance(SnapshotRescueConformance):
     """Mixin: not collected by itself (no Test prefix), collected through each driver's subclass."""
 
     @pytest.fixture
@@ -265,6 +270,20 @@ class DriverConformance:
         tail = driver.get_console_output(guest, tail_lines=1)
         assert isinstance(tail, str) and len(tail.splitlines()) <= 1
 
+    def test_diagnostics_of_running_and_stopped_guest(self, driver, guest):
+        info = driver.get_info(guest)
+        diag = driver.get_diagnostics(guest)
+        assert (diag.uuid, diag.power_state, diag.driver, diag.memory_max_mb) == (
+            guest, S.RUNNING, driver.name, info.memory_mb)
+        assert len(diag.cpu_time_ns) == info.vcpus and all(t >= 0 for t in diag.cpu_time_ns)
+        assert diag.disks and diag.disks[0].device == "vda"
+        assert all(min(d.read_bytes, d.write_bytes, d.read_requests, d.write_requests, d.errors_count) >= 0
+                   for d in diag.disks)
+        driver.power_off(guest, timeout=1.0)
+        stopped = driver.get_diagnostics(guest)
+        assert stopped.power_state == S.SHUTDOWN and stopped.cpu_time_ns == ()
+        assert state_of(driver, guest) == S.SHUTDOWN  # reading changed nothing
+
     # -- volumes -------------------------------------------------------------------------------------
 
     @pytest.fixture
@@ -340,3 +359,36 @@ class DriverConformance:
         spec = spec_factory(uuid=guest)
         driver.spawn(spec)
         assert driver.list_volume_attachments(guest) == []
+
+    # -- the interactive serial console ----------------------------------------------------------------
+
+    def test_console_opens_on_a_running_guest_and_leaves_it_running(self, driver, guest):
+        require(driver, "supports_serial_console")
+        with driver.open_console(guest) as console:
+            console.write(b"\r")
+            # a real guest may say nothing until asked; any answer within the deadline is enough
+            deadline, seen = time.monotonic() + 30, b""
+            while not seen and time.monotonic() < deadline:
+                seen = console.read(timeout=1) or b""
+            assert seen
+        assert state_of(driver, guest) == S.RUNNING
+
+    def test_console_of_a_stopped_guest_raises(self, driver, guest):
+        require(driver, "supports_serial_console")
+        bring_to(driver, guest, S.SHUTDOWN)
+        with pytest.raises(InvalidPowerState):
+            driver.open_console(guest)
+        assert state_of(driver, guest) == S.SHUTDOWN
+
+    def test_console_of_a_missing_guest_raises_not_found(self, driver):
+        with pytest.raises(InstanceNotFound):
+            driver.open_console(str(uuidlib.uuid4()))
+
+    def test_closed_console_reads_end_and_refuses_writes(self, driver, guest):
+        require(driver, "supports_serial_console")
+        console = driver.open_console(guest)
+        console.close()
+        console.close()  # twice succeeds
+        assert console.read(timeout=5) == b""
+        with pytest.raises(DriverError):
+            console.write(b"x")

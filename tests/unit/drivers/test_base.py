@@ -83,7 +83,9 @@ class _Minimal(ComputeDriver):
     spawn = destroy = power_off = power_on = reboot = lambda *a, **k: None
     pause = unpause = suspend = resume = lambda *a, **k: None
     get_info = list_instances = get_console_output = get_host_resources = lambda *a, **k: None
-    attach_volume = detach_volume = list_volume_attachments = lambda *a, **k: None
+    attach_volume = detach_volume = list_volume_attachments = open_console = lambda *a, **k: None
+    get_diagnostics = lambda *a, **k: None
+    snapshot = rescue = unrescue = is_rescued = lambda *a, **k: None  # moves A
     trigger_crash_dump = lambda *a, **k: None
 
 

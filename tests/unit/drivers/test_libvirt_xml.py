@@ -26,7 +26,9 @@ def test_domain_has_acpi_apic_virtio_root_and_a_logged_serial_console():
     assert disk.find("target").attrib == {"dev": "vda", "bus": "virtio"}
     assert disk.find("driver").get("type") == "qcow2"
     serial = root.find("devices/serial")
-    assert serial.get("type") == "file" and serial.find("source").get("path").endswith("console.log")
+    # a pty (interactive consoles) whose output virtlogd appends to console.log (os-getConsoleOutput)
+    assert serial.get("type") == "pty" and serial.find("log").get("file").endswith("console.log")
+    assert serial.find("log").get("append") == "on" and root.find("devices/console").get("type") == "pty"
     assert root.find("memory").text == "256" and root.find("memory").get("unit") == "MiB"
     assert root.find("os/kernel") is None and root.find("os/boot").get("dev") == "hd"
     assert root.find("cpu") is None  # TCG: QEMU's default CPU model
@@ -72,3 +74,30 @@ def test_volume_disk_round_trips_through_the_domain_xml():
     domain = domxml.domain_xml(config()).replace("</devices>", disk + "</devices>")
     (found,) = domxml.volume_disks(domain)  # the root disk has no serial: not a volume
     assert found.connection() == vol
+
+
+def test_rescue_xml_puts_the_rescue_disk_first_the_own_root_second_and_drops_volumes():
+    import xml.etree.ElementTree as ET
+
+    from hypervisors.base import VolumeConnection
+    from hypervisors.libvirt import xml as domxml
+
+    cfg = domxml.DomainConfig(uuid="11111111-2222-3333-4444-555555555555", name="vm", host="h", vcpus=1,
+                              memory_mb=128, virt_type="qemu", root_disk="/i/disk", root_format="qcow2",
+                              console_log="/i/console.log", kernel="/k", initrd="/r", cmdline="console=ttyS0 quiet")
+    dom = ET.fromstring(domxml.domain_xml(cfg))
+    devices = dom.find("devices")
+    devices.find("disk").append(ET.Element("address", type="pci", slot="0x02"))  # as libvirt's inactive XML has
+    devices.append(ET.fromstring(domxml.volume_disk_xml(VolumeConnection(volume_id="v1", path="/m/v1",
+                                                                         device="/dev/vdb"))))
+    rescue = domxml.rescue_domain_xml(ET.tostring(dom, encoding="unicode"), rescue_disk="/i/disk.rescue",
+                                      kernel="/rk", initrd="/rr")
+    disks = domxml.disks(rescue)
+    assert [(d.target, d.source, d.volume_id) for d in disks] == [("vda", "/i/disk.rescue", None),
+                                                                  ("vdb", "/i/disk", None)]
+    assert "<address" not in disks[1].xml
+    assert domxml.root_disk_source(rescue) == "/i/disk.rescue"
+    os_el = ET.fromstring(rescue).find("os")
+    assert (os_el.findtext("kernel"), os_el.findtext("initrd"), os_el.findtext("cmdline")) == (
+        "/rk", "/rr", "console=ttyS0 quiet")
+    assert domxml.metadata_host(ET.tostring(ET.fromstring(rescue).find("metadata")[0], encoding="unicode")) == "h"

@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--project", required=True)
-        parser.add_argument("--role", choices=[RoleAssignment.ADMIN, RoleAssignment.MEMBER],
+        parser.add_argument("--role", choices=[r for r, _ in RoleAssignment.ROLES],
                             default=RoleAssignment.MEMBER)
         parser.add_argument("--email", default="")
 

@@ -1,0 +1,168 @@
+"""`make tempest`: OpenStack's own conformance suite (Tempest's `tempest.api.compute`) against a throwaway stack.
+
+    python -m devtools.tempest [--smoke] [--regex RE] [--concurrency 2]
+
+Tempest (requirements/tempest.txt) lives in its own virtualenv `.tempest-venv`, built on first use. The stack
+is the integration tier's (tests/integration/stack.py): a fresh PostgreSQL database and Redis (throwaway servers
+unless DATABASE_URL/REDIS_URL are set), the API, three fake hosts in one worker process, the conductor, a bind
+export for volumes (mounting needs root in a private mount namespace: devtools/in_mount_ns.sh), and Tempest's
+pre-provisioned accounts made with `manage.py user_create`. tempest.conf's feature flags are in
+devtools/tempest_conf.py. Prints Tempest's progress, then passed/failed/skipped per module; exits 1 on any
+failure. The workspace (tempest.conf, logs, results.json, failures.txt) is .run/tempest/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+from devtools.services import RUN_DIR, Postgres, Redis
+from devtools.tempest_conf import accounts, accounts_yaml, tempest_conf
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = REPO / ".tempest-venv"
+REQUIREMENTS = REPO / "requirements" / "tempest.txt"
+WORKDIR = RUN_DIR / "tempest"
+HOSTS = "node1..node3"
+FULL_REGEX = r"^tempest\.api\.compute"
+# The smoke subset `make test` runs: boot, list, show and act on servers, flavors, keypairs, volumes attached.
+SMOKE_REGEX = "|".join([
+    r"^tempest\.api\.compute\.servers\.test_create_server\.ServersTestJSON\.",
+    r"^tempest\.api\.compute\.servers\.test_list_servers_negative\.",
+    r"^tempest\.api\.compute\.flavors\.test_flavors\.",
+    r"^tempest\.api\.compute\.keypairs\.test_keypairs\.",
+    r"^tempest\.api\.compute\.volumes\.test_attach_volume\.AttachVolumeTestJSON\.",
+    r"^tempest\.api\.compute\.test_versions\.",
+])
+
+
+def say(msg: str) -> None:
+    print(f"[tempest] {msg}", flush=True)
+
+
+def ensure_venv() -> Path:
+    """The Tempest virtualenv, (re)built when requirements/tempest.txt changed."""
+    stamp = VENV / ".installed"
+    if not stamp.exists() or stamp.read_text() != REQUIREMENTS.read_text():
+        say(f"installing {REQUIREMENTS.read_text().split()[0]} into {VENV}")
+        if not (VENV / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+                        "-r", str(REQUIREMENTS)], check=True)
+        stamp.write_text(REQUIREMENTS.read_text())
+    return VENV / "bin"
+
+
+def start_stack(exit_stack: ExitStack, work: Path):
+    from tests.integration.stack import ADMIN_PASSWORD, make_template, new_stack
+
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if not database_url:
+        database_url = exit_stack.enter_context(Postgres(work)).url
+    if not redis_url:
+        redis_url = exit_stack.enter_context(Redis(work)).url
+    template = make_template(database_url, work / "template", name=f"tempest_tmpl_{os.getpid()}")
+    stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
+                      workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False)
+    exit_stack.callback(stack.stop)
+    stack.start_fake_hosts(HOSTS)
+    stack.start_conductor()
+    export = work / "exports" / "default"
+    export.mkdir(parents=True, exist_ok=True)
+    stack.manage("export_create", "default", str(export), "--fstype", "bind", "--if-missing")
+    password = ADMIN_PASSWORD + "-tempest"
+    accts = accounts(password)
+    with ThreadPoolExecutor(4) as pool:  # each is a Django start-up: overlap them
+        list(pool.map(lambda a: stack.manage("user_create", a["username"], "--project", a["project_name"],
+                                             "--role", a["roles"][0], USER_PASSWORD=password), accts))
+    stack.wait_ready()
+    return stack, accts
+
+
+def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
+    ws = work / "workspace"
+    (ws / "etc").mkdir(parents=True, exist_ok=True)
+    # What `tempest init` writes, without registering the workspace in ~/.tempest (names must be unique there).
+    package = subprocess.run([str(bin_dir / "python"), "-c", "import os, tempest; print(os.path.dirname("
+                              "tempest.__file__))"], capture_output=True, text=True, check=True).stdout.strip()
+    (ws / ".stestr.conf").write_text(f"[DEFAULT]\ntest_path={package}/test_discover\ntop_dir={package}\n"
+                                     "group_regex=([^\\.]*\\.)*\n")
+    (ws / "etc" / "accounts.yaml").write_text(accounts_yaml(accts))
+    compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
+    volume_max = requests_json(stack, "/volume/v3/")["version"]["version"]
+    (ws / "etc" / "tempest.conf").write_text(tempest_conf(
+        api_url=stack.url("").rstrip("/"), workspace=ws, image_id=stack.image_id(), compute_max=compute_max,
+        volume_max=volume_max, hosts=3))
+    shutil.rmtree(ws / "locks", ignore_errors=True)  # pre-provisioned account locks of an earlier run
+    return ws
+
+
+def requests_json(stack, path: str) -> dict:
+    body = stack.get(path).json()
+    return body if "version" in body else {"version": body["versions"][0]}
+
+
+def summarize(bin_dir: Path, ws: Path, regex: str) -> dict:
+    listed = subprocess.run([str(bin_dir / "tempest"), "run", "--list-tests", "--regex", regex], cwd=ws,
+                            capture_output=True, text=True, check=True).stdout
+    (ws / "listed.txt").write_text(listed)
+    subunit = subprocess.run([str(bin_dir / "stestr"), "last", "--subunit"], cwd=ws, capture_output=True,
+                             check=True).stdout
+    out = subprocess.run([str(bin_dir / "python"), str(REPO / "devtools" / "tempest_results.py"),
+                          str(ws / "listed.txt")], input=subunit, capture_output=True, check=True).stdout
+    return json.loads(out)
+
+
+def report(summary: dict, wall: float, ws: Path) -> int:
+    modules = summary["modules"]
+    width = max(len(m) for m in modules) if modules else 20
+    keys = ("passed", "failed", "skipped", "not run")
+    print(f"\n{'module':<{width}}  " + "  ".join(f"{k:>7}" for k in keys))
+    total = dict.fromkeys(keys, 0)
+    for module in sorted(modules):
+        counts = modules[module]
+        print(f"{module:<{width}}  " + "  ".join(f"{counts[k]:>7}" for k in keys))
+        for k in keys:
+            total[k] += counts[k]
+    print(f"{'total (' + str(sum(total.values())) + ' tests)':<{width}}  " + "  ".join(f"{total[k]:>7}" for k in keys))
+    print(f"wall time {wall / 60:.1f} min; {time.strftime('%Y-%m-%d')}")
+    failures = {k: v for k, v in summary["details"].items() if "Traceback" in v or "Error" in v}
+    (ws / "failures.txt").write_text("".join(f"=== {k}\n{v}\n" for k, v in sorted(failures.items())))
+    (ws / "results.json").write_text(json.dumps({"total": total, "wall_seconds": round(wall), **summary}, indent=1))
+    say(f"details: {ws / 'failures.txt'}, {ws / 'results.json'}")
+    return 1 if total["failed"] or total["not run"] else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.tempest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="only the smoke subset `make test` runs")
+    parser.add_argument("--regex", help=f"tests to run (default {FULL_REGEX})")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
+    args = parser.parse_args(argv)
+    regex = args.regex or (SMOKE_REGEX if args.smoke else FULL_REGEX)
+    bin_dir = ensure_venv()
+    work = args.workdir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as exit_stack:
+        t0 = time.monotonic()
+        stack, accts = start_stack(exit_stack, work)
+        ws = write_workspace(bin_dir, stack, accts, work)
+        say(f"stack up in {time.monotonic() - t0:.0f} s at {stack.url('/')}; running {regex}")
+        t0 = time.monotonic()
+        subprocess.run([str(bin_dir / "tempest"), "run", "--regex", regex, "--concurrency",
+                        str(args.concurrency)], cwd=ws)
+        wall = time.monotonic() - t0
+        return report(summarize(bin_dir, ws, regex), wall, ws)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

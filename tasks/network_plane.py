@@ -1,0 +1,33 @@
+"""The host's network data plane at worker start: the ports of every live instance the database places on
+this host (built into VifSpecs exactly as a build would, tasks/specs.py) handed to the driver, which makes
+its bridges, DHCP servers and firewall chains agree (hypervisors/netplane). The database is the truth; what
+the host has is a copy, rebuilt here like the mounts."""
+import logging
+
+from compute_platform.compute.models import Instance
+from compute_platform.compute.states import VmState
+from hypervisors.base import ComputeDriver, DriverError
+
+from .runtime import get_driver, this_host
+from .specs import instance_spec
+
+logger = logging.getLogger(__name__)
+
+
+def host_vifs_truth(host: str) -> dict:
+    live = Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED).select_related("image")
+    return {str(inst.uuid): instance_spec(inst).vifs for inst in live}
+
+
+def host_network_reconcile() -> dict:
+    driver, host = get_driver(), this_host()
+    if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
+        return {}  # no host networking (the fake): nothing to read the truth for
+    try:
+        report = driver.reconcile_vifs(host_vifs_truth(host))
+    except DriverError as exc:
+        # the host's guests and volumes still recover; their networks are fixed by the next plug or restart
+        logger.error("host %s: network data plane not reconciled: %s", host, exc)
+        return {"error": str(exc)}
+    logger.info("host %s network data plane reconciled: %s", host, {k: v for k, v in report.items() if v})
+    return report

@@ -1,0 +1,55 @@
+"""Security group rules as nftables matches, and the checks every value passes before it reaches a command
+line or the ruleset (the ruleset itself is loaded into a real kernel by tests/integration/test_netplane.py)."""
+import pytest
+
+from hypervisors.base import SecurityGroupRule as R
+from hypervisors.base import VifSpec
+from hypervisors.netplane import NetplaneError
+from hypervisors.netplane.dhcp import server_address
+from hypervisors.netplane.firewall import render, rule_match
+from hypervisors.netplane.ports import PortRecord, check_vif
+
+
+@pytest.mark.parametrize("rule, match", [
+    (R("ingress"), "meta nfproto ipv4"),
+    (R("egress", ethertype="IPv6"), "meta nfproto ipv6"),
+    (R("ingress", protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="10.0.0.0/8"),
+     "meta nfproto ipv4 ip saddr 10.0.0.0/8 tcp dport 22"),
+    (R("egress", protocol="udp", port_range_min=1000, port_range_max=2000, remote_ip_prefix="10.1.2.3/32"),
+     "meta nfproto ipv4 ip daddr 10.1.2.3/32 udp dport 1000-2000"),
+    (R("ingress", protocol="6"), "meta nfproto ipv4 meta l4proto tcp"),
+    (R("ingress", protocol="icmp", port_range_min=8, port_range_max=0),
+     "meta nfproto ipv4 meta l4proto icmp icmp type 8 icmp code 0"),
+    (R("ingress", ethertype="IPv6", protocol="icmp"), "meta nfproto ipv6 meta l4proto ipv6-icmp"),
+    (R("ingress", protocol="gre"), "meta nfproto ipv4 meta l4proto 47"),
+    (R("ingress", ethertype="IPv6", remote_ip_prefix="10.0.0.0/8"), None),  # family mismatch: skipped
+    (R("ingress", protocol="bogus"), None),
+])
+def test_rule_match(rule, match):
+    assert rule_match(rule) == match
+
+
+def test_values_are_checked_before_they_reach_the_ruleset():
+    good = VifSpec(port_id="p1", mac="FA:16:3E:00:00:01", network_id="n1", fixed_ips=("10.0.0.5",),
+                   cidr="10.0.0.0/24")
+    assert check_vif(good).mac == "fa:16:3e:00:00:01"
+    for bad in (dict(port_id="p1; drop"), dict(mac="fa:16:3e:00:00"), dict(fixed_ips=("10.0.0.5 }",)),
+                dict(network_id="../etc"), dict(mtu=10),
+                dict(security_group_rules=(R("ingress", remote_ip_prefix="any; accept"),))):
+        with pytest.raises(NetplaneError):
+            check_vif(VifSpec(**{**good.__dict__, **bad}))
+
+
+def test_render_has_a_chain_per_port_and_no_tables_without_ports():
+    v = check_vif(VifSpec(port_id="p1", mac="fa:16:3e:00:00:01", network_id="n1", fixed_ips=("10.0.0.5",),
+                          security_group_rules=(R("ingress", protocol="tcp", port_range_min=80, port_range_max=80),)))
+    text = render([PortRecord("i1", v)])
+    assert "chain in-p1 {" in text and "chain out-p1 {" in text and "chain spoof-p1 {" in text
+    assert "ip daddr 10.0.0.5 jump in-p1" in text and 'iifname "tapp1" jump spoof-p1' in text
+    assert "meta nfproto ipv4 tcp dport 80 accept" in text
+    assert render([]).count("delete table") == 2 and "chain" not in render([])
+
+
+def test_dhcp_server_address_is_the_last_usable_one():
+    assert server_address("10.0.0.0/24") == "10.0.0.254"
+    assert server_address("192.168.5.16/28") == "192.168.5.30"
