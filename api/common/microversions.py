@@ -7,13 +7,12 @@ views read it as `request.api_version`, a comparable tuple, or through `version_
 
 MAX_VERSION is the highest microversion up to which every step is done here or owned by a feature another
 part of the platform builds (the README's "Compute microversions" table lists each step with what it
-changed). Steps not done here and owned elsewhere, which those features gate with version_at_least:
+changed). Steps owned elsewhere and not yet in this branch, which those features gate with version_at_least:
   2.5 ip6 filter, 2.32/2.37/2.42 network tags and auto/none, 2.72 ports (networking);
-  2.6/2.8/2.31 remote consoles (consoles);  2.7 flavor access 409, 2.40 usage paging, 2.48 diagnostics,
-  2.50 quota classes (the 2.1 endpoints);  2.20 shelved attach, 2.45 createImage, 2.54/2.57/2.63 rebuild,
-  2.73 lock reason (moves A);  2.14/2.22-2.25/2.29/2.30/2.34/2.56/2.59/2.65/2.68 migrations (moves B).
-The server body renders `locked` (2.9) and `locked_reason` (2.73) from the row's `locked_by` and
-`locked_reason` when the lock exists. Routes Nova removed answer 404 from their version (REMOVED_ROUTES).
+  2.20 volume attach to shelved servers, 2.54/2.57/2.63 the rebuild request's key_name, user_data and
+  trusted_image_certificates (moves A; the rebuild answer per version is done here);
+  2.14/2.22-2.25/2.29/2.30/2.34/2.56/2.59/2.65/2.68 migrations and evacuate (moves B).
+Routes Nova removed answer 404 from their version (REMOVED_ROUTES).
 Raise MAX_VERSION only together with the code (or an owner) for every step in between.
 """
 from __future__ import annotations

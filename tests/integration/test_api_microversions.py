@@ -351,3 +351,17 @@ def test_2_66_changes_before(api, mia, server):
     assert listed("changes-before=2000-01-01T00:00:00Z") == []
     assert call(api, "GET", f"{SERVERS}?changes-since=2001-01-01T00:00:00Z&changes-before=2000-01-01T00:00:00Z",
                 "2.66", token=mia).status_code == 400
+
+
+@served("2.40")
+def test_2_40_tenant_usage_paging(api, mia, server):
+    usage = "/compute/v2.1/os-simple-tenant-usage"
+    query = "start=2000-01-01T00:00:00&detailed=1"
+    assert "tenant_usages_links" not in call(api, "GET", f"{usage}?{query}&limit=1", "2.39").json()
+    page = call(api, "GET", f"{usage}?{query}&limit=1", "2.40").json()
+    (first,) = page["tenant_usages"][0]["server_usages"]
+    assert page["tenant_usages_links"][0]["rel"] == "next"
+    rest = call(api, "GET", f"{usage}?{query}&marker={first['instance_id']}", "2.40").json()
+    later = [s["instance_id"] for u in rest["tenant_usages"] for s in u["server_usages"]]
+    assert first["instance_id"] not in later and later
+    assert call(api, "GET", f"{usage}?{query}&marker=nope", "2.40").status_code == 400
