@@ -25,6 +25,7 @@ RESUME_INSTANCE = "compute.resume_instance"
 SYNC_POWER_STATES = "compute.sync_power_states"
 GET_CONSOLE_OUTPUT = "compute.get_console_output"
 GET_DIAGNOSTICS = "compute.get_diagnostics"  # server diagnostics (issue 11)
+TRIGGER_CRASH_DUMP = "compute.trigger_crash_dump"  # microversion 2.17
 ATTACH_VOLUME = "compute.attach_volume"
 DETACH_VOLUME = "compute.detach_volume"
 AUDIT_MOUNTS = "compute.audit_mounts"

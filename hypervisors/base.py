@@ -489,3 +489,12 @@ class ComputeDriver(abc.ABC):
         If it is already gone from here and present there, this succeeds (a repeated call). Another power
         state raises InvalidPowerState; any failure leaves the guest running here."""
         raise NotImplementedError(f"driver {self.name} does not live-migrate")
+    # --- microversions: trigger_crash_dump (compute API 2.17) ---
+    @abc.abstractmethod
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        """Send the guest a non-maskable interrupt, which a guest kernel configured for it answers with a
+        crash dump (Nova's trigger_crash_dump; libvirt's virDomainInjectNMI).
+
+        The guest must be RUNNING or PAUSED (delivered when it runs again), else InvalidPowerState; a missing guest raises InstanceNotFound. Nothing
+        else about the guest changes: what the guest's kernel does with the NMI is its own business.
+        """

@@ -559,3 +559,15 @@ class FakeDriver(ComputeDriver):
         line = f"fake: now {power_state.name}" + (f": {reason}" if reason else "")
         self._transition(instance_uuid, "force_power_state", allowed=None, target=power_state,
                          line=line, noop_if_target=False)
+
+    # --- microversions: trigger_crash_dump (compute API 2.17) ---
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        """The guest's kernel logs the NMI on its console, as Linux does for an unclaimed one."""
+        self._delay("trigger_crash_dump")
+        with self._transaction("trigger_crash_dump") as conn:
+            state = self._power_state(conn, instance_uuid)
+            if state not in (PowerState.RUNNING, PowerState.PAUSED):
+                raise InvalidPowerState(instance_uuid, "trigger_crash_dump", state)
+            conn.execute("UPDATE guests SET console = console || ? WHERE uuid = ?",
+                         ("Uhhuh. NMI received for unknown reason 3d on CPU 0.\n", instance_uuid))
+        LOG.info("fake host %s: NMI injected into instance %s", self.host, instance_uuid)

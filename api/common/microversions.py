@@ -5,9 +5,15 @@ no header means 2.1, `latest` means our maximum. Outside [MIN_VERSION, MAX_VERSI
 that is not `X.Y` answers 400. The negotiated version is echoed in both headers with a `Vary` on them, and
 views read it as `request.api_version`, a comparable tuple, or through `version_at_least(request, "2.2")`.
 
-MAX_VERSION is the highest microversion whose every change since 2.1 this platform implements:
-  2.2  keypair `type` (ssh, x509); keypair create answers 201 and delete 204 (api/compute/keypairs.py).
-Raise it only together with the code for every microversion in between (Nova's REST API version history).
+MAX_VERSION is the highest microversion up to which every step is done here or owned by a feature another
+part of the platform builds (the README's "Compute microversions" table lists each step with what it
+changed). Steps owned elsewhere and not yet in this branch, which those features gate with version_at_least:
+  2.5 ip6 filter, 2.32/2.37/2.42 network tags and auto/none, 2.72 ports (networking);
+  2.20 volume attach to shelved servers, 2.54/2.57/2.63 the rebuild request's key_name, user_data and
+  trusted_image_certificates (moves A; the rebuild answer per version is done here);
+  2.14/2.22-2.25/2.29/2.30/2.34/2.56/2.59/2.65/2.68 migrations and evacuate (moves B).
+Routes Nova removed answer 404 from their version (REMOVED_ROUTES).
+Raise MAX_VERSION only together with the code (or an owner) for every step in between.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from .errors import error_body
 
 SERVICE = "compute"
 MIN_VERSION: tuple[int, int] = (2, 1)
-MAX_VERSION: tuple[int, int] = (2, 2)
+MAX_VERSION: tuple[int, int] = (2, 73)  # see the docstring: 2.74 (boot on a host) is next
 DEFAULT_VERSION = MIN_VERSION  # no header: the 2.1 behaviour, as Nova
 
 HEADER = "OpenStack-API-Version"
@@ -28,6 +34,26 @@ VARY = f"{HEADER}, {LEGACY_HEADER}"
 # The paths microversions apply to: the compute API, and not its unversioned root document.
 _COMPUTE_PATH = re.compile(r"^/compute/v2\.1(/|$)")
 _VERSION = re.compile(r"^([1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+# Routes Nova removed at a microversion: at and above it they answer 404, whoever serves them below.
+_ROUTE = r"^/compute/v2\.1/(?:[^/]+/)?"
+REMOVED_ROUTES = [(re.compile(_ROUTE + pattern), removed_at) for pattern, removed_at in (
+    # 2.36: the proxies to the image and network services, and fping
+    (r"(images|os-networks|os-fixed-ips|os-floating-ips|os-floating-ip-dns|os-floating-ip-pools|"
+     r"os-floating-ips-bulk|os-security-groups|os-security-group-rules|os-security-group-default-rules|"
+     r"os-tenant-networks|os-fping|os-baremetal-nodes)(/|$)", (2, 36)),
+    (r"os-hosts(/|$)", (2, 43)),
+    (r"(servers/[^/]+/)?os-virtual-interfaces(/|$)", (2, 44)),
+    (r"os-hypervisors/[^/]+/(search|servers)$", (2, 53)),  # query parameters of the list from 2.53
+    (r"os-hypervisors/(statistics|[^/]+/uptime)$", (2, 88)),
+    (r"os-volumes_boot(/|$)", (2, 103)),
+)]
+
+
+def removed_at(path: str, version: tuple[int, int]) -> bool:
+    """Whether `path` is a route Nova no longer has at `version`."""
+    return any(version >= at and pattern.match(path) for pattern, at in REMOVED_ROUTES)
 
 
 class InvalidVersion(ValueError):
@@ -114,4 +140,7 @@ class MicroversionMiddleware:
         except UnsupportedVersion as exc:
             # No echo, as Nova: nothing was negotiated. The message names the range to retry within.
             return JsonResponse(error_body(request.path, 406, str(exc)), status=406)
+        if removed_at(request.path, request.api_version):
+            return _echo(JsonResponse(error_body(request.path, 404, "The resource could not be found."),
+                                      status=404), request.api_version)
         return _echo(self.get_response(request), request.api_version)

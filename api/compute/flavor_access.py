@@ -5,9 +5,10 @@ from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.exceptions import BadRequest, Conflict, NotFound
 from compute_platform.compute.services.flavors import flavor_access_add, flavor_access_remove
 
+from ..common.microversions import version_at_least
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.views import OpenStackView
 from . import schemas, serializers
@@ -64,5 +65,7 @@ class FlavorActionView(OpenStackView):
             raise BadRequest(f"Invalid input for field/attribute {action}: 'tenant' (a string of 1 to 255 "
                              "characters) is required.")
         flavor = selectors.flavor_get(flavorid=flavor_id)
+        if action == "addTenantAccess" and flavor.is_public and version_at_least(request, "2.7"):
+            raise Conflict("Can not add access to a public flavor.")  # Nova's check from microversion 2.7
         self.ACTIONS[action](flavor=flavor, project_id=data.validated_data["tenant"])
         return Response(access_body(flavor))

@@ -1,16 +1,25 @@
 """/compute/v2.1/flavors (+ detail); create and delete are admin-only."""
-from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from oslo_utils import strutils
+from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.services.flavor_description import flavor_set_description
 from compute_platform.compute.services.flavors import flavor_create, flavor_delete
 
+from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
+from ..common.schemas import doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers
+from .server_request_versions import validated, versioned_keys
 from .view_builders import flavor_body
+
+# Nova's flavor description: up to 65535 printable characters, or null (2.55).
+FLAVOR_DESCRIPTION = {"type": ["string", "null"], "pattern": r"^[^\x00-\x1f\x7f]*$", "maxLength": 65535}
+FLAVOR_KEYS = {"description": [("2.55", None, FLAVOR_DESCRIPTION)]}
 
 
 def _min_filter(params, name: str) -> int | None:
@@ -51,7 +60,9 @@ class FlavorListView(OpenStackView):
 
     @schemas.flavor_create
     def post(self, request):
-        data = serializers.FlavorCreate(data=body_of(request, "flavor"))
+        body = body_of(request, "flavor")
+        versioned_keys(request, body, FLAVOR_KEYS)  # description from 2.55
+        data = serializers.FlavorCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         flavor = flavor_create(name=v["name"], flavorid=v.get("id"), vcpus=v["vcpus"], memory_mb=v["ram"],
@@ -68,11 +79,26 @@ class FlavorDetailListView(FlavorListView):
 
 
 class FlavorView(OpenStackView):
-    admin_only, admin_policy = frozenset({"DELETE"}), "os_compute_api:os-flavor-manage"
+    admin_only, admin_policy = frozenset({"PUT", "DELETE"}), "os_compute_api:os-flavor-manage"
 
     @schemas.flavor_show
     def get(self, request, flavor_id):
         flavor = selectors.flavor_get(flavorid=flavor_id, context=self.context)
+        return Response({"flavor": flavor_body(request, flavor)})
+
+    @extend_schema(operation_id="compute_flavor_update", summary="Update a flavor's description (2.55, admin)",
+                   tags=schemas.TAGS, request=doc_serializer("FlavorUpdateRequest", {"flavor": fields.DictField()}),
+                   responses={200: doc_serializer("FlavorUpdateResponse", {"flavor": fields.DictField()}),
+                              **nova_errors({400: "Not {\"flavor\": {\"description\": ...}}.",
+                                             403: "Not an admin.", 404: "No such flavor, or below 2.55."})})
+    def put(self, request, flavor_id):
+        if not version_at_least(request, "2.55"):
+            raise NotFound("The resource could not be found.")
+        body = body_of(request, "flavor")
+        if set(body) != {"description"}:
+            raise BadRequest("Invalid input: the body must be {\"flavor\": {\"description\": ...}}")
+        description = validated("description", body["description"], FLAVOR_DESCRIPTION)
+        flavor = flavor_set_description(flavor=selectors.flavor_get(flavorid=flavor_id), description=description)
         return Response({"flavor": flavor_body(request, flavor)})
 
     @schemas.flavor_delete

@@ -1,11 +1,14 @@
 """/compute/v2.1/os-keypairs: the caller's key pairs (create or import, list, show, delete).
 
 Microversion 2.2 adds `type` (ssh, x509) and answers create with 201 and delete with 204."""
+import dataclasses
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, Forbidden
+from compute_platform.identity.selectors import user_get
 from compute_platform.compute.services.keypairs import keypair_create, keypair_delete, keypair_get, keypair_list
 
 from ..common.microversions import version_at_least
@@ -35,6 +38,17 @@ def keypair_body(request, keypair, *, detail: bool = False, private_key: str | N
     if private_key is not None:
         body["private_key"] = private_key
     return body
+
+
+def acting_context(request, context, user_id):
+    """The context to act in: the caller's, or from microversion 2.10 the user named by `user_id` (admins
+    only, as Nova's default policy; a non-admin may name only themself)."""
+    if user_id is None or not version_at_least(request, "2.10"):
+        return context
+    if str(user_id) != context.user_key and not context.is_admin:
+        raise Forbidden("Policy doesn't allow os_compute_api:os-keypairs to be performed.")
+    user = user_get(context=context, user_id=str(user_id))  # 404 for no such user
+    return dataclasses.replace(context, user_id=user.pk)
 
 
 # --- documentation ---------------------------------------------------------------------------------
@@ -91,7 +105,8 @@ class KeypairListView(OpenStackView):
                    responses={200: KeypairList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
     def get(self, request):
         page = page_params(request)
-        keypairs = keypair_list(context=self.context, limit=page.limit, marker=page.marker)
+        context = acting_context(request, self.context, request.query_params.get("user_id"))
+        keypairs = keypair_list(context=context, limit=page.limit, marker=page.marker)
         return Response({"keypairs": [{"keypair": keypair_body(request, k)} for k in keypairs],
                          **next_links(request, "keypairs_links", page=page, items=keypairs, marker_of=lambda k: k.name)})
 
@@ -110,7 +125,12 @@ class KeypairListView(OpenStackView):
         if "type" in v and not version_at_least(request, "2.2"):
             raise BadRequest("Invalid input for field/attribute keypair. Additional properties are not allowed "
                              "('type' was unexpected)")
-        keypair, private_key = keypair_create(context=self.context, name=v["name"], public_key=v.get("public_key"),
+        user_id = body_of(request, "keypair").get("user_id")
+        if user_id is not None and not version_at_least(request, "2.10"):
+            raise BadRequest("Invalid input for field/attribute keypair. Additional properties are not allowed "
+                             "('user_id' was unexpected)")
+        context = acting_context(request, self.context, user_id)
+        keypair, private_key = keypair_create(context=context, name=v["name"], public_key=v.get("public_key"),
                                               key_type=v.get("type", "ssh"))
         body = keypair_body(request, keypair, private_key=private_key)
         body["user_id"] = str(keypair.user_id)
@@ -121,7 +141,8 @@ class KeypairView(OpenStackView):
     @extend_schema(operation_id="compute_keypair_show", summary="Show a key pair", tags=TAGS,
                    responses={200: KeypairResponse, **nova_errors({403: UNSCOPED, 404: "No such key pair."})})
     def get(self, request, keypair_name):
-        keypair = keypair_get(context=self.context, name=keypair_name)
+        context = acting_context(request, self.context, request.query_params.get("user_id"))
+        keypair = keypair_get(context=context, name=keypair_name)
         return Response({"keypair": keypair_body(request, keypair, detail=True)})
 
     @extend_schema(operation_id="compute_keypair_delete", summary="Delete a key pair", tags=TAGS,
@@ -129,5 +150,6 @@ class KeypairView(OpenStackView):
                               204: OpenApiResponse(description="Deleted (microversion 2.2). No body."),
                               **nova_errors({403: UNSCOPED, 404: "No such key pair."})})
     def delete(self, request, keypair_name):
-        keypair_delete(context=self.context, name=keypair_name)
+        context = acting_context(request, self.context, request.query_params.get("user_id"))
+        keypair_delete(context=context, name=keypair_name)
         return Response(status=204 if version_at_least(request, "2.2") else 202)

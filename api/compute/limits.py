@@ -5,6 +5,7 @@ from compute_platform.compute.services.quotas import quota_limits, quota_usage
 
 from ..common.views import OpenStackView
 from . import schemas
+from .quota_versions import LIMITS_REMOVED, without_removed
 
 
 class LimitsView(OpenStackView):
@@ -24,4 +25,4 @@ class LimitsView(OpenStackView):
             "totalRAMUsed": usage["ram"], "totalServerGroupsUsed": usage["server_groups"],
             "totalSecurityGroupsUsed": 0, "totalFloatingIpsUsed": 0,
         }
-        return Response({"limits": {"rate": [], "absolute": absolute}})
+        return Response({"limits": {"rate": [], "absolute": without_removed(request, absolute, LIMITS_REMOVED)}})

@@ -15,6 +15,7 @@ from compute_platform.compute.services.quotas import (QUOTA_RESOURCES, quota_def
 
 from ..common.schemas import UNSCOPED, doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
+from .quota_versions import QUOTA_REMOVED, removed_keys, without_removed
 
 TAGS = ["compute"]
 UNLIMITED_NETWORK = ("fixed_ips", "floating_ips", "security_group_rules", "security_groups")
@@ -112,7 +113,7 @@ class QuotaSetShowView(QuotaSetView):
         project_id, user_id = self._project(request, tenant_id), self._user(request)
         limits = (quota_user_limits(project_id=project_id, user_id=user_id) if user_id
                   else quota_limits(project_id=project_id))
-        return Response({"quota_set": _quota_set(limits, project_id)})
+        return Response({"quota_set": without_removed(request, _quota_set(limits, project_id), QUOTA_REMOVED)})
 
     @extend_schema(operation_id="compute_quota_set_update", summary="Update a project's quotas (admin)", tags=TAGS,
                    request=QuotaSetUpdateRequest, parameters=[USER_ID],
@@ -131,7 +132,7 @@ class QuotaSetShowView(QuotaSetView):
         for key, value in body.items():
             if key == "force":
                 continue
-            if key not in QUOTA_FIELDS:
+            if key not in QUOTA_FIELDS or key in removed_keys(request, QUOTA_REMOVED):
                 raise BadRequest(f"Invalid input for field/attribute quota_set. Additional properties are not "
                                  f"allowed ('{key}' was unexpected)")
             limit = _parse_limit(key, value)
@@ -142,7 +143,7 @@ class QuotaSetShowView(QuotaSetView):
             limits = quota_user_set_update(project_id=project_id, user_id=user_id, values=values, force=bool(force))
         else:
             limits = quota_set_update(project_id=project_id, values=values, force=bool(force))
-        return Response({"quota_set": _quota_set(limits)})
+        return Response({"quota_set": without_removed(request, _quota_set(limits), QUOTA_REMOVED)})
 
     @extend_schema(operation_id="compute_quota_set_delete", summary="Revert a project's quotas to the defaults "
                                                                    "(admin)", tags=TAGS, parameters=[USER_ID],
@@ -162,7 +163,8 @@ class QuotaSetDefaultsView(QuotaSetView):
                    responses={200: QuotaSetResponse, **nova_errors({403: UNSCOPED})})
     def get(self, request, tenant_id):
         # Nova lets any caller read the defaults, for any project id.
-        return Response({"quota_set": _quota_set(quota_defaults(), tenant_id)})
+        return Response({"quota_set": without_removed(request, _quota_set(quota_defaults(), tenant_id),
+                                                      QUOTA_REMOVED)})
 
 
 class QuotaSetDetailView(QuotaSetView):
@@ -181,4 +183,4 @@ class QuotaSetDetailView(QuotaSetView):
         body = {"id": project_id}
         body.update({k: {"in_use": 0, "limit": -1, "reserved": 0} for k in UNLIMITED_NETWORK})
         body.update({r: {"in_use": usage[r], "limit": limits[r], "reserved": 0} for r in QUOTA_RESOURCES})
-        return Response({"quota_set": body})
+        return Response({"quota_set": without_removed(request, body, QUOTA_REMOVED)})

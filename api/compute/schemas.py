@@ -172,6 +172,13 @@ server_show = extend_schema(
     operation_id="compute_server_show", summary="Show a server", tags=TAGS,
     responses={200: ServerResponse, **nova_errors({403: UNSCOPED, 404: "No such server in the project."})})
 
+server_update = extend_schema(
+    operation_id="compute_server_update", summary="Update a server's name, description (2.19) or hostname "
+                                                  "(2.90)", tags=TAGS,
+    request=doc_serializer("ServerUpdateRequest", {"server": serializers.DictField()}),
+    responses={200: ServerResponse, **nova_errors({400: "Invalid body, or a key this microversion lacks.",
+                                                   403: UNSCOPED, 404: "No such server in the project."})})
+
 server_delete = extend_schema(
     operation_id="compute_server_delete", summary="Delete a server", tags=TAGS,
     responses={204: OpenApiResponse(description="Deletion started (or done, if the server never reached a "
@@ -207,6 +214,7 @@ SERVER_ACTIONS = [
     _action("AddSecurityGroupAction", "addSecurityGroup", ServerSecurityGroupArgument()),
     _action("RemoveSecurityGroupAction", "removeSecurityGroup", ServerSecurityGroupArgument()),
     *move_schemas.MOVE_ACTIONS,
+    _action("TriggerCrashDumpAction", "trigger_crash_dump", _no_argument()),  # microversion 2.17
 ]
 SERVER_ACTIONS += [  # deferred delete (issue 11): restore is always 409 (nothing is soft deleted)
     _action("RestoreAction", "restore", _no_argument()),

@@ -113,6 +113,12 @@ class ServerCreate(serializers.Serializer):
         return value
 
 
+class ServerUpdate(serializers.Serializer):
+    """PUT /servers/{id}: the name (description and hostname: server_request_versions.UPDATE)."""
+
+    name = serializers.CharField(max_length=255, trim_whitespace=False)
+
+
 class Reboot(serializers.Serializer):
     type = serializers.ChoiceField(choices=["SOFT", "HARD", "soft", "hard"])
 

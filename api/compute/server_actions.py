@@ -5,6 +5,7 @@ from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.services.host_calls import instance_console_output
 from compute_platform.compute.services.deferred_delete import instance_force_delete, instance_restore
+from compute_platform.compute.services.instance_crash_dump import instance_trigger_crash_dump
 from compute_platform.compute.services.instances import instance_action
 from compute_platform.network.services.interfaces import (instance_security_group_add,
                                                           instance_security_group_remove)
@@ -25,12 +26,18 @@ SECURITY_GROUP_ACTIONS = {"addSecurityGroup": instance_security_group_add,
                           "removeSecurityGroup": instance_security_group_remove}
 
 
+# The nova-network era actions, removed at microversion 2.44 (use the network API).
+REMOVED_AT_2_44 = ("addFixedIp", "removeFixedIp", "addFloatingIp", "removeFloatingIp")
+
+
 class ServerActionView(OpenStackView):
     @schemas.server_action
     def post(self, request, server_id):
         if not isinstance(request.data, dict) or len(request.data) != 1:
             raise BadRequest("The action body must be a JSON object with exactly one action key.")
         (key, value), = request.data.items()
+        if key in REMOVED_AT_2_44 and version_at_least(request, "2.44"):
+            raise NotFound(f"There is no such action: {key}")  # Nova's 404 from 2.44 on
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         if key in MIGRATION_ACTIONS:  # resize, confirm/revert, migrate, os-migrateLive, evacuate
             return MIGRATION_ACTIONS[key](self, request, instance, value)
@@ -50,6 +57,12 @@ class ServerActionView(OpenStackView):
             output = instance_console_output(context=self.context, instance=instance,
                                              length=None if length in (None, -1) else length)
             return Response({"output": output})
+        # --- microversions ---
+        if key == "trigger_crash_dump" and version_at_least(request, "2.17"):
+            if value is not None:
+                raise BadRequest("Invalid input for field/attribute trigger_crash_dump: it must be null.")
+            instance_trigger_crash_dump(context=self.context, instance=instance)
+            return Response(status=202)
         if key == "os-getSerialConsole":
             if version_at_least(request, "2.6"):  # as Nova: 2.1 to 2.5 only, then remote-consoles replaces it
                 raise NotFound("The resource could not be found.")

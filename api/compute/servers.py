@@ -4,6 +4,8 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.compute.selectors_server_extras import instance_tags
+from compute_platform.compute.services.instance_update import instance_update
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
 from compute_platform.network.selectors_instances import instance_network_info
@@ -12,9 +14,11 @@ from ..common.gcpause import gc_paused
 from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView, body_of
-from . import schemas, serializers
+from . import schemas, serializers, server_request_versions
+from .server_request_versions import versioned_keys
 from .view_builders import ServerViewBuilder
 
+TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")  # from microversion 2.26
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since",
                 "reservation_id")
 
@@ -24,13 +28,24 @@ def _list_filters(request) -> dict:
     filters = {k: params[k] for k in LIST_FILTERS if params.get(k)}
     if "tenant_id" in filters:
         filters["project_id"] = filters.pop("tenant_id")
-    if "changes-since" in filters:
-        from django.utils.dateparse import parse_datetime
+    if version_at_least(request, "2.66") and params.get("changes-before"):
+        filters["changes-before"] = params["changes-before"]
+    for key in ("changes-since", "changes-before"):
+        if key in filters:
+            from django.utils.dateparse import parse_datetime
 
-        parsed = parse_datetime(filters["changes-since"])
-        if parsed is None:
-            raise BadRequest(f"Invalid changes-since value: {filters['changes-since']}")
-        filters["changes-since"] = parsed
+            parsed = parse_datetime(filters[key])
+            if parsed is None:
+                raise BadRequest(f"Invalid {key} value: {filters[key]}")
+            filters[key] = parsed
+    if "changes-since" in filters and "changes-before" in filters and \
+            filters["changes-before"] < filters["changes-since"]:
+        raise BadRequest("The value of changes-since must be less than or equal to changes-before.")
+    if version_at_least(request, "2.26"):
+        for key in TAG_FILTERS:
+            if params.get(key):
+                filters[key] = [t for t in params[key].split(",") if t]
+    filters["strict_status"] = version_at_least(request, "2.38")
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
     filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
@@ -50,7 +65,9 @@ class ServerListView(OpenStackView):
             if self.detail:
                 faults = selectors.instance_latest_faults(rows)
                 nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows])
-                servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"])) for r in rows]
+                tags = instance_tags(instance_ids=[r["id"] for r in rows])
+                servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"]), tags=tags.get(r["id"]))
+                           for r in rows]
             else:
                 servers = [builder.basic(r) for r in rows]
         return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
@@ -59,6 +76,7 @@ class ServerListView(OpenStackView):
     @schemas.server_create
     def post(self, request):
         body = body_of(request, "server")
+        extras = versioned_keys(request, body, server_request_versions.CREATE)
         data = serializers.ServerCreate(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -87,7 +105,9 @@ class ServerListView(OpenStackView):
             key_name=v.get("key_name"), user_data=v.get("user_data"), scheduler_hints=hints,
             min_count=v.get("min_count", 1), max_count=v.get("max_count"), networks=networks,
             security_groups=v.get("security_groups"), config_drive=v.get("config_drive", False),
-            access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"))
+            access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"),
+            description=extras.get("description"), tags=extras.get("tags", ()),
+            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.
@@ -116,7 +136,29 @@ class ServerView(OpenStackView):
         row = selectors.instance_row(instance)
         fault = selectors.instance_latest_faults([row]).get(instance.id)
         net = instance_network_info(instance_uuids=[str(instance.uuid)]).get(str(instance.uuid))
-        return Response({"server": ServerViewBuilder(request, self.context).detail(row, fault, net)})
+        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).detail(
+            row, fault, net, tags=tags, show_server_groups=True)})
+
+    @schemas.server_update
+    def put(self, request, server_id):
+        body = body_of(request, "server")
+        changes = versioned_keys(request, body, server_request_versions.UPDATE)
+        unknown = set(body) - set(changes) - {"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+        if unknown:
+            raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
+                             f"({', '.join(sorted(map(repr, unknown)))} was unexpected)")
+        if "name" in body:
+            data = serializers.ServerUpdate(data=body)
+            data.is_valid(raise_exception=True)
+            changes["name"] = data.validated_data["name"]
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        instance_update(context=self.context, instance=instance, **changes)
+        row = selectors.instance_row(instance)
+        fault = selectors.instance_latest_faults([row]).get(instance.id)
+        net = instance_network_info(instance_uuids=[str(instance.uuid)]).get(str(instance.uuid))
+        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
+        return Response({"server": ServerViewBuilder(request, self.context).updated(row, fault, net, tags=tags)})
 
     @schemas.server_delete
     def delete(self, request, server_id):

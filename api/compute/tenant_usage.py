@@ -1,6 +1,6 @@
 """/os-simple-tenant-usage (all projects: admin) and /os-simple-tenant-usage/{tenant_id} (the caller's own
 project, or any for an admin): usage between `start` and `end` (default now; `end` is capped at now),
-Nova 2.1's shapes (no paging links: those came with 2.40)."""
+Nova 2.1's shapes; from microversion 2.40 `limit`/`marker` (a server uuid) and `tenant_usage[s]_links`."""
 from datetime import datetime, timezone
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from compute_platform.compute.exceptions import BadRequest, Forbidden
 from compute_platform.compute.selectors_usage import tenant_usages, usage_instances
 
+from ..common.microversions import version_at_least
+from ..common.pagination import next_links, page_params
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView
@@ -91,9 +93,15 @@ class TenantUsageListView(OpenStackView):
     def get(self, request):
         now = datetime.now(timezone.utc)
         start, stop = _period(request, now)
-        usages = tenant_usages(rows=usage_instances(start=start, stop=stop), start=start, stop=stop, now=now,
+        page = page_params(request) if version_at_least(request, "2.40") else None
+        rows = usage_instances(start=start, stop=stop, limit=page and page.limit, marker=page and page.marker)
+        usages = tenant_usages(rows=rows, start=start, stop=stop, now=now,
                                detailed=request.query_params.get("detailed") == "1")
-        return Response({"tenant_usages": [_render(u) for u in usages]})
+        body = {"tenant_usages": [_render(u) for u in usages]}
+        if page is not None:  # 2.40: the next page starts after the page's last server
+            body.update(next_links(request, "tenant_usages_links", page=page, items=rows,
+                                   marker_of=lambda r: r["uuid"]))
+        return Response(body)
 
 
 class TenantUsageView(OpenStackView):
@@ -106,6 +114,12 @@ class TenantUsageView(OpenStackView):
             raise Forbidden(f"Policy doesn't allow {POLICY}:show to be performed.")
         now = datetime.now(timezone.utc)
         start, stop = _period(request, now)
-        usages = tenant_usages(rows=usage_instances(start=start, stop=stop, project_id=tenant_id), start=start,
-                               stop=stop, now=now, detailed=True)
-        return Response({"tenant_usage": _render(usages[0]) if usages else {}})
+        page = page_params(request) if version_at_least(request, "2.40") else None
+        rows = usage_instances(start=start, stop=stop, project_id=tenant_id, limit=page and page.limit,
+                               marker=page and page.marker)
+        usages = tenant_usages(rows=rows, start=start, stop=stop, now=now, detailed=True)
+        body = {"tenant_usage": _render(usages[0]) if usages else {}}
+        if page is not None:
+            body.update(next_links(request, "tenant_usage_links", page=page, items=rows,
+                                   marker_of=lambda r: r["uuid"]))
+        return Response(body)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (flavors, hosts, instance_actions, keypairs, limits, quota_sets, server_actions, server_groups,
-               server_metadata, server_networking, servers, versions, volume_attachments)
+               server_metadata, server_networking, server_tags, servers, versions, volume_attachments)
 from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
@@ -78,6 +78,9 @@ routes = [
     ("servers/<str:server_id>/migrations", migrations_api.ServerMigrationListView),
     ("servers/<str:server_id>/migrations/<str:migration_id>", migrations_api.ServerMigrationView),
     ("servers/<str:server_id>/migrations/<str:migration_id>/action", migrations_api.ServerMigrationActionView),
+    # --- microversions ---
+    ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
+    ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),
 ]
 
 urlpatterns = [

@@ -7,8 +7,16 @@ from compute_platform.compute.selectors import instance_name_for
 from compute_platform.compute.states import server_status
 
 from ..common.links import base_url
-from ..common.microversions import version_at_least
 from ..common.timefmt import iso_usec, iso_z
+from .server_versions import V, add_version_fields, version_of
+
+
+def host_id(project_id: str, host_name: str | None) -> str:
+    """Nova's hostId (utils.generate_hostid): opaque per project, equal for two servers of a project on one
+    host, "" for none."""
+    if not host_name:
+        return ""
+    return hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
 
 
 class ServerViewBuilder:
@@ -20,8 +28,8 @@ class ServerViewBuilder:
     def __init__(self, request, context):
         self.base = base_url(request)
         self.is_admin = context.is_admin
+        self.version = version_of(request)
         self._flavors, self._images, self._host_ids = {}, {}, {}
-        self.show_locked, self.show_locked_reason = version_at_least(request, "2.9"), version_at_least(request, "2.73")
 
     def links(self, collection: str, rid, project_id: str) -> list[dict]:
         return [{"rel": "self", "href": f"{self.base}/compute/v2.1/{project_id}/{collection}/{rid}"},
@@ -48,15 +56,39 @@ class ServerViewBuilder:
         return self._images[key]
 
     def _host_id(self, project_id, host_name):
-        # Nova's hostId: opaque per project, equal for two servers of a project on one host.
-        if not host_name:
-            return ""
         key = (project_id, host_name)
         if key not in self._host_ids:
-            self._host_ids[key] = hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
+            self._host_ids[key] = host_id(project_id, host_name)
         return self._host_ids[key]
 
-    def detail(self, row: dict, fault=None, network: dict | None = None) -> dict:
+    # What a 2.1 server show has that an update's answer lacks before 2.75 (Nova's update view).
+    SHOW_ONLY = ("key_name", "security_groups", "OS-SRV-USG:launched_at", "OS-SRV-USG:terminated_at",
+                 "OS-EXT-AZ:availability_zone", "config_drive", "OS-EXT-STS:task_state", "OS-EXT-STS:vm_state",
+                 "OS-EXT-STS:power_state", "os-extended-volumes:volumes_attached", "OS-EXT-SRV-ATTR:host",
+                 "OS-EXT-SRV-ATTR:hypervisor_hostname", "OS-EXT-SRV-ATTR:instance_name")
+
+    def updated(self, row: dict, fault=None, network: dict | None = None, *, tags=None) -> dict:
+        """The server as PUT (and rebuild) answer it: as a show from 2.75, a shorter body before."""
+        if self.version >= V["2.75"]:
+            return self.detail(row, fault, network, tags=tags, show_server_groups=True)
+        body = self.detail(row, fault, network, tags=tags, show_server_groups=True, extended=False)
+        for key in self.SHOW_ONLY:
+            body.pop(key, None)
+        return body
+
+    def rebuilt(self, row: dict, fault=None, network: dict | None = None, *, tags=None) -> dict:
+        """The server as rebuild answers it (Nova's _action_rebuild): the update's form, with key_name from
+        2.54 and `user_data` (not the admin attribute) from 2.57. The caller adds adminPass."""
+        body = self.updated(row, fault, network, tags=tags)
+        body.pop("OS-EXT-SRV-ATTR:user_data", None)
+        if self.version >= V["2.54"]:
+            body["key_name"] = row["key_name"]
+        if self.version >= V["2.57"]:
+            body["user_data"] = row["user_data"]
+        return body
+
+    def detail(self, row: dict, fault=None, network: dict | None = None, *, tags=None, show_server_groups=False,
+               extended=True) -> dict:
         """`network`: the server's entry of network.selectors_instances.instance_network_info (None: no port)."""
         project_id, host_name, vm_state = row["project_id"], row["host__name"], row["vm_state"]
         body = {
@@ -89,43 +121,62 @@ class ServerViewBuilder:
             "os-extended-volumes:volumes_attached": [],
             "security_groups": network["security_groups"] if network else [],
         }
-        if self.show_locked:
-            body["locked"] = row["locked_by"] is not None
-        if self.show_locked_reason:
-            body["locked_reason"] = row["locked_reason"]
-        if self.is_admin:
+        if self.is_admin and extended:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})
         if fault is not None:
             body["fault"] = {"code": fault.code, "message": fault.message, "created": iso_z(fault.created_at)}
             if self.is_admin or fault.code != 500:
                 body["fault"]["details"] = fault.details
-        return body
+        return add_version_fields(body, row, version=self.version, is_admin=self.is_admin and extended, tags=tags,
+                                  show_server_groups=show_server_groups)
 
 
 def flavor_body(request, flavor, detail=True) -> dict:
+    """A flavor at the request's microversion: `description` from 2.55, `extra_specs` from 2.61 (Nova's
+    default policy shows them to readers), `swap` 0 rather than "" from 2.75, and from 2.102 no
+    `rxtx_factor` and `OS-FLV-DISABLED:disabled`."""
+    version = version_of(request)
     base = base_url(request)
     body = {"id": flavor.flavorid, "name": flavor.name,
             "links": [{"rel": "self", "href": f"{base}/compute/v2.1/flavors/{flavor.flavorid}"},
                       {"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor.flavorid}"}]}
+    if version >= V["2.55"]:
+        body["description"] = flavor.description
     if detail:
         body.update({"ram": flavor.memory_mb, "disk": flavor.root_gb, "vcpus": flavor.vcpus,
                      "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb, "OS-FLV-DISABLED:disabled": False,
-                     "swap": flavor.swap or "", "rxtx_factor": flavor.rxtx_factor,
-                     "os-flavor-access:is_public": flavor.is_public})
+                     "swap": flavor.swap if version >= V["2.75"] else (flavor.swap or ""),
+                     "rxtx_factor": flavor.rxtx_factor, "os-flavor-access:is_public": flavor.is_public})
+        if version >= V["2.61"]:
+            body["extra_specs"] = dict(flavor.extra_specs or {})
+        if version >= V["2.102"]:
+            del body["rxtx_factor"], body["OS-FLV-DISABLED:disabled"]
     return body
 
 
-def action_body(action, events=None, show_traceback=False) -> dict:
+def action_body(request, action, events=None, is_admin=False) -> dict:
+    """An instance action as Nova's os-instance-actions shows it at the request's microversion: events for
+    admins, and from 2.51 for the owner too (without traceback); updated_at from 2.58; the event's hostId
+    from 2.62 (and host for admins); details from 2.84 (admins, Nova's default policy)."""
+    version = version_of(request)
     body = {"action": action.action, "instance_uuid": str(action.instance.uuid), "message": action.message,
             "project_id": action.project_id, "request_id": action.request_id,
             "start_time": iso_usec(action.start_time), "user_id": action.user_id}
-    if events is not None:
+    if version >= V["2.58"]:
+        body["updated_at"] = iso_usec(action.updated_at)
+    if events is not None and (is_admin or version >= V["2.51"]):
         body["events"] = []
         for e in events:
             item = {"event": e.event, "start_time": iso_usec(e.start_time),
                     "finish_time": iso_usec(e.finish_time), "result": e.result}
-            if show_traceback:
+            if is_admin:
                 item["traceback"] = e.traceback
+            if version >= V["2.62"]:
+                item["hostId"] = host_id(action.project_id or action.instance.project_id, e.host)
+                if is_admin:
+                    item["host"] = e.host
+            if version >= V["2.84"] and is_admin:
+                item["details"] = e.details
             body["events"].append(item)
     return body

@@ -6,11 +6,16 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
+from compute_platform.compute.exceptions import BadRequest
 from compute_platform.volumes import selectors as volume_selectors
 from compute_platform.volumes.services.attachments import volume_attach, volume_detach
 
+from ..common.microversions import version_at_least
 from ..common.schemas import UNSCOPED, nova_errors
 from ..common.views import OpenStackView, body_of
+from .server_request_versions import TAG, versioned_keys
+
+ATTACH = {"tag": [("2.49", None, TAG)], "delete_on_termination": [("2.79", None, {"type": "boolean"})]}
 
 TAGS = ["compute"]
 
@@ -19,6 +24,9 @@ class AttachRequestBody(serializers.Serializer):
     volumeId = serializers.UUIDField()
     device = serializers.CharField(required=False, allow_null=True, max_length=32,
                                    help_text="`/dev/vdb` .. `/dev/vdz`; omitted or null: the next free one.")
+    tag = serializers.CharField(required=False, help_text="A device tag (microversion 2.49).")
+    delete_on_termination = serializers.BooleanField(required=False, help_text="Delete the volume with the "
+                                                     "server (microversion 2.79).")
 
 
 class AttachRequest(serializers.Serializer):
@@ -26,7 +34,11 @@ class AttachRequest(serializers.Serializer):
 
 
 class AttachmentBody(serializers.Serializer):
-    id = serializers.UUIDField(help_text="The volume's id.")
+    id = serializers.UUIDField(required=False, help_text="The volume's id (before microversion 2.89).")
+    attachment_id = serializers.UUIDField(required=False, help_text="Microversion 2.89.")
+    bdm_uuid = serializers.UUIDField(required=False, help_text="Microversion 2.89.")
+    tag = serializers.CharField(required=False, allow_null=True, help_text="Microversion 2.70.")
+    delete_on_termination = serializers.BooleanField(required=False, help_text="Microversion 2.79.")
     volumeId = serializers.UUIDField()
     serverId = serializers.UUIDField()
     device = serializers.CharField()
@@ -40,9 +52,20 @@ class AttachmentListResponse(serializers.Serializer):
     volumeAttachments = AttachmentBody(many=True)
 
 
-def attachment_body(att, server_id) -> dict:
-    return {"id": str(att.volume_id), "volumeId": str(att.volume_id), "serverId": str(server_id),
-            "device": att.device}
+def attachment_body(request, att, server_id) -> dict:
+    """Nova's volumeAttachment at the request's microversion: `tag` from 2.70, `delete_on_termination` from
+    2.79, and from 2.89 `attachment_id` and `bdm_uuid` instead of `id` (the attachment row is both the volume
+    service's attachment and the server's block device mapping here)."""
+    body = {"volumeId": str(att.volume_id), "serverId": str(server_id), "device": att.device}
+    if version_at_least(request, "2.89"):
+        body.update({"attachment_id": str(att.id), "bdm_uuid": str(att.id)})
+    else:
+        body["id"] = str(att.volume_id)
+    if version_at_least(request, "2.70"):
+        body["tag"] = att.tag
+    if version_at_least(request, "2.79"):
+        body["delete_on_termination"] = att.delete_on_termination
+    return body
 
 
 class VolumeAttachmentListView(OpenStackView):
@@ -52,7 +75,7 @@ class VolumeAttachmentListView(OpenStackView):
     def get(self, request, server_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         atts = volume_selectors.attachment_list_for_instance(instance=instance)
-        return Response({"volumeAttachments": [attachment_body(a, instance.uuid) for a in atts]})
+        return Response({"volumeAttachments": [attachment_body(request, a, instance.uuid) for a in atts]})
 
     @extend_schema(
         operation_id="compute_volume_attachment_create", summary="Attach a volume to a server", tags=TAGS,
@@ -65,13 +88,20 @@ class VolumeAttachmentListView(OpenStackView):
             403: UNSCOPED, 404: "No such server or volume in the project.",
             409: "The server's state does not allow it now (building, error, or a task in flight)."})})
     def post(self, request, server_id):
-        data = AttachRequestBody(data=body_of(request, "volumeAttachment"))
+        body = body_of(request, "volumeAttachment")
+        extras = versioned_keys(request, body, ATTACH)
+        data = AttachRequestBody(data=body)
         data.is_valid(raise_exception=True)
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         volume = volume_selectors.volume_get(context=self.context, volume_id=data.validated_data["volumeId"])
+        if volume.multiattach and not version_at_least(request, "2.60"):
+            raise BadRequest("Multiattach volumes are only supported starting with compute API version 2.60.")
         att = volume_attach(context=self.context, instance=instance, volume=volume,
-                            device=data.validated_data.get("device"))
-        return Response({"volumeAttachment": attachment_body(att, instance.uuid)})
+                            device=data.validated_data.get("device"), tag=extras.get("tag"),
+                            delete_on_termination=extras.get("delete_on_termination", False))
+        if version_at_least(request, "2.101"):
+            return Response(status=202)  # Nova answers 202 with no body from 2.101
+        return Response({"volumeAttachment": attachment_body(request, att, instance.uuid)})
 
 
 class VolumeAttachmentView(OpenStackView):
@@ -81,7 +111,7 @@ class VolumeAttachmentView(OpenStackView):
     def get(self, request, server_id, volume_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         att = volume_selectors.attachment_get_for_instance(instance=instance, volume_id=volume_id)
-        return Response({"volumeAttachment": attachment_body(att, instance.uuid)})
+        return Response({"volumeAttachment": attachment_body(request, att, instance.uuid)})
 
     @extend_schema(operation_id="compute_volume_attachment_delete", summary="Detach a volume from a server",
                    tags=TAGS, description="Accepted with 202; the host unplugs the volume, then releases its "

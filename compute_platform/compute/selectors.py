@@ -8,6 +8,7 @@ from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
 from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
+from .selectors_server_extras import instances_tag_filtered
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -92,6 +93,10 @@ SERVER_ROW_COLUMNS = (
     "power_state", "key_name", "flavor__flavorid", "host__name", "host__availability_zone", "config_drive",
     "access_ip_v4", "access_ip_v6",
     "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
+    # what later microversions show (api/compute/server_versions.py)
+    "reservation_id", "launch_index", "hostname", "user_data", "description", "vcpus", "memory_mb", "root_gb",
+    "flavor__name", "flavor__ephemeral_gb", "flavor__swap", "flavor__extra_specs", "host__enabled",
+    "host__forced_down", "host__last_heartbeat", "trusted_certs", "scheduler_hints",
 )
 
 
@@ -100,7 +105,7 @@ def _server_row_expressions() -> dict:
             "updated": ApiTimestamp("updated_at"), "launched": ApiTimestamp("launched_at", usec=True),
             "terminated": ApiTimestamp("terminated_at", usec=True),
             # JSON text, parsed by the view builder with orjson (Django's JSONField uses json.loads, 3x slower).
-            "metadata_json": Cast("metadata", TextField())}
+            "metadata_json": Cast("metadata", TextField()), "server_group_uuid": UuidText("server_group__uuid")}
 
 
 def instance_row(instance: Instance) -> dict:
@@ -117,13 +122,17 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(project_id=filters["project_id"])
     if filters.get("deleted") and context.is_admin:
         qs = qs.filter(vm_state=VmState.DELETED)
-    elif not filters.get("changes-since"):
-        qs = qs.exclude(vm_state=VmState.DELETED)
+    elif not (filters.get("changes-since") or filters.get("changes-before")):
+        qs = qs.exclude(vm_state=VmState.DELETED)  # a changes-* filter shows the deleted too, as Nova
     if filters.get("changes-since"):
         qs = qs.filter(updated_at__gte=filters["changes-since"])
+    if filters.get("changes-before"):  # microversion 2.66
+        qs = qs.filter(updated_at__lte=filters["changes-before"])
     if filters.get("status"):
         status = filters["status"].upper()
         if status not in VM_STATES_FOR_STATUS:
+            if filters.get("strict_status"):  # from microversion 2.38
+                raise BadRequest(f"Invalid status value: {filters['status']}")
             return []  # Nova answers an unknown status with an empty list
         qs = qs.filter(vm_state__in=VM_STATES_FOR_STATUS[status])
         if status == "REBOOT":
@@ -140,6 +149,7 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
+    qs = instances_tag_filtered(qs, filters)
     if marker:
         if not _is_uuid(marker):
             raise BadRequest(f"marker [{marker}] not found")

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from .exceptions import BadRequest
 from .models import Host, Instance
+from .selectors import _is_uuid  # one uuid test for every selector
 
 
 def usage_hours(*, launched_at, terminated_at, start: datetime, stop: datetime) -> float:
@@ -17,14 +18,21 @@ def usage_hours(*, launched_at, terminated_at, start: datetime, stop: datetime) 
     return (end - max(launched_at, start)).total_seconds() / 3600.0
 
 
-def usage_instances(*, start: datetime, stop: datetime, project_id: str | None = None) -> list[dict]:
-    """The instances active in the period (deleted ones too), oldest first, at most API_MAX_LIMIT."""
+def usage_instances(*, start: datetime, stop: datetime, project_id: str | None = None, limit: int | None = None,
+                    marker: str | None = None) -> list[dict]:
+    """The instances active in the period (deleted ones too), oldest first, at most `limit` (API_MAX_LIMIT)
+    after the instance whose uuid is `marker` (microversion 2.40's paging)."""
     qs = Instance.objects.filter(Q(terminated_at__isnull=True) | Q(terminated_at__gt=start), launched_at__lt=stop)
     if project_id is not None:
         qs = qs.filter(project_id=project_id)
+    if marker:
+        anchor = qs.filter(uuid=marker).values("created_at", "id").first() if _is_uuid(marker) else None
+        if anchor is None:
+            raise BadRequest(f"marker [{marker}] not found")
+        qs = qs.filter(Q(created_at__gt=anchor["created_at"]) | Q(created_at=anchor["created_at"], id__gt=anchor["id"]))
     return list(qs.order_by("created_at", "id").values(
         "uuid", "name", "project_id", "vcpus", "memory_mb", "root_gb", "vm_state", "launched_at", "terminated_at",
-        "flavor__name", "flavor__ephemeral_gb")[:settings.API_MAX_LIMIT])
+        "flavor__name", "flavor__ephemeral_gb")[:limit or settings.API_MAX_LIMIT])
 
 
 def tenant_usages(*, rows: list[dict], start: datetime, stop: datetime, now: datetime, detailed: bool) -> list[dict]:

@@ -336,6 +336,16 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 continue
         return sorted(out)
 
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        """virDomainInjectNMI (compute API 2.17), as Nova's libvirt driver."""
+        guest = self._guest(instance_uuid)
+        with translated(instance_uuid, "trigger_crash_dump"):
+            state = guest.power_state()
+            if state not in (S.RUNNING, S.PAUSED):
+                raise InvalidPowerState(instance_uuid, "trigger_crash_dump", state)
+            guest.domain.injectNMI(0)
+        LOG.info("host %s: NMI injected into instance %s", self.host, instance_uuid)
+
     def get_console_output(self, instance_uuid: str, *, tail_lines: int | None = None) -> str:
         """The serial console log file (appended across restarts of the guest)."""
         self._guest(instance_uuid)

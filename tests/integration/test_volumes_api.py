@@ -9,6 +9,8 @@ import pytest
 import redis
 import requests
 
+from api.common.microversions import MAX_VERSION
+
 from compute_platform import tasknames
 from devtools.services import free_port
 from hypervisors.fake import FakeDriver
@@ -59,8 +61,9 @@ class Volumes:
             return v if v and v["status"] == status else None
         return self.stack.wait_until(settled, timeout=timeout, what=f"volume {volume_id} {status}")
 
-    def attach(self, server_id, volume_id, **extra):
-        return self.stack.post(f"/compute/v2.1/servers/{server_id}/os-volume_attachments",
+    def attach(self, server_id, volume_id, version=None, **extra):
+        headers = {"OpenStack-API-Version": f"compute {version}"} if version else {}
+        return self.stack.post(f"/compute/v2.1/servers/{server_id}/os-volume_attachments", headers=headers,
                                json={"volumeAttachment": {"volumeId": volume_id, **extra}})
 
     def detach(self, server_id, volume_id):
@@ -204,8 +207,10 @@ def test_multiattach_across_two_hosts_and_the_400s(vols):
     v.wait(shared, "available"), v.wait(single, "available")
     a, b = v.boot_on("m1", "A"), v.boot_on("m2", "B")
 
-    assert v.attach(a, shared).status_code == 200
-    assert v.attach(b, shared).status_code == 200
+    refused = v.attach(a, shared, "2.59")  # a multiattach volume needs microversion 2.60
+    assert refused.status_code == 400 and "2.60" in refused.json()["badRequest"]["message"]
+    assert v.attach(a, shared, "2.60").status_code == 200
+    assert v.attach(b, shared, "2.60").status_code == 200
     v.stack.wait_until(lambda: len(v.get(shared)["attachments"]) == 2, what="two attachments")
     body = v.get(shared)
     assert body["status"] == "in-use" and body["multiattach"] is True
@@ -215,7 +220,7 @@ def test_multiattach_across_two_hosts_and_the_400s(vols):
     assert ma["attachments"] == [f"{shared}:{a}"] and mb["attachments"] == [f"{shared}:{b}"]
 
     # Twice to one server, and a non-multiattach volume to a second server, are 400.
-    again = v.attach(a, shared)
+    again = v.attach(a, shared, "2.60")
     assert again.status_code == 400 and "already attached" in again.json()["badRequest"]["message"]
     assert v.attach(a, single).status_code == 200
     v.wait(single, "in-use")
@@ -496,3 +501,36 @@ def test_redis_restarted_empty_loses_no_mount(vols, tmp_path):
         assert not mountinfo.is_mounted(m["mountpoint"])
     finally:
         mount_redis.stop()
+
+
+@pytest.mark.skipif(MAX_VERSION < (2, 101), reason="microversion 2.101 is above MAX_VERSION")
+def test_attachment_microversions_tags_delete_on_termination_ids(vols):
+    """2.49 tag, 2.70 tag shown, 2.79 delete_on_termination (the volume goes with its server), 2.89
+    attachment_id and bdm_uuid for id, 2.101 a 202 with no body."""
+    v = vols()
+    v.export()
+    keep, doomed, later = (v.create(name=n) for n in ("keep", "doomed", "later"))
+    for vid in (keep, doomed, later):
+        v.wait(vid, "available")
+    sid = v.boot_on("v1", "dot")
+    assert v.attach(sid, keep, "2.48", tag="disk").status_code == 400  # tag from 2.49
+    assert v.attach(sid, keep, "2.78", delete_on_termination=True).status_code == 400  # from 2.79
+    r = v.attach(sid, keep, "2.49", tag="disk")
+    assert r.status_code == 200 and "tag" not in r.json()["volumeAttachment"]
+    r = v.attach(sid, doomed, "2.79", tag="scratch", delete_on_termination=True)
+    assert r.json()["volumeAttachment"] == {"id": doomed, "volumeId": doomed, "serverId": sid,
+                                            "device": "/dev/vdc", "tag": "scratch", "delete_on_termination": True}
+    r = v.attach(sid, later, "2.101")
+    assert r.status_code == 202 and r.content == b""
+    for vid in (keep, doomed, later):
+        v.wait(vid, "in-use")
+    listed = v.stack.get(f"/compute/v2.1/servers/{sid}/os-volume_attachments",
+                         headers={"OpenStack-API-Version": "compute 2.89"}).json()["volumeAttachments"]
+    first = next(a for a in listed if a["volumeId"] == keep)
+    assert "id" not in first and first["attachment_id"] == first["bdm_uuid"] and first["tag"] == "disk"
+    assert first["delete_on_termination"] is False
+
+    assert v.stack.delete(f"/compute/v2.1/servers/{sid}").status_code == 204
+    v.stack.wait_gone(sid)
+    v.wait(keep, "available"), v.wait(later, "available")
+    v.stack.wait_until(lambda: v.get(doomed) is None, what="the delete_on_termination volume deleted")

@@ -103,7 +103,7 @@ def test_server_actions(schema):
     assert {"os-start", "os-stop", "pause", "unpause", "suspend", "resume", "reboot", "os-getConsoleOutput",
             "os-getSerialConsole", "restore", "forceDelete", "rebuild", "createImage", "shelve", "shelveOffload",
             "unshelve", "lock", "unlock", "rescue", "unrescue", "os-resetState", "addSecurityGroup",
-            "removeSecurityGroup"} <= keys
+            "removeSecurityGroup", "trigger_crash_dump"} <= keys
     assert keys >= {"resize", "confirmResize", "revertResize", "migrate", "os-migrateLive", "evacuate"}  # moves
     assert "409" in operation["responses"]
 

@@ -45,3 +45,13 @@ def test_report_stops_at_the_filter_that_emptied_the_list():
 def test_weigher_spreads_by_free_ram_and_breaks_ties_by_name():
     ordered = weigh_hosts([host("b", ram=1000), host("a", ram=1000), host("c", ram=5000)], spec())
     assert names(ordered) == ["c", "a", "b"]
+
+
+def test_soft_group_policies_prefer_but_never_exclude():
+    hosts = [host("a", ram=8000, hid=1), host("b", ram=1000, hid=2), host("c", ram=600, hid=3)]
+    members = {2: 2, 3: 1}  # host id -> members of the group there
+    soft = spec(group_policy="soft-affinity", group_hosts=members)
+    assert [h.name for h in filter_hosts(hosts, soft)[0]] == ["a", "b", "c"]  # no host is filtered out
+    assert [h.name for h in weigh_hosts(hosts, soft)] == ["b", "c", "a"]
+    anti = spec(group_policy="soft-anti-affinity", group_hosts=members)
+    assert [h.name for h in weigh_hosts(hosts, anti)] == ["a", "c", "b"]

@@ -7,8 +7,9 @@ from .keypairs import KeyPair
 from .migrations import Migration
 from .quotas import ProjectQuota, QuotaClass, UserQuota
 from .server_groups import ServerGroup
+from .tags import InstanceTag
 
 __all__ = [
     "DispatchBacklog", "Flavor", "FlavorAccess", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
-    "KeyPair", "Migration", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
+    "InstanceTag", "KeyPair", "Migration", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
 ]

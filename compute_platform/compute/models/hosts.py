@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +21,8 @@ class Host(models.Model):
     """
 
     name = models.CharField(max_length=255, unique=True)
+    # The service's and hypervisor's id in the API from microversion 2.53 (the integer id before).
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     hypervisor_type = models.CharField(max_length=32, default="fake")
     hypervisor_version = models.IntegerField(default=0)
     host_ip = models.GenericIPAddressField(default="127.0.0.1")

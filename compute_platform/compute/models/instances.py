@@ -58,6 +58,14 @@ class Instance(models.Model):
     # --- end moves A ---
     # The request asked for a config drive (`config_drive: true`): the host attaches a config-2 ISO.
     config_drive = models.BooleanField(default=False)
+    # --- microversions: what later compute API versions show and take ---
+    description = models.TextField(null=True, blank=True)  # 2.19
+    # The guest's hostname: from the name (Nova's sanitize_hostname), or asked for (2.90); shown from 2.3.
+    hostname = models.CharField(max_length=255, blank=True, default="")
+    launch_index = models.PositiveIntegerField(default=0)  # the position in its multi-create (2.3)
+    trusted_certs = models.JSONField(null=True, blank=True)  # trusted_image_certificates (2.63)
+    scheduler_hints = models.JSONField(default=dict, blank=True)  # as requested (shown from 2.100)
+    # --- end microversions ---
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)

@@ -13,8 +13,10 @@ class ServerGroup(models.Model):
 
     AFFINITY = "affinity"
     ANTI_AFFINITY = "anti-affinity"
-    # The soft-* policies (microversion 2.15) arrive with the weighers that honour them.
-    POLICIES = [(AFFINITY, AFFINITY), (ANTI_AFFINITY, ANTI_AFFINITY)]
+    # The soft-* policies (microversion 2.15) are preferences: weighers, not filters (scheduler/weighers.py).
+    SOFT_AFFINITY = "soft-affinity"
+    SOFT_ANTI_AFFINITY = "soft-anti-affinity"
+    POLICIES = [(p, p) for p in (AFFINITY, ANTI_AFFINITY, SOFT_AFFINITY, SOFT_ANTI_AFFINITY)]
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=255)

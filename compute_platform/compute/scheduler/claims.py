@@ -67,7 +67,14 @@ def host_candidates(spec: RequestSpec, *, limit: int = CANDIDATES) -> list[HostS
         qs = qs.filter(id__in=list(spec.group_hosts))
     elif spec.group_policy == "anti-affinity":
         qs = qs.exclude(id__in=[h for h, n in spec.group_hosts.items() if n >= spec.group_max_per_host])
-    rows = qs.order_by("-free_memory_mb", "name").values(*HOST_STATE_FIELDS)[:limit]
+    rows = list(qs.order_by("-free_memory_mb", "name").values(*HOST_STATE_FIELDS)[:limit])
+    if spec.group_policy in ("soft-affinity", "soft-anti-affinity") and spec.group_hosts:
+        # The hosts the soft weigher prefers may lie past the RAM-ordered `limit`: read them too.
+        more = qs.filter(id__in=list(spec.group_hosts)) if spec.group_policy == "soft-affinity" else \
+            qs.exclude(id__in=list(spec.group_hosts))
+        seen = {r["id"] for r in rows}
+        rows += [r for r in more.order_by("-free_memory_mb", "name").values(*HOST_STATE_FIELDS)[:limit]
+                 if r["id"] not in seen]
     return weigh_hosts(filter_hosts([_host_state(h) for h in rows], spec)[0], spec)
 
 

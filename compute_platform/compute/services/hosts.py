@@ -1,4 +1,6 @@
 """Host records written by each host's worker: registration, heartbeat, capacity."""
+import logging
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -7,6 +9,8 @@ from compute_platform.db_retry import db_retry
 from compute_platform.tasknames import host_queue
 
 from ..models import Host, Instance
+
+logger = logging.getLogger(__name__)
 
 
 @db_retry
@@ -46,6 +50,15 @@ def host_usage_resync(*, name: str) -> dict:
 def host_set_enabled(*, host: Host, enabled: bool, reason: str | None = None) -> Host:
     Host.objects.filter(pk=host.pk).update(enabled=enabled, disabled_reason=None if enabled else reason)
     host.refresh_from_db()
+    return host
+
+
+def host_set_forced_down(*, host: Host, forced_down: bool) -> Host:
+    """Nova's force-down (2.11): an operator says the host is down (fenced) without waiting for its
+    heartbeat to age; the host counts as down until this is set back to False."""
+    Host.objects.filter(pk=host.pk).update(forced_down=forced_down)
+    host.refresh_from_db()
+    logger.info("host %s forced_down=%s", host.name, forced_down)
     return host
 
 

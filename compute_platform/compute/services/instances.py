@@ -16,12 +16,13 @@ from compute_platform.tasknames import host_queue
 
 from ..context import new_request_id
 from ..exceptions import BadRequest, Conflict, NoValidHost
-from ..models import Flavor, Instance, InstanceFault, KeyPair
+from ..models import Flavor, Instance, InstanceFault, InstanceTag, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
 from ..states import ACTIONS, TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
+from .hostnames import hostname_for
 from .instance_claims import instance_lock_check
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
@@ -41,7 +42,9 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     scheduler_hints: dict | None = None, min_count: int = 1,
                     max_count: int | None = None, networks=None, security_groups: list[str] | None = None,
                     config_drive: bool = False, access_ip_v4: str | None = None,
-                    access_ip_v6: str | None = None) -> tuple[list[Instance], str]:
+                    access_ip_v6: str | None = None, description: str | None = None, tags=(),
+                    trusted_certs: list | None = None, hostname: str | None = None
+                    ) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
     enqueue their builds (`max_count` defaults to `min_count`, as Nova's). Returns (instances, admin_pass
     of the first).
@@ -64,6 +67,9 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     max_count = min_count if max_count is None else max_count
     if min_count > max_count:
         raise BadRequest("min_count must be <= max_count")
+    if hostname and max_count > 1:
+        raise BadRequest("Unable to allocate a hostname for multiple instances: give no hostname, or create "
+                         "one server at a time.")  # Nova's AmbiguousHostnameForMultipleInstances
     if image is not None and image.status != "active":
         raise BadRequest(f"Image {image.id} is not active.")
     if image is not None and flavor.memory_mb < image.min_ram:
@@ -115,12 +121,17 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                 root_gb=flavor.root_gb, metadata=metadata or {}, key_name=key_name, key_data=key_data,
                 user_data=user_data, config_drive=config_drive, reservation_id=reservation_id, server_group=group,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
+                description=description, trusted_certs=trusted_certs or None, scheduler_hints=hints,
+                launch_index=index, hostname=hostname or hostname_for(
+                    name=name, instance_uuid=spec.instance_uuid, count=count, index=index),
                 host_id=host.id if host else None, resources_claimed=host is not None,
                 vm_state=VmState.ERROR if failure else VmState.BUILDING,
                 task_state=None if failure else TaskState.SCHEDULING,
             )
             if failure:
                 instance_ports_release(instance_uuid=spec.instance_uuid)
+            if tags:
+                InstanceTag.objects.bulk_create([InstanceTag(instance=instance, tag=t) for t in tags])
             action = action_start(instance=instance, action="create", context=ctx, failed=failure is not None)
             action_event_record(action=action, event="conductor_schedule_and_build_instances", started=started,
                                 exc=failure)

@@ -16,7 +16,7 @@ from ..states import VmState
 from .quotas import OverQuota, quota_lock_project
 
 # The policies a group can be created with (the API validates against these).
-POLICIES = (ServerGroup.AFFINITY, ServerGroup.ANTI_AFFINITY)
+POLICIES = tuple(p for p, _ in ServerGroup.POLICIES)
 
 logger = logging.getLogger(__name__)
 

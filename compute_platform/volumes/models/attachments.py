@@ -30,6 +30,8 @@ class VolumeAttachment(models.Model):
     # The request that started the attach or detach in flight: a worker restart redoes it under that
     # request's action (os-instance-actions), as it does for instance tasks.
     request_id = models.CharField(max_length=64, blank=True, default="")
+    tag = models.CharField(max_length=60, null=True, blank=True)  # the device tag (microversion 2.49)
+    delete_on_termination = models.BooleanField(default=False)  # delete the volume with the server (2.79)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     detached_at = models.DateTimeField(null=True, blank=True)

@@ -60,7 +60,8 @@ def _next_device(instance: Instance, requested: str | None) -> str:
     raise BadRequest(f"No free device name on server {instance.uuid}: at most {len(DEVICE_NAMES)} volumes.")
 
 
-def volume_attach(*, context, instance: Instance, volume: Volume, device: str | None = None) -> VolumeAttachment:
+def volume_attach(*, context, instance: Instance, volume: Volume, device: str | None = None, tag: str | None = None,
+                  delete_on_termination: bool = False) -> VolumeAttachment:
     """Record the attachment (`attaching`) and have the instance's host plug it in. 409 when the server
     cannot take it now; 400 when the volume cannot (not available, or attached and not multiattach)."""
     instance_lock_check(context=context, instance=instance)
@@ -78,6 +79,7 @@ def volume_attach(*, context, instance: Instance, volume: Volume, device: str | 
         try:
             with transaction.atomic():  # a savepoint: the constraint's error must not poison the outer block
                 att = VolumeAttachment.objects.create(volume=vol, instance=inst, host=inst.host.name, device=name,
+                                                      tag=tag, delete_on_termination=delete_on_termination,
                                                       status=AttachmentStatus.ATTACHING,
                                                       request_id=context.request_id)
         except IntegrityError:
@@ -161,15 +163,29 @@ def instance_attachments_release(*, instance_id: int) -> int:
     with transaction.atomic():
         live = VolumeAttachment.objects.filter(instance_id=instance_id, status__in=AttachmentStatus.LIVE)
         _lock_volume(set(live.values_list("volume_id", flat=True)))
-        rows = list(live.values_list("id", "volume_id"))
+        rows = list(live.values_list("id", "volume_id", "delete_on_termination"))
         if not rows:
             return 0
         VolumeAttachment.objects.filter(pk__in=[r[0] for r in rows]).update(
             status=AttachmentStatus.DETACHED, detached_at=now, updated_at=now)
         for volume_id in sorted({r[1] for r in rows}, key=str):
             volume_status_refresh(volume_id=volume_id)
+        _delete_on_termination([r[1] for r in rows if r[2]], instance_id=instance_id)
     logger.info("instance %s deleted: released attachments %s", instance_id, [str(r[0]) for r in rows])
     return len(rows)
+
+
+def _delete_on_termination(volume_ids, *, instance_id: int) -> None:
+    """The volumes attached with delete_on_termination (microversion 2.79) go with their server, as Nova
+    deletes them: each one no other server still has starts deleting."""
+    for volume_id in volume_ids:
+        claimed = Volume.objects.filter(pk=volume_id, status__in=VolumeStatus.DELETABLE).exclude(
+            attachments__status__in=AttachmentStatus.LIVE).update(status=VolumeStatus.DELETING,
+                                                                 updated_at=timezone.now())
+        if claimed:
+            task_enqueue_on_commit(task_name=tasknames.DELETE_VOLUME, queue=tasknames.VOLUME_QUEUE,
+                                   kwargs={"volume_id": str(volume_id), "request_id": ""})
+            logger.info("volume %s deleted with instance %s (delete_on_termination)", volume_id, instance_id)
 
 
 def attachment_redrive_touch(*, attachment_id, status: str) -> bool:

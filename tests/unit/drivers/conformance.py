@@ -47,6 +47,7 @@ MISSING_GUEST_CALLS = {
     "get_info": lambda d, u: d.get_info(u),
     "get_console_output": lambda d, u: d.get_console_output(u),
     "get_diagnostics": lambda d, u: d.get_diagnostics(u),
+    "trigger_crash_dump": lambda d, u: d.trigger_crash_dump(u),
 }
 
 
@@ -212,6 +213,13 @@ class DriverConformance(SnapshotRescueConformance):
         driver.unpause(guest)
         driver.unpause(guest)
         assert state_of(driver, guest) == S.RUNNING
+
+    def test_trigger_crash_dump_needs_a_running_guest(self, driver, guest):
+        driver.trigger_crash_dump(guest)
+        assert state_of(driver, guest) == S.RUNNING  # an NMI changes nothing the hypervisor reports
+        driver.power_off(guest)
+        with pytest.raises(InvalidPowerState):
+            driver.trigger_crash_dump(guest)
 
     def test_suspend_resume_round_trip_idempotent(self, driver, guest):
         require(driver, "supports_suspend")

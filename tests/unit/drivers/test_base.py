@@ -87,6 +87,7 @@ class _Minimal(ComputeDriver):
     get_diagnostics = lambda *a, **k: None
     snapshot = rescue = unrescue = is_rescued = lambda *a, **k: None  # moves A
     plug_vif = unplug_vif = list_vifs = lambda *a, **k: None
+    trigger_crash_dump = lambda *a, **k: None
 
 
 def test_compute_driver_is_abstract_except_init_host():

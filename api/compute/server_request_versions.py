@@ -1,0 +1,57 @@
+"""Server request keys that exist only from (or until) a microversion, validated with Nova's own JSON schema
+fragments (nova/api/validation/parameter_types.py): a key outside its versions is a 400, as Nova's
+`additionalProperties: False` makes it."""
+import jsonschema
+
+from compute_platform.compute.exceptions import BadRequest
+
+from ..common.microversions import DEFAULT_VERSION, parse
+
+# Printable characters (Nova's valid_description_regex): no control characters.
+DESCRIPTION = {"type": ["string", "null"], "pattern": r"^[^\x00-\x1f\x7f]*$", "minLength": 0, "maxLength": 255}
+TAG = {"type": "string", "pattern": "^[^,/]*$", "minLength": 1, "maxLength": 60}
+TAGS = {"type": "array", "items": TAG, "maxItems": 50}
+TRUSTED_CERTS = {"type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniqueItems": True,
+                 "items": {"type": "string", "minLength": 1}}
+HOSTNAME = {"type": "string", "pattern": "^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$", "minLength": 2,
+            "maxLength": 63}
+FQDN = {"type": "string", "pattern": "^[a-zA-Z0-9-._]*$", "minLength": 1, "maxLength": 255}
+
+# key: [(first version, last version or None, schema or None for "any")], per request kind
+CREATE = {
+    "description": [("2.19", None, DESCRIPTION)],
+    "personality": [("2.1", "2.56", None)],
+    "tags": [("2.52", None, TAGS)],
+    "trusted_image_certificates": [("2.63", None, TRUSTED_CERTS)],
+    "hostname": [("2.90", "2.93", HOSTNAME), ("2.94", None, FQDN)],
+}
+UPDATE = {
+    "description": [("2.19", None, DESCRIPTION)],
+    "hostname": [("2.90", "2.93", HOSTNAME), ("2.94", None, FQDN)],
+}
+
+
+def versioned_keys(request, body: dict, table: dict) -> dict:
+    """The keys of `table` found in `body`, checked against the request's version: {key: value}."""
+    version = getattr(request, "api_version", DEFAULT_VERSION)
+    found = {}
+    for key, ranges in table.items():
+        if key not in body:
+            continue
+        for first, last, schema in ranges:
+            if parse(first) <= version and (last is None or version <= parse(last)):
+                break
+        else:
+            raise BadRequest(f"Invalid input: additional properties are not allowed ('{key}' was unexpected at "
+                             f"microversion {version[0]}.{version[1]})")
+        found[key] = validated(key, body[key], schema) if schema is not None else body[key]
+    return found
+
+
+def validated(key: str, value, schema: dict):
+    """`value` when it matches `schema`, else Nova's 400."""
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        raise BadRequest(f"Invalid input for field/attribute {key}. Value: {value!r}. {exc.message}") from None
+    return value

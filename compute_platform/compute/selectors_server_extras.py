@@ -1,0 +1,71 @@
+"""Reads for what later compute microversions add to a server body: tags (2.26), host status (2.16)."""
+from django.db.models import Count
+
+from .models import InstanceTag
+from .models.hosts import host_is_up
+
+
+def instance_tags(*, instance_ids) -> dict[int, list[str]]:
+    """{instance id: its tags, sorted}, in one query."""
+    tags: dict[int, list[str]] = {}
+    for instance_id, tag in InstanceTag.objects.filter(instance_id__in=list(instance_ids)).values_list(
+            "instance_id", "tag"):
+        tags.setdefault(instance_id, []).append(tag)
+    return tags
+
+
+def host_status(*, host_name, enabled, forced_down, last_heartbeat) -> str:
+    """Nova's host_status of a server's host: UP, DOWN (forced down), UNKNOWN (no heartbeat), MAINTENANCE
+    (disabled), or "" for a server on no host (compute/api.py get_instance_host_status)."""
+    if not host_name:
+        return ""
+    if forced_down:
+        return "DOWN"
+    if not host_is_up(last_heartbeat=last_heartbeat, forced_down=False):
+        return "UNKNOWN"
+    return "UP" if enabled else "MAINTENANCE"
+
+
+def instances_tag_filtered(qs, filters: dict):
+    """Nova's tag filters (2.26) over an Instance queryset: `tags` (all of), `tags-any`, `not-tags` (not all
+    of), `not-tags-any` (none of); each a list of tags."""
+    def having_all(tags):
+        return (InstanceTag.objects.filter(tag__in=tags).values("instance_id")
+                .annotate(n=Count("tag", distinct=True)).filter(n=len(set(tags))).values("instance_id"))
+
+    def having_any(tags):
+        return InstanceTag.objects.filter(tag__in=tags).values("instance_id")
+
+    if filters.get("tags"):
+        qs = qs.filter(id__in=having_all(filters["tags"]))
+    if filters.get("tags-any"):
+        qs = qs.filter(id__in=having_any(filters["tags-any"]))
+    if filters.get("not-tags"):
+        qs = qs.exclude(id__in=having_all(filters["not-tags"]))
+    if filters.get("not-tags-any"):
+        qs = qs.exclude(id__in=having_any(filters["not-tags-any"]))
+    return qs
+
+
+def instance_actions_page(*, instance, limit: int, marker: str | None = None, changes_since=None,
+                          changes_before=None) -> list:
+    """A page of the instance's actions, newest first, after the action whose request id is `marker`
+    (2.58), filtered on updated_at (changes-since 2.58, changes-before 2.66)."""
+    from django.db.models import Q
+
+    from .exceptions import BadRequest
+    from .models import InstanceAction
+
+    qs = InstanceAction.objects.filter(instance=instance).select_related("instance").order_by("-start_time", "-id")
+    if changes_since is not None:
+        qs = qs.filter(updated_at__gte=changes_since)
+    if changes_before is not None:
+        qs = qs.filter(updated_at__lte=changes_before)
+    if marker:
+        anchor = InstanceAction.objects.filter(instance=instance, request_id=marker).values(
+            "start_time", "id").first()
+        if anchor is None:
+            raise BadRequest(f"Marker {marker} could not be found.")
+        qs = qs.filter(Q(start_time__lt=anchor["start_time"]) |
+                       Q(start_time=anchor["start_time"], id__lt=anchor["id"]))
+    return list(qs[:limit])
