@@ -31,7 +31,7 @@ def mia(api):
 def server(api, mia):  # booted at 2.52 (tags); used only by tests of steps from 2.3
     """One ACTIVE server of mia's, with a description, tags and a hostname given at boot."""
     body = {"server": {"name": "Web Server_1", "imageRef": api.image_id(), "flavorRef": "1",
-                       "description": "the web", "tags": ["a", "b"]}}
+                       "description": "the web", "tags": ["a", "b"], "networks": "none"}}  # required from 2.37
     r = call(api, "POST", SERVERS, "2.52", token=mia, json=body)
     assert r.status_code == 202, r.text
     sid = r.json()["server"]["id"]
@@ -139,11 +139,13 @@ def test_2_47_flavor_2_63_certs_2_71_groups_2_96_az_2_100_hints(api, mia, server
     assert show(api, server, "2.96", token=mia)["pinned_availability_zone"] is None
     assert show(api, server, "2.100", token=mia)["scheduler_hints"] == {}
     r = call(api, "POST", SERVERS, "2.63", token=mia, json={"server": {
-        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": ["c1", "c2"]}})
+        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": ["c1", "c2"],
+        "networks": "none"}})
     assert r.status_code == 202, r.text
     assert show(api, r.json()["server"]["id"], "2.63", token=mia)["trusted_image_certificates"] == ["c1", "c2"]
     r = call(api, "POST", SERVERS, "2.63", token=mia, json={"server": {
-        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": []}})
+        "name": "certs", "imageRef": api.image_id(), "flavorRef": "1", "trusted_image_certificates": [],
+        "networks": "none"}})
     assert r.status_code == 400
 
 
