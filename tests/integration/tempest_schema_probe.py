@@ -80,16 +80,20 @@ def probe(c, cfg, version, checked, failures):
     check("quotas.show", lambda: c["quotas"].show_quota_set(project_id))
     check("quotas.defaults", lambda: c["quotas"].show_default_quota_set(project_id))
     name = f"probe-{version.replace('.', '-')}"
+    v237 = tuple(map(int, version.split("."))) >= (2, 37)  # `networks` is required from 2.37
+    v264 = tuple(map(int, version.split("."))) >= (2, 64)  # one `policy` instead of `policies` from 2.64
     if check("keypairs.create", lambda: c["keypairs"].create_keypair(name=name)):
         check("keypairs.list", c["keypairs"].list_keypairs)
         check("keypairs.show", lambda: c["keypairs"].show_keypair(name))
         check("keypairs.delete", lambda: c["keypairs"].delete_keypair(name))
-    group = check("groups.create", lambda: c["groups"].create_server_group(name=name, policies=["affinity"]))
+    group = check("groups.create", lambda: c["groups"].create_server_group(
+        name=name, **({"policy": "affinity"} if v264 else {"policies": ["affinity"]})))
     if group:
         check("groups.list", c["groups"].list_server_groups)
         check("groups.show", lambda: c["groups"].show_server_group(group["server_group"]["id"]))
         check("groups.delete", lambda: c["groups"].delete_server_group(group["server_group"]["id"]))
-    created = check("servers.create", lambda: s.create_server(name=name, imageRef=cfg["image_id"], flavorRef="1"))
+    created = check("servers.create", lambda: s.create_server(name=name, imageRef=cfg["image_id"], flavorRef="1",
+                                                                   **({"networks": "none"} if v237 else {})))
     if not created:
         return
     sid = created["server"]["id"]

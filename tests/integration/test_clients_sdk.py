@@ -53,7 +53,7 @@ def test_discovery_and_microversion(conn, api):
 def test_server_lifecycle(conn):
     image = conn.image.find_image(IMAGE, ignore_missing=False)
     flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
-    server = conn.compute.create_server(name="sdk-vm", image_id=image.id, flavor_id=flavor.id)
+    server = conn.compute.create_server(name="sdk-vm", image_id=image.id, flavor_id=flavor.id, networks="none")
     server = wait_status(conn, server, "ACTIVE")
     assert server.flavor.id == flavor.id or server.flavor.original_name in (None, "m1.tiny")
     assert server.compute_host in ("node1", "node2")  # admin sees OS-EXT-SRV-ATTR:host
@@ -86,13 +86,13 @@ def test_errors_are_openstack_shaped(conn):
         conn.compute.get_server("00000000-0000-0000-0000-000000000000")
     assert "could not be found" in str(err.value)
     image = conn.image.find_image(IMAGE, ignore_missing=False)
-    server = conn.compute.create_server(name="sdk-conflict", image_id=image.id, flavor_id="1")
+    server = conn.compute.create_server(name="sdk-conflict", image_id=image.id, flavor_id="1", networks="none")
     server = wait_status(conn, server, "ACTIVE")
     with pytest.raises(exceptions.ConflictException) as err:
         conn.compute.start_server(server)  # already running
     assert "vm_state active" in str(err.value) or "Cannot" in str(err.value)
     with pytest.raises(exceptions.BadRequestException):
-        conn.compute.create_server(name="sdk-bad", image_id=image.id, flavor_id="no-such-flavor")
+        conn.compute.create_server(name="sdk-bad", image_id=image.id, flavor_id="no-such-flavor", networks="none")
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.2, wait=60)
 
@@ -101,7 +101,7 @@ def test_a_member_sees_only_its_project(clouds_yaml, conn):
     alice = connect(clouds_yaml, username="alice", password="alice-pw", project_name="alpha")
     try:
         image = alice.image.find_image(IMAGE, ignore_missing=False)
-        server = alice.compute.create_server(name="alice-vm", image_id=image.id, flavor_id="1")
+        server = alice.compute.create_server(name="alice-vm", image_id=image.id, flavor_id="1", networks="none")
         wait_status(alice, server, "ACTIVE")
         assert [s.name for s in alice.compute.servers()] == ["alice-vm"]
         with pytest.raises(exceptions.ForbiddenException):
@@ -122,7 +122,7 @@ def test_image_with_data(conn, tmp_path):
     assert (image.status, image.size, image.checksum) == ("active", len(data), hashlib.md5(data).hexdigest())
     assert (image.hash_algo, image.hash_value) == ("sha512", hashlib.sha512(data).hexdigest())
     assert conn.image.download_image(image).content == data
-    server = conn.compute.create_server(name="sdk-from-upload", image_id=image.id, flavor_id="1")
+    server = conn.compute.create_server(name="sdk-from-upload", image_id=image.id, flavor_id="1", networks="none")
     server = wait_status(conn, server, "ACTIVE")
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, interval=0.2, wait=60)
@@ -137,7 +137,8 @@ def test_keypairs(conn):
     assert "sdk-key" in [k.name for k in conn.compute.keypairs()]
     assert conn.compute.get_keypair("sdk-key").public_key == created.public_key
     image = conn.image.find_image(IMAGE, ignore_missing=False)
-    server = conn.compute.create_server(name="sdk-keyed", image_id=image.id, flavor_id="1", key_name="sdk-key")
+    server = conn.compute.create_server(name="sdk-keyed", image_id=image.id, flavor_id="1", key_name="sdk-key",
+                                        networks="none")
     server = wait_status(conn, server, "ACTIVE")
     assert server.key_name == "sdk-key"
     conn.compute.delete_server(server)
@@ -154,7 +155,7 @@ def test_server_groups(conn):
     assert group.name == "sdk-group" and group.policies == ["anti-affinity"]
     assert "sdk-group" in [g.name for g in conn.compute.server_groups()]
     image = conn.image.find_image(IMAGE, ignore_missing=False)
-    servers = [conn.compute.create_server(name=f"sdk-grp-{i}", image_id=image.id, flavor_id="1",
+    servers = [conn.compute.create_server(name=f"sdk-grp-{i}", image_id=image.id, flavor_id="1", networks="none",
                                           scheduler_hints={"group": group.id}) for i in range(2)]
     servers = [wait_status(conn, s, "ACTIVE") for s in servers]
     assert {s.compute_host for s in servers} == {"node1", "node2"}  # anti-affinity on two hosts
