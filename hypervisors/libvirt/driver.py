@@ -31,7 +31,6 @@ from hypervisors.base import (
 from hypervisors.console import console_tail
 from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
-from . import vifs as vifxml
 from . import xml as domxml
 from .console import LibvirtConsole
 from .disks import InstanceDisks
@@ -160,7 +159,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
                 config_drive=config_drive)
             with translated(uuid, "define"):
-                dom = self._conn().defineXML(vifxml.with_interfaces(domxml.domain_xml(cfg), spec.vifs))
+                dom = self._conn().defineXML(domxml.domain_xml(cfg))
             with translated(uuid, "start"):
                 dom.create()
         except BaseException as exc:
