@@ -1,4 +1,6 @@
 """Reads of migrations: os-migrations (admin) and a server's own (/servers/{id}/migrations)."""
+import uuid as uuidlib
+
 from django.db.models import Q
 
 from .exceptions import NotFound
@@ -18,7 +20,11 @@ def migration_list(*, filters: dict):
     if filters.get("migration_type"):
         qs = qs.filter(migration_type=filters["migration_type"])
     if filters.get("instance_uuid"):
-        qs = qs.filter(instance__uuid=filters["instance_uuid"])
+        try:
+            instance_uuid = uuidlib.UUID(filters["instance_uuid"])
+        except ValueError:  # no server has it: an empty list, as Nova's (not a 500 from the UUID column)
+            return Migration.objects.none()
+        qs = qs.filter(instance__uuid=instance_uuid)
     return qs.order_by("-created_at", "-id")
 
 

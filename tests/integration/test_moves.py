@@ -85,6 +85,7 @@ def test_resize_holds_both_claims_until_confirm_and_revert_goes_back(api):
     assert sid not in src.list_instances() and dst.get_info(sid).memory_mb == 4096
     assert dst.get_info(sid).power_state == PowerState.RUNNING
     assert [m["status"] for m in migrations(stack, instance_uuid=sid)] == ["reverted", "confirmed"]
+    assert migrations(stack, instance_uuid="a\x16>not-a-uuid") == []  # found by the fuzz test: was a 500
     assert actions(stack, sid)[:4] == ["revertResize", "resize", "confirmResize", "resize"]
 
     # A stopped server resizes stopped and stays stopped.
