@@ -1,6 +1,6 @@
 """Remote consoles (Nova's): `POST /servers/{id}/remote-consoles` from microversion 2.6, and the 2.1 action
 `os-getSerialConsole` (in server_actions.py). Both answer a URL of the serial proxy with a short-lived token."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 

@@ -14,8 +14,14 @@ from ..common.microversions import version_at_least
 from ..common.views import OpenStackView
 from . import schemas, serializers
 from .remote_consoles import SerialConsoleAction, console_url
-from .server_move_actions import MOVE_ACTIONS
+from .server_move_actions import MOVE_ACTIONS as REBUILD_SHELVE_RESCUE_ACTIONS
 from .server_moves import MOVE_ACTIONS as MIGRATION_ACTIONS
+
+# One table of the actions whose handlers take (view, request, instance, value): rebuild, createImage, shelve,
+# lock, rescue, os-resetState (server_move_actions.py); resize, confirm/revert, migrate, os-migrateLive,
+# evacuate (server_moves.py).
+MOVE_ACTIONS = {**REBUILD_SHELVE_RESCUE_ACTIONS, **MIGRATION_ACTIONS}
+assert len(MOVE_ACTIONS) == len(REBUILD_SHELVE_RESCUE_ACTIONS) + len(MIGRATION_ACTIONS)  # no key shadowed
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",
@@ -39,8 +45,8 @@ class ServerActionView(OpenStackView):
         if key in REMOVED_AT_2_44 and version_at_least(request, "2.44"):
             raise NotFound(f"There is no such action: {key}")  # Nova's 404 from 2.44 on
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
-        if key in MIGRATION_ACTIONS:  # resize, confirm/revert, migrate, os-migrateLive, evacuate
-            return MIGRATION_ACTIONS[key](self, request, instance, value)
+        if key in MOVE_ACTIONS:
+            return MOVE_ACTIONS[key](self, request, instance, value)
         if key in SIMPLE_ACTIONS:
             instance_action(context=self.context, instance=instance, action_key=SIMPLE_ACTIONS[key])
             return Response(status=202)
@@ -74,8 +80,6 @@ class ServerActionView(OpenStackView):
         if key in DEFERRED_DELETE:
             DEFERRED_DELETE[key](context=self.context, instance=instance)
             return Response(status=202)
-        if key in MOVE_ACTIONS:  # rebuild, createImage, shelve, lock, rescue, os-resetState ...
-            return MOVE_ACTIONS[key](self, request, instance, value)
         if key in SECURITY_GROUP_ACTIONS:
             name = value.get("name") if isinstance(value, dict) else None
             if not isinstance(name, str) or not name or "\x00" in name or len(name) > 255:
