@@ -22,7 +22,8 @@ def launch(request):
         try:
             instances, _ = instance_create(context=context, name=data["name"], flavor=data["flavor"],
                                            image=data["image"], key_name=data["key_name"] or None,
-                                           min_count=data["count"], max_count=data["count"])
+                                           min_count=data["count"], max_count=data["count"],
+                                           networks=form.networks_request())
         except ComputeError as exc:
             form.add_error(None, exc.message)
         else:

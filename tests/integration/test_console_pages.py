@@ -107,6 +107,40 @@ def test_the_launch_form_creates_servers_through_the_service(op_client, admin_pr
     assert r.status_code == 200 and set(r.context["form"].errors) == {"flavor", "count"}
 
 
+def test_the_launch_form_puts_servers_on_the_chosen_network(op_client, admin_project, flavor, hosts):
+    from compute_platform.identity.models import Project
+    from compute_platform.network.models import Network, Port, Subnet
+
+    image = Image.objects.create(name="cirros", status="active")
+    other = Project.objects.create(name="other-proj")
+    mine = Network.objects.create(project=admin_project, name="lan")
+    Subnet.objects.create(project=admin_project, network=mine, cidr="10.9.0.0/24", gateway_ip="10.9.0.1",
+                          allocation_pools=[{"start": "10.9.0.2", "end": "10.9.0.200"}])
+    theirs = Network.objects.create(project=other, name="their-lan")
+    Subnet.objects.create(project=other, network=theirs, cidr="10.8.0.0/24", gateway_ip="10.8.0.1",
+                          allocation_pools=[{"start": "10.8.0.2", "end": "10.8.0.200"}])
+    Network.objects.create(project=admin_project, name="no-subnet")
+    form = {"project": admin_project.pk, "flavor": "1", "image": image.pk, "key_name": "", "count": 1}
+
+    choices = dict(op_client.get(reverse("console:launch")).context["form"].fields["network"].choices)
+    assert str(mine.id) in choices and str(theirs.id) in choices and "none" in choices
+    assert not any(label.startswith("no-subnet") for label in choices.values())
+
+    r = op_client.post(reverse("console:launch"), {**form, "name": "onlan", "network": str(mine.id)})
+    assert r.status_code == 302
+    vm = Instance.objects.get(name="onlan")
+    port = Port.objects.get(device_id=str(vm.uuid))
+    assert port.network_id == mine.id and port.fixed_ips.get().ip_address.startswith("10.9.0.")
+
+    r = op_client.post(reverse("console:launch"), {**form, "name": "bare", "network": "none"})
+    assert r.status_code == 302
+    assert not Port.objects.filter(device_id=str(Instance.objects.get(name="bare").uuid)).exists()
+
+    r = op_client.post(reverse("console:launch"), {**form, "name": "stolen", "network": str(theirs.id)})
+    assert r.status_code == 200 and "neither shared nor" in str(r.context["form"].errors["network"])
+    assert not Instance.objects.filter(name="stolen").exists()
+
+
 def test_the_serial_console_page_carries_a_token_url(op_client, make_instance):
     vm = make_instance(name="c1")
     r = op_client.get(reverse("console:serial", args=[vm.uuid]))
