@@ -103,8 +103,10 @@ def test_redis_killed_and_restarted_empty_during_boots(owned):
 
     rd.start()  # empty: every queued and unacknowledged message is lost
     server_ids = [sid for _, sid, _ in first + during]
-    # The conductor's broker watch notices the empty broker and re-sends every build in flight.
-    assert _assert_settled_once(stack, server_ids, timeout=90) == sorted(server_ids)  # none lost, none twice
+    # The conductor's broker watch notices the empty broker and re-sends every build in flight. The deadline is
+    # generous (a correctness check, not a speed target): under a load average of 20 the re-sent builds of 19
+    # servers once needed more than 90 s.
+    assert _assert_settled_once(stack, server_ids, timeout=180) == sorted(server_ids)  # none lost, none twice
     conductor_log = (stack.workdir / "conductor.log").read_text()
     assert "broker has no generation key" in conductor_log
     assert f"dispatch backlog: re-sent {tasknames.BUILD_INSTANCE}" in conductor_log
