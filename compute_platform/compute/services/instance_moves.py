@@ -23,7 +23,7 @@ from ..scheduler.filters import RequestSpec
 from ..states import TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_start
 from .dispatch import task_enqueue_on_commit
-from .instance_claims import instance_lock_check
+from .instance_claims import instance_task_state_claim
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +33,11 @@ LIVE_MIGRATE_FROM = (VmState.ACTIVE, VmState.PAUSED)
 EVACUATE_FROM = (VmState.ACTIVE, VmState.STOPPED, VmState.ERROR)
 
 
-def _claim_task_state(instance: Instance, *, action: str, allowed: tuple, task_state: str) -> Instance:
-    """task_state claimed (None -> `task_state`) in the caller's transaction, or 409. Returns the row."""
-    claimed = Instance.objects.filter(pk=instance.pk, task_state__isnull=True, vm_state__in=allowed,
-                                      host__isnull=False).update(task_state=task_state, updated_at=timezone.now())
-    if not claimed:
-        current = Instance.objects.filter(pk=instance.pk).values("vm_state", "task_state").get()
-        raise Conflict(action_conflict_message(action, str(instance.uuid), current["vm_state"],
-                                               current["task_state"]))
+def _claim_task_state(context, instance: Instance, *, action: str, allowed: tuple, task_state: str,
+                      check_lock: bool = True) -> Instance:
+    """instance_task_state_claim in the caller's transaction; returns the row as the move reads it."""
+    instance_task_state_claim(context=context, instance=instance, action=action, allowed_from=allowed,
+                              task_state=task_state, check_lock=check_lock)
     return Instance.objects.select_related("host", "flavor").get(pk=instance.pk)
 
 
@@ -115,9 +112,9 @@ def instance_resize(*, context, instance: Instance, flavor: Flavor) -> Migration
     if flavor.root_gb < instance.root_gb:
         raise BadRequest("Resize to zero disk flavor is not allowed." if not flavor.root_gb else
                          "Unable to resize disk down.")
-    instance_lock_check(context=context, instance=instance)  # Nova's check_instance_lock
     with transaction.atomic():
-        inst = _claim_task_state(instance, action="resize", allowed=RESIZE_FROM, task_state=TaskState.RESIZE_PREP)
+        inst = _claim_task_state(context, instance, action="resize", allowed=RESIZE_FROM,
+                                 task_state=TaskState.RESIZE_PREP)
         dest = _claim_destination(inst, flavor, host_name=None, force=False,
                                   ignore_source=not settings.ALLOW_RESIZE_TO_SAME_HOST)
         return _start(context=context, instance=inst, action="resize", event="conductor_migrate_server",
@@ -127,9 +124,9 @@ def instance_resize(*, context, instance: Instance, flavor: Flavor) -> Migration
 
 def instance_migrate(*, context, instance: Instance, host_name: str | None = None) -> Migration:
     """Cold migration (admin): the same flavor on another host; ends in VERIFY_RESIZE, as Nova's."""
-    instance_lock_check(context=context, instance=instance)  # Nova's check_instance_lock
     with transaction.atomic():
-        inst = _claim_task_state(instance, action="migrate", allowed=RESIZE_FROM, task_state=TaskState.RESIZE_PREP)
+        inst = _claim_task_state(context, instance, action="migrate", allowed=RESIZE_FROM,
+                                 task_state=TaskState.RESIZE_PREP)
         dest = _claim_destination(inst, inst.flavor, host_name=host_name, force=False, ignore_source=True)
         return _start(context=context, instance=inst, action="migrate", event="conductor_migrate_server",
                       migration_type=MigrationType.MIGRATION, status=MigrationStatus.PRE_MIGRATING,
@@ -140,9 +137,8 @@ def instance_live_migrate(*, context, instance: Instance, host_name: str | None 
                           block_migration: bool | None = None, force: bool = False) -> Migration:
     """Live migration (admin) to `host_name` (checked by the filters unless `force`) or the scheduler's pick.
     `block_migration` None is Nova's `auto`: with shared volumes and a local root disk, a block migration."""
-    instance_lock_check(context=context, instance=instance)  # Nova's check_instance_lock
     with transaction.atomic():
-        inst = _claim_task_state(instance, action="os-migrateLive", allowed=LIVE_MIGRATE_FROM,
+        inst = _claim_task_state(context, instance, action="os-migrateLive", allowed=LIVE_MIGRATE_FROM,
                                  task_state=TaskState.MIGRATING)
         dest = _claim_destination(inst, inst.flavor, host_name=host_name, force=force, ignore_source=True)
         return _start(context=context, instance=inst, action="live-migration",
@@ -161,7 +157,8 @@ def instance_evacuate(*, context, instance: Instance, host_name: str | None = No
     if instance.host.is_up:
         raise BadRequest(f"Compute service of {instance.host.name} is still in use.")
     with transaction.atomic():
-        inst = _claim_task_state(instance, action="evacuate", allowed=EVACUATE_FROM, task_state=TaskState.REBUILDING)
+        inst = _claim_task_state(context, instance, action="evacuate", allowed=EVACUATE_FROM,
+                                 task_state=TaskState.REBUILDING, check_lock=False)
         dest = _claim_destination(inst, inst.flavor, host_name=host_name, force=force, ignore_source=True)
         return _start(context=context, instance=inst, action="evacuate", event="conductor_rebuild_server",
                       migration_type=MigrationType.EVACUATION, status=MigrationStatus.ACCEPTED,
@@ -178,9 +175,9 @@ def _finished_migration(instance: Instance) -> Migration:
 
 def _verify_step(*, context, instance: Instance, action: str, task_state: str, status: str, task: str,
                  on_source: bool) -> Migration:
-    instance_lock_check(context=context, instance=instance)  # Nova's check_instance_lock
     with transaction.atomic():
-        inst = _claim_task_state(instance, action=action, allowed=(VmState.RESIZED,), task_state=task_state)
+        inst = _claim_task_state(context, instance, action=action, allowed=(VmState.RESIZED,),
+                                 task_state=task_state)
         m = _finished_migration(inst)
         Migration.objects.filter(pk=m.pk).update(status=status, updated_at=timezone.now())
         action_start(instance=inst, action=action, context=context)

@@ -15,15 +15,15 @@ from compute_platform.images.models import Image
 from compute_platform.tasknames import host_queue
 
 from ..context import new_request_id
-from ..exceptions import BadRequest, Conflict, NoValidHost
+from ..exceptions import BadRequest, NoValidHost
 from ..models import Flavor, Instance, InstanceFault, InstanceTag, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
-from ..states import ACTIONS, TaskState, VmState, action_conflict_message
+from ..states import ACTIONS, TaskState, VmState
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
 from .hostnames import hostname_for
-from .instance_claims import instance_lock_check
+from .instance_claims import instance_lock_check, instance_task_state_claim
 from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
@@ -192,23 +192,13 @@ def instance_action(*, context, instance: Instance, action_key: str) -> None:
     The claim is one conditional UPDATE, so of two concurrent requests exactly one starts.
     """
     rule = ACTIONS[action_key]
-    instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
-        claimed = Instance.objects.filter(
-            pk=instance.pk, task_state__isnull=True, vm_state__in=rule.allowed_from, host__isnull=False,
-        ).update(task_state=rule.task_state, updated_at=timezone.now())
-        if not claimed:
-            current = Instance.objects.filter(pk=instance.pk).values("vm_state", "task_state", "host_id").get()
-            if current["host_id"] is None and not current["task_state"]:
-                raise Conflict(f"Cannot '{rule.name}' instance {instance.uuid}: it was never placed on a host "
-                               f"(vm_state {current['vm_state']}); delete it instead")
-            raise Conflict(action_conflict_message(rule.name, str(instance.uuid), current["vm_state"],
-                                                   current["task_state"]))
+        instance_task_state_claim(context=context, instance=instance, action=rule.name,
+                                  allowed_from=rule.allowed_from, task_state=rule.task_state)
         action_start(instance=instance, action=rule.name, context=context)
         task_enqueue_on_commit(task_name=rule.task_name, queue=host_queue(instance.host.name),
                                kwargs={"instance_uuid": str(instance.uuid), "request_id": context.request_id,
                                        "action_key": action_key})
-    instance.task_state = rule.task_state
     logger.info("instance %s: %s requested (%s)", instance.uuid, action_key, context.request_id)
 
 
