@@ -182,3 +182,18 @@ def test_deleting_a_project_and_its_user_keeps_their_servers(api):
     again = _create_project(api, admin, "gone-p")
     assert again["id"] != project["id"]
     assert _create_user(api, admin, "gone-u", "pw2")["id"] != user["id"]
+
+
+def test_a_reader_writing_to_another_projects_server_gets_404_as_in_nova(api):
+    """Nova finds the server before it checks the policy: another project's server is 404 to a reader (as to
+    a member), its own project's is 403."""
+    api.manage("user_create", "rhea", "--project", "gamma", "--role", "reader", USER_PASSWORD="rhea-pw")
+    reader = api.token("rhea", "rhea-pw", "gamma")
+    mine = api.boot(name="gamma-vm", token=api.token("rex", "rex-pw", "gamma"))
+    theirs = api.boot(name="admin-vm")
+    assert mine.status_code == theirs.status_code == 202, (mine.text, theirs.text)
+    for server, code in ((mine.json()["server"]["id"], 403), (theirs.json()["server"]["id"], 404)):
+        assert_fault(api.delete(f"/compute/v2.1/servers/{server}", token=reader), code)
+        assert_fault(api.request("PUT", f"/compute/v2.1/servers/{server}", token=reader,
+                                 json={"server": {"name": "x"}}), code)
+        assert_fault(api.post(f"/compute/v2.1/servers/{server}/action", token=reader, json={"os-stop": None}), code)
