@@ -9,7 +9,6 @@ from . import schemas
 from .resources import IdentityView, _collection, _v3, role_body
 
 
-
 class ProjectUserRoleListView(IdentityView):
     admin_policies = {"GET": "identity:list_grants"}
 

@@ -90,12 +90,12 @@ class ProjectListView(IdentityView):
 
 
 class ProjectView(IdentityView):
+    admin_policies = {"PATCH": "identity:update_project", "DELETE": "identity:delete_project"}
+
     @schemas.project_show
     def get(self, request, project_id):
         project = identity.project_get(context=self.context, project_id=project_id)
         return Response({"project": project_body(request, project)})
-
-    admin_policies = {"PATCH": "identity:update_project", "DELETE": "identity:delete_project"}
 
     @schemas.project_update
     def patch(self, request, project_id):
@@ -127,11 +127,11 @@ class UserListView(IdentityView):
 
 
 class UserView(IdentityView):
+    admin_policies = {"PATCH": "identity:update_user", "DELETE": "identity:delete_user"}
+
     @schemas.user_show
     def get(self, request, user_id):
         return Response({"user": user_body(request, identity.user_get(context=self.context, user_id=user_id))})
-
-    admin_policies = {"PATCH": "identity:update_user", "DELETE": "identity:delete_user"}
 
     @schemas.user_update
     def patch(self, request, user_id):

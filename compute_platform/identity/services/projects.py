@@ -25,7 +25,7 @@ def project_for_scope(*, project_id: str | None = None, project_name: str | None
     return project
 
 
-def _require_default_domain(domain_id: str | None) -> None:
+def domain_require_default(*, domain_id: str | None) -> None:
     # One domain exists; Keystone answers an unknown domain_id with 400 on create.
     if domain_id not in (None, DEFAULT_DOMAIN_ID):
         raise BadRequest(f"Could not find domain: {domain_id}.")
@@ -39,7 +39,7 @@ def _duplicate(name: str) -> Conflict:
 def project_create(*, name: str, description: str = "", domain_id: str | None = None,
                    enabled: bool = True) -> Project:
     """Keystone's POST /v3/projects: a project in the Default domain; 409 if the name is taken."""
-    _require_default_domain(domain_id)
+    domain_require_default(domain_id=domain_id)
     try:
         with transaction.atomic():
             project = Project.objects.create(name=name, description=description, enabled=enabled)

@@ -5,10 +5,11 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from compute_platform.compute.exceptions import BadRequest, Conflict
+from compute_platform.compute.exceptions import Conflict
 
 from ..models import Project, RoleAssignment, Token, UserDeletion
 from ..selectors import DEFAULT_DOMAIN_ID
+from .projects import domain_require_default
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -38,8 +39,7 @@ def user_create(*, name: str, password: str | None = None, domain_id: str | None
                 email: str = "", default_project: Project | None = None) -> "User":
     """Keystone's POST /v3/users: a user in the Default domain, with no role anywhere yet (Keystone's
     default_project_id grants nothing either). No password: the user cannot authenticate with one."""
-    if domain_id not in (None, DEFAULT_DOMAIN_ID):
-        raise BadRequest(f"Could not find domain: {domain_id}.")
+    domain_require_default(domain_id=domain_id)
     user = User(username=name, email=email or "", is_active=enabled)
     if password is None:
         user.set_unusable_password()
