@@ -44,22 +44,36 @@ FEATURES = {
 
 # Per project: a member, a reader and a manager (tempest takes a reader from the primary's project).
 PROJECTS = 4
-ADMINS = 3  # `--concurrency 2` needs two at once
+ADMINS = 4  # `--concurrency 2` needs two at once, and a class may hold one through its whole run
+# Tempest's `alt` credentials are "any account without admin", first free in the file's order: these come
+# first, each alone in a project of its own, listed without roles so that no class asking for a member,
+# reader or manager takes them (an alt that took the primary project's reader left the primary's class
+# without one, and an alt reader got 403 where Tempest expects another project's 404).
+ALTS = 3
+# The admin Tempest's dynamic credentials (classes with force_tenant_isolation) create projects and users
+# with through Keystone's admin API; tempest.conf's [auth] admin_*, not an accounts.yaml entry.
+IDENTITY_ADMIN = "tempest-identity-admin"
 
 
 def accounts(password: str) -> list[dict]:
+    """Every account the harness makes: `role` is the role it gets, `roles`/`types` what accounts.yaml says
+    (`listed` False: not in accounts.yaml)."""
     out = [{"username": f"tempest-admin{i}", "project_name": f"tempest-admin{i}", "password": password,
-            "roles": ["admin"], "types": ["admin"]} for i in range(1, ADMINS + 1)]
+            "role": "admin", "roles": ["admin"], "types": ["admin"]} for i in range(1, ADMINS + 1)]
+    out += [{"username": f"tempest-alt{i}", "project_name": f"tempest-alt{i}", "password": password,
+             "role": "member"} for i in range(1, ALTS + 1)]
     for p in range(1, PROJECTS + 1):
         for role in ("member", "reader", "manager"):
             out.append({"username": f"tempest-{role}{p}", "project_name": f"tempest-p{p}", "password": password,
-                        "roles": [role]})
+                        "role": role, "roles": [role]})
+    out.append({"username": IDENTITY_ADMIN, "project_name": IDENTITY_ADMIN, "password": password,
+                "role": "admin", "listed": False})
     return out
 
 
 def accounts_yaml(accts: list[dict]) -> str:
     lines = []
-    for a in accts:
+    for a in (a for a in accts if a.get("listed", True)):
         lines.append(f"- username: '{a['username']}'")
         for key in ("project_name", "password"):
             lines.append(f"  {key}: '{a[key]}'")
@@ -70,13 +84,18 @@ def accounts_yaml(accts: list[dict]) -> str:
 
 
 def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: str, volume_max: str,
-                 hosts: int) -> str:
+                 hosts: int, password: str, network_extensions: list[str]) -> str:
     conf = configparser.ConfigParser()
     conf.read_dict({
         "DEFAULT": {"log_dir": str(workspace / "logs"), "log_file": "tempest.log"},
         "oslo_concurrency": {"lock_path": str(workspace / "locks")},
         "auth": {"use_dynamic_credentials": "false", "test_accounts_file": str(workspace / "etc/accounts.yaml"),
-                 "default_credentials_domain_name": "Default", "create_isolated_networks": "false"},
+                 "default_credentials_domain_name": "Default", "create_isolated_networks": "false",
+                 "admin_username": IDENTITY_ADMIN, "admin_project_name": IDENTITY_ADMIN,
+                 "admin_password": password, "admin_domain_name": "Default"},
+        # What the network service lists, so Tempest skips what it lacks (auto-allocated-topology: no
+        # routers here, so `networks: auto` with no network boots a server without one).
+        "network-feature-enabled": {"api_extensions": ", ".join(network_extensions)},
         "identity": {"uri_v3": f"{api_url}/identity/v3", "auth_version": "v3", "region": "RegionOne",
                      "v3_endpoint_type": "public"},
         "compute": {"image_ref": image_id, "image_ref_alt": image_id, "flavor_ref": "1", "flavor_ref_alt": "42",

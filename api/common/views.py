@@ -4,6 +4,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.views import APIView
 
 from compute_platform.compute.exceptions import Forbidden
+from compute_platform.compute.selectors import instance_get
 
 from .auth import request_context
 from .schemas import OpenStackAutoSchema
@@ -52,6 +53,9 @@ class OpenStackView(APIView):
         if self.requires_admin(request.method) and not self.context.is_admin:
             raise Forbidden(f"Policy doesn't allow {self.admin_policy} to be performed.")
         if request.method not in {*SAFE_METHODS, *self.reader_may} and not self.context.can_write:
+            if "server_id" in kwargs:
+                # Nova looks the server up before its policy check: another project's server is a 404.
+                instance_get(context=self.context, instance_uuid=kwargs["server_id"])
             raise Forbidden(f"Policy doesn't allow {request.method} {request.path} to be performed by a reader.")
 
     def requires_admin(self, method: str) -> bool:

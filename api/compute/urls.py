@@ -56,8 +56,9 @@ routes = [
     ("os-hosts/<str:host_name>/<str:action>", os_hosts.OsHostPowerActionView),
     ("os-simple-tenant-usage", tenant_usage.TenantUsageListView),
     ("os-simple-tenant-usage/<str:tenant_id>", tenant_usage.TenantUsageView),
-    ("os-instance-usage-audit-log", usage_audit_log.UsageAuditLogListView),
-    ("os-instance-usage-audit-log/<str:before>", usage_audit_log.UsageAuditLogView),
+    # Nova spells this one with underscores
+    ("os-instance_usage_audit_log", usage_audit_log.UsageAuditLogListView),
+    ("os-instance_usage_audit_log/<str:before>", usage_audit_log.UsageAuditLogView),
     ("servers/<str:server_id>/diagnostics", server_diagnostics.ServerDiagnosticsView),
     ("os-quota-class-sets/<str:class_name>", quota_classes.QuotaClassSetView),
     ("images", images.ProxyImageListView),

@@ -1,4 +1,4 @@
-"""/os-instance-usage-audit-log[/{before}] (admin): the state of the instance usage audit of the last
+"""/os-instance_usage_audit_log[/{before}] (admin): the state of the instance usage audit of the last
 completed month (before `before`, `YYYY-MM-DD HH:MM:SS[.ffffff]`, when given)."""
 from datetime import datetime, timezone
 

@@ -5,11 +5,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compute_platform.identity import selectors as identity
+from compute_platform.identity.services.projects import project_create, project_delete, project_update
+from compute_platform.identity.services.users import user_create, user_delete, user_update
 from compute_platform.compute.exceptions import NotFound
 
 from ..common.links import base_url
-from ..common.views import OpenStackView
-from . import schemas
+from ..common.views import OpenStackView, body_of
+from . import schemas, serializers
 from .catalog import regions, service_catalog
 
 DEFAULT_DOMAIN = {"id": "default", "name": "Default", "description": "The default domain", "enabled": True,
@@ -47,8 +49,24 @@ def domain_body(request) -> dict:
     return {**DEFAULT_DOMAIN, "links": {"self": f"{_v3(request)}/domains/default"}}
 
 
+def _valid(request, key: str, serializer_class) -> dict:
+    data = serializer_class(data=body_of(request, key))
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
 class IdentityView(OpenStackView):
     project_scoped = False  # an unscoped token may read its user and list its projects
+    # Keystone's default policies: the admin API's writes (and grant reads) are for admins; the 403 names the
+    # policy.
+    admin_policies: dict[str, str] = {}
+
+    def requires_admin(self, method: str) -> bool:
+        return method in self.admin_policies
+
+    @property
+    def admin_policy(self) -> str:
+        return self.admin_policies.get(self.request.method, "this operation")
 
     def dispatch(self, request, *args, **kwargs):
         # Skip OpenStackView's dropping of `project_id` (a compute legacy-URL segment): here it is the subject.
@@ -56,6 +74,13 @@ class IdentityView(OpenStackView):
 
 
 class ProjectListView(IdentityView):
+    admin_policies = {"POST": "identity:create_project"}
+
+    @schemas.project_create
+    def post(self, request):
+        project = project_create(**_valid(request, "project", serializers.ProjectCreate))
+        return Response({"project": project_body(request, project)}, status=201)
+
     @schemas.project_list
     def get(self, request):
         q = request.query_params
@@ -65,13 +90,34 @@ class ProjectListView(IdentityView):
 
 
 class ProjectView(IdentityView):
+    admin_policies = {"PATCH": "identity:update_project", "DELETE": "identity:delete_project"}
+
     @schemas.project_show
     def get(self, request, project_id):
         project = identity.project_get(context=self.context, project_id=project_id)
         return Response({"project": project_body(request, project)})
 
+    @schemas.project_update
+    def patch(self, request, project_id):
+        fields = _valid(request, "project", serializers.ProjectUpdate)
+        project = project_update(project=identity.project_get(context=self.context, project_id=project_id),
+                                 **fields)
+        return Response({"project": project_body(request, project)})
+
+    @schemas.project_delete
+    def delete(self, request, project_id):
+        project_delete(project=identity.project_get(context=self.context, project_id=project_id))
+        return Response(status=204)
+
 
 class UserListView(IdentityView):
+    admin_policies = {"POST": "identity:create_user"}
+
+    @schemas.user_create
+    def post(self, request):
+        user = user_create(**_valid(request, "user", serializers.UserCreate))
+        return Response({"user": user_body(request, user)}, status=201)
+
     @schemas.user_list
     def get(self, request):
         q = request.query_params
@@ -81,9 +127,22 @@ class UserListView(IdentityView):
 
 
 class UserView(IdentityView):
+    admin_policies = {"PATCH": "identity:update_user", "DELETE": "identity:delete_user"}
+
     @schemas.user_show
     def get(self, request, user_id):
         return Response({"user": user_body(request, identity.user_get(context=self.context, user_id=user_id))})
+
+    @schemas.user_update
+    def patch(self, request, user_id):
+        fields = _valid(request, "user", serializers.UserUpdate)
+        user = user_update(user=identity.user_get(context=self.context, user_id=user_id), **fields)
+        return Response({"user": user_body(request, user)})
+
+    @schemas.user_delete
+    def delete(self, request, user_id):
+        user_delete(user=identity.user_get(context=self.context, user_id=user_id))
+        return Response(status=204)
 
 
 class UserProjectListView(IdentityView):
@@ -163,6 +222,12 @@ class RoleListView(IdentityView):
     def get(self, request):
         return Response(_collection(request, "roles", [role_body(request, r)
                                                        for r in identity.role_list(context=self.context)]))
+
+
+class RoleView(IdentityView):
+    @schemas.role_show
+    def get(self, request, role_id):
+        return Response({"role": role_body(request, identity.role_get(context=self.context, role_id=role_id))})
 
 
 class RoleInferenceListView(IdentityView):

@@ -1,10 +1,11 @@
 """OpenAPI declarations of the identity API (Keystone v3 subset): the token body of views.token_body
 (documentation only) and one `extend_schema` per operation, applied in the views."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from ..common.schemas import IdentityVersion, keystone_errors
-from .serializers import AuthRequest
+from .serializers import AuthRequest, ProjectCreate, ProjectUpdate, UserCreate, UserUpdate
 
 TAGS = ["identity"]
 
@@ -245,3 +246,87 @@ role_list = extend_schema(
 role_inferences = extend_schema(
     operation_id="identity_role_inferences_list", summary="List implied roles (admin > manager > member > reader)",
     tags=TAGS, responses={200: RoleInferenceList, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin."})})
+
+
+# --- the admin API's writes, grants and role assignments (admins only) ------------------------------
+
+class RoleAssignmentRef(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField(required=False, help_text="With `?include_names`.")
+
+
+class RoleAssignment(serializers.Serializer):
+    role = RoleAssignmentRef()
+    user = serializers.DictField(help_text="`{id}`; with `?include_names` also `name` and `domain`.")
+    scope = serializers.DictField(help_text="`{project: {id}}`; with `?include_names` also its `name`, `domain`.")
+    links = serializers.DictField(help_text="`assignment`: the grant's URL.")
+
+
+RoleShow = _one("RoleShow", "role", Role)
+RoleAssignmentList = _list("RoleAssignmentList", "role_assignments", RoleAssignment)
+WRITE_ERRORS = {400: "Invalid body, or a domain other than `default`.", 401: UNAUTHORIZED, 403: "Not an admin."}
+NO_BODY = OpenApiResponse(description="Done. No body.")
+
+
+
+def _wrapped(name: str, key: str, item) -> type:
+    return type(name, (serializers.Serializer,), {key: item()})
+
+
+project_create = extend_schema(
+    operation_id="identity_project_create", summary="Create a project (admin)", tags=TAGS,
+    request=_wrapped("ProjectCreateRequest", "project", ProjectCreate),
+    responses={201: ProjectShow, **keystone_errors({**WRITE_ERRORS, 409: "The name is taken."})})
+project_update = extend_schema(
+    operation_id="identity_project_update", summary="Update a project (admin)", tags=TAGS,
+    description="Disabling a project revokes its tokens.",
+    request=_wrapped("ProjectUpdateRequest", "project", ProjectUpdate),
+    responses={200: ProjectShow, **keystone_errors({**WRITE_ERRORS, 404: "Unknown project.",
+                                                    409: "The name is taken."})})
+project_delete = extend_schema(
+    operation_id="identity_project_delete", summary="Delete a project (admin)", tags=TAGS,
+    description="As Keystone: the project, its role assignments and tokens are gone; its servers, volumes and "
+                "networks stay for an admin to clean up.",
+    responses={204: NO_BODY, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin.", 404: "Unknown project."})})
+user_create = extend_schema(
+    operation_id="identity_user_create", summary="Create a user (admin)", tags=TAGS,
+    description="The user holds no role until one is granted on a project.",
+    request=_wrapped("UserCreateRequest", "user", UserCreate),
+    responses={201: UserShow, **keystone_errors({**WRITE_ERRORS, 409: "The name is taken."})})
+user_update = extend_schema(
+    operation_id="identity_user_update", summary="Update a user (admin)", tags=TAGS,
+    description="A new password or disabling the user revokes its tokens.",
+    request=_wrapped("UserUpdateRequest", "user", UserUpdate),
+    responses={200: UserShow, **keystone_errors({**WRITE_ERRORS, 404: "Unknown user.", 409: "The name is taken."})})
+user_delete = extend_schema(
+    operation_id="identity_user_delete", summary="Delete a user (admin)", tags=TAGS,
+    description="The user can no longer authenticate and its name is free; what it created stays.",
+    responses={204: NO_BODY, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin.", 404: "Unknown user."})})
+role_show = extend_schema(
+    operation_id="identity_role_show", summary="Show a role (admin)", tags=TAGS,
+    responses={200: RoleShow, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin.", 404: "Unknown role."})})
+grant_list = extend_schema(
+    operation_id="identity_project_user_roles_list", summary="List a user's roles on a project (admin)",
+    tags=TAGS, responses={200: RoleList, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin.",
+                                                             404: "Unknown project or user."})})
+GRANT_ERRORS = {401: UNAUTHORIZED, 403: "Not an admin.", 404: "Unknown project, user or role."}
+grant_create = extend_schema(
+    operation_id="identity_project_user_role_grant", summary="Grant a user a role on a project (admin)",
+    tags=TAGS, description="No body (one is ignored). Granting a role the user holds "
+                                 "already answers 204 again.", request=OpenApiTypes.OBJECT,
+    responses={204: NO_BODY, **keystone_errors(GRANT_ERRORS)})
+grant_check = extend_schema(
+    operation_id="identity_project_user_role_check", summary="Check a user's role on a project (admin)",
+    tags=TAGS, description="`HEAD` answers the same.",
+    responses={204: NO_BODY, **keystone_errors({**GRANT_ERRORS, 404: "Unknown, or not assigned."})})
+grant_revoke = extend_schema(
+    operation_id="identity_project_user_role_revoke", summary="Revoke a user's role on a project (admin)",
+    tags=TAGS, description="The user's tokens scoped to the project are revoked.",
+    responses={204: NO_BODY, **keystone_errors({**GRANT_ERRORS, 404: "Unknown, or not assigned."})})
+role_assignment_list = extend_schema(
+    operation_id="identity_role_assignments_list", summary="List role assignments (admin)", tags=TAGS,
+    parameters=[OpenApiParameter("user.id", str), OpenApiParameter("scope.project.id", str),
+                OpenApiParameter("role.id", str),
+                OpenApiParameter("effective", bool, description="Add the implied roles (present = true)."),
+                OpenApiParameter("include_names", bool, description="Add names (present = true).")],
+    responses={200: RoleAssignmentList, **keystone_errors({401: UNAUTHORIZED, 403: "Not an admin."})})

@@ -61,3 +61,44 @@ class Auth(serializers.Serializer):
 
 class AuthRequest(serializers.Serializer):
     auth = Auth()
+
+
+# --- Keystone's admin writes (bodies under "project" / "user") -----------------------------------------
+
+class ProjectCreate(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    domain_id = serializers.CharField(required=False, allow_null=True, default=None)
+    enabled = serializers.BooleanField(required=False, default=True)
+    is_domain = serializers.BooleanField(required=False, default=False)
+    parent_id = serializers.CharField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        # One domain, no project hierarchy: Keystone's answer for what it cannot find is 400 here too.
+        if attrs.pop("is_domain"):
+            raise serializers.ValidationError("projects acting as domains are not supported")
+        parent = attrs.pop("parent_id")
+        if parent not in (None, attrs["domain_id"] or "default"):
+            raise serializers.ValidationError(f"Could not find project: {parent}.")
+        return attrs
+
+
+class ProjectUpdate(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+
+
+class UserCreate(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    password = serializers.CharField(required=False, allow_null=True, default=None, trim_whitespace=False)
+    domain_id = serializers.CharField(required=False, allow_null=True, default=None)
+    enabled = serializers.BooleanField(required=False, default=True)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class UserUpdate(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    password = serializers.CharField(required=False, trim_whitespace=False)
+    enabled = serializers.BooleanField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)

@@ -29,7 +29,7 @@ class FlavorChoice(forms.ModelChoiceField):
 
 class LaunchForm(forms.Form):
     name = forms.CharField(max_length=255, help_text="With a count above 1, servers are named NAME-1, NAME-2, ...")
-    project = forms.ModelChoiceField(Project.objects.filter(enabled=True).order_by("name"),
+    project = forms.ModelChoiceField(Project.objects.live().filter(enabled=True).order_by("name"),
                                      help_text="The servers belong to this project and count against its quota.")
     flavor = FlavorChoice(Flavor.objects.order_by("vcpus", "memory_mb", "name"), to_field_name="flavorid")
     image = forms.ModelChoiceField(Image.objects.filter(status="active").order_by("name"))

@@ -1,5 +1,5 @@
 """Admin and discovery APIs of Nova 2.1 against a live stack: extensions, hypervisor search and servers,
-os-hosts, os-simple-tenant-usage and os-instance-usage-audit-log: status, body shapes, 403/404/400."""
+os-hosts, os-simple-tenant-usage and os-instance_usage_audit_log: status, body shapes, 403/404/400."""
 from datetime import datetime, timedelta, timezone
 
 from .faults import assert_fault
@@ -129,17 +129,17 @@ def test_simple_tenant_usage(api):
 
 
 def test_instance_usage_audit_log(api):
-    log = api.get(f"{V}/os-instance-usage-audit-log").json()["instance_usage_audit_logs"]
+    log = api.get(f"{V}/os-instance_usage_audit_log").json()["instance_usage_audit_logs"]
     assert (log["num_hosts"], log["num_hosts_not_run"], sorted(log["hosts_not_run"]), log["log"]) == (
         2, 2, ["ax1", "ax2"], {})
     assert log["overall_status"] == "0 of 2 hosts done. 0 errors."
-    shown = api.get(f"{V}/os-instance-usage-audit-log/2026-03-15 10:00:00").json()["instance_usage_audit_log"]
+    shown = api.get(f"{V}/os-instance_usage_audit_log/2026-03-15 10:00:00").json()["instance_usage_audit_log"]
     assert (shown["period_beginning"], shown["period_ending"]) == ("2026-02-01 00:00:00", "2026-03-01 00:00:00")
-    shown = api.get(f"{V}/os-instance-usage-audit-log/2026-01-01 00:00:00.000").json()["instance_usage_audit_log"]
+    shown = api.get(f"{V}/os-instance_usage_audit_log/2026-01-01 00:00:00.000").json()["instance_usage_audit_log"]
     assert (shown["period_beginning"], shown["period_ending"]) == ("2025-11-01 00:00:00", "2025-12-01 00:00:00")
-    assert_fault(api.get(f"{V}/os-instance-usage-audit-log/not-a-time"), 400)
-    assert_fault(api.get(f"{V}/os-instance-usage-audit-log", token=member(api)), 403)
-    assert_fault(api.get(f"{V}/os-instance-usage-audit-log/2026-03-15 10:00:00", token=member(api)), 403)
+    assert_fault(api.get(f"{V}/os-instance_usage_audit_log/not-a-time"), 400)
+    assert_fault(api.get(f"{V}/os-instance_usage_audit_log", token=member(api)), 403)
+    assert_fault(api.get(f"{V}/os-instance_usage_audit_log/2026-03-15 10:00:00", token=member(api)), 403)
 
 
 def test_server_diagnostics(api):

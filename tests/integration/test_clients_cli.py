@@ -158,6 +158,28 @@ def test_errors_reach_the_user_as_messages(cli):
     assert "Traceback" not in err
 
 
+def test_identity_admin_commands(cli):
+    """Keystone's admin API through the CLI: projects, users and role grants made, listed and removed."""
+    project = cli("project", "create", "--description", "made by the CLI", "cli-proj")
+    assert (project["name"], project["description"], project["domain_id"]) == ("cli-proj", "made by the CLI",
+                                                                               "default")
+    user = cli("user", "create", "--password", "cli-pw", "cli-user")
+    assert user["name"] == "cli-user" and user["enabled"] is True
+    cli("role", "add", "--project", "cli-proj", "--user", "cli-user", "member", fmt_json=False)
+    rows = cli("role", "assignment", "list", "--project", "cli-proj", "--names")
+    assert [(r["Role"], r["User"], r["Project"]) for r in rows] == [("member", "cli-user@Default",
+                                                                     "cli-proj@Default")]
+    assert [r["Role"] for r in cli("role", "assignment", "list", "--user", "cli-user")] == ["member"]
+    cli("project", "set", "--description", "changed", "cli-proj", fmt_json=False)
+    assert cli("project", "show", "cli-proj")["description"] == "changed"
+    cli("role", "remove", "--project", "cli-proj", "--user", "cli-user", "member", fmt_json=False)
+    assert cli("role", "assignment", "list", "--project", "cli-proj") == []
+    cli("user", "delete", "cli-user", fmt_json=False)
+    cli("project", "delete", "cli-proj", fmt_json=False)
+    assert "cli-proj" not in {p["Name"] for p in cli("project", "list")}
+    assert "cli-user" not in {u["Name"] for u in cli("user", "list")}
+
+
 def test_limits_show_reads_compute_and_volume_limits(cli):
     limits = {row["Name"]: row["Value"] for row in cli("limits", "show", "--absolute")}
     # compute from the quotas (the test stack runs unlimited), volumes from Cinder's /limits (no quotas yet)

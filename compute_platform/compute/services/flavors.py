@@ -34,7 +34,7 @@ def flavor_delete(*, flavor: Flavor) -> None:
 
 def flavor_access_add(*, flavor: Flavor, project_id: str) -> None:
     """Give a project access to a private flavor (Nova answers 409 for a project that has it already)."""
-    if not Project.objects.filter(pk=project_id).exists():
+    if not Project.objects.live().filter(pk=project_id).exists():
         raise BadRequest(f"Project ID {project_id} is not a valid project.")
     try:
         with transaction.atomic():

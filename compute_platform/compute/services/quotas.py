@@ -86,7 +86,7 @@ def quota_limits(*, project_id: str) -> dict:
 
 def quota_require_project(*, project_id: str) -> None:
     """400 unless the project exists (Nova's os-quota-sets answer for an unknown project)."""
-    if not Project.objects.filter(pk=project_id).exists():
+    if not Project.objects.live().filter(pk=project_id).exists():
         raise BadRequest(f"Project ID {project_id} is not a valid project.")
 
 

@@ -15,11 +15,11 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "id", "domain_id", "enabled", "instance_count", "created_at")
+    list_display = ("name", "id", "domain_id", "enabled", "instance_count", "created_at", "deleted_at")
     list_filter = ("enabled", "domain_id")
     search_fields = ("name", "=id")
-    readonly_fields = ("id", "created_at")
-    fields = ("id", "name", "description", "domain_id", "enabled", "created_at")
+    readonly_fields = ("id", "created_at", "deleted_at")
+    fields = ("id", "name", "description", "domain_id", "enabled", "created_at", "deleted_at")
     inlines = (RoleAssignmentInline,)
 
     def get_queryset(self, request):

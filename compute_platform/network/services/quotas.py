@@ -33,7 +33,7 @@ def network_quota_reserve(*, project_id: str, resource: str, adding: int = 1) ->
 
 
 def network_quota_update(*, project_id: str, values: dict) -> dict:
-    if not Project.objects.filter(pk=project_id).exists():
+    if not Project.objects.live().filter(pk=project_id).exists():
         raise NeutronNotFound("Project", project_id)
     for resource, limit in values.items():
         if resource not in NETWORK_QUOTA_RESOURCES:
