@@ -1,7 +1,8 @@
 """A server's networking as Nova shows it over the network service: /servers/{id}/ips[/{network}],
-os-interface (list, show, attach, detach), /servers/{id}/os-security-groups, and the os-networks proxy."""
+os-interface (list, show, attach, detach), /servers/{id}/os-security-groups, and the os-networks and
+os-tenant-networks proxies."""
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -147,16 +148,26 @@ def _os_network(network) -> dict:
     return body
 
 
+def _tenant_network(network) -> dict:
+    # os-tenant-networks over Neutron: Nova says the cidr as the string "None".
+    return {"id": str(network.id), "cidr": "None", "label": network.name}
+
+
 class OsNetworkListView(OpenStackView):
+    body = staticmethod(_os_network)
+
     @extend_schema(operation_id="compute_os_networks_list", summary="Networks (proxy to the network service)",
                    tags=TAGS, responses={200: OsNetworks, **nova_errors({404: "From microversion 2.36."})})
     def get(self, request):
         proxy_gone(request)
         networks = net_selectors.network_resource_list(context=self.context, resource="networks", filters={})
-        return Response({"networks": [_os_network(n) for n in networks]})
+        return Response({"networks": [self.body(n) for n in networks]})
 
 
 class OsNetworkView(OpenStackView):
+    body = staticmethod(_os_network)
+    missing = "Network {} could not be found."
+
     @extend_schema(operation_id="compute_os_network_show", summary="One network (proxy to the network service)",
                    tags=TAGS, responses={200: OsNetwork, **nova_errors({404: "No such network."})})
     def get(self, request, network_id):
@@ -165,5 +176,17 @@ class OsNetworkView(OpenStackView):
             network = net_selectors.network_resource_get(context=self.context, resource="networks",
                                                          resource_id=network_id)
         except NotFound:
-            raise NotFound(f"Network {network_id} could not be found.")
-        return Response({"network": _os_network(network)})
+            raise NotFound(self.missing.format(network_id))
+        return Response({"network": self.body(network)})
+
+
+@extend_schema_view(get=extend_schema(operation_id="compute_tenant_networks_list", tags=TAGS,
+                                      summary="The project's networks (os-tenant-networks proxy, below 2.36)"))
+class TenantNetworkListView(OsNetworkListView):
+    body = staticmethod(_tenant_network)
+
+
+@extend_schema_view(get=extend_schema(operation_id="compute_tenant_network_show", tags=TAGS,
+                                      summary="One of the project's networks (os-tenant-networks proxy)"))
+class TenantNetworkView(OsNetworkView):
+    body, missing = staticmethod(_tenant_network), "Network not found"

@@ -6,7 +6,7 @@ from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
 from . import migrations as migrations_api
-from . import aggregates, floating_ips, security_groups, tenant_networks, volumes_proxy  # issue 11: proxies
+from . import aggregates, floating_ips, security_groups, volumes_proxy  # issue 11: proxies
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -89,8 +89,8 @@ routes = [
     ("os-volumes", volumes_proxy.OsVolumeListView),
     ("os-volumes/detail", volumes_proxy.OsVolumeDetailListView),
     ("os-volumes/<str:volume_id>", volumes_proxy.OsVolumeView),
-    ("os-tenant-networks", tenant_networks.TenantNetworkListView),
-    ("os-tenant-networks/<str:network_id>", tenant_networks.TenantNetworkView),
+    ("os-tenant-networks", server_networking.TenantNetworkListView),
+    ("os-tenant-networks/<str:network_id>", server_networking.TenantNetworkView),
     ("os-aggregates", aggregates.AggregateListView),
     ("os-aggregates/<str:aggregate_id>", aggregates.AggregateView),
     ("os-aggregates/<str:aggregate_id>/action", aggregates.AggregateActionView),
