@@ -98,7 +98,8 @@ class AggregateView(OpenStackView):
             raise BadRequest("Invalid input for field/attribute aggregate: name or availability_zone is required")
         values = {}
         if "name" in body:
-            values["name"] = _name(body["name"], "name").strip()
+            name = body["name"]  # the update schema allows surrounding spaces; Nova normalizes them away
+            values["name"] = _name(name.strip() if isinstance(name, str) else name, "name")
         if "availability_zone" in body:
             values["availability_zone"] = _name(body["availability_zone"], "availability_zone", nullable=True)
         aggregate_update(aggregate_id=aggregate_get(aggregate_id=aggregate_id).id, values=values)
