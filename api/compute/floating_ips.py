@@ -40,7 +40,7 @@ def _pool(context, name: str | None):
         raise NotFound("Floating IP pool not found.")
     found = [p for p in pools if p.name == name] or [p for p in pools if str(p.id) == name]
     if len(found) != 1:
-        raise NotFound(f"Floating IP pool not found." if not found else f"Multiple floating IP pools match {name}.")
+        raise NotFound("Floating IP pool not found." if not found else f"Multiple floating IP pools match {name}.")
     return found[0]
 
 

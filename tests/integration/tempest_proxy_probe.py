@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 
-from tempest.lib import auth, exceptions
+from tempest.lib import auth
 from tempest.lib.services import compute
 from tempest.lib.services.compute import base_compute_client
 
