@@ -93,6 +93,25 @@ def start_stack(exit_stack: ExitStack, work: Path):
     return stack, accts, password
 
 
+# As an operator would provide them: a shared tenant network every project's servers land on, and an external
+# network (the floating IP pool). Their names go into tempest.conf.
+NETWORKS = {"private": {"shared": True, "cidr": "10.10.0.0/20"},
+            "public": {"router:external": True, "cidr": "172.24.4.0/24"}}
+
+
+def create_networks(stack) -> dict[str, str]:
+    ids = {}
+    for name, spec in NETWORKS.items():
+        attrs = {k: v for k, v in spec.items() if k != "cidr"}
+        r = stack.post("/network/v2.0/networks", json={"network": {"name": name, **attrs}})
+        r.raise_for_status()
+        ids[name] = r.json()["network"]["id"]
+        r = stack.post("/network/v2.0/subnets", json={"subnet": {
+            "name": f"{name}-subnet", "network_id": ids[name], "ip_version": 4, "cidr": spec["cidr"]}})
+        r.raise_for_status()
+    return ids
+
+
 def write_workspace(bin_dir: Path, stack, accts, password: str, work: Path) -> Path:
     ws = work / "workspace"
     for sub in ("etc", "logs"):
@@ -105,10 +124,12 @@ def write_workspace(bin_dir: Path, stack, accts, password: str, work: Path) -> P
     (ws / "etc" / "accounts.yaml").write_text(accounts_yaml(accts))
     compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
     volume_max = version_document(stack, "/volume/v3/")["version"]["version"]
+    networks = create_networks(stack)
     (ws / "etc" / "tempest.conf").write_text(tempest_conf(
         api_url=stack.url("").rstrip("/"), workspace=ws, image_id=stack.image_id(), compute_max=compute_max,
         volume_max=volume_max, hosts=3, password=password,
-        network_extensions=[e["alias"] for e in stack.get("/network/v2.0/extensions").json()["extensions"]]))
+        network_extensions=[e["alias"] for e in stack.get("/network/v2.0/extensions").json()["extensions"]],
+        fixed_network="private", public_network=("public", networks["public"])))
     shutil.rmtree(ws / "locks", ignore_errors=True)  # pre-provisioned account locks of an earlier run
     return ws
 

@@ -84,7 +84,10 @@ def accounts_yaml(accts: list[dict]) -> str:
 
 
 def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: str, volume_max: str,
-                 hosts: int, password: str, network_extensions: list[str]) -> str:
+                 hosts: int, password: str, network_extensions: list[str], fixed_network: str = "",
+                 public_network: tuple[str, str] = ("", "")) -> str:
+    """`fixed_network`: the shared network servers boot on; `public_network`: (name, id) of the external
+    network that is the floating IP pool."""
     conf = configparser.ConfigParser()
     conf.read_dict({
         "DEFAULT": {"log_dir": str(workspace / "logs"), "log_file": "tempest.log"},
@@ -100,7 +103,9 @@ def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: s
                      "v3_endpoint_type": "public"},
         "compute": {"image_ref": image_id, "image_ref_alt": image_id, "flavor_ref": "1", "flavor_ref_alt": "42",
                     "min_compute_nodes": str(hosts), "build_timeout": "120", "build_interval": "1",
-                    "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL"},
+                    "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL",
+                    "fixed_network_name": fixed_network},
+        "network": {"public_network_id": public_network[1], "floating_network_name": public_network[0]},
         "volume": {"catalog_type": "volumev3", "build_timeout": "120", "build_interval": "1",
                    "min_microversion": "3.0", "max_microversion": volume_max},
         "image": {"build_timeout": "120", "build_interval": "1"},

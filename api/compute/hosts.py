@@ -243,21 +243,6 @@ class AvailabilityZoneDetailView(AvailabilityZoneView):
     admin_only, detail = True, True
 
 
-AggregateList = doc_serializer("AggregateList", {"aggregates": fields.ListField(child=fields.DictField())})
-
-
-class AggregateListView(OpenStackView):
-    """Host aggregates are not modelled, so there are none; `openstack hypervisor show` lists them to
-    print a host's aggregates and failed on a 404 before this existed."""
-
-    admin_only = True
-
-    @extend_schema(operation_id="compute_aggregates_list", summary="List host aggregates (always empty)",
-                   tags=schemas.TAGS, responses={200: AggregateList, **nova_errors({403: ADMIN_ONLY})})
-    def get(self, request):
-        return Response({"aggregates": []})
-
-
 class NotImplementedFault(ComputeError):
     code = 501
     fault = "notImplemented"

@@ -13,6 +13,7 @@ from compute_platform.network.services.interfaces import (instance_security_grou
 from ..common.microversions import version_at_least
 from ..common.views import OpenStackView
 from . import schemas, serializers
+from .floating_ips import FLOATING_IP_ACTIONS  # issue 11: the nova-network era proxies (to 2.43)
 from .remote_consoles import SerialConsoleAction, console_url
 from .server_move_actions import MOVE_ACTIONS as REBUILD_SHELVE_RESCUE_ACTIONS
 from .server_moves import MOVE_ACTIONS as MIGRATION_ACTIONS
@@ -86,4 +87,6 @@ class ServerActionView(OpenStackView):
                 raise BadRequest(f"{key} needs a security group name")
             SECURITY_GROUP_ACTIONS[key](context=self.context, instance=instance, name=name)
             return Response(status=202)
+        if key in FLOATING_IP_ACTIONS:
+            return FLOATING_IP_ACTIONS[key](self, request, instance, value)
         raise BadRequest(f"There is no such action: {key}")

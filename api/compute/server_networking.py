@@ -1,7 +1,8 @@
 """A server's networking as Nova shows it over the network service: /servers/{id}/ips[/{network}],
-os-interface (list, show, attach, detach), /servers/{id}/os-security-groups, and the os-networks proxy."""
+os-interface (list, show, attach, detach), /servers/{id}/os-security-groups, and the os-networks and
+os-tenant-networks proxies."""
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -11,9 +12,9 @@ from compute_platform.network import selectors as net_selectors
 from compute_platform.network.selectors_instances import instance_network_info, instance_port_get, instance_ports
 from compute_platform.network.services.interfaces import instance_interface_attach, instance_interface_detach
 
-from ..common.microversions import version_at_least
 from ..common.schemas import doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
+from .security_groups import nova_group, proxy_gone
 
 TAGS = ["compute"]
 
@@ -123,15 +124,6 @@ class InterfaceView(OpenStackView):
         return Response(status=202)
 
 
-def _nova_rule(rule) -> dict:
-    return {"id": str(rule.id), "parent_group_id": str(rule.security_group_id), "ip_protocol": rule.protocol,
-            "from_port": rule.port_range_min if rule.port_range_min is not None else (-1 if rule.protocol else None),
-            "to_port": rule.port_range_max if rule.port_range_max is not None else (-1 if rule.protocol else None),
-            "ip_range": {"cidr": rule.remote_ip_prefix} if rule.remote_ip_prefix else {},
-            "group": {"name": rule.remote_group.name, "tenant_id": rule.remote_group.project_id}
-            if rule.remote_group_id else {}}
-
-
 class ServerSecurityGroupsView(OpenStackView):
     @extend_schema(operation_id="compute_server_security_groups", summary="A server's security groups", tags=TAGS,
                    responses={200: SecurityGroups, **nova_errors({404: "No such server."})})
@@ -141,10 +133,7 @@ class ServerSecurityGroupsView(OpenStackView):
         for port in instance_ports(instance_uuid=str(instance.uuid)):
             for group in port.security_groups.all():
                 groups[group.id] = group
-        bodies = [{"id": str(g.id), "name": g.name, "description": g.description, "tenant_id": g.project_id,
-                   "rules": [_nova_rule(r) for r in g.rules.select_related("remote_group").filter(
-                       direction="ingress")]} for g in groups.values()]
-        return Response({"security_groups": bodies})
+        return Response({"security_groups": [nova_group(g) for g in groups.values()]})
 
 
 def _os_network(network) -> dict:
@@ -159,28 +148,45 @@ def _os_network(network) -> dict:
     return body
 
 
-def _proxy_gone(request) -> None:
-    if version_at_least(request, "2.36"):  # Nova removed its network proxies in 2.36
-        raise NotFound("The resource could not be found.")
+def _tenant_network(network) -> dict:
+    # os-tenant-networks over Neutron: Nova says the cidr as the string "None".
+    return {"id": str(network.id), "cidr": "None", "label": network.name}
 
 
 class OsNetworkListView(OpenStackView):
+    body = staticmethod(_os_network)
+
     @extend_schema(operation_id="compute_os_networks_list", summary="Networks (proxy to the network service)",
                    tags=TAGS, responses={200: OsNetworks, **nova_errors({404: "From microversion 2.36."})})
     def get(self, request):
-        _proxy_gone(request)
+        proxy_gone(request)
         networks = net_selectors.network_resource_list(context=self.context, resource="networks", filters={})
-        return Response({"networks": [_os_network(n) for n in networks]})
+        return Response({"networks": [self.body(n) for n in networks]})
 
 
 class OsNetworkView(OpenStackView):
+    body = staticmethod(_os_network)
+    missing = "Network {} could not be found."
+
     @extend_schema(operation_id="compute_os_network_show", summary="One network (proxy to the network service)",
                    tags=TAGS, responses={200: OsNetwork, **nova_errors({404: "No such network."})})
     def get(self, request, network_id):
-        _proxy_gone(request)
+        proxy_gone(request)
         try:
             network = net_selectors.network_resource_get(context=self.context, resource="networks",
                                                          resource_id=network_id)
         except NotFound:
-            raise NotFound(f"Network {network_id} could not be found.")
-        return Response({"network": _os_network(network)})
+            raise NotFound(self.missing.format(network_id))
+        return Response({"network": self.body(network)})
+
+
+@extend_schema_view(get=extend_schema(operation_id="compute_tenant_networks_list", tags=TAGS,
+                                      summary="The project's networks (os-tenant-networks proxy, below 2.36)"))
+class TenantNetworkListView(OsNetworkListView):
+    body = staticmethod(_tenant_network)
+
+
+@extend_schema_view(get=extend_schema(operation_id="compute_tenant_network_show", tags=TAGS,
+                                      summary="One of the project's networks (os-tenant-networks proxy)"))
+class TenantNetworkView(OsNetworkView):
+    body, missing = staticmethod(_tenant_network), "Network not found"

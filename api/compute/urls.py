@@ -6,6 +6,7 @@ from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
 from . import migrations as migrations_api
+from . import aggregates, floating_ips, security_groups, volumes_proxy  # issue 11: proxies
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -28,7 +29,6 @@ routes = [
     ("os-hypervisors/<str:hypervisor_id>/uptime", hosts.HypervisorUptimeView),
     ("os-services", hosts.ServiceListView),
     ("os-services/<str:verb>", hosts.ServiceToggleView),
-    ("os-aggregates", hosts.AggregateListView),
     ("os-availability-zone", hosts.AvailabilityZoneView),
     ("os-availability-zone/detail", hosts.AvailabilityZoneDetailView),
     ("limits", limits.LimitsView),
@@ -79,6 +79,22 @@ routes = [
     ("servers/<str:server_id>/migrations", migrations_api.ServerMigrationListView),
     ("servers/<str:server_id>/migrations/<str:migration_id>", migrations_api.ServerMigrationView),
     ("servers/<str:server_id>/migrations/<str:migration_id>/action", migrations_api.ServerMigrationActionView),
+    # --- issue 11: the deprecated proxies (404 from 2.36) and host aggregates ---
+    ("os-security-groups", security_groups.SecurityGroupListView),
+    ("os-security-groups/<str:group_id>", security_groups.SecurityGroupView),
+    ("os-security-group-rules", security_groups.SecurityGroupRuleListView),
+    ("os-security-group-rules/<str:rule_id>", security_groups.SecurityGroupRuleView),
+    ("os-floating-ips", floating_ips.FloatingIpListView),
+    ("os-floating-ips/<str:fip_id>", floating_ips.FloatingIpView),
+    ("os-floating-ip-pools", floating_ips.FloatingIpPoolListView),
+    ("os-volumes", volumes_proxy.OsVolumeListView),
+    ("os-volumes/detail", volumes_proxy.OsVolumeDetailListView),
+    ("os-volumes/<str:volume_id>", volumes_proxy.OsVolumeView),
+    ("os-tenant-networks", server_networking.TenantNetworkListView),
+    ("os-tenant-networks/<str:network_id>", server_networking.TenantNetworkView),
+    ("os-aggregates", aggregates.AggregateListView),
+    ("os-aggregates/<str:aggregate_id>", aggregates.AggregateView),
+    ("os-aggregates/<str:aggregate_id>/action", aggregates.AggregateActionView),
     # --- microversions ---
     ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
     ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),

@@ -119,8 +119,9 @@ class ServerViewBuilder:
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
             "os-extended-volumes:volumes_attached": [],
-            "security_groups": network["security_groups"] if network else [],
         }
+        if network and network["security_groups"]:  # as Nova: no key at all for a server without groups
+            body["security_groups"] = network["security_groups"]
         if self.is_admin and extended:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})

@@ -3,3 +3,4 @@ their own apps. Anything that changes an instance's or a host's state goes throu
 the API (see common.py)."""
 from . import action_log, flavors, hosts, instances, keypairs, quotas, server_groups  # noqa: F401
 from . import migrations  # noqa: F401  (moves)
+from . import aggregates  # noqa: F401  (os-aggregates, read-only)

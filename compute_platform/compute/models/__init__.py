@@ -1,4 +1,5 @@
 from .actions import InstanceAction, InstanceActionEvent
+from .aggregates import Aggregate
 from .dispatch import DispatchBacklog
 from .flavors import Flavor, FlavorAccess
 from .hosts import Host
@@ -10,6 +11,6 @@ from .server_groups import ServerGroup
 from .tags import InstanceTag
 
 __all__ = [
-    "DispatchBacklog", "Flavor", "FlavorAccess", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
+    "Aggregate", "DispatchBacklog", "Flavor", "FlavorAccess", "Host", "Instance", "InstanceAction", "InstanceActionEvent", "InstanceFault",
     "InstanceTag", "KeyPair", "Migration", "ProjectQuota", "QuotaClass", "ServerGroup", "UserQuota",
 ]

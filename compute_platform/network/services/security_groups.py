@@ -112,7 +112,8 @@ def _rule_values(values: dict, group: SecurityGroup) -> dict:
             raise InvalidInput(f"'{prefix}' is not a valid IP prefix")
         if net.version != (4 if ethertype == "IPv4" else 6):
             raise InvalidInput(f"Conflicting value ethertype {ethertype} for CIDR {prefix}")
-        prefix = str(net)
+        # As Neutron (netaddr): the mask added when absent, host bits kept ("10.2.3.124/24" stays so).
+        prefix = str(ipaddress.ip_interface(str(prefix)))
     remote_group = None
     if remote_group_id is not None:
         remote_group = SecurityGroup.objects.filter(pk=_uuid_or_none(remote_group_id)).first()
