@@ -70,3 +70,6 @@ NOOP = "conductor.noop"
 # --- compute.<host>: NICs (os-interface attach/detach, host calls) -------------------------------------
 ATTACH_INTERFACE = "compute.attach_interface"
 DETACH_INTERFACE = "compute.detach_interface"
+
+# --- compute.<host>: security group changes pushed by the network service (tasks/security_groups.py) ---
+REFRESH_SECURITY_GROUPS = "compute.refresh_security_groups"

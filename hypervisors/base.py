@@ -460,6 +460,19 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def list_vifs(self, instance_uuid: str) -> list[str]:
         """The port ids of the guest's NICs, in the guest's order (its definition's)."""
+
+    # -- security groups of plugged ports (the network service's push when a group changes) ------------
+
+    @abc.abstractmethod
+    def refresh_vif_rules(self, vifs_by_instance: Mapping[str, Any]) -> list[str]:
+        """With {instance uuid: VifSpecs}: afterwards each of those ports that is plugged here enforces its
+        VifSpec's `security_group_rules` (nothing else of the port or the guest changes). Ports not plugged
+        here, or of guests that are gone, are skipped: a push may cross an unplug or a delete. Repeating
+        succeeds. Returns the port ids whose rules were applied."""
+
+    @abc.abstractmethod
+    def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
+        """The rules the port enforces now, as last plugged or refreshed; None if it is not plugged here."""
     # --- moves: resize, cold and live migration (evacuate is a spawn on the destination) ----------------
     # The caller has the volumes' exports mounted on the destination before any of these starts the guest
     # there, and releases the source's mounts only after the guest has left the source.

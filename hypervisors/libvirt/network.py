@@ -59,6 +59,15 @@ class GuestNetwork:
             self.host_unplug(port_id, instance_uuid)
         return ports
 
+    def rules_refresh(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
+        try:
+            if self.plane is not None:
+                return self.plane.ports_rules_refresh(vifs_by_instance)
+            return [v.port_id for uuid, vifs in vifs_by_instance.items() for v in vifs
+                    if self.ports.rules_replace(uuid, v)]
+        except NetplaneError as exc:
+            raise DriverError(f"refreshing security group rules failed: {exc}") from exc
+
     def reconcile(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> dict:
         if self.plane is not None:
             try:

@@ -94,6 +94,17 @@ class DataPlane:
         LOG.info("port %s (instance %s) unplugged", port_id, rec.instance_uuid)
         return True
 
+    def ports_rules_refresh(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
+        """The plugged ones of these ports take their VifSpec's security group rules, loaded in one nftables
+        transaction; ports not plugged here are skipped. The port ids refreshed."""
+        with self._locked():
+            done = [vif.port_id for uuid, vifs in vifs_by_instance.items() for vif in vifs
+                    if self.ports.rules_replace(uuid, vif)]
+            if done:
+                firewall.apply(self.host_netns, self.ports.all(), why=f"security groups of ports {done}")
+        LOG.info("security group rules refreshed on ports %s", done)
+        return done
+
     def instance_unplug(self, instance_uuid: str) -> list[str]:
         """Unplug every port of the instance (its destroy); the port ids unplugged."""
         done = [r.vif.port_id for r in self.ports.all() if r.instance_uuid == instance_uuid]

@@ -96,6 +96,15 @@ class PortStore:
         os.replace(tmp, path)
         return True
 
+    def rules_replace(self, instance_uuid: str, vif: VifSpec) -> bool:
+        """The plugged port `vif.port_id` of `instance_uuid` takes `vif`'s security group rules (checked), the
+        rest of its record unchanged; False if no such port is plugged (a push crossed an unplug)."""
+        rec = self.get(vif.port_id)
+        if rec is None or rec.instance_uuid != instance_uuid:
+            return False
+        self.put(instance_uuid, dataclasses.replace(rec.vif, security_group_rules=check_vif(vif).security_group_rules))
+        return True
+
     def get(self, port_id: str) -> PortRecord | None:
         try:
             data = json.loads(self._path(port_id).read_text())

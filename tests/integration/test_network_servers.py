@@ -171,6 +171,52 @@ def test_security_groups_on_servers(api, tokens, net):
     api.delete(f"/compute/v2.1/servers/{sid}", token=t)
 
 
+def fake_rules(api, server_id: str, port_id: str):
+    rules = FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake").vif_rules(server_id, port_id)
+    return None if rules is None else {(r.direction, r.protocol, r.port_range_min, r.remote_ip_prefix) for r in rules}
+
+
+def test_security_group_changes_reach_the_host(api, tokens, net):
+    """A rule added or deleted, a member joining or leaving a remote group, a server's groups changed: each is
+    pushed to the host, which then enforces the group as the database has it (polled: the push is a task)."""
+    t = tokens["carol"]
+    sg = api.post(f"{NET}/security-groups", json={"security_group": {"name": "pushed"}}, token=t).json()[
+        "security_group"]
+    a = boot(api, t, name="push-a", networks=[{"uuid": net["id"]}], security_groups=[{"name": "pushed"}])
+    api.wait_status(a, "ACTIVE")
+    [pa] = ports_of(api, a)
+    ssh = ("ingress", "tcp", 22, "10.9.0.0/24")
+    r = api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
+        "security_group_id": sg["id"], "direction": "ingress", "protocol": "tcp", "port_range_min": 22,
+        "port_range_max": 22, "remote_ip_prefix": "10.9.0.0/24"}}, token=t)
+    assert r.status_code == 201, r.text
+    api.wait_until(lambda: ssh in fake_rules(api, a, pa["id"]), what="the new rule on the host")
+    # "from members of pushed": a member booting later arrives at A as its address
+    api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
+        "security_group_id": sg["id"], "direction": "ingress", "remote_group_id": sg["id"]}}, token=t)
+    b = boot(api, t, name="push-b", networks=[{"uuid": net["id"]}], security_groups=[{"name": "pushed"}])
+    api.wait_status(b, "ACTIVE")
+    [pb] = ports_of(api, b)
+    ip_a, ip_b = (f"{p['fixed_ips'][0]['ip_address']}/32" for p in (pa, pb))
+    member_b = ("ingress", None, None, ip_b)
+    api.wait_until(lambda: member_b in fake_rules(api, a, pa["id"]), what="B's address in A's rules")
+    assert ("ingress", None, None, ip_a) in fake_rules(api, b, pb["id"])
+    assert api.delete(f"{NET}/security-group-rules/{r.json()['security_group_rule']['id']}", token=t).status_code == 204
+    api.wait_until(lambda: ssh not in fake_rules(api, a, pa["id"]), what="the deleted rule gone from the host")
+    # B leaves the group: A no longer lets B's address in; B's own port now has the default group's rules
+    assert api.action(b, {"addSecurityGroup": {"name": "default"}}, token=t).status_code == 202
+    assert api.action(b, {"removeSecurityGroup": {"name": "pushed"}}, token=t).status_code == 202
+    api.wait_until(lambda: member_b not in fake_rules(api, a, pa["id"]), what="B's address gone from A's rules")
+    api.wait_until(lambda: ("ingress", None, None, ip_a) not in fake_rules(api, b, pb["id"]),
+                   what="B's rules without the pushed group's")
+    # a port's groups changed through the network API reach the host as well
+    r = api.request("PUT", f"{NET}/ports/{pa['id']}", json={"port": {"security_groups": []}}, token=t)
+    assert r.status_code == 200, r.text
+    api.wait_until(lambda: fake_rules(api, a, pa["id"]) == set(), what="A's port without groups")
+    for sid in (a, b):
+        api.delete(f"/compute/v2.1/servers/{sid}", token=t)
+
+
 def test_os_networks_proxy(api, tokens, net):
     t = tokens["carol"]
     networks = api.get("/compute/v2.1/os-networks", token=t).json()["networks"]
