@@ -75,6 +75,7 @@ class VifSpec:
     dns_nameservers: tuple[str, ...] = ()
     mtu: int = 1500
     security_group_rules: tuple[SecurityGroupRule, ...] = ()
+    dhcp_server: str | None = None     # the subnet's DHCP port's address (None: no DHCP on the subnet)
 
     @property
     def bridge(self) -> str:

@@ -8,6 +8,7 @@ from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
 
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
+from .models.ports import DHCP_OWNER
 
 
 def _sorted_ports(instance_uuids):
@@ -106,15 +107,23 @@ def _rule_values(r: SecurityGroupRule, members: dict) -> list[dict]:
 def _vifs(ports: list[Port]) -> list[dict]:
     """The ports as plain values (a VifSpec's fields), in the order given."""
     rules = _rules_by_port(ports)
-    vifs = []
+    firsts = {}
     for port in ports:
         allocs = list(port.fixed_ips.all())
-        first = next((a.subnet for a in allocs if a.subnet.ip_version == 4), allocs[0].subnet if allocs else None)
+        firsts[port.id] = next((a.subnet for a in allocs if a.subnet.ip_version == 4),
+                               allocs[0].subnet if allocs else None)
+    dhcp = dict(IPAllocation.objects.filter(
+        subnet_id__in={s.id for s in firsts.values() if s is not None and s.enable_dhcp},
+        port__device_owner=DHCP_OWNER).values_list("subnet_id", "ip_address"))
+    vifs = []
+    for port in ports:
+        allocs, first = list(port.fixed_ips.all()), firsts[port.id]
         vifs.append({"port_id": str(port.id), "mac": port.mac_address, "network_id": str(port.network_id),
                      "fixed_ips": [a.ip_address for a in allocs], "cidr": first.cidr if first else None,
                      "gateway": first.gateway_ip if first else None,
                      "dns_nameservers": list(first.dns_nameservers or []) if first else [],
-                     "mtu": port.network.mtu, "security_group_rules": rules[port.id]})
+                     "mtu": port.network.mtu, "security_group_rules": rules[port.id],
+                     "dhcp_server": dhcp.get(first.id) if first else None})
     return vifs
 
 

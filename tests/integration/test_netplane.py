@@ -28,7 +28,7 @@ case "$1" in
   bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; echo "lease $ip";;
 esac
 """
-CIDR, GATEWAY = "198.18.77.0/24", "198.18.77.1"
+CIDR, GATEWAY, DHCP_SERVER = "198.18.77.0/24", "198.18.77.1", "198.18.77.2"
 
 
 def sh(*argv: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -83,7 +83,7 @@ def udhcpc_script(tmp_path):
 def vif(network_id: str, n: int, *rules: SecurityGroupRule) -> VifSpec:
     return VifSpec(port_id=str(uuidlib.uuid4()), mac=f"fa:16:3e:00:77:{n:02x}", network_id=network_id,
                    fixed_ips=(f"198.18.77.{n}",), cidr=CIDR, gateway=GATEWAY, dns_nameservers=("198.18.77.1",),
-                   security_group_rules=rules)
+                   security_group_rules=rules, dhcp_server=DHCP_SERVER)
 
 
 def guest(netns: Namespaces, plane: DataPlane, v: VifSpec, role: str, *, address: bool = False) -> str:

@@ -5,7 +5,6 @@ import pytest
 from hypervisors.base import SecurityGroupRule as R
 from hypervisors.base import VifSpec
 from hypervisors.netplane import NetplaneError
-from hypervisors.netplane.dhcp import server_address
 from hypervisors.netplane.firewall import render, rule_match
 from hypervisors.netplane.ports import PortRecord, check_vif
 
@@ -34,7 +33,7 @@ def test_values_are_checked_before_they_reach_the_ruleset():
                    cidr="10.0.0.0/24")
     assert check_vif(good).mac == "fa:16:3e:00:00:01"
     for bad in (dict(port_id="p1; drop"), dict(mac="fa:16:3e:00:00"), dict(fixed_ips=("10.0.0.5 }",)),
-                dict(network_id="../etc"), dict(mtu=10),
+                dict(network_id="../etc"), dict(mtu=10), dict(dhcp_server="10.0.0.2 --x"),
                 dict(security_group_rules=(R("ingress", remote_ip_prefix="any; accept"),))):
         with pytest.raises(NetplaneError):
             check_vif(VifSpec(**{**good.__dict__, **bad}))
@@ -49,7 +48,3 @@ def test_render_has_a_chain_per_port_and_no_tables_without_ports():
     assert "meta nfproto ipv4 tcp dport 80 accept" in text
     assert render([]).count("delete table") == 2 and "chain" not in render([])
 
-
-def test_dhcp_server_address_is_the_last_usable_one():
-    assert server_address("10.0.0.0/24") == "10.0.0.254"
-    assert server_address("192.168.5.16/28") == "192.168.5.30"

@@ -15,6 +15,7 @@ from .. import ipam
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
 from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
+from ..models.ports import DHCP_OWNER
 from .quotas import network_quota_reserve
 from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
@@ -198,9 +199,9 @@ def port_update(*, context, port: Port, values: dict) -> Port:
 
 def port_delete(*, context, port: Port) -> None:
     """A floating IP's own port goes only with the floating IP (409 otherwise), as in Neutron."""
-    if port.device_owner == FLOATINGIP_OWNER:
+    if port.device_owner in (FLOATINGIP_OWNER, DHCP_OWNER):  # the DHCP port goes with its subnets
         raise InUse(f"Port {port.id} cannot be deleted directly via the port API: it has device owner "
-                    f"{FLOATINGIP_OWNER}.")
+                    f"{port.device_owner}.")
     _ports_remove(port_ids=[port.id])
     logger.info("port %s deleted (%s)", port.id, context.request_id)
 
