@@ -87,6 +87,10 @@ def test_one_available_network_is_picked_and_several_are_ambiguous(api, tokens):
     t = tokens["dave"]
     sid = boot(api, t, name="no-net")  # no network at all: a server without NICs, as before
     assert api.wait_status(sid, "ACTIVE")["addresses"] == {}
+    body = {"server": {"name": "auto", "imageRef": api.image_id(), "flavorRef": "1", "networks": "auto"}}
+    r = api.post("/compute/v2.1/servers", json=body, token=t, headers={"OpenStack-API-Version": "compute 2.37"})
+    assert r.status_code == 400, r.text  # Nova, when it cannot auto-allocate a network
+    assert "Unable to automatically allocate a network for project" in r.json()["badRequest"]["message"]
     only = api.post(f"{NET}/networks", json={"network": {"name": "davenet"}}, token=t).json()["network"]
     api.post(f"{NET}/subnets", json={"subnet": {"network_id": only["id"], "cidr": "10.8.0.0/24"}}, token=t)
     sid = boot(api, t, name="picked")

@@ -38,15 +38,17 @@ def _available_networks(context) -> list[Network]:
 
 def instance_network_requests_resolve(*, context, networks) -> list[NetworkRequest]:
     """What a server create's `networks` means: None (omitted) or "auto" picks the one available network, if
-    there is exactly one (several: 409, as Nova); "none" nothing. With no network at all, "auto" gives a server
-    without NICs, as an omitted `networks` does: Nova would create a network for the project (get-me-a-network),
-    which needs routers this service does not have, and a platform without networks must still boot."""
+    there is exactly one (several: 409, as Nova); "none" nothing. With no network at all, an omitted `networks`
+    gives a server without NICs, and "auto" is a 400 as in Nova when it cannot auto-allocate: Nova would create
+    a network for the project (get-me-a-network), which needs routers this service does not have."""
     if networks == "none":
         return []
     if networks is None or networks == "auto":
         available = _available_networks(context)
         if len(available) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
+        if not available and networks == "auto":
+            raise BadRequest(f"Unable to automatically allocate a network for project {context.project_id}")
         return [NetworkRequest(network_id=str(n.id)) for n in available]
     return [NetworkRequest(network_id=r.get("uuid"), port_id=r.get("port"), fixed_ip=r.get("fixed_ip"))
             for r in networks]
