@@ -106,7 +106,7 @@ class InstanceSpec:
     image: ImageRef | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
     key_data: str | None = None
-    user_data: str | None = None
+    user_data: str | None = None       # decoded (the API keeps it base64); bytes beyond UTF-8 as surrogates
     vifs: tuple[VifSpec, ...] = ()     # NICs, in the guest's order
     config_drive: bool = False         # attach a config-2 ISO (metadata, network_data, user_data)
 
