@@ -13,7 +13,7 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
     from hypervisors.console import ConsoleStream
@@ -91,6 +91,19 @@ class VifSpec:
         object.__setattr__(self, "fixed_ips", tuple(self.fixed_ips))
         object.__setattr__(self, "dns_nameservers", tuple(self.dns_nameservers))
         object.__setattr__(self, "security_group_rules", tuple(self.security_group_rules))
+
+
+@dataclass(frozen=True)
+class FloatingIPSpec:
+    """A floating IP as its port's host NATs it: traffic to `floating_ip` (an address of the external network
+    `network_id`, subnet `cidr`) goes to the port's `fixed_ip`, and the port's traffic out to the external
+    network leaves as `floating_ip`."""
+
+    floating_ip: str
+    fixed_ip: str
+    port_id: str
+    network_id: str
+    cidr: str
 
 
 @dataclass(frozen=True)
@@ -474,6 +487,17 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
         """The rules the port enforces now, as last plugged or refreshed; None if it is not plugged here."""
+
+    # -- floating IPs (NAT) of this host's ports --------------------------------------------------------
+
+    @abc.abstractmethod
+    def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
+        """Afterwards this host NATs exactly `fips` (every floating IP of its ports: one not listed goes).
+        Repeating succeeds; an empty list leaves no NAT at all."""
+
+    @abc.abstractmethod
+    def floating_ips(self) -> list[FloatingIPSpec]:
+        """The floating IPs this host NATs now, as last applied."""
     # --- moves: resize, cold and live migration (evacuate is a spawn on the destination) ----------------
     # The caller has the volumes' exports mounted on the destination before any of these starts the guest
     # there, and releases the source's mounts only after the guest has left the source.

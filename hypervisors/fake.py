@@ -21,13 +21,14 @@ import sqlite3
 import tempfile
 import threading
 import time
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from hypervisors.base import (
     ComputeDriver,
     Diagnostics,
     DiskDiagnostics,
     DriverError,
+    FloatingIPSpec,
     HostResources,
     ImageRef,
     InstanceExists,
@@ -95,6 +96,14 @@ CREATE TABLE IF NOT EXISTS vifs (
     network_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (instance_uuid, port_id)
+);
+-- the floating IPs the host NATs, as last applied
+CREATE TABLE IF NOT EXISTS floating_ips (
+    floating_ip TEXT PRIMARY KEY,
+    fixed_ip TEXT NOT NULL,
+    port_id TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    cidr TEXT NOT NULL
 );
 -- the security group rules a plugged port enforces (JSON), as plugged or last refreshed
 CREATE TABLE IF NOT EXISTS vif_rules (
@@ -488,6 +497,19 @@ class FakeDriver(ComputeDriver):
             row = conn.execute("SELECT rules FROM vif_rules WHERE instance_uuid = ? AND port_id = ?",
                                (instance_uuid, port_id)).fetchone()
         return None if row is None else tuple(SecurityGroupRule(**r) for r in json.loads(row[0]))
+
+    def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
+        with self._transaction("apply_floating_ips") as conn:
+            conn.execute("DELETE FROM floating_ips")
+            conn.executemany("INSERT INTO floating_ips VALUES (?, ?, ?, ?, ?)",
+                             [(f.floating_ip, f.fixed_ip, f.port_id, f.network_id, f.cidr) for f in fips])
+        LOG.info("fake host %s: floating IPs %s", self.host, [f"{f.floating_ip}->{f.fixed_ip}" for f in fips])
+
+    def floating_ips(self) -> list[FloatingIPSpec]:
+        with self._reader() as conn:
+            rows = conn.execute("SELECT floating_ip, fixed_ip, port_id, network_id, cidr FROM floating_ips "
+                                "ORDER BY floating_ip").fetchall()
+        return [FloatingIPSpec(*row) for row in rows]
     # -- moves: a guest leaves this host's file and arrives in the destination's (same state_dir) -----------
 
     def _peer(self, dest_host: str) -> "FakeDriver":

@@ -506,6 +506,14 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         rec = self.network.ports.get(port_id)
         return rec.vif.security_group_rules if rec is not None and rec.instance_uuid == instance_uuid else None
 
+    def apply_floating_ips(self, fips) -> None:
+        """The host NATs exactly `fips`: DNAT/SNAT in `table ip compute_platform_nat`, each floating IP an
+        address of its external network's bridge."""
+        self.network.floating_apply(fips)
+
+    def floating_ips(self):
+        return self.network.floating.all()
+
     def reconcile_vifs(self, vifs_by_instance) -> dict:
         """At worker start: the host's data plane made exactly what the database's live instances here need."""
         return self.network.reconcile(vifs_by_instance)

@@ -18,6 +18,7 @@ import pytest
 from hypervisors.base import (
     ComputeDriver,
     DriverError,
+    FloatingIPSpec,
     HostResources,
     InstanceExists,
     InstanceInfo,
@@ -453,6 +454,18 @@ class DriverConformance(SnapshotRescueConformance):
         driver.unplug_vif(guest, plugged.port_id)
         assert driver.vif_rules(guest, plugged.port_id) is None
         assert driver.refresh_vif_rules(pushed) == []
+
+    def test_apply_floating_ips_keeps_exactly_the_set_given(self, driver):
+        one = FloatingIPSpec(floating_ip="203.0.113.10", fixed_ip="10.0.0.5", port_id=str(uuidlib.uuid4()),
+                             network_id=str(uuidlib.uuid4()), cidr="203.0.113.0/24")
+        two = dataclasses.replace(one, floating_ip="203.0.113.11", fixed_ip="10.0.0.6", port_id=str(uuidlib.uuid4()))
+        driver.apply_floating_ips([two, one])
+        driver.apply_floating_ips([two, one])  # a repeat succeeds
+        assert sorted(driver.floating_ips(), key=lambda f: f.floating_ip) == [one, two]
+        driver.apply_floating_ips([two])
+        assert driver.floating_ips() == [two]
+        driver.apply_floating_ips([])
+        assert driver.floating_ips() == []
 
     def test_destroy_drops_vifs(self, driver, spec_factory, guest, vif_factory):
         driver.plug_vif(guest, vif_factory())
