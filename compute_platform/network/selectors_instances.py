@@ -132,10 +132,25 @@ def instance_vifs(*, instance_uuid) -> list[dict]:
     return _vifs(instance_ports(instance_uuid=instance_uuid))
 
 
-def live_instance_hosts(*, instance_uuids) -> dict[str, str]:
-    """{instance uuid: its host's name} for those of the (text) uuids that are live instances with a host."""
-    return {str(u): h for u, h in Instance.objects.filter(uuid__in=_uuids(instance_uuids), host__isnull=False)
-            .exclude(vm_state=VmState.DELETED).values_list("uuid", "host__name")}
+def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
+    """{instance uuid: its host's name} for those of the (text) uuids that are live instances with a host
+    (`with_deleted`: deleted ones too, whose host may still hold something of them)."""
+    rows = Instance.objects.filter(uuid__in=_uuids(instance_uuids), host__isnull=False)
+    if not with_deleted:
+        rows = rows.exclude(vm_state=VmState.DELETED)
+    return {str(u): h for u, h in rows.values_list("uuid", "host__name")}
+
+
+def host_floating_ips(*, host: str) -> list[dict]:
+    """The floating IPs of the ports of the live instances on `host`, as plain values (a FloatingIPSpec's
+    fields): what that host must NAT."""
+    here = [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
+            .values_list("uuid", flat=True)]
+    rows = (FloatingIP.objects.filter(port__device_id__in=here, fixed_ip_address__isnull=False)
+            .values_list("floating_ip_address", "fixed_ip_address", "port_id", "floating_network_id",
+                         "floating_port__fixed_ips__subnet__cidr").order_by("floating_ip_address"))
+    return [{"floating_ip": fip, "fixed_ip": fixed, "port_id": str(port_id), "network_id": str(network_id),
+             "cidr": cidr} for fip, fixed, port_id, network_id, cidr in rows]
 
 
 def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:

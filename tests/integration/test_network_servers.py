@@ -221,6 +221,39 @@ def test_security_group_changes_reach_the_host(api, tokens, net):
         api.delete(f"/compute/v2.1/servers/{sid}", token=t)
 
 
+def test_floating_ip_changes_reach_the_host(api, tokens, net):
+    """Associated, moved away and back, the server deleted: the host NATs exactly its servers' floating IPs."""
+    t, admin = tokens["carol"], tokens["admin"]
+    ext = api.post(f"{NET}/networks", json={"network": {"name": "public", "router:external": True}},
+                   token=admin).json()["network"]
+    api.post(f"{NET}/subnets", json={"subnet": {"network_id": ext["id"], "cidr": "203.0.113.0/24",
+                                                "enable_dhcp": False}}, token=admin)
+    sid = boot(api, t, name="nat", networks=[{"uuid": net["id"]}])
+    api.wait_status(sid, "ACTIVE")
+    [port] = ports_of(api, sid)
+    r = api.post(f"{NET}/floatingips", json={"floatingip": {"floating_network_id": ext["id"],
+                                                            "port_id": port["id"]}}, token=t)
+    assert r.status_code == 201, r.text
+    fip = r.json()["floatingip"]
+    host = FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake")
+    nat = (fip["floating_ip_address"], port["fixed_ips"][0]["ip_address"], port["id"], ext["id"], "203.0.113.0/24")
+
+    def natted():
+        return [(f.floating_ip, f.fixed_ip, f.port_id, f.network_id, f.cidr) for f in host.floating_ips()]
+
+    api.wait_until(lambda: natted() == [nat], what="the floating IP NATed on the host")
+    url = f"{NET}/floatingips/{fip['id']}"
+    assert api.request("PUT", url, json={"floatingip": {"port_id": None}}, token=t).status_code == 200
+    api.wait_until(lambda: natted() == [], what="the disassociated floating IP gone from the host")
+    assert api.request("PUT", url, json={"floatingip": {"port_id": port["id"]}}, token=t).status_code == 200
+    api.wait_until(lambda: natted() == [nat], what="the floating IP NATed again")
+    api.delete(f"/compute/v2.1/servers/{sid}", token=t)
+    api.wait_gone(sid)
+    api.wait_until(lambda: natted() == [], what="the deleted server's floating IP gone from the host")
+    assert api.get(url, token=t).json()["floatingip"]["port_id"] is None
+    assert api.delete(url, token=t).status_code == 204
+
+
 def test_os_networks_proxy(api, tokens, net):
     t = tokens["carol"]
     networks = api.get("/compute/v2.1/os-networks", token=t).json()["networks"]

@@ -14,6 +14,7 @@ from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddr
                           NeutronNotFound, OverQuota)
 from ..models import IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
+from .floating_ip_push import floating_ips_push
 from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
 
@@ -132,6 +133,8 @@ def instance_ports_release(*, instance_uuid: str) -> int:
         ports = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", "created_for_device"))
         made = [pid for pid, created in ports if created]
         _ports_remove(port_ids=made)
+        floating_ips_push(why=f"instance {instance_uuid} released its ports",
+                          ports=[pid for pid, created in ports if not created])
         Port.objects.filter(pk__in=[pid for pid, created in ports if not created]).update(
             device_id="", device_owner="", binding_host_id="", status="DOWN")
     if ports:
@@ -148,3 +151,4 @@ def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
         # Its own ports too: members that joined while it was being built are not in the rules it spawned with.
         security_groups_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids,
                              member_groups=port_group_ids(port_ids=port_ids))
+        floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)

@@ -15,6 +15,7 @@ from compute_platform.tasknames import host_queue
 from ..models import Port, SecurityGroup
 from .instance_ports import NetworkRequest, instance_ports_allocate, instance_ports_bind
 from .ports import _ports_remove, _uuid
+from .floating_ip_push import floating_ips_push
 from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
 
@@ -36,7 +37,9 @@ def _port_release(port_id) -> None:
     if port["created_for_device"]:
         _ports_remove(port_ids=[port_id])
     else:
-        Port.objects.filter(pk=port_id).update(device_id="", device_owner="", binding_host_id="", status="DOWN")
+        with transaction.atomic():
+            floating_ips_push(why=f"port {port_id} unbound", ports=[port_id])
+            Port.objects.filter(pk=port_id).update(device_id="", device_owner="", binding_host_id="", status="DOWN")
 
 
 def instance_interface_attach(*, context, instance, network_id: str | None = None, port_id: str | None = None,
@@ -66,6 +69,7 @@ def instance_interface_attach(*, context, instance, network_id: str | None = Non
     Port.objects.filter(pk=port.pk).update(status="ACTIVE")
     security_groups_push(why=f"port {port.id} attached to {instance.uuid}",
                          member_groups=port_group_ids(port_ids=[port.id]))
+    floating_ips_push(why=f"port {port.id} attached to {instance.uuid}", ports=[port.id])
     logger.info("instance %s: port %s attached on %s (%s)", instance.uuid, port.id, host, context.request_id)
     return port
 

@@ -17,6 +17,7 @@ from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddr
 from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
 from ..models.ports import DHCP_OWNER
 from .quotas import network_quota_reserve
+from .floating_ip_push import floating_ips_push
 from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
 
@@ -211,6 +212,7 @@ def _ports_remove(*, port_ids: list) -> None:
     from ..models import FloatingIP
 
     with transaction.atomic():
+        floating_ips_push(why=f"ports {[str(p) for p in port_ids]} removed", ports=port_ids)
         FloatingIP.objects.filter(port_id__in=port_ids).update(port=None, fixed_ip_address=None, status="DOWN")
         groups = port_group_ids(port_ids=port_ids)
         Port.objects.filter(pk__in=port_ids).delete()
