@@ -1,8 +1,9 @@
 """A real TCG guest on a network, all through the REST API (the network service, Nova's integration and the
 libvirt host's data plane together): the guest gets by DHCP the address the API shows (from dnsmasq on the
 DHCP port's address), answers ping from a namespace on its bridge only as its security group allows while
-rules and members change through the API (the push to the host), reads its config drive, and after delete
-nothing of it is left on the host. One guest for all the checks.
+rules and members change through the API (the push to the host), answers at its floating IP from an external
+network's side (NAT), reads its config drive, and after delete nothing of it is left on the host. One guest for
+all the checks.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from hypervisors.base import VifSpec
 from hypervisors.netplane import DataPlane
 from hypervisors.netplane import bridge as br
-from hypervisors.netplane import firewall
+from hypervisors.netplane import firewall, nat
 
 from .helpers import GUEST_TIMEOUT
 from .test_netplane_qemu import clients, pings, sh  # noqa: F401 (clients is a fixture)
@@ -22,6 +23,7 @@ from .test_netplane_qemu import clients, pings, sh  # noqa: F401 (clients is a f
 pytestmark = pytest.mark.system
 NET = "/network/v2.0"
 CIDR, OUTSIDER, MEMBER = "198.18.97.0/24", "198.18.97.60", "198.18.97.50"
+EXT_CIDR, EXTERNAL = "198.18.96.0/24", "198.18.96.70"  # the external network, and a client on its side
 
 
 def created(r, key: str) -> dict:
@@ -32,7 +34,9 @@ def created(r, key: str) -> dict:
 def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
     ls, api = libvirt_stack, libvirt_stack.stack
     net = created(api.post(f"{NET}/networks", json={"network": {"name": "sysnet"}}), "network")
-    member_port = None
+    ext = created(api.post(f"{NET}/networks", json={"network": {"name": "syspublic", "router:external": True}}),
+                  "network")
+    member_port = fip = None
     try:
         created(api.post(f"{NET}/subnets", json={"subnet": {"network_id": net["id"], "cidr": CIDR,
                                                              "ip_version": 4}}), "subnet")
@@ -73,6 +77,20 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
             {"ip_address": MEMBER}]}}), "port")
         api.wait_until(lambda: pings(member, ip), timeout=30, what="the guest to answer its group's new member")
 
+        # a floating IP: the host NATs it from the external network's bridge to the guest
+        created(api.post(f"{NET}/subnets", json={"subnet": {"network_id": ext["id"], "cidr": EXT_CIDR,
+                                                             "enable_dhcp": False}}), "subnet")
+        created(api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
+            "security_group_id": default["id"], "direction": "ingress", "protocol": "icmp",
+            "remote_ip_prefix": f"{EXTERNAL}/32"}}), "security_group_rule")
+        fip = created(api.post(f"{NET}/floatingips", json={"floatingip": {
+            "floating_network_id": ext["id"], "port_id": port["id"]}}), "floatingip")
+        ext_bridge = br.bridge_name(ext["id"])
+        api.wait_until(lambda: ext_bridge in br.bridges(None), timeout=30, what="the external bridge")
+        external = clients(ext_bridge, EXTERNAL, "ext")
+        api.wait_until(lambda: pings(external, fip["floating_ip_address"]), timeout=30,
+                       what="the guest to answer at its floating IP")
+
         assert api.delete(f"/compute/v2.1/servers/{sid}").status_code == 204
         api.wait_gone(sid, timeout=60)
         # nothing of the guest is left on the host: domain, files, tap, bridge, DHCP namespace and dnsmasq,
@@ -85,10 +103,16 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
         assert not (plane.state_dir / "dhcp" / net["id"]).exists()
         assert not [c for c in firewall.port_chains(None) if port["id"] in c]
         assert [r.vif.port_id for r in plane.ports.all() if r.vif.network_id == net["id"]] == []
+        # nor of its floating IP: NAT rules and the external bridge
+        assert not [r for r in nat.rules(None) if fip["floating_ip_address"] in r]
+        assert ext_bridge not in br.bridges(None)
     finally:
         if member_port is not None:
             api.delete(f"{NET}/ports/{member_port['id']}")
+        if fip is not None:
+            api.delete(f"{NET}/floatingips/{fip['id']}")
         for s in api.get(f"/compute/v2.1/servers?name=net-guest").json()["servers"]:
             api.delete(f"/compute/v2.1/servers/{s['id']}")
             api.wait_gone(s["id"], timeout=60)
-        api.delete(f"{NET}/networks/{net['id']}")
+        for network in (net, ext):
+            api.delete(f"{NET}/networks/{network['id']}")
