@@ -70,3 +70,7 @@ NOOP = "conductor.noop"
 # --- compute.<host>: NICs (os-interface attach/detach, host calls) -------------------------------------
 ATTACH_INTERFACE = "compute.attach_interface"
 DETACH_INTERFACE = "compute.detach_interface"
+
+# --- compute.<host>: security group and floating IP changes pushed by the network service (tasks/network_push.py)
+REFRESH_SECURITY_GROUPS = "compute.refresh_security_groups"
+REFRESH_FLOATING_IPS = "compute.refresh_floating_ips"  # the network service's floating IP push (NAT)

@@ -13,7 +13,7 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
     from hypervisors.console import ConsoleStream
@@ -75,6 +75,7 @@ class VifSpec:
     dns_nameservers: tuple[str, ...] = ()
     mtu: int = 1500
     security_group_rules: tuple[SecurityGroupRule, ...] = ()
+    dhcp_server: str | None = None     # the subnet's DHCP port's address (None: no DHCP on the subnet)
 
     @property
     def bridge(self) -> str:
@@ -93,6 +94,19 @@ class VifSpec:
 
 
 @dataclass(frozen=True)
+class FloatingIPSpec:
+    """A floating IP as its port's host NATs it: traffic to `floating_ip` (an address of the external network
+    `network_id`, subnet `cidr`) goes to the port's `fixed_ip`, and the port's traffic out to the external
+    network leaves as `floating_ip`."""
+
+    floating_ip: str
+    fixed_ip: str
+    port_id: str
+    network_id: str
+    cidr: str
+
+
+@dataclass(frozen=True)
 class InstanceSpec:
     """Everything a driver needs to build one guest. Built on the host from the instance row (tasks/specs.py):
     tasks carry ids, never specs."""
@@ -105,7 +119,7 @@ class InstanceSpec:
     image: ImageRef | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
     key_data: str | None = None
-    user_data: str | None = None
+    user_data: str | None = None       # decoded (the API keeps it base64); bytes beyond UTF-8 as surrogates
     vifs: tuple[VifSpec, ...] = ()     # NICs, in the guest's order
     config_drive: bool = False         # attach a config-2 ISO (metadata, network_data, user_data)
 
@@ -460,6 +474,30 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def list_vifs(self, instance_uuid: str) -> list[str]:
         """The port ids of the guest's NICs, in the guest's order (its definition's)."""
+
+    # -- security groups of plugged ports (the network service's push when a group changes) ------------
+
+    @abc.abstractmethod
+    def refresh_vif_rules(self, vifs_by_instance: Mapping[str, Any]) -> list[str]:
+        """With {instance uuid: VifSpecs}: afterwards each of those ports that is plugged here enforces its
+        VifSpec's `security_group_rules` (nothing else of the port or the guest changes). Ports not plugged
+        here, or of guests that are gone, are skipped: a push may cross an unplug or a delete. Repeating
+        succeeds. Returns the port ids whose rules were applied."""
+
+    @abc.abstractmethod
+    def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
+        """The rules the port enforces now, as last plugged or refreshed; None if it is not plugged here."""
+
+    # -- floating IPs (NAT) of this host's ports --------------------------------------------------------
+
+    @abc.abstractmethod
+    def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
+        """Afterwards this host NATs exactly `fips` (every floating IP of its ports: one not listed goes).
+        Repeating succeeds; an empty list leaves no NAT at all."""
+
+    @abc.abstractmethod
+    def floating_ips(self) -> list[FloatingIPSpec]:
+        """The floating IPs this host NATs now, as last applied."""
     # --- moves: resize, cold and live migration (evacuate is a spawn on the destination) ----------------
     # The caller has the volumes' exports mounted on the destination before any of these starts the guest
     # there, and releases the source's mounts only after the guest has left the source.

@@ -57,7 +57,7 @@ def build(spec: InstanceSpec, path: str | os.PathLike) -> Path:
     files = {
         "meta_data.json": json.dumps(meta_data(spec), sort_keys=True).encode(),
         "network_data.json": json.dumps(network_data(spec.vifs), sort_keys=True).encode(),
-        "user_data": (spec.user_data or "").encode(),
+        "user_data": (spec.user_data or "").encode("utf-8", "surrogateescape"),  # bytes, as the user gave them
     }
     iso = pycdlib.PyCdlib()
     iso.new(interchange_level=4, joliet=3, rock_ridge="1.09", vol_ident=LABEL)

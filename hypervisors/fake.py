@@ -13,19 +13,22 @@ tasks above it are exercised honestly.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from hypervisors.base import (
     ComputeDriver,
     Diagnostics,
     DiskDiagnostics,
     DriverError,
+    FloatingIPSpec,
     HostResources,
     ImageRef,
     InstanceExists,
@@ -33,6 +36,7 @@ from hypervisors.base import (
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    SecurityGroupRule,
     VifPlugFailed,
     VifSpec,
     VolumeAttachFailed,
@@ -55,6 +59,10 @@ FAULTABLE = frozenset({"get_info"})
 S = PowerState
 # A fake snapshot starts as a qcow2 file does ("QFI\xfb", version 3), so format checks downstream hold.
 FAKE_QCOW2_MAGIC = b"QFI\xfb\x00\x00\x00\x03"
+
+def _rules_json(rules) -> str:
+    return json.dumps([dataclasses.asdict(r) for r in rules])
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS guests (
@@ -87,6 +95,21 @@ CREATE TABLE IF NOT EXISTS vifs (
     mac TEXT NOT NULL,
     network_id TEXT NOT NULL,
     position INTEGER NOT NULL,
+    PRIMARY KEY (instance_uuid, port_id)
+);
+-- the floating IPs the host NATs, as last applied
+CREATE TABLE IF NOT EXISTS floating_ips (
+    floating_ip TEXT PRIMARY KEY,
+    fixed_ip TEXT NOT NULL,
+    port_id TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    cidr TEXT NOT NULL
+);
+-- the security group rules a plugged port enforces (JSON), as plugged or last refreshed
+CREATE TABLE IF NOT EXISTS vif_rules (
+    instance_uuid TEXT NOT NULL REFERENCES guests(uuid) ON DELETE CASCADE,
+    port_id TEXT NOT NULL,
+    rules TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, port_id)
 );
 CREATE TABLE IF NOT EXISTS faults (
@@ -429,6 +452,8 @@ class FakeDriver(ComputeDriver):
                                 (instance_uuid,)).fetchone()[0]
         conn.execute("INSERT INTO vifs VALUES (?, ?, ?, ?, ?)",
                      (instance_uuid, vif.port_id, vif.mac, vif.network_id, position))
+        conn.execute("INSERT OR REPLACE INTO vif_rules VALUES (?, ?, ?)",
+                     (instance_uuid, vif.port_id, _rules_json(vif.security_group_rules)))
         conn.execute("UPDATE guests SET console = console || ? WHERE uuid = ?",
                      (f"virtio_net: eth{position} {vif.mac} {','.join(vif.fixed_ips)}\n", instance_uuid))
 
@@ -445,6 +470,7 @@ class FakeDriver(ComputeDriver):
             self._power_state(conn, instance_uuid)
             gone = conn.execute("DELETE FROM vifs WHERE instance_uuid = ? AND port_id = ?",
                                 (instance_uuid, port_id)).rowcount
+            conn.execute("DELETE FROM vif_rules WHERE instance_uuid = ? AND port_id = ?", (instance_uuid, port_id))
         LOG.info("fake host %s: unplugged port %s from instance %s (was plugged: %s)", self.host, port_id,
                  instance_uuid, bool(gone))
 
@@ -454,6 +480,36 @@ class FakeDriver(ComputeDriver):
             rows = conn.execute("SELECT port_id FROM vifs WHERE instance_uuid = ? ORDER BY position",
                                 (instance_uuid,)).fetchall()
         return [row[0] for row in rows]
+
+    def refresh_vif_rules(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
+        done = []
+        with self._transaction("refresh_vif_rules") as conn:  # one transaction for a whole push
+            for instance_uuid, vifs in vifs_by_instance.items():
+                for vif in vifs:
+                    if conn.execute("UPDATE vif_rules SET rules = ? WHERE instance_uuid = ? AND port_id = ?",
+                                    (_rules_json(vif.security_group_rules), instance_uuid, vif.port_id)).rowcount:
+                        done.append(vif.port_id)
+        LOG.info("fake host %s: security group rules refreshed on ports %s", self.host, done)
+        return done
+
+    def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
+        with self._reader() as conn:
+            row = conn.execute("SELECT rules FROM vif_rules WHERE instance_uuid = ? AND port_id = ?",
+                               (instance_uuid, port_id)).fetchone()
+        return None if row is None else tuple(SecurityGroupRule(**r) for r in json.loads(row[0]))
+
+    def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
+        with self._transaction("apply_floating_ips") as conn:
+            conn.execute("DELETE FROM floating_ips")
+            conn.executemany("INSERT INTO floating_ips VALUES (?, ?, ?, ?, ?)",
+                             [(f.floating_ip, f.fixed_ip, f.port_id, f.network_id, f.cidr) for f in fips])
+        LOG.info("fake host %s: floating IPs %s", self.host, [f"{f.floating_ip}->{f.fixed_ip}" for f in fips])
+
+    def floating_ips(self) -> list[FloatingIPSpec]:
+        with self._reader() as conn:
+            rows = conn.execute("SELECT floating_ip, fixed_ip, port_id, network_id, cidr FROM floating_ips "
+                                "ORDER BY floating_ip").fetchall()
+        return [FloatingIPSpec(*row) for row in rows]
     # -- moves: a guest leaves this host's file and arrives in the destination's (same state_dir) -----------
 
     def _peer(self, dest_host: str) -> "FakeDriver":

@@ -1,6 +1,6 @@
 """The host's network data plane at worker start: the ports of every live instance the database places on
 this host (built into VifSpecs exactly as a build would, tasks/specs.py) handed to the driver, which makes
-its bridges, DHCP servers and firewall chains agree (hypervisors/netplane). The database is the truth; what
+its bridges, DHCP servers and firewall chains agree (hypervisors/netplane), and then their floating IPs (NAT). The database is the truth; what
 the host has is a copy, rebuilt here like the mounts."""
 import logging
 
@@ -8,6 +8,7 @@ from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
 from hypervisors.base import ComputeDriver, DriverError
 
+from .network_push import host_floating_ip_specs
 from .runtime import get_driver, this_host
 from .specs import instance_spec
 
@@ -25,6 +26,7 @@ def host_network_reconcile() -> dict:
         return {}  # no host networking (the fake): nothing to read the truth for
     try:
         report = driver.reconcile_vifs(host_vifs_truth(host))
+        driver.apply_floating_ips(host_floating_ip_specs(host))
     except DriverError as exc:
         # the host's guests and volumes still recover; their networks are fixed by the next plug or restart
         logger.error("host %s: network data plane not reconciled: %s", host, exc)

@@ -1,4 +1,5 @@
 """Build the driver's plain InstanceSpec from an instance row (hypervisors/ never sees the ORM)."""
+import base64
 import uuid as uuidlib
 
 from compute_platform.images.models import Image
@@ -39,8 +40,16 @@ def instance_spec(instance, image=None) -> InstanceSpec:
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,
-                        user_data=instance.user_data, vifs=vif_specs(instance.uuid),
+                        user_data=user_data_text(instance.user_data), vifs=vif_specs(instance.uuid),
                         config_drive=instance.config_drive)
+
+
+def user_data_text(stored: str | None) -> str | None:
+    """The API keeps user data base64-encoded, as Nova does; the guest reads it decoded. Any bytes survive:
+    undecodable ones ride as surrogates, which the config drive encodes back."""
+    if not stored:
+        return None
+    return base64.b64decode(stored).decode("utf-8", "surrogateescape")
 
 
 def vif_spec(values: dict) -> VifSpec:

@@ -1,9 +1,14 @@
 """Reads for the compute service: a server's addresses and groups (its API body), and its NICs as the host
 plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import ipaddress
+import uuid
 from collections import defaultdict
 
+from compute_platform.compute.models import Instance
+from compute_platform.compute.states import VmState
+
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
+from .models.ports import DHCP_OWNER
 
 
 def _sorted_ports(instance_uuids):
@@ -67,37 +72,105 @@ def _group_members(group_ids) -> dict:
     return members
 
 
-def _rules_for(port: Port) -> list[dict]:
-    if not port.port_security_enabled:
-        # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
-        return [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
-    group_ids = [g.id for g in port.security_groups.all()]
-    rules = list(SecurityGroupRule.objects.filter(security_group_id__in=group_ids).order_by("id"))
+def _rules_by_port(ports: list[Port]) -> dict:
+    """{port id: its allow rules as plain values}: three queries for any number of ports (a push refreshes
+    every member of a group at once)."""
+    groups = {p.id: [g.id for g in p.security_groups.all()] for p in ports if p.port_security_enabled}
+    rules = list(SecurityGroupRule.objects.filter(
+        security_group_id__in={g for gs in groups.values() for g in gs}).order_by("id"))
     members = _group_members({r.remote_group_id for r in rules if r.remote_group_id})
-    out = []
-    for r in rules:
-        base = {"direction": r.direction, "ethertype": r.ethertype, "protocol": r.protocol,
-                "port_range_min": r.port_range_min, "port_range_max": r.port_range_max}
-        if r.remote_group_id is None:
-            out.append({**base, "remote_ip_prefix": r.remote_ip_prefix})
+    out = {}
+    for port in ports:
+        if not port.port_security_enabled:
+            # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
+            out[port.id] = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
             continue
-        version = 4 if r.ethertype == "IPv4" else 6
-        for ip in sorted(set(members[r.remote_group_id])):
-            addr = ipaddress.ip_address(ip)
-            if addr.version == version:
-                out.append({**base, "remote_ip_prefix": f"{addr}/{addr.max_prefixlen}"})
+        mine = set(groups[port.id])
+        out[port.id] = [v for r in rules if r.security_group_id in mine for v in _rule_values(r, members)]
     return out
 
 
-def instance_vifs(*, instance_uuid) -> list[dict]:
-    """The server's NICs as plain values (a VifSpec's fields), in NIC order."""
-    vifs = []
-    for port in instance_ports(instance_uuid=instance_uuid):
+def _rule_values(r: SecurityGroupRule, members: dict) -> list[dict]:
+    base = {"direction": r.direction, "ethertype": r.ethertype, "protocol": r.protocol,
+            "port_range_min": r.port_range_min, "port_range_max": r.port_range_max}
+    if r.remote_group_id is None:
+        return [{**base, "remote_ip_prefix": r.remote_ip_prefix}]
+    # "from members of a group" arrives as the members' addresses
+    version, out = 4 if r.ethertype == "IPv4" else 6, []
+    for ip in sorted(set(members[r.remote_group_id])):
+        addr = ipaddress.ip_address(ip)
+        if addr.version == version:
+            out.append({**base, "remote_ip_prefix": f"{addr}/{addr.max_prefixlen}"})
+    return out
+
+
+def _vifs(ports: list[Port]) -> list[dict]:
+    """The ports as plain values (a VifSpec's fields), in the order given."""
+    rules = _rules_by_port(ports)
+    firsts = {}
+    for port in ports:
         allocs = list(port.fixed_ips.all())
-        first = next((a.subnet for a in allocs if a.subnet.ip_version == 4), allocs[0].subnet if allocs else None)
+        firsts[port.id] = next((a.subnet for a in allocs if a.subnet.ip_version == 4),
+                               allocs[0].subnet if allocs else None)
+    dhcp = dict(IPAllocation.objects.filter(
+        subnet_id__in={s.id for s in firsts.values() if s is not None and s.enable_dhcp},
+        port__device_owner=DHCP_OWNER).values_list("subnet_id", "ip_address"))
+    vifs = []
+    for port in ports:
+        allocs, first = list(port.fixed_ips.all()), firsts[port.id]
         vifs.append({"port_id": str(port.id), "mac": port.mac_address, "network_id": str(port.network_id),
                      "fixed_ips": [a.ip_address for a in allocs], "cidr": first.cidr if first else None,
                      "gateway": first.gateway_ip if first else None,
                      "dns_nameservers": list(first.dns_nameservers or []) if first else [],
-                     "mtu": port.network.mtu, "security_group_rules": _rules_for(port)})
+                     "mtu": port.network.mtu, "security_group_rules": rules[port.id],
+                     "dhcp_server": dhcp.get(first.id) if first else None})
     return vifs
+
+
+def instance_vifs(*, instance_uuid) -> list[dict]:
+    """The server's NICs as plain values (a VifSpec's fields), in NIC order."""
+    return _vifs(instance_ports(instance_uuid=instance_uuid))
+
+
+def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
+    """{instance uuid: its host's name} for those of the (text) uuids that are live instances with a host
+    (`with_deleted`: deleted ones too, whose host may still hold something of them)."""
+    rows = Instance.objects.filter(uuid__in=_uuids(instance_uuids), host__isnull=False)
+    if not with_deleted:
+        rows = rows.exclude(vm_state=VmState.DELETED)
+    return {str(u): h for u, h in rows.values_list("uuid", "host__name")}
+
+
+def host_floating_ips(*, host: str) -> list[dict]:
+    """The floating IPs of the ports of the live instances on `host`, as plain values (a FloatingIPSpec's
+    fields): what that host must NAT."""
+    here = [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
+            .values_list("uuid", flat=True)]
+    rows = (FloatingIP.objects.filter(port__device_id__in=here, fixed_ip_address__isnull=False)
+            .values_list("floating_ip_address", "fixed_ip_address", "port_id", "floating_network_id",
+                         "floating_port__fixed_ips__subnet__cidr").order_by("floating_ip_address"))
+    return [{"floating_ip": fip, "fixed_ip": fixed, "port_id": str(port_id), "network_id": str(network_id),
+             "cidr": cidr} for fip, fixed, port_id, network_id, cidr in rows]
+
+
+def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:
+    """{instance uuid: [its NICs among `port_ids`, as instance_vifs gives them]} for the ports whose live
+    instance the database places on `host` (a security group push, re-checked on the host)."""
+    ports = list(Port.objects.filter(pk__in=_uuids(port_ids)).select_related("network")
+                 .prefetch_related("fixed_ips__subnet", "security_groups").order_by("created_at", "id"))
+    hosts = live_instance_hosts(instance_uuids={p.device_id for p in ports})
+    ports = [p for p in ports if hosts.get(p.device_id) == host]
+    out: dict[str, list[dict]] = defaultdict(list)
+    for port, vif in zip(ports, _vifs(ports)):
+        out[port.device_id].append(vif)
+    return dict(out)
+
+
+def _uuids(values) -> list[uuid.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return out

@@ -465,8 +465,8 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
     def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
         """Afterwards the port is plugged on this host (bridge, DHCP entry, firewall chains as `vif` says) and
         the guest has a virtio NIC with its MAC on the bridge: live and defined for an active guest, defined
-        only otherwise. A repeat changes nothing but applies changed security group rules (that is how a rule
-        change reaches the host). If the guest refuses the NIC, a port new to it is unplugged again."""
+        only otherwise. A repeat changes nothing but applies changed security group rules (a group change
+        arrives by refresh_vif_rules). If the guest refuses the NIC, a port new to it is unplugged again."""
         guest = self._guest(instance_uuid)
         known = self.network.ports.get(vif.port_id) is not None
         self.network.host_plug(instance_uuid, vif)
@@ -494,6 +494,25 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         guest = self._guest(instance_uuid)
         with translated(instance_uuid, "list ports"):
             return [vif.port_id for vif in self.network.listed(guest)]
+
+    def refresh_vif_rules(self, vifs_by_instance) -> list[str]:
+        """The plugged ports among them get their new security group rules: the port records and the nftables
+        chains rewritten in one transaction (the guest and its NICs untouched)."""
+        done = self.network.rules_refresh(vifs_by_instance)
+        LOG.info("host %s: security group rules refreshed on ports %s", self.host, done)
+        return done
+
+    def vif_rules(self, instance_uuid: str, port_id: str):
+        rec = self.network.ports.get(port_id)
+        return rec.vif.security_group_rules if rec is not None and rec.instance_uuid == instance_uuid else None
+
+    def apply_floating_ips(self, fips) -> None:
+        """The host NATs exactly `fips`: DNAT/SNAT in `table ip compute_platform_nat`, each floating IP an
+        address of its external network's bridge."""
+        self.network.floating_apply(fips)
+
+    def floating_ips(self):
+        return self.network.floating.all()
 
     def reconcile_vifs(self, vifs_by_instance) -> dict:
         """At worker start: the host's data plane made exactly what the database's live instances here need."""

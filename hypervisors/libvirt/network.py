@@ -15,7 +15,7 @@ import libvirt
 
 from hypervisors import configdrive
 from hypervisors.base import DriverError, InstanceSpec, VifSpec
-from hypervisors.netplane import DataPlane, NetplaneError
+from hypervisors.netplane import DataPlane, NetplaneError, nat
 from hypervisors.netplane.ports import PortStore, check_vif
 
 from . import xml as domxml
@@ -29,6 +29,7 @@ class GuestNetwork:
     def __init__(self, state_dir: str | os.PathLike, *, real: bool, detach_timeout: float) -> None:
         self.plane = DataPlane(state_dir) if real else None
         self.ports = self.plane.ports if self.plane else PortStore(state_dir)
+        self.floating = self.plane.floating if self.plane else nat.FloatingStore(Path(state_dir))
         self.detach_timeout = detach_timeout
 
     # -- host side ---------------------------------------------------------------------------------
@@ -58,6 +59,24 @@ class GuestNetwork:
         for port_id in ports:
             self.host_unplug(port_id, instance_uuid)
         return ports
+
+    def rules_refresh(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
+        try:
+            if self.plane is not None:
+                return self.plane.ports_rules_refresh(vifs_by_instance)
+            return [v.port_id for uuid, vifs in vifs_by_instance.items() for v in vifs
+                    if self.ports.rules_replace(uuid, v)]
+        except NetplaneError as exc:
+            raise DriverError(f"refreshing security group rules failed: {exc}") from exc
+
+    def floating_apply(self, fips) -> None:
+        try:
+            if self.plane is not None:
+                self.plane.floating_ips_apply(fips)
+            else:  # libvirt's test driver: recorded only
+                self.floating.put(sorted((nat.check_fip(f) for f in fips), key=lambda f: f.floating_ip))
+        except NetplaneError as exc:
+            raise DriverError(f"applying floating IPs failed: {exc}") from exc
 
     def reconcile(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> dict:
         if self.plane is not None:

@@ -2,14 +2,20 @@
 gateway address of each of its subnets on it, and the veth pairs that plug namespaces into it."""
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
+
+from hypervisors.base import VifSpec
 
 from .commands import NetplaneError, ip, ip_json, run
 
 LOG = logging.getLogger(__name__)
 BRIDGE_PREFIX = "brq"
+
+
+def bridge_name(network_id: str) -> str:
+    """The network's bridge (VifSpec.bridge holds the naming)."""
+    return VifSpec(port_id="-", mac="-", network_id=network_id).bridge
 
 
 def link_exists(netns: str | None, name: str) -> bool:
@@ -37,16 +43,16 @@ def enable_bridge_netfilter(netns: str | None) -> None:
         run(argv if netns is None else ["ip", "netns", "exec", netns, *argv], what=f"setting {key}")
 
 
-def bridge_ensure(netns: str | None, name: str, *, gateways: dict[str, str], mtu: int, network_id: str) -> bool:
-    """Afterwards bridge `name` exists, is up, has MTU `mtu` and exactly the addresses `gateways`
-    ({cidr: gateway ip}) on it. True if the bridge had to be created."""
+def bridge_ensure(netns: str | None, name: str, *, addresses: set[str], mtu: int, network_id: str) -> bool:
+    """Afterwards bridge `name` exists, is up, has MTU `mtu` and exactly `addresses` ("ip/prefixlen": its
+    subnets' gateways, an external network's floating IPs) on it. True if the bridge had to be created."""
     created = False
     if not link_exists(netns, name):
         ip(netns, "link", "add", name, "type", "bridge", what=f"network {network_id}: creating bridge {name}")
         created = True
         LOG.info("network %s: created bridge %s", network_id, name)
     ip(netns, "link", "set", name, "mtu", str(mtu), "up", what=f"network {network_id}: bringing {name} up")
-    wanted = {f"{gw}/{ipaddress.ip_network(cidr).prefixlen}" for cidr, gw in gateways.items() if gw}
+    wanted = set(addresses)
     have = set()
     for link in ip_json(netns, "addr", "show", "dev", name, what=f"addresses of {name}"):
         for a in link.get("addr_info", []):

@@ -6,8 +6,9 @@ Files under `<state dir>/dhcp/<network id>/`: `hosts` (MAC,name,IP a line) and `
 both re-read by dnsmasq on SIGHUP, `pid`, `args` (the command line it was started with: a change of subnets
 needs a restart, not a reload) and `log`.
 
-The DHCP server's own address is the last usable address of each subnet (the network service keeps it out of
-its allocation pools); it is not on the bridge, whose address is the gateway.
+The DHCP server's own address on each subnet is its DHCP port's (`VifSpec.dhcp_server`: the network service
+allocates it like any port's, so no guest can hold it); it is not on the bridge, whose address is the gateway.
+A subnet without one (DHCP disabled) is not served.
 """
 from __future__ import annotations
 
@@ -28,12 +29,6 @@ LOG = logging.getLogger(__name__)
 DNSMASQ = "dnsmasq"
 LEASE_TIME = "86400s"
 VETH_PREFIX = "dhcp"  # + network id[:11]: 15 characters, the most a link name may have
-
-
-def server_address(cidr: str) -> str:
-    """The DHCP server's address in `cidr`: its last usable address."""
-    net = ipaddress.ip_network(cidr)
-    return str(net.broadcast_address - 1)
 
 
 def veth_names(network_id: str) -> tuple[str, str]:
@@ -113,7 +108,9 @@ class Dhcp:
         """Afterwards the network's namespace, veth and dnsmasq exist and serve exactly `ports` (the
         network's ports on this host). Returns what was done: "started", "reloaded" or "unchanged"."""
         why = f"network {network_id}"
-        subnets = sorted({p.vif.cidr for p in ports if p.vif.cidr and ipaddress.ip_network(p.vif.cidr).version == 4})
+        servers = {p.vif.cidr: p.vif.dhcp_server for p in ports
+                   if p.vif.cidr and p.vif.dhcp_server and ipaddress.ip_network(p.vif.cidr).version == 4}
+        subnets = sorted(servers)
         mtu = max([p.vif.mtu for p in ports] or [1500])
         ns = self.namespace(network_id)
         if network_id not in self.namespaces():
@@ -122,11 +119,7 @@ class Dhcp:
             LOG.info("%s: created namespace %s", why, ns)
         host_end, ns_end = veth_names(network_id)
         veth_ensure(self.host_netns, host_end, peer=ns_end, peer_netns=ns, bridge=bridge, mtu=mtu, why=why)
-        wanted = {f"{server_address(c)}/{ipaddress.ip_network(c).prefixlen}" for c in subnets}
-        taken = {server_address(c) for c in subnets} & {a for p in ports for a in p.vif.fixed_ips}
-        if taken:
-            LOG.error("%s: a port holds the DHCP server's address %s: keep it out of the allocation pools", why,
-                      sorted(taken))
+        wanted = {f"{servers[c]}/{ipaddress.ip_network(c).prefixlen}" for c in subnets}
         have = {line.split()[3] for line in ip(ns, "-o", "-4", "addr", "show", "dev", ns_end,
                                                what=f"{why}: addresses of {ns_end}").stdout.splitlines()}
         for addr in sorted(wanted - have):

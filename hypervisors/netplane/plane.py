@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import ipaddress
 import logging
 import os
 from collections import defaultdict
@@ -14,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from hypervisors.base import VifSpec
+from hypervisors.base import FloatingIPSpec, VifSpec
 
 from . import bridge as br
-from . import firewall
+from . import firewall, nat
 from .commands import NetplaneError
 from .dhcp import VETH_PREFIX, Dhcp, require_dnsmasq, veth_names
 from .ports import PortRecord, PortStore, check_vif
@@ -52,6 +53,7 @@ class DataPlane:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.host_netns = host_netns
         self.ports = PortStore(self.state_dir)
+        self.floating = nat.FloatingStore(self.state_dir)
         self.dhcp = Dhcp(self.state_dir, host_netns=host_netns, ns_prefix=ns_prefix)
         self._prepared = False
 
@@ -94,6 +96,32 @@ class DataPlane:
         LOG.info("port %s (instance %s) unplugged", port_id, rec.instance_uuid)
         return True
 
+    def ports_rules_refresh(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
+        """The plugged ones of these ports take their VifSpec's security group rules, loaded in one nftables
+        transaction; ports not plugged here are skipped. The port ids refreshed."""
+        with self._locked():
+            done = [vif.port_id for uuid, vifs in vifs_by_instance.items() for vif in vifs
+                    if self.ports.rules_replace(uuid, vif)]
+            if done:
+                firewall.apply(self.host_netns, self.ports.all(), why=f"security groups of ports {done}")
+        LOG.info("security group rules refreshed on ports %s", done)
+        return done
+
+    def floating_ips_apply(self, fips: Iterable[FloatingIPSpec]) -> None:
+        """Afterwards the host NATs exactly `fips`: each floating IP an address of its external network's bridge
+        (made for it, and gone with the network's last floating IP unless ports need it) and DNAT/SNAT rules."""
+        fips = sorted((nat.check_fip(f) for f in fips), key=lambda f: f.floating_ip)
+        with self._locked():
+            touched = {f.network_id for f in self.floating.all()} | {f.network_id for f in fips}
+            self.floating.put(fips)
+            if fips:
+                self._prepare()
+                nat.enable_forwarding(self.host_netns)
+            for network_id in sorted(touched):
+                self._converge_network(network_id)
+            nat.apply(self.host_netns, fips, why="floating IPs")
+        LOG.info("floating IPs NATed: %s", [f"{f.floating_ip}->{f.fixed_ip}" for f in fips])
+
     def instance_unplug(self, instance_uuid: str) -> list[str]:
         """Unplug every port of the instance (its destroy); the port ids unplugged."""
         done = [r.vif.port_id for r in self.ports.all() if r.instance_uuid == instance_uuid]
@@ -107,18 +135,26 @@ class DataPlane:
     # -- networks ----------------------------------------------------------------------------------
 
     def _converge_network(self, network_id: str, report: ReconcileReport | None = None) -> None:
+        """The network's bridge with its subnets' gateways (for its ports) and its floating IPs (an external
+        network's) on it, and its DHCP server for its ports; nothing of it when it has neither."""
         ports = [r for r in self.ports.all() if r.vif.network_id == network_id]
-        if not ports:
+        fips = [f for f in self.floating.all() if f.network_id == network_id]
+        if not ports and not fips:
             removed = self._remove_network(network_id)
             if removed and report is not None:
                 report.networks_removed.append(network_id)
             return
         self._prepare()
         vifs = [r.vif for r in ports]
-        gateways = {v.cidr: v.gateway for v in vifs if v.cidr and v.gateway}
-        created = br.bridge_ensure(self.host_netns, vifs[0].bridge, gateways=gateways, mtu=max(v.mtu for v in vifs),
-                                   network_id=network_id)
-        done = self.dhcp.ensure(network_id, vifs[0].bridge, ports)
+        addresses = {f"{v.gateway}/{ipaddress.ip_network(v.cidr).prefixlen}" for v in vifs if v.cidr and v.gateway}
+        addresses |= {f"{f.floating_ip}/{ipaddress.ip_network(f.cidr).prefixlen}" for f in fips}
+        bridge = br.bridge_name(network_id)
+        created = br.bridge_ensure(self.host_netns, bridge, addresses=addresses,
+                                   mtu=max([v.mtu for v in vifs] or [1500]), network_id=network_id)
+        if ports:
+            done = self.dhcp.ensure(network_id, bridge, ports)
+        else:  # an external network with floating IPs only: no DHCP of ours there
+            done = "removed" if self.dhcp.remove(network_id) else "unchanged"
         if report is not None:
             if created:
                 report.networks_created.append(network_id)
@@ -127,7 +163,7 @@ class DataPlane:
 
     def _remove_network(self, network_id: str) -> bool:
         found = self.dhcp.remove(network_id)
-        bridge = VifSpec(port_id="-", mac="-", network_id=network_id).bridge
+        bridge = br.bridge_name(network_id)
         found |= br.link_delete(self.host_netns, bridge, why=f"network {network_id}")
         return found
 
@@ -158,10 +194,11 @@ class DataPlane:
             by_network: dict[str, list[PortRecord]] = defaultdict(list)
             for rec in wanted.values():
                 by_network[rec.vif.network_id].append(rec)
-            for network_id in sorted(self.dhcp.known() - set(by_network)):
+            networks = set(by_network) | {f.network_id for f in self.floating.all()}  # external: floating IPs
+            for network_id in sorted(self.dhcp.known() - networks):
                 self._remove_network(network_id)
                 report.networks_removed.append(network_id)
-            needed_bridges = {recs[0].vif.bridge for recs in by_network.values()}
+            needed_bridges = {br.bridge_name(n) for n in networks}
             needed_veths = {veth_names(n)[0] for n in by_network}
             for name in br.bridges(self.host_netns):
                 if name not in needed_bridges:
@@ -170,11 +207,12 @@ class DataPlane:
             for name in br.veths_with_prefix(self.host_netns, VETH_PREFIX):
                 if name not in needed_veths:
                     br.link_delete(self.host_netns, name, why="reconcile: stale DHCP veth")
-            for network_id in sorted(by_network):
+            for network_id in sorted(networks):
                 try:
                     self._converge_network(network_id, report)
                 except NetplaneError as exc:  # one broken network must not keep the others down
                     LOG.error("reconcile: network %s: %s", network_id, exc)
             firewall.apply(self.host_netns, self.ports.all(), why="reconcile")
+            nat.apply(self.host_netns, self.floating.all(), why="reconcile")
         LOG.info("data plane reconciled: %s", {k: v for k, v in report.as_dict().items() if v})
         return report

@@ -36,13 +36,14 @@ def check_vif(vif: VifSpec) -> VifSpec:
         cidr = str(ipaddress.ip_network(vif.cidr, strict=False)) if vif.cidr else None
         gateway = str(ipaddress.ip_address(vif.gateway)) if vif.gateway else None
         dns = tuple(str(ipaddress.ip_address(a)) for a in vif.dns_nameservers)
+        dhcp_server = str(ipaddress.ip_address(vif.dhcp_server)) if vif.dhcp_server else None
         rules = tuple(check_rule(r) for r in vif.security_group_rules)
     except ValueError as exc:
         raise NetplaneError(f"{where}: {exc}") from exc
     if not 68 <= int(vif.mtu) <= 65535:
         raise NetplaneError(f"{where}: bad MTU {vif.mtu!r}")
     return dataclasses.replace(vif, mac=mac, fixed_ips=fixed, cidr=cidr, gateway=gateway, dns_nameservers=dns,
-                               mtu=int(vif.mtu), security_group_rules=rules)
+                               mtu=int(vif.mtu), security_group_rules=rules, dhcp_server=dhcp_server)
 
 
 def check_rule(rule: SecurityGroupRule) -> SecurityGroupRule:
@@ -94,6 +95,15 @@ class PortStore:
         with os.fdopen(fd, "w") as f:
             f.write(body)
         os.replace(tmp, path)
+        return True
+
+    def rules_replace(self, instance_uuid: str, vif: VifSpec) -> bool:
+        """The plugged port `vif.port_id` of `instance_uuid` takes `vif`'s security group rules (checked), the
+        rest of its record unchanged; False if no such port is plugged (a push crossed an unplug)."""
+        rec = self.get(vif.port_id)
+        if rec is None or rec.instance_uuid != instance_uuid:
+            return False
+        self.put(instance_uuid, dataclasses.replace(rec.vif, security_group_rules=check_vif(vif).security_group_rules))
         return True
 
     def get(self, port_id: str) -> PortRecord | None:

@@ -13,10 +13,10 @@ import uuid as uuidlib
 
 import pytest
 
-from hypervisors.base import InstanceSpec, SecurityGroupRule, VifSpec
+from hypervisors.base import FloatingIPSpec, InstanceSpec, SecurityGroupRule, VifSpec
 from hypervisors.netplane import DataPlane
 from hypervisors.netplane import bridge as br
-from hypervisors.netplane import firewall
+from hypervisors.netplane import firewall, nat
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,7 +28,7 @@ case "$1" in
   bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; echo "lease $ip";;
 esac
 """
-CIDR, GATEWAY = "198.18.77.0/24", "198.18.77.1"
+CIDR, GATEWAY, DHCP_SERVER = "198.18.77.0/24", "198.18.77.1", "198.18.77.2"
 
 
 def sh(*argv: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -83,7 +83,7 @@ def udhcpc_script(tmp_path):
 def vif(network_id: str, n: int, *rules: SecurityGroupRule) -> VifSpec:
     return VifSpec(port_id=str(uuidlib.uuid4()), mac=f"fa:16:3e:00:77:{n:02x}", network_id=network_id,
                    fixed_ips=(f"198.18.77.{n}",), cidr=CIDR, gateway=GATEWAY, dns_nameservers=("198.18.77.1",),
-                   security_group_rules=rules)
+                   security_group_rules=rules, dhcp_server=DHCP_SERVER)
 
 
 def guest(netns: Namespaces, plane: DataPlane, v: VifSpec, role: str, *, address: bool = False) -> str:
@@ -218,6 +218,36 @@ def test_security_group_rules_allow_only_what_they_list_and_changes_are_honoured
 
 def vif_with(v: VifSpec, *rules: SecurityGroupRule) -> VifSpec:
     return VifSpec(**{**v.__dict__, "security_group_rules": rules})
+
+
+def test_a_floating_ip_is_nat_between_the_external_bridge_and_the_guest(plane, netns):
+    net, ext = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    icmp_in = (SecurityGroupRule("egress"), SecurityGroupRule("ingress", protocol="icmp"))
+    p = vif(net, 10, *icmp_in)
+    plane.port_plug("inst-f", p)
+    gp = guest(netns, plane, p, "gf", address=True)
+    sh("ip", "-n", gp, "route", "add", "default", "via", GATEWAY)
+    fip = FloatingIPSpec(floating_ip="203.0.113.10", fixed_ip="198.18.77.10", port_id=p.port_id, network_id=ext,
+                         cidr="203.0.113.0/24")
+    plane.floating_ips_apply([fip])
+    outside = client(netns, plane, br.bridge_name(ext), "203.0.113.50", "ext")  # knows no route to the guest
+    assert pings(outside, fip.floating_ip)  # DNAT to the guest, and the reply back
+    assert pings(gp, "203.0.113.50")  # SNAT: the outside answers the floating IP
+    assert nat.rules(plane.host_netns) == [
+        "ip daddr 203.0.113.10 dnat to 198.18.77.10", "ip daddr 203.0.113.10 dnat to 198.18.77.10",
+        f'oifname "{br.bridge_name(ext)}" ip saddr 198.18.77.10 snat to 203.0.113.10']
+    # the port's security group still decides what reaches the guest by its floating IP
+    plane.port_plug("inst-f", vif_with(p, SecurityGroupRule("egress")))
+    assert not pings(outside, fip.floating_ip)
+    plane.port_plug("inst-f", p)
+    # a worker restart: the floating IPs survive a reconcile that keeps the port
+    assert plane.reconcile({"inst-f": [p]}).stale_bridges == []
+    assert pings(outside, fip.floating_ip)
+    plane.floating_ips_apply([])  # disassociated: no NAT, and the external bridge is gone
+    assert not pings(outside, fip.floating_ip)
+    assert nat.rules(plane.host_netns) == [] and br.bridges(plane.host_netns) == [p.bridge]
+    plane.port_unplug(p.port_id)
+    assert br.bridges(plane.host_netns) == []
 
 
 def test_reconcile_removes_stale_pieces_and_restores_missing_ones(plane, netns, udhcpc_script):

@@ -203,6 +203,43 @@ def test_floating_ip_on_an_external_network(api, tokens):
     assert api.get(f"{NET}/ports?device_owner=network:floatingip", token=admin).json()["ports"] == []
 
 
+def test_the_dhcp_port_holds_an_address_of_each_dhcp_subnet(api, tokens):
+    """As Neutron's DHCP agent: one network:dhcp port per network, an address from each DHCP-enabled subnet's
+    pool (so no other port gets the DHCP server's address), gone with DHCP or the subnets."""
+    t = tokens["alice"]
+    net = create(api, "networks", t, name="dhcpnet")
+    first = create(api, "subnets", t, network_id=net["id"], cidr="10.71.0.0/29")  # pool .2-.6
+    second = create(api, "subnets", t, network_id=net["id"], cidr="10.72.0.0/29", enable_dhcp=False)
+
+    def dhcp_port():
+        ports = api.get(f"{NET}/ports?network_id={net['id']}&device_owner=network:dhcp", token=t).json()["ports"]
+        assert len(ports) <= 1
+        return ports[0] if ports else None
+
+    port = dhcp_port()
+    assert port["device_id"] == f"dhcp-{net['id']}" and port["security_groups"] == []
+    [ip] = port["fixed_ips"]
+    assert ip["subnet_id"] == first["id"] and ip["ip_address"] in {f"10.71.0.{n}" for n in range(2, 7)}
+    neutron_error(api.delete(f"{NET}/ports/{port['id']}", token=t), 409)
+    assert api.request("PUT", f"{NET}/subnets/{second['id']}", json={"subnet": {"enable_dhcp": True}},
+                       token=t).status_code == 200
+    assert {i["subnet_id"] for i in dhcp_port()["fixed_ips"]} == {first["id"], second["id"]}
+    assert dhcp_port()["id"] == port["id"]
+    others = [create(api, "ports", t, network_id=net["id"], fixed_ips=[{"subnet_id": first["id"]}])
+              for _ in range(4)]  # the pool's other four addresses
+    neutron_error(api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [
+        {"subnet_id": first["id"]}]}}, token=t), 409, "IpAddressGenerationFailure")
+    assert ip["ip_address"] not in {o["fixed_ips"][0]["ip_address"] for o in others}
+    for o in others:
+        assert api.delete(f"{NET}/ports/{o['id']}", token=t).status_code == 204
+    assert api.request("PUT", f"{NET}/subnets/{first['id']}", json={"subnet": {"enable_dhcp": False}},
+                       token=t).status_code == 200
+    assert [i["subnet_id"] for i in dhcp_port()["fixed_ips"]] == [second["id"]]
+    assert api.delete(f"{NET}/subnets/{second['id']}", token=t).status_code == 204  # its DHCP address with it
+    assert dhcp_port() is None
+    assert api.delete(f"{NET}/networks/{net['id']}", token=t).status_code == 204
+
+
 def _race(url: str, token: str, network_id: str, n: int = 50) -> list[requests.Response]:
     def one(_):
         return requests.post(f"{url}{NET}/ports", json={"port": {"network_id": network_id}},
@@ -211,15 +248,20 @@ def _race(url: str, token: str, network_id: str, n: int = 50) -> list[requests.R
         return list(pool.map(one, range(n)))
 
 
-def _check_race(responses, free: int) -> None:
+def _check_race(responses, free: int, taken: set[str]) -> None:
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) == free, codes
     assert all(r.status_code == 409 and r.json()["NeutronError"]["type"] == "IpAddressGenerationFailure"
                for r in responses if r.status_code != 201), [r.text for r in responses if r.status_code != 201][:3]
     ports = [r.json()["port"] for r in responses if r.status_code == 201]
     ips = [p["fixed_ips"][0]["ip_address"] for p in ports]
-    assert len(set(ips)) == len(ips) == free
+    assert len(set(ips)) == len(ips) == free and not taken & set(ips)
     assert len({p["mac_address"] for p in ports}) == free
+
+
+def _dhcp_addresses(api, token: str, network_id: str) -> set[str]:
+    [port] = api.get(f"{NET}/ports?network_id={network_id}&device_owner=network:dhcp", token=token).json()["ports"]
+    return {ip["ip_address"] for ip in port["fixed_ips"]}
 
 
 def test_fifty_concurrent_port_creates_on_a_slash_28_postgresql(api, tokens):
@@ -228,8 +270,8 @@ def test_fifty_concurrent_port_creates_on_a_slash_28_postgresql(api, tokens):
     # Unlimited ports, so nothing but the address constraint serializes the creates.
     api.request("PUT", f"{NET}/quotas/{me}", json={"quota": {"port": -1}}, token=t)
     net = create(api, "networks", t, name="race")
-    create(api, "subnets", t, network_id=net["id"], cidr="10.50.0.0/28")  # .2-.14: 13 free
-    _check_race(_race(api.url(""), t, net["id"]), free=13)
+    create(api, "subnets", t, network_id=net["id"], cidr="10.50.0.0/28")  # .2-.14: 13, one the DHCP port's
+    _check_race(_race(api.url(""), t, net["id"]), free=12, taken=_dhcp_addresses(api, t, net["id"]))
 
 
 def test_fifty_concurrent_port_creates_on_a_slash_28_sqlite(tmp_path):
@@ -244,6 +286,6 @@ def test_fifty_concurrent_port_creates_on_a_slash_28_sqlite(tmp_path):
         t = stack.token()
         net = create(stack, "networks", t, name="race")
         create(stack, "subnets", t, network_id=net["id"], cidr="10.60.0.0/28")
-        _check_race(_race(stack.url(""), t, net["id"]), free=13)
+        _check_race(_race(stack.url(""), t, net["id"]), free=12, taken=_dhcp_addresses(stack, t, net["id"]))
     finally:
         stack.stop()

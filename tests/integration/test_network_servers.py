@@ -87,6 +87,10 @@ def test_one_available_network_is_picked_and_several_are_ambiguous(api, tokens):
     t = tokens["dave"]
     sid = boot(api, t, name="no-net")  # no network at all: a server without NICs, as before
     assert api.wait_status(sid, "ACTIVE")["addresses"] == {}
+    body = {"server": {"name": "auto", "imageRef": api.image_id(), "flavorRef": "1", "networks": "auto"}}
+    r = api.post("/compute/v2.1/servers", json=body, token=t, headers={"OpenStack-API-Version": "compute 2.37"})
+    assert r.status_code == 400, r.text  # Nova, when it cannot auto-allocate a network
+    assert "Unable to automatically allocate a network for project" in r.json()["badRequest"]["message"]
     only = api.post(f"{NET}/networks", json={"network": {"name": "davenet"}}, token=t).json()["network"]
     api.post(f"{NET}/subnets", json={"subnet": {"network_id": only["id"], "cidr": "10.8.0.0/24"}}, token=t)
     sid = boot(api, t, name="picked")
@@ -169,6 +173,85 @@ def test_security_groups_on_servers(api, tokens, net):
     r = api.boot(token=t, name="bad-group", networks=[{"uuid": net["id"]}], security_groups=[{"name": "nope"}])
     assert r.status_code == 400
     api.delete(f"/compute/v2.1/servers/{sid}", token=t)
+
+
+def fake_rules(api, server_id: str, port_id: str):
+    rules = FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake").vif_rules(server_id, port_id)
+    return None if rules is None else {(r.direction, r.protocol, r.port_range_min, r.remote_ip_prefix) for r in rules}
+
+
+def test_security_group_changes_reach_the_host(api, tokens, net):
+    """A rule added or deleted, a member joining or leaving a remote group, a server's groups changed: each is
+    pushed to the host, which then enforces the group as the database has it (polled: the push is a task)."""
+    t = tokens["carol"]
+    sg = api.post(f"{NET}/security-groups", json={"security_group": {"name": "pushed"}}, token=t).json()[
+        "security_group"]
+    a = boot(api, t, name="push-a", networks=[{"uuid": net["id"]}], security_groups=[{"name": "pushed"}])
+    api.wait_status(a, "ACTIVE")
+    [pa] = ports_of(api, a)
+    ssh = ("ingress", "tcp", 22, "10.9.0.0/24")
+    r = api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
+        "security_group_id": sg["id"], "direction": "ingress", "protocol": "tcp", "port_range_min": 22,
+        "port_range_max": 22, "remote_ip_prefix": "10.9.0.0/24"}}, token=t)
+    assert r.status_code == 201, r.text
+    api.wait_until(lambda: ssh in fake_rules(api, a, pa["id"]), what="the new rule on the host")
+    # "from members of pushed": a member booting later arrives at A as its address
+    api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
+        "security_group_id": sg["id"], "direction": "ingress", "remote_group_id": sg["id"]}}, token=t)
+    b = boot(api, t, name="push-b", networks=[{"uuid": net["id"]}], security_groups=[{"name": "pushed"}])
+    api.wait_status(b, "ACTIVE")
+    [pb] = ports_of(api, b)
+    ip_a, ip_b = (f"{p['fixed_ips'][0]['ip_address']}/32" for p in (pa, pb))
+    member_b = ("ingress", None, None, ip_b)
+    api.wait_until(lambda: member_b in fake_rules(api, a, pa["id"]), what="B's address in A's rules")
+    assert ("ingress", None, None, ip_a) in fake_rules(api, b, pb["id"])
+    assert api.delete(f"{NET}/security-group-rules/{r.json()['security_group_rule']['id']}", token=t).status_code == 204
+    api.wait_until(lambda: ssh not in fake_rules(api, a, pa["id"]), what="the deleted rule gone from the host")
+    # B leaves the group: A no longer lets B's address in; B's own port now has the default group's rules
+    assert api.action(b, {"addSecurityGroup": {"name": "default"}}, token=t).status_code == 202
+    assert api.action(b, {"removeSecurityGroup": {"name": "pushed"}}, token=t).status_code == 202
+    api.wait_until(lambda: member_b not in fake_rules(api, a, pa["id"]), what="B's address gone from A's rules")
+    api.wait_until(lambda: ("ingress", None, None, ip_a) not in fake_rules(api, b, pb["id"]),
+                   what="B's rules without the pushed group's")
+    # a port's groups changed through the network API reach the host as well
+    r = api.request("PUT", f"{NET}/ports/{pa['id']}", json={"port": {"security_groups": []}}, token=t)
+    assert r.status_code == 200, r.text
+    api.wait_until(lambda: fake_rules(api, a, pa["id"]) == set(), what="A's port without groups")
+    for sid in (a, b):
+        api.delete(f"/compute/v2.1/servers/{sid}", token=t)
+
+
+def test_floating_ip_changes_reach_the_host(api, tokens, net):
+    """Associated, moved away and back, the server deleted: the host NATs exactly its servers' floating IPs."""
+    t, admin = tokens["carol"], tokens["admin"]
+    ext = api.post(f"{NET}/networks", json={"network": {"name": "public", "router:external": True}},
+                   token=admin).json()["network"]
+    api.post(f"{NET}/subnets", json={"subnet": {"network_id": ext["id"], "cidr": "203.0.113.0/24",
+                                                "enable_dhcp": False}}, token=admin)
+    sid = boot(api, t, name="nat", networks=[{"uuid": net["id"]}])
+    api.wait_status(sid, "ACTIVE")
+    [port] = ports_of(api, sid)
+    r = api.post(f"{NET}/floatingips", json={"floatingip": {"floating_network_id": ext["id"],
+                                                            "port_id": port["id"]}}, token=t)
+    assert r.status_code == 201, r.text
+    fip = r.json()["floatingip"]
+    host = FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake")
+    nat = (fip["floating_ip_address"], port["fixed_ips"][0]["ip_address"], port["id"], ext["id"], "203.0.113.0/24")
+
+    def natted():
+        return [(f.floating_ip, f.fixed_ip, f.port_id, f.network_id, f.cidr) for f in host.floating_ips()]
+
+    api.wait_until(lambda: natted() == [nat], what="the floating IP NATed on the host")
+    url = f"{NET}/floatingips/{fip['id']}"
+    assert api.request("PUT", url, json={"floatingip": {"port_id": None}}, token=t).status_code == 200
+    api.wait_until(lambda: natted() == [], what="the disassociated floating IP gone from the host")
+    assert api.request("PUT", url, json={"floatingip": {"port_id": port["id"]}}, token=t).status_code == 200
+    api.wait_until(lambda: natted() == [nat], what="the floating IP NATed again")
+    api.delete(f"/compute/v2.1/servers/{sid}", token=t)
+    api.wait_gone(sid)
+    api.wait_until(lambda: natted() == [], what="the deleted server's floating IP gone from the host")
+    assert api.get(url, token=t).json()["floatingip"]["port_id"] is None
+    assert api.delete(url, token=t).status_code == 204
 
 
 def test_os_networks_proxy(api, tokens, net):

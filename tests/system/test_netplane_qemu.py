@@ -61,7 +61,7 @@ def test_guest_on_the_data_plane(qemu_driver, guest_image, clients):
     member_only = (SecurityGroupRule("egress"), SecurityGroupRule("ingress", remote_ip_prefix=f"{MEMBER}/32"))
     vif = VifSpec(port_id=str(uuidlib.uuid4()), mac="fa:16:3e:5e:00:0a", network_id=str(uuidlib.uuid4()),
                   fixed_ips=(GUEST_IP,), cidr="198.18.99.0/24", gateway="198.18.99.1",
-                  security_group_rules=member_only)
+                  security_group_rules=member_only, dhcp_server="198.18.99.2")
     marker = f"user-data-{uuidlib.uuid4().hex[:8]}"
     spec = InstanceSpec(uuid=str(uuidlib.uuid4()), name="net-guest", vcpus=1, memory_mb=128, root_gb=1,
                         image=ImageRef(id="guest-disk", path=str(guest_image.disk), disk_format="qcow2",

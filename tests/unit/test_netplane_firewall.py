@@ -5,7 +5,8 @@ import pytest
 from hypervisors.base import SecurityGroupRule as R
 from hypervisors.base import VifSpec
 from hypervisors.netplane import NetplaneError
-from hypervisors.netplane.dhcp import server_address
+from hypervisors.base import FloatingIPSpec
+from hypervisors.netplane import nat
 from hypervisors.netplane.firewall import render, rule_match
 from hypervisors.netplane.ports import PortRecord, check_vif
 
@@ -34,7 +35,7 @@ def test_values_are_checked_before_they_reach_the_ruleset():
                    cidr="10.0.0.0/24")
     assert check_vif(good).mac == "fa:16:3e:00:00:01"
     for bad in (dict(port_id="p1; drop"), dict(mac="fa:16:3e:00:00"), dict(fixed_ips=("10.0.0.5 }",)),
-                dict(network_id="../etc"), dict(mtu=10),
+                dict(network_id="../etc"), dict(mtu=10), dict(dhcp_server="10.0.0.2 --x"),
                 dict(security_group_rules=(R("ingress", remote_ip_prefix="any; accept"),))):
         with pytest.raises(NetplaneError):
             check_vif(VifSpec(**{**good.__dict__, **bad}))
@@ -50,6 +51,14 @@ def test_render_has_a_chain_per_port_and_no_tables_without_ports():
     assert render([]).count("delete table") == 2 and "chain" not in render([])
 
 
-def test_dhcp_server_address_is_the_last_usable_one():
-    assert server_address("10.0.0.0/24") == "10.0.0.254"
-    assert server_address("192.168.5.16/28") == "192.168.5.30"
+def test_nat_renders_dnat_and_snat_per_floating_ip_and_checks_its_values():
+    fip = FloatingIPSpec(floating_ip="203.0.113.10", fixed_ip="10.0.0.5", port_id="p1", network_id="ext1",
+                         cidr="203.0.113.0/24")
+    text = nat.render([nat.check_fip(fip)])
+    assert text.count("ip daddr 203.0.113.10 dnat to 10.0.0.5") == 2  # prerouting, and output for the host
+    assert 'oifname "brqext1" ip saddr 10.0.0.5 snat to 203.0.113.10' in text
+    assert nat.render([]).splitlines() == ["table ip compute_platform_nat", "delete table ip compute_platform_nat"]
+    for bad in (dict(floating_ip="203.0.114.1"), dict(fixed_ip="10.0.0.5; drop"), dict(network_id="x y"),
+                dict(cidr="2001:db8::/64")):
+        with pytest.raises(NetplaneError):
+            nat.check_fip(FloatingIPSpec(**{**fip.__dict__, **bad}))

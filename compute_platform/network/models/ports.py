@@ -2,6 +2,9 @@ import uuid
 
 from django.db import models
 
+# The DHCP server's own port on a network (services/dhcp_ports.py), as Neutron names its owner.
+DHCP_OWNER = "network:dhcp"
+
 
 class Port(models.Model):
     """A Neutron port: a MAC and fixed IPs on a network, owned by a device (a server, a floating IP)."""

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from ..exceptions import InUse, InvalidInput, NeutronNotFound
 from ..models import FloatingIP, IPAllocation, Network, Port
+from .floating_ip_push import floating_ips_push
 from .ports import FLOATINGIP_OWNER, _allocate_ip, _insert_port, _ports_remove, _uuid
 from .quotas import network_quota_reserve
 
@@ -54,6 +55,8 @@ def floatingip_create(*, context, project_id: str, network: Network, values: dic
                                         description=values.get("description") or "",
                                         status="ACTIVE" if port else "DOWN")
         Port.objects.filter(pk=own.pk).update(device_id=str(fip.id))
+        if port is not None:
+            floating_ips_push(why=f"floating IP {address} associated", ports=[port.id])
     logger.info("floating IP %s (%s) allocated on network %s (%s)", fip.id, address, network.id, context.request_id)
     return fip
 
@@ -66,10 +69,15 @@ def floatingip_update(*, context, fip: FloatingIP, values: dict) -> FloatingIP:
                 pk=fip.pk).exists():
             raise InUse(f"Cannot associate floating IP {fip.floating_ip_address} with port {port.id} using fixed IP "
                         f"{fixed_ip}, as that fixed IP already has a floating IP.")
+        old_port_id = fip.port_id
         fip.port, fip.fixed_ip_address, fip.status = port, fixed_ip, "ACTIVE" if port else "DOWN"
     if "description" in values:
         fip.description = values["description"] or ""
-    fip.save()
+    with transaction.atomic():
+        fip.save()
+        if "port_id" in values:
+            floating_ips_push(why=f"floating IP {fip.floating_ip_address} moved", only_with_floating_ips=False,
+                              ports={p for p in (old_port_id, fip.port_id) if p is not None})
     logger.info("floating IP %s now on port %s (%s)", fip.id, fip.port_id, context.request_id)
     return fip
 
@@ -77,6 +85,8 @@ def floatingip_update(*, context, fip: FloatingIP, values: dict) -> FloatingIP:
 def floatingip_delete(*, context, fip: FloatingIP) -> None:
     with transaction.atomic():
         port_id = fip.floating_port_id
+        if fip.port_id is not None:
+            floating_ips_push(why=f"floating IP {fip.floating_ip_address} released", ports=[fip.port_id])
         fip.delete()
         _ports_remove(port_ids=[port_id])
     logger.info("floating IP %s released (%s)", fip.id, context.request_id)

@@ -14,6 +14,8 @@ from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddr
                           NeutronNotFound, OverQuota)
 from ..models import IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
+from .floating_ip_push import floating_ips_push
+from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -37,15 +39,17 @@ def _available_networks(context) -> list[Network]:
 
 def instance_network_requests_resolve(*, context, networks) -> list[NetworkRequest]:
     """What a server create's `networks` means: None (omitted) or "auto" picks the one available network, if
-    there is exactly one (several: 409, as Nova); "none" nothing. With no network at all, "auto" gives a server
-    without NICs, as an omitted `networks` does: Nova would create a network for the project (get-me-a-network),
-    which needs routers this service does not have, and a platform without networks must still boot."""
+    there is exactly one (several: 409, as Nova); "none" nothing. With no network at all, an omitted `networks`
+    gives a server without NICs, and "auto" is a 400 as in Nova when it cannot auto-allocate: Nova would create
+    a network for the project (get-me-a-network), which needs routers this service does not have."""
     if networks == "none":
         return []
     if networks is None or networks == "auto":
         available = _available_networks(context)
         if len(available) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
+        if not available and networks == "auto":
+            raise BadRequest(f"Unable to automatically allocate a network for project {context.project_id}")
         return [NetworkRequest(network_id=str(n.id)) for n in available]
     return [NetworkRequest(network_id=r.get("uuid"), port_id=r.get("port"), fixed_ip=r.get("fixed_ip"))
             for r in networks]
@@ -129,6 +133,8 @@ def instance_ports_release(*, instance_uuid: str) -> int:
         ports = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", "created_for_device"))
         made = [pid for pid, created in ports if created]
         _ports_remove(port_ids=made)
+        floating_ips_push(why=f"instance {instance_uuid} released its ports",
+                          ports=[pid for pid, created in ports if not created])
         Port.objects.filter(pk__in=[pid for pid, created in ports if not created]).update(
             device_id="", device_owner="", binding_host_id="", status="DOWN")
     if ports:
@@ -139,4 +145,10 @@ def instance_ports_release(*, instance_uuid: str) -> int:
 def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
     """The host built the instance and plugged its NICs: its ports are bound to the host and ACTIVE (Nova binds
     them from the compute host; Neutron's agent reports them up)."""
-    Port.objects.filter(device_id=str(instance_uuid)).update(binding_host_id=host, status="ACTIVE")
+    with transaction.atomic():
+        port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
+        Port.objects.filter(pk__in=port_ids).update(binding_host_id=host, status="ACTIVE")
+        # Its own ports too: members that joined while it was being built are not in the rules it spawned with.
+        security_groups_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids,
+                             member_groups=port_group_ids(port_ids=port_ids))
+        floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)

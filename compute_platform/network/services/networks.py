@@ -6,6 +6,8 @@ from django.db import transaction
 from ..exceptions import InUse, InvalidInput, PolicyNotAuthorized
 from .. import ipam
 from ..models import IPAllocation, Network, Subnet
+from ..models.ports import DHCP_OWNER
+from .dhcp_ports import network_dhcp_port_sync
 from .quotas import network_quota_reserve
 
 logger = logging.getLogger(__name__)
@@ -45,11 +47,12 @@ def network_update(*, context, network: Network, values: dict) -> Network:
 
 
 def network_delete(*, context, network: Network) -> None:
-    """409 NetworkInUse while a port is on it; its subnets go with it."""
+    """409 NetworkInUse while a port is on it (its DHCP port aside); its subnets go with it."""
     with transaction.atomic():
-        if network.ports.exists():
+        if network.ports.exclude(device_owner=DHCP_OWNER).exists():
             raise NetworkInUse(f"Unable to complete operation on network {network.id}. There are one or more "
                                f"ports still in use on the network.")
+        network.ports.all().delete()
         Subnet.objects.filter(network=network).delete()
         network.delete()
     logger.info("network %s deleted (%s)", network.id, context.request_id)
@@ -103,6 +106,7 @@ def subnet_create(*, context, project_id: str, network: Network, values: dict) -
             allocation_pools=pools, dns_nameservers=dns, host_routes=_host_routes(values.get("host_routes")),
             enable_dhcp=values.get("enable_dhcp", True), ipv6_ra_mode=values.get("ipv6_ra_mode"),
             ipv6_address_mode=values.get("ipv6_address_mode"))
+        network_dhcp_port_sync(network=network)
     logger.info("subnet %s (%s) created on network %s (%s)", subnet.id, subnet.cidr, network.id, context.request_id)
     return subnet
 
@@ -120,14 +124,20 @@ def subnet_update(*, context, subnet: Subnet, values: dict) -> Subnet:
         subnet.gateway_ip = ipam.parse_ip(values["gateway_ip"], net) if values["gateway_ip"] is not None else None
     if "allocation_pools" in values:
         subnet.allocation_pools = ipam.validate_pools(net, values["allocation_pools"] or [], subnet.gateway_ip)
-    subnet.save()
+    with transaction.atomic():
+        subnet.save()
+        if "enable_dhcp" in values:
+            network_dhcp_port_sync(network=subnet.network)
     return subnet
 
 
 def subnet_delete(*, context, subnet: Subnet) -> None:
     with transaction.atomic():
-        if IPAllocation.objects.filter(subnet=subnet).exists():
+        if IPAllocation.objects.filter(subnet=subnet).exclude(port__device_owner=DHCP_OWNER).exists():
             raise SubnetInUse(f"Unable to complete operation on subnet {subnet.id}: One or more ports have an IP "
                               f"allocation from this subnet.")
+        IPAllocation.objects.filter(subnet=subnet).delete()
+        network = subnet.network
         subnet.delete()
+        network_dhcp_port_sync(network=network)
     logger.info("subnet %s deleted (%s)", subnet.id, context.request_id)

@@ -15,7 +15,10 @@ from .. import ipam
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
 from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
+from ..models.ports import DHCP_OWNER
 from .quotas import network_quota_reserve
+from .floating_ip_push import floating_ips_push
+from .security_group_push import port_group_ids, security_groups_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -158,6 +161,8 @@ def port_create(*, context, project_id: str, network: Network, values: dict,
         if groups:
             Port.security_groups.through.objects.bulk_create(
                 [Port.security_groups.through(port=port, securitygroup=g) for g in groups])
+            if not created_for_device:  # a server's ports join their groups when its host activates them
+                security_groups_push(why=f"port {port.id} created", member_groups=[g.id for g in groups])
     logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network.id, context.request_id)
     return port
 
@@ -166,6 +171,7 @@ def port_update(*, context, port: Port, values: dict) -> Port:
     if "binding:host_id" in values and not context.is_admin:
         raise PolicyNotAuthorized("update_port:binding:host_id")
     with transaction.atomic():
+        before = port_group_ids(port_ids=[port.id])
         for key, attr in (("name", "name"), ("description", "description"), ("admin_state_up", "admin_state_up"),
                           ("device_id", "device_id"), ("device_owner", "device_owner"),
                           ("binding:host_id", "binding_host_id"), ("port_security_enabled", "port_security_enabled")):
@@ -185,15 +191,18 @@ def port_update(*, context, port: Port, values: dict) -> Port:
         if "fixed_ips" in values:
             IPAllocation.objects.filter(port=port).delete()
             _allocate_all(port, port.network, values["fixed_ips"] or [])
+        if {"security_groups", "fixed_ips", "port_security_enabled"} & set(values):
+            security_groups_push(why=f"port {port.id} updated", ports=[port.id],
+                                 member_groups=before | port_group_ids(port_ids=[port.id]))
     logger.info("port %s updated (%s)", port.id, context.request_id)
     return port
 
 
 def port_delete(*, context, port: Port) -> None:
     """A floating IP's own port goes only with the floating IP (409 otherwise), as in Neutron."""
-    if port.device_owner == FLOATINGIP_OWNER:
+    if port.device_owner in (FLOATINGIP_OWNER, DHCP_OWNER):  # the DHCP port goes with its subnets
         raise InUse(f"Port {port.id} cannot be deleted directly via the port API: it has device owner "
-                    f"{FLOATINGIP_OWNER}.")
+                    f"{port.device_owner}.")
     _ports_remove(port_ids=[port.id])
     logger.info("port %s deleted (%s)", port.id, context.request_id)
 
@@ -203,5 +212,9 @@ def _ports_remove(*, port_ids: list) -> None:
     from ..models import FloatingIP
 
     with transaction.atomic():
+        floating_ips_push(why=f"ports {[str(p) for p in port_ids]} removed", ports=port_ids)
         FloatingIP.objects.filter(port_id__in=port_ids).update(port=None, fixed_ip_address=None, status="DOWN")
+        groups = port_group_ids(port_ids=port_ids)
         Port.objects.filter(pk__in=port_ids).delete()
+        if groups:
+            security_groups_push(why=f"ports {[str(p) for p in port_ids]} removed", member_groups=groups)

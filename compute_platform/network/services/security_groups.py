@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from ..exceptions import InUse, InvalidInput, NeutronNotFound
 from ..models import SecurityGroup, SecurityGroupRule
 from .quotas import network_quota_reserve
+from .security_group_push import security_groups_push
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +144,14 @@ def security_group_rule_create(*, group: SecurityGroup, values: dict) -> Securit
         if existing is not None:
             raise SecurityGroupRuleExists(f"Security group rule already exists. Rule id is {existing.id}.")
         rule = SecurityGroupRule.objects.create(project_id=group.project_id, security_group=group, **fields)
+        security_groups_push(why=f"rule {rule.id} added to group {group.id}", groups=[group.id])
     logger.info("security group rule %s added to %s", rule.id, group.id)
     return rule
 
 
 def security_group_rule_delete(*, rule: SecurityGroupRule) -> None:
-    rule.delete()
+    with transaction.atomic():
+        security_groups_push(why=f"rule {rule.id} deleted from group {rule.security_group_id}",
+                             groups=[rule.security_group_id])
+        rule.delete()
     logger.info("security group rule %s deleted", rule.id)

@@ -8,6 +8,7 @@ does not claim it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid as uuidlib
 import time
@@ -17,6 +18,7 @@ import pytest
 from hypervisors.base import (
     ComputeDriver,
     DriverError,
+    FloatingIPSpec,
     HostResources,
     InstanceExists,
     InstanceInfo,
@@ -434,6 +436,36 @@ class DriverConformance(SnapshotRescueConformance):
         with pytest.raises(InstanceNotFound):
             {"plug": lambda: driver.plug_vif(missing, vif), "unplug": lambda: driver.unplug_vif(missing, vif.port_id),
              "list": lambda: driver.list_vifs(missing)}[call]()
+
+    def test_refresh_vif_rules_replaces_a_plugged_ports_rules_only(self, driver, guest, vif_factory):
+        plugged, other = vif_factory(), vif_factory()
+        driver.plug_vif(guest, plugged)
+        assert driver.vif_rules(guest, plugged.port_id) == plugged.security_group_rules
+        rules = (SecurityGroupRule(direction="ingress", protocol="icmp", remote_ip_prefix="10.9.0.0/24"),
+                 SecurityGroupRule(direction="ingress", protocol="tcp", port_range_min=22, port_range_max=22))
+        pushed = {guest: [dataclasses.replace(plugged, security_group_rules=rules),
+                          dataclasses.replace(other, security_group_rules=rules)],  # not plugged: skipped
+                  str(uuidlib.uuid4()): [other]}  # a guest that is gone: skipped
+        assert driver.refresh_vif_rules(pushed) == [plugged.port_id]
+        assert driver.refresh_vif_rules(pushed) == [plugged.port_id]  # a repeat succeeds
+        assert driver.vif_rules(guest, plugged.port_id) == rules
+        assert driver.vif_rules(guest, other.port_id) is None
+        assert driver.list_vifs(guest) == [plugged.port_id]
+        driver.unplug_vif(guest, plugged.port_id)
+        assert driver.vif_rules(guest, plugged.port_id) is None
+        assert driver.refresh_vif_rules(pushed) == []
+
+    def test_apply_floating_ips_keeps_exactly_the_set_given(self, driver):
+        one = FloatingIPSpec(floating_ip="203.0.113.10", fixed_ip="10.0.0.5", port_id=str(uuidlib.uuid4()),
+                             network_id=str(uuidlib.uuid4()), cidr="203.0.113.0/24")
+        two = dataclasses.replace(one, floating_ip="203.0.113.11", fixed_ip="10.0.0.6", port_id=str(uuidlib.uuid4()))
+        driver.apply_floating_ips([two, one])
+        driver.apply_floating_ips([two, one])  # a repeat succeeds
+        assert sorted(driver.floating_ips(), key=lambda f: f.floating_ip) == [one, two]
+        driver.apply_floating_ips([two])
+        assert driver.floating_ips() == [two]
+        driver.apply_floating_ips([])
+        assert driver.floating_ips() == []
 
     def test_destroy_drops_vifs(self, driver, spec_factory, guest, vif_factory):
         driver.plug_vif(guest, vif_factory())

@@ -86,7 +86,8 @@ class _Minimal(ComputeDriver):
     attach_volume = detach_volume = list_volume_attachments = open_console = lambda *a, **k: None
     get_diagnostics = lambda *a, **k: None
     snapshot = rescue = unrescue = is_rescued = lambda *a, **k: None  # moves A
-    plug_vif = unplug_vif = list_vifs = lambda *a, **k: None
+    plug_vif = unplug_vif = list_vifs = refresh_vif_rules = vif_rules = lambda *a, **k: None
+    apply_floating_ips = floating_ips = lambda *a, **k: None
     trigger_crash_dump = lambda *a, **k: None
 
 
