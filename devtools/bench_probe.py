@@ -216,10 +216,11 @@ def list_floor(count: int, runs: int = 5) -> dict:
 
 # ----------------------------------------------------------------------------------- profile-boot
 
-def profile_boot(token: str, count: int, flavor: str) -> dict:
+def profile_boot(token: str, count: int, flavor: str, network: str | None = None) -> dict:
     """Where a boot's work goes: POST /servers in-process (queries, time) with the Celery send
     captured instead of sent, then the compute manager's build for that instance, run right here as
-    the host's worker would run it (same driver state dir, same locks, real database)."""
+    the host's worker would run it (same driver state dir, same locks, real database). With `network`,
+    each server asks for a port on it (`networks: [{uuid}]`)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -238,6 +239,8 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
     with override_settings(ALLOWED_HOSTS=["*"]):
         for i in range(count):
             body = {"server": {"name": f"bench-profile-{i}", "imageRef": image, "flavorRef": flavor}}
+            if network:
+                body["server"]["networks"] = [{"uuid": network}]
             sent.clear()
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
@@ -282,6 +285,7 @@ def main(argv=None) -> int:
     p.add_argument("--token", required=True)
     p.add_argument("--count", type=int, default=20)
     p.add_argument("--flavor", default="1")
+    p.add_argument("--network", help="a network's id: each server gets a port on it")
     args = parser.parse_args(argv)
     _setup()
     if args.cmd == "fill":
@@ -293,7 +297,7 @@ def main(argv=None) -> int:
     elif args.cmd == "count-list":
         result = count_list(args.token, args.max_limit, args.paths)
     else:
-        result = profile_boot(args.token, args.count, args.flavor)
+        result = profile_boot(args.token, args.count, args.flavor, args.network)
     sys.stdout.write("\n" + json.dumps(result) + "\n")
     return 0
 

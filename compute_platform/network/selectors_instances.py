@@ -3,12 +3,15 @@ plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import ipaddress
 from collections import defaultdict
 
+from django.db.models import Prefetch
+
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 
 
 def _sorted_ports(instance_uuids):
     return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids])
-            .select_related("network").prefetch_related("fixed_ips__subnet", "security_groups")
+            .select_related("network")
+            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
             .order_by("created_at", "id"))
 
 
