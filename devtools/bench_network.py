@@ -21,8 +21,8 @@ import time
 import requests
 
 from devtools import bench_floors
-from devtools.bench import (REPO, BenchError, cpu_groups, drop_databases, log, probe, require_services,
-                            run_boots, start_stack)
+from devtools.bench_boots import run_boots
+from devtools.bench_stack import REPO, BenchError, cpu_groups, drop_databases, log, probe, require_services, start_stack
 from devtools.bench_report import Row, at_least, format_table, median, percentile
 
 MIN_PORT_RATIO = 0.8  # boots/s with a port per server >= 80% of boots/s without
