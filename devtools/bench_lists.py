@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-import psycopg2
 import requests
 
 from devtools.bench_report import median
-from devtools.bench_stack import DETAIL, BenchError, log, probe
+from devtools.bench_stack import DETAIL, BenchError, log, probe, sql_value
 
 
 def time_get(stack, token: str, path: str, expect: int, runs: int) -> dict:
@@ -82,12 +81,6 @@ def list_phase(stack, token: str, runs: int, big: int) -> dict:
 
 def _marker_at(stack, offset: int) -> str:
     """The uuid of the server at `offset` in the list's order: the marker of a page deep in the list."""
-    conn = psycopg2.connect(stack.database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT uuid FROM compute_instance WHERE vm_state <> 'deleted' "
-                        "ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1", [offset])
-            return str(cur.fetchone()[0])
-    finally:
-        conn.close()
+    return str(sql_value(stack.database_url, "SELECT uuid FROM compute_instance WHERE vm_state <> 'deleted' "
+                                             "ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1", [offset]))
 

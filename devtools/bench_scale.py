@@ -5,11 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import psycopg2
-
 from devtools import bench_floors
 from devtools.bench_boots import run_boots
-from devtools.bench_stack import HOST_CAPACITY, log, worker_memory
+from devtools.bench_stack import HOST_CAPACITY, log, sql_value, worker_memory
 
 
 def scale_boot_phase(args, database_url: str, redis_url: str, template: str, workdir: Path) -> tuple[dict, list]:
@@ -49,13 +47,8 @@ def scale_boot_phase(args, database_url: str, redis_url: str, template: str, wor
 
 
 def _hosts_up(stack) -> int:
-    conn = psycopg2.connect(stack.database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM compute_host WHERE last_heartbeat > now() - interval '60 seconds'")
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
+    return sql_value(stack.database_url,
+                     "SELECT count(*) FROM compute_host WHERE last_heartbeat > now() - interval '60 seconds'")
 
 
 def plot_scale(scale: dict, scale_boots: dict, path: Path) -> None:

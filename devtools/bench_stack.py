@@ -59,17 +59,22 @@ def _proc_field(path: str, key: str) -> str | None:
     return None
 
 
+def sql_value(database_url: str, sql: str, params=()):
+    """The first column of the first row of one query, on a connection of its own."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
 def machine_facts(database_url: str, redis_url: str) -> list[tuple[str, str]]:
     ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mem_kb = _proc_field("/proc/meminfo", "MemTotal")
     ram = f"{int(mem_kb.split()[0]) / 1024 / 1024:.1f} GiB" if mem_kb else "?"
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SHOW server_version")
-            pg = cur.fetchone()[0]
-    finally:
-        conn.close()
+    pg = sql_value(database_url, "SHOW server_version")
     import redis
 
     rv = redis.Redis.from_url(redis_url).info("server").get("redis_version", "?")
@@ -100,13 +105,7 @@ def cpu_groups(stack) -> Groups:
 
     parents, pids = {}, {}
     try:
-        conn = psycopg2.connect(stack.database_url)
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_backend_pid()")
-                backend = cur.fetchone()[0]
-        finally:
-            conn.close()
+        backend = sql_value(stack.database_url, "SELECT pg_backend_pid()")
         stat = Path(f"/proc/{backend}/stat").read_text()
         parents["postgres"] = {int(stat[stat.rindex(")") + 2:].split()[1])}  # the postmaster
     except (OSError, psycopg2.Error, ValueError) as exc:
@@ -126,13 +125,8 @@ def pg_sessions(stack) -> int | None:
     Counted when a backend reports its stats: at once for closed connections, within ~1-10 s for
     open ones, so a short per-task connection shows up here by the time the phase is over."""
     try:
-        conn = psycopg2.connect(stack.database_url)
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-                return int(cur.fetchone()[0])
-        finally:
-            conn.close()
+        return int(sql_value(stack.database_url,
+                             "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
     except (psycopg2.Error, TypeError):
         return None
 
