@@ -234,8 +234,10 @@ def profile_boot(token: str, count: int, flavor: str, network: str | None = None
     client = Client(HTTP_X_AUTH_TOKEN=token)
     image = str(Image.objects.filter(status="active").order_by("created_at").values_list("id", flat=True)[0])
     post, build = [], []
-    # BENCH_CPROFILE=FILE: also write a cProfile of the POSTs there (`make bench` passes the environment on).
+    # BENCH_CPROFILE=FILE: also write a cProfile of the POSTs there, and of the builds to FILE.build (`make bench`
+    # passes the environment on).
     profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
+    build_profiler = cProfile.Profile() if profiler else None
     with override_settings(ALLOWED_HOSTS=["*"]):
         for i in range(count):
             body = {"server": {"name": f"bench-profile-{i}", "imageRef": image, "flavorRef": flavor}}
@@ -258,12 +260,17 @@ def profile_boot(token: str, count: int, flavor: str, network: str | None = None
             runtime.host_set(queue.split(".", 1)[1])
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
+                if build_profiler:
+                    build_profiler.enable()
                 manager.build_instance(**kwargs)
+                if build_profiler:
+                    build_profiler.disable()
                 build_s = time.perf_counter() - t0
             build.append({"queries": len(ctx.captured_queries), "ms": build_s * 1000,
                           "sql": _sql(ctx.captured_queries)})
     if profiler:
         profiler.dump_stats(os.environ["BENCH_CPROFILE"])
+        build_profiler.dump_stats(os.environ["BENCH_CPROFILE"] + ".build")
     return {"post": post, "build": build}
 
 
