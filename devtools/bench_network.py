@@ -21,8 +21,8 @@ import time
 import requests
 
 from devtools import bench_floors
-from devtools.bench import (REPO, BenchError, cpu_groups, drop_databases, log, require_services, run_boots,
-                            start_stack)
+from devtools.bench_boots import run_boots
+from devtools.bench_stack import REPO, BenchError, cpu_groups, drop_databases, log, probe, require_services, start_stack
 from devtools.bench_report import Row, at_least, format_table, median, percentile
 
 MIN_PORT_RATIO = 0.8  # boots/s with a port per server >= 80% of boots/s without
@@ -71,7 +71,30 @@ def port_create_latencies(stack, token: str, network_id: str, n: int) -> list[fl
     return latencies
 
 
-def rows(boots: dict, ports: list[float], floor_p50: float) -> list[Row]:
+def profile(stack, tokens: dict, network_id: str, count: int) -> dict:
+    """{label: bench_probe profile-boot result}: POST /servers and its build in-process, queries and time."""
+    out = {}
+    for label, token in tokens.items():
+        extra = ("--network", network_id) if label == "with a port" else ()
+        out[label] = probe(stack, "profile-boot", "--token", token, "--count", str(count), *extra)
+    return out
+
+
+def profile_rows(prof: dict | None) -> list[Row]:
+    if not prof:
+        return []
+    (p0, p1) = prof["without a port"], prof["with a port"]
+
+    def pair(kind: str, key: str, fmt: str) -> str:
+        return " / ".join(fmt.format(median([x[key] for x in p[kind]])) for p in (p0, p1))
+
+    return [Row("  SQL queries per POST /servers without / with a port", pair("post", "queries", "{:.0f}")),
+            Row("  SQL queries per build without / with a port", pair("build", "queries", "{:.0f}")),
+            Row("  POST /servers in-process p50 without / with a port", pair("post", "ms", "{:.1f}") + " ms"),
+            Row("  build in-process p50 without / with a port", pair("build", "ms", "{:.1f}") + " ms")]
+
+
+def rows(boots: dict, ports: list[float], floor_p50: float, prof: dict | None = None) -> list[Row]:
     (n0, s0, post0), (n1, s1, post1) = boots["without a port"], boots["with a port"]
     rate0, rate1 = n0 / s0, n1 / s1
     return [Row("boots/s without a port", f"{rate0:.1f}"),
@@ -81,7 +104,7 @@ def rows(boots: dict, ports: list[float], floor_p50: float) -> list[Row]:
                 f"{median(post0) * 1000:.0f} / {median(post1) * 1000:.0f} ms"),
             Row("port create p50", f"{median(ports) * 1000:.1f} ms"),
             Row("port create p95", f"{percentile(ports, 95) * 1000:.1f} ms"),
-            Row("  floor POST p50 (one row)", f"{floor_p50 * 1000:.1f} ms")]
+            Row("  floor POST p50 (one row)", f"{floor_p50 * 1000:.1f} ms"), *profile_rows(prof)]
 
 
 def parse_args(argv=None):
@@ -91,6 +114,9 @@ def parse_args(argv=None):
     p.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
     p.add_argument("--concurrency", type=int, default=8, help="client threads POSTing (default 8)")
     p.add_argument("--ports", type=int, default=200, help="sequential port creates timed (default 200)")
+    p.add_argument("--profile-boots", type=int, default=20,
+                   help="boots of each kind profiled in-process for queries and time (0: skip)")
+    p.add_argument("--verbose", action="store_true", help="print the SQL of a POST and of a build, with a port and without")
     p.add_argument("--conn-max-age", type=int, default=60)
     return p.parse_args(argv)
 
@@ -113,13 +139,18 @@ def main(argv=None) -> int:
         with_port = _project_token(stack, "bench-net", "bench-net")
         without = _project_token(stack, "bench-nonet", "bench-nonet")
         network_id = _network(stack, with_port, "10.128.0.0/16")
-        boots = boot_rounds(stack, {"without a port": without, "with a port": with_port}, args.boots, args.rounds,
-                            args.concurrency)
+        tokens = {"without a port": without, "with a port": with_port}
+        boots = boot_rounds(stack, tokens, args.boots, args.rounds, args.concurrency)
         log(f"timing {args.ports} port creates")
         ports = port_create_latencies(stack, with_port, network_id, args.ports)
         floor = bench_floors.floor_post(stack, stack.token(), cpu_groups(stack), n_latency=min(args.ports, 200),
                                         n_cpu=50, concurrency=args.concurrency)["p50_ms"] / 1000
-        print(format_table(rows(boots, ports, floor)))
+        prof = profile(stack, tokens, network_id, args.profile_boots) if args.profile_boots else None
+        print(format_table(rows(boots, ports, floor, prof)))
+        if prof and args.verbose:
+            for label in prof:
+                for kind in ("post", "build"):
+                    print(f"\nSQL of one {kind} {label}:", *prof[label][kind][-1]["sql"], sep="\n  ")
         return 0
     except (BenchError, AssertionError, OSError, requests.RequestException) as exc:
         print(f"\nbench_network: failed: {exc}", file=sys.stderr)

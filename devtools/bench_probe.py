@@ -216,10 +216,11 @@ def list_floor(count: int, runs: int = 5) -> dict:
 
 # ----------------------------------------------------------------------------------- profile-boot
 
-def profile_boot(token: str, count: int, flavor: str) -> dict:
+def profile_boot(token: str, count: int, flavor: str, network: str | None = None) -> dict:
     """Where a boot's work goes: POST /servers in-process (queries, time) with the Celery send
     captured instead of sent, then the compute manager's build for that instance, run right here as
-    the host's worker would run it (same driver state dir, same locks, real database)."""
+    the host's worker would run it (same driver state dir, same locks, real database). With `network`,
+    each server asks for a port on it (`networks: [{uuid}]`)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -233,11 +234,15 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
     client = Client(HTTP_X_AUTH_TOKEN=token)
     image = str(Image.objects.filter(status="active").order_by("created_at").values_list("id", flat=True)[0])
     post, build = [], []
-    # BENCH_CPROFILE=FILE: also write a cProfile of the POSTs there (`make bench` passes the environment on).
+    # BENCH_CPROFILE=FILE: also write a cProfile of the POSTs there, and of the builds to FILE.build (`make bench`
+    # passes the environment on).
     profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
+    build_profiler = cProfile.Profile() if profiler else None
     with override_settings(ALLOWED_HOSTS=["*"]):
         for i in range(count):
             body = {"server": {"name": f"bench-profile-{i}", "imageRef": image, "flavorRef": flavor}}
+            if network:
+                body["server"]["networks"] = [{"uuid": network}]
             sent.clear()
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
@@ -255,12 +260,17 @@ def profile_boot(token: str, count: int, flavor: str) -> dict:
             runtime.host_set(queue.split(".", 1)[1])
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
+                if build_profiler:
+                    build_profiler.enable()
                 manager.build_instance(**kwargs)
+                if build_profiler:
+                    build_profiler.disable()
                 build_s = time.perf_counter() - t0
             build.append({"queries": len(ctx.captured_queries), "ms": build_s * 1000,
                           "sql": _sql(ctx.captured_queries)})
     if profiler:
         profiler.dump_stats(os.environ["BENCH_CPROFILE"])
+        build_profiler.dump_stats(os.environ["BENCH_CPROFILE"] + ".build")
     return {"post": post, "build": build}
 
 
@@ -282,6 +292,7 @@ def main(argv=None) -> int:
     p.add_argument("--token", required=True)
     p.add_argument("--count", type=int, default=20)
     p.add_argument("--flavor", default="1")
+    p.add_argument("--network", help="a network's id: each server gets a port on it")
     args = parser.parse_args(argv)
     _setup()
     if args.cmd == "fill":
@@ -293,7 +304,7 @@ def main(argv=None) -> int:
     elif args.cmd == "count-list":
         result = count_list(args.token, args.max_limit, args.paths)
     else:
-        result = profile_boot(args.token, args.count, args.flavor)
+        result = profile_boot(args.token, args.count, args.flavor, args.network)
     sys.stdout.write("\n" + json.dumps(result) + "\n")
     return 0
 

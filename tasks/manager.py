@@ -78,8 +78,10 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
 
         with instance_event(request_id=request_id, event="compute__do_build_and_run_instance", host=host,
                             what=f"build of {instance_uuid}", on_error=failed):
-            driver.spawn(instance_spec(instance))
-            instance_ports_activate(instance_uuid=instance_uuid, host=host)
+            spec = instance_spec(instance)
+            driver.spawn(spec)
+            if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
+                instance_ports_activate(instance_uuid=instance_uuid, host=host)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
                                           vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
                 logger.info("instance %s was claimed by another request during its build", instance_uuid)

@@ -3,7 +3,7 @@ import uuid as uuidlib
 from itertools import islice
 
 import re2
-from django.db.models import CharField, F, Func, Q, Subquery, TextField
+from django.db.models import BooleanField, CharField, F, Func, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
@@ -86,6 +86,17 @@ class UuidText(Func):
                            **extra)
 
 
+class RowBefore(Func):
+    """(a, b) < (x, y), a row comparison: PostgreSQL starts an index scan on (a, b) at (x, y), where
+    `a < x OR (a = x AND b < y)` filters every row before it (the last page of 100,000 read them all)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (a, pa), (b, pb), (x, px), (y, py) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({a}, {b}) < ({x}, {y})", (*pa, *pb, *px, *py)
+
+
 # What a server body needs, as flat values, the ids and timestamps already the API's strings: a list of
 # 10,000 servers builds no model objects.
 SERVER_ROW_COLUMNS = (
@@ -155,9 +166,9 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
             raise BadRequest(f"marker [{marker}] not found")
         # The marker's position read in the same query (a page is one query, first or not); a marker that
         # matches nothing gives no rows, and only then is it looked up, for the 400.
-        anchor = Instance.objects.filter(uuid=marker)
-        at, at_id = Subquery(anchor.values("created_at")[:1]), Subquery(anchor.values("id")[:1])
-        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=at_id))
+        anchor = Instance.objects.filter(uuid=marker).order_by()
+        qs = qs.filter(RowBefore(F("created_at"), F("id"), Subquery(anchor.values("created_at")),
+                                 Subquery(anchor.values("id"))))
     qs = qs.order_by("-created_at", "-id")
     if filters.get("name"):
         matches = name_matcher(filters["name"])

@@ -4,6 +4,8 @@ import ipaddress
 import uuid
 from collections import defaultdict
 
+from django.db.models import Prefetch
+
 from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
 
@@ -13,7 +15,8 @@ from .models.ports import DHCP_OWNER
 
 def _sorted_ports(instance_uuids):
     return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids])
-            .select_related("network").prefetch_related("fixed_ips__subnet", "security_groups")
+            .select_related("network")
+            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
             .order_by("created_at", "id"))
 
 

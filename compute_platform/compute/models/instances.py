@@ -66,7 +66,7 @@ class Instance(models.Model):
     trusted_certs = models.JSONField(null=True, blank=True)  # trusted_image_certificates (2.63)
     scheduler_hints = models.JSONField(default=dict, blank=True)  # as requested (shown from 2.100)
     # --- end microversions ---
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)  # indexed with id: the list's order (Meta)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     launched_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
@@ -74,7 +74,9 @@ class Instance(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "vm_state"]), models.Index(fields=["host", "vm_state"])]
+        indexes = [models.Index(fields=["project", "vm_state"]), models.Index(fields=["host", "vm_state"]),
+                   # The list's order, whole: a page after a marker starts in the index at the marker's row.
+                   models.Index(fields=["created_at", "id"], name="compute_instance_list_order")]
 
     def __str__(self):
         return f"{self.name} ({self.uuid})"

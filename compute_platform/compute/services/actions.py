@@ -1,6 +1,7 @@
 """The instance action log (os-instance-actions): one action per request, events per step."""
 import traceback as tb
 
+from django.db import connection
 from django.utils import timezone
 
 from ..models import InstanceAction, InstanceActionEvent
@@ -33,10 +34,18 @@ def action_finish(*, request_id: str, error: bool = False) -> None:
 
 
 def action_event_start(*, request_id: str, event: str, host: str = "") -> InstanceActionEvent | None:
-    action = InstanceAction.objects.filter(request_id=request_id).only("id").first()
-    if action is None:
+    """The event's row under the request's action (None without one), found and written in one statement: a
+    host's task starts with it, so one round trip to the database fewer before the work."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {InstanceActionEvent._meta.db_table} (action_id, event, host, start_time) "
+                       f"SELECT id, %s, %s, %s FROM {InstanceAction._meta.db_table} WHERE request_id = %s "
+                       "RETURNING id, action_id",
+                       [event, host, connection.ops.adapt_datetimefield_value(now), request_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return InstanceActionEvent.objects.create(action=action, event=event, host=host, start_time=timezone.now())
+    return InstanceActionEvent(pk=row[0], action_id=row[1], event=event, host=host, start_time=now)
 
 
 def action_event_finish(*, event: InstanceActionEvent | None, exc: BaseException | None = None) -> None:

@@ -29,6 +29,7 @@ class NetworkRequest:
     network_id: str | None = None
     port_id: str | None = None
     fixed_ip: str | None = None
+    network: Network | None = None  # the network's row when the request was resolved from it (not read again)
 
 
 def _available_networks(context) -> list[Network]:
@@ -50,7 +51,7 @@ def instance_network_requests_resolve(*, context, networks) -> list[NetworkReque
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
         if not available and networks == "auto":
             raise BadRequest(f"Unable to automatically allocate a network for project {context.project_id}")
-        return [NetworkRequest(network_id=str(n.id)) for n in available]
+        return [NetworkRequest(network_id=str(n.id), network=n) for n in available]
     return [NetworkRequest(network_id=r.get("uuid"), port_id=r.get("port"), fixed_ip=r.get("fixed_ip"))
             for r in networks]
 
@@ -89,7 +90,7 @@ def instance_ports_allocate(*, context, requests: list[NetworkRequest], instance
                     Port.objects.filter(pk=port.pk).update(device_id=instance_uuid, device_owner="compute:nova")
                     ports.append(port)
                     continue
-                network = Network.objects.filter(pk=_uuid(r.network_id)).first()
+                network = r.network or Network.objects.filter(pk=_uuid(r.network_id)).first()
                 if network is None or (network.project_id != context.project_id and not network.shared
                                        and not context.is_admin):
                     raise BadRequest(f"Network {r.network_id} could not be found.")

@@ -9,7 +9,9 @@ import logging
 import uuid as uuidlib
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 from .. import ipam
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
@@ -119,14 +121,29 @@ def _security_groups(project_id: str, ids: list | None) -> list[SecurityGroup]:
     return groups
 
 
+def _insert_unless_taken(port: Port) -> bool:
+    """INSERT the port ... ON CONFLICT DO NOTHING: False when its MAC is taken on the network. As _insert_ip:
+    no savepoint (two round trips fewer per port), and the transaction survives the conflict."""
+    query = InsertQuery(Port, on_conflict=OnConflict.IGNORE)
+    query.insert_values(Port._meta.concrete_fields, [port])
+    using = router.db_for_write(Port)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = [Port._meta.pk]
+    with compiler.connection.cursor() as cursor:
+        for sql, params in compiler.as_sql():
+            cursor.execute(sql, params)
+        inserted = cursor.fetchone() is not None
+    if inserted:  # as Model.save() leaves it, so a later save() UPDATEs
+        port._state.adding, port._state.db = False, using
+    return inserted
+
+
 def _insert_port(*, project_id: str, network: Network, mac: str | None, fields: dict) -> Port:
     for _ in range(MAC_ATTEMPTS if mac is None else 1):
-        try:
-            with transaction.atomic():
-                return Port.objects.create(project_id=project_id, network=network,
-                                           mac_address=mac or ipam.random_mac(settings.NETWORK_BASE_MAC), **fields)
-        except IntegrityError:
-            continue
+        port = Port(project_id=project_id, network=network,
+                    mac_address=mac or ipam.random_mac(settings.NETWORK_BASE_MAC), **fields)
+        if _insert_unless_taken(port):
+            return port
     if mac is not None:
         raise MacAddressInUse(mac, network.id)
     raise InUse(f"Unable to generate a unique mac on network {network.id}.")

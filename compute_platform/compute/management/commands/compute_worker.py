@@ -117,6 +117,8 @@ class Command(BaseCommand):
                 (task.request.delivery_info or {}).get("routing_key")), weak=False)
             task_postrun.connect(lambda **_: runtime.task_host_leave(), weak=False)
             _every(settings.HEARTBEAT_INTERVAL, "heartbeat", lambda: hosts_heartbeat(names=names))
+            # Its consumer polls every host's queue in each fetch: the transport that packs that poll cheaply.
+            app.conf.broker_transport = "compute_platform.celery_transport:Transport"
             queue, node = ",".join(tasknames.host_queue(n) for n in names), f"compute-{names[0]}-x{len(names)}@%h"
         else:
             if not host or "." in host or "@" in host:
