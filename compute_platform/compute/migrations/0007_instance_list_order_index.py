@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """The servers list's order as one index: a page after a marker starts at the marker's row."""
 
     dependencies = [
-        ('compute', '0005_moves_networking_microversions'),
+        ('compute', '0006_aggregates'),
     ]
 
     operations = [
