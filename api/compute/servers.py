@@ -66,6 +66,7 @@ class ServerListView(OpenStackView):
                 faults = selectors.instance_latest_faults(rows)
                 nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows])
                 tags = instance_tags(instance_ids=[r["id"] for r in rows])
+                builder.load_volumes([r["id"] for r in rows])
                 servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"]), tags=tags.get(r["id"]))
                            for r in rows]
             else:
