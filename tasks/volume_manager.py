@@ -14,6 +14,7 @@ from compute_platform.images.models import Image
 from compute_platform.volumes.models import Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
+from compute_platform.volumes.services.boot_volumes import ROOT_DEVICE
 from compute_platform.volumes.services.attachments import (
     attachment_attach_failed, attachment_attached, attachment_detach_refused, attachment_detached,
 )
@@ -144,6 +145,13 @@ def instance_volume_connections_on(instance_uuid: str, host: str) -> list[Volume
     source of a live migration hands them to the destination, which mounted them first."""
     return [_connection(att, mount_point_for(mount_base_for(host), att.volume.export.share))
             for att in _live_attachments(instance_uuid)]
+
+
+def instance_boot_volume(instance_uuid: str) -> VolumeConnection | None:
+    """The server's boot volume (vda) as this host's guest sees it, without mounting; None if it boots from
+    an image. The caller mounts (instance_volumes_mount) before the guest starts."""
+    return next((c for c in instance_volume_connections_on(instance_uuid, this_host()) if c.device == ROOT_DEVICE),
+                None)
 
 
 def instance_volumes_reassert(instance_uuid: str) -> int:

@@ -85,12 +85,12 @@ class ServerListView(OpenStackView):
             flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
-        if not v["imageRef"]:
-            raise BadRequest("imageRef is required (boot from volume is not supported).")
-        try:
-            image = image_get(context=self.context, image_id=v["imageRef"])
-        except NotFound as exc:
-            raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
+        image = None  # no imageRef: boot from a volume (block_device_mapping_v2, checked by the service)
+        if v["imageRef"]:
+            try:
+                image = image_get(context=self.context, image_id=v["imageRef"])
+            except NotFound as exc:
+                raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
         # When given, an object (not [] or null). Nova takes either key; openstacksdk sends the second.
         hints = request.data.get("os:scheduler_hints", request.data.get("OS-SCH-HNT:scheduler_hints", {}))
         if not isinstance(hints, dict):
@@ -108,7 +108,8 @@ class ServerListView(OpenStackView):
             security_groups=v.get("security_groups"), config_drive=v.get("config_drive", False),
             access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"),
             description=extras.get("description"), tags=extras.get("tags", ()),
-            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"))
+            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"),
+            block_devices=v.get("block_device_mapping_v2"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.

@@ -101,6 +101,8 @@ def volume_detach(*, context, instance: Instance, attachment: VolumeAttachment) 
         inst = _lock_instance(instance, "detach_volume")
         _lock_volume([attachment.volume_id])
         att = VolumeAttachment.objects.select_for_update().get(pk=attachment.pk)
+        if att.device == "/dev/vda":  # the boot volume (boot from volume): Nova refuses too
+            raise BadRequest("Cannot detach a root device volume")
         if att.status == AttachmentStatus.ATTACHING:
             raise BadRequest(f"Invalid volume: volume {att.volume_id} is still attaching to server {inst.uuid}.")
         if att.status not in (AttachmentStatus.ATTACHED, AttachmentStatus.DETACHING):

@@ -1,0 +1,127 @@
+"""Boot from volume end to end: a volume made from an image (Cinder's imageRef), a server booted from it
+(block_device_mapping_v2, no imageRef), its export mounted on the host before the guest starts and until the
+guest is gone, on every path: build, stop/start, a failed build, delete. Real PostgreSQL, Redis, workers,
+bind mounts; the host's own view of its mounts (GET /api/v1/hosts/{host}/mounts) and the kernel's."""
+import os
+
+import pytest
+import requests
+
+from hypervisors.volumes import mountinfo
+
+from .test_volumes_api import GIB, vols  # noqa: F401  (vols: the fixture)
+
+pytestmark = pytest.mark.integration
+
+SERVERS = "/compute/v2.1/servers"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _mounts_allowed(private_mount_namespace):
+    """Every test here mounts exports."""
+
+
+def upload_image(stack, data: bytes) -> str:
+    r = stack.post("/image/v2/images", json={"name": "raw-disk", "disk_format": "raw", "container_format": "bare",
+                                             "visibility": "public"})
+    assert r.status_code == 201, r.text
+    image_id = r.json()["id"]
+    r = requests.put(stack.url(f"/image/v2/images/{image_id}/file"), data=data, timeout=60,
+                     headers={"X-Auth-Token": stack.token(), "Content-Type": "application/octet-stream"})
+    assert r.status_code == 204, r.text
+    return image_id
+
+
+def bfv_body(volume_id, name="bfv", delete_on_termination=False, **server):
+    return {"server": {"name": name, "imageRef": "", "flavorRef": "1", "block_device_mapping_v2": [
+        {"uuid": volume_id, "source_type": "volume", "destination_type": "volume", "boot_index": 0,
+         "delete_on_termination": delete_on_termination}], **server}}
+
+
+def test_a_volume_from_an_image_boots_a_server_whose_export_stays_mounted_until_it_is_deleted(vols):
+    v = vols()
+    export, share = v.export()
+    data = os.urandom((1 << 20) + 5)
+    image_id = upload_image(v.stack, data)
+
+    vid = v.create(size=1, imageRef=image_id, name="root")
+    vol = v.wait(vid, "available")
+    assert vol["bootable"] == "true" and vol["volume_image_metadata"]["image_id"] == image_id
+    with open(share / f"volume-{vid}", "rb") as f:  # the image's bytes, then zeros to the volume's size
+        assert f.read(len(data)) == data
+    assert os.path.getsize(share / f"volume-{vid}") == GIB
+
+    r = v.stack.post(SERVERS, json=bfv_body(vid, delete_on_termination=True))
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    server = v.stack.wait_status(sid, "ACTIVE")
+    assert server["image"] == ""  # Nova's body of a volume-backed server
+    assert server["os-extended-volumes:volumes_attached"] == [{"id": vid}]
+    r = v.stack.get(f"{SERVERS}/{sid}", headers={"OpenStack-API-Version": "compute 2.3"})
+    assert r.json()["server"]["os-extended-volumes:volumes_attached"] == [{"id": vid, "delete_on_termination": True}]
+    host = server["OS-EXT-SRV-ATTR:host"]
+    vol = v.wait(vid, "in-use")
+    assert [(a["server_id"], a["device"]) for a in vol["attachments"]] == [(sid, "/dev/vda")]
+    m = v.mounts(host, export["id"])
+    assert m["mounted"] and m["attachments"] == [f"{vid}:{sid}"] and mountinfo.is_mounted(m["mountpoint"])
+    # the guest boots from the file under this host's mount of the export
+    (root,) = v.driver(host).list_volume_attachments(sid)
+    assert (root.volume_id, root.device, root.path) == (vid, "/dev/vda", os.path.join(m["mountpoint"], f"volume-{vid}"))
+
+    r = v.detach(sid, vid)
+    assert r.status_code == 400 and "root device" in r.json()["badRequest"]["message"]
+    # a stop and start keep the guest's disk: the export stays mounted throughout
+    for action, status in (("os-stop", "SHUTOFF"), ("os-start", "ACTIVE")):
+        assert v.stack.post(f"{SERVERS}/{sid}/action", json={action: None}).status_code == 202
+        v.stack.wait_status(sid, status)
+        assert v.mounts(host, export["id"])["mounted"]
+
+    assert v.stack.delete(f"{SERVERS}/{sid}").status_code == 204
+    v.stack.wait_gone(sid)
+    v.stack.wait_until(lambda: v.get(vid) is None, what="the volume deleted with its server")
+    m = v.mounts(host, export["id"])
+    assert not m["mounted"] and m["attachments"] == [] and m["db_attachments"] == []
+    assert not os.path.exists(share / f"volume-{vid}")
+
+
+def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume(vols):
+    v = vols()
+    export, _ = v.export()
+    vid = v.create(size=1, imageRef=v.stack.image_id())  # the seeded image has no data: a blank, bootable volume
+    assert v.wait(vid, "available")["bootable"] == "true"
+    r = v.stack.post(SERVERS, json=bfv_body(vid, metadata={"fake:fail": "spawn"}))
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    server = v.stack.wait_status(sid, "ERROR")
+    assert server["os-extended-volumes:volumes_attached"] == []
+    assert v.wait(vid, "available")["attachments"] == []  # delete_on_termination false: the volume stays
+    m = v.mounts("v1", export["id"])
+    assert not m["mounted"] and m["attachments"] == [] and m["db_attachments"] == []
+
+
+def test_boot_from_volume_400s(vols):
+    v = vols()
+    v.export()
+    blank = v.create(size=1)
+    v.wait(blank, "available")
+
+    def create(body):
+        r = v.stack.post(SERVERS, json=body)
+        assert r.status_code == 400, r.text
+        return r.json()["badRequest"]["message"]
+
+    assert "Boot sequence" in create({"server": {"name": "x", "imageRef": "", "flavorRef": "1"}})
+    assert "not bootable" in create(bfv_body(blank))  # a blank volume is not bootable (Cinder, Nova)
+    assert v.stack.post(f"{v.base}/{blank}/action",
+                        json={"os-set_bootable": {"bootable": True}}).status_code == 200
+    assert v.get(blank)["bootable"] == "true"
+    assert "failed to get volume" in create(bfv_body("6f1f4d7e-0000-4000-8000-000000000000"))
+    assert "multiple instances" in create(bfv_body(blank, min_count=2))
+    assert "not supported" in create({"server": {"name": "x", "imageRef": "", "flavorRef": "1",
+                                                 "block_device_mapping_v2": [{
+                                                     "uuid": v.stack.image_id(), "source_type": "image",
+                                                     "destination_type": "volume", "boot_index": 0,
+                                                     "volume_size": 1}]}})
+    assert v.get(blank)["status"] == "available"  # nothing of a refused create is left
+    r = v.stack.post(v.base, json={"volume": {"size": 1, "imageRef": "6f1f4d7e-0000-4000-8000-000000000000"}})
+    assert r.status_code == 400, r.text
