@@ -30,8 +30,8 @@ VolumeDetail = doc_serializer("VolumeDetail", {
     "id": serializers.UUIDField(),
     "name": serializers.CharField(allow_null=True),
     "description": serializers.CharField(allow_null=True),
-    "status": serializers.CharField(help_text="creating, downloading (from an image), available, attaching, in-use, detaching, deleting, error, "
-                                              "error_deleting."),
+    "status": serializers.CharField(help_text="creating, downloading (from an image), available, attaching, in-use, "
+                                              "detaching, deleting, error, error_deleting."),
     "size": serializers.IntegerField(help_text="GiB."),
     "availability_zone": serializers.CharField(),
     "created_at": serializers.CharField(help_text=ISO_NO_ZONE),

@@ -24,7 +24,7 @@ class VolumeViewBuilder:
                 "device": att.device, "attached_at": iso_usec(att.created_at)}
 
     # Cinder adds these through API extensions on show and list only: its create answer has none of them.
-    EXTENSION_KEYS = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host")
+    EXTENSION_KEYS = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host", "volume_image_metadata")
 
     def created(self, volume) -> dict:
         body = self.detail(volume)

@@ -125,3 +125,44 @@ def test_boot_from_volume_400s(vols):
     assert v.get(blank)["status"] == "available"  # nothing of a refused create is left
     r = v.stack.post(v.base, json={"volume": {"size": 1, "imageRef": "6f1f4d7e-0000-4000-8000-000000000000"}})
     assert r.status_code == 400, r.text
+
+
+def test_a_volume_backed_server_shelved_offloaded_takes_attach_and_detach_at_2_20_and_unshelves_with_them(vols):
+    v = vols(hosts=("s1", "s2"), stack_env={"SHELVED_OFFLOAD_TIME": 0})
+    export, _ = v.export()
+    root, extra, gone = (v.create(size=1, imageRef=v.stack.image_id()), v.create(size=1), v.create(size=1))
+    for vid in (root, extra, gone):
+        v.wait(vid, "available")
+    r = v.stack.post(SERVERS, json=bfv_body(root))
+    sid = r.json()["server"]["id"]
+    host = v.stack.wait_status(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"]
+    assert v.stack.action(sid, {"shelve": None}).status_code == 202
+    v.stack.wait_status(sid, "SHELVED_OFFLOADED")
+    m = v.mounts(host, export["id"])  # the guest left, then its host released the export
+    assert not m["mounted"] and m["attachments"] == []
+    assert v.get(root)["status"] == "in-use"  # still the server's boot volume
+
+    assert v.attach(sid, extra).status_code == 409  # below 2.20 Nova refuses a shelved server
+    for vid in (extra, gone):
+        r = v.attach(sid, vid, version="2.20")
+        assert r.status_code == 200, r.text
+        v.wait(vid, "in-use")  # recorded at once: no host to plug it into
+    r = v.stack.delete(f"{SERVERS}/{sid}/os-volume_attachments/{gone}",
+                       headers={"OpenStack-API-Version": "compute 2.20"})
+    assert r.status_code == 202, r.text
+    v.wait(gone, "available")
+    for h in ("s1", "s2"):
+        assert not v.mounts(h, export["id"])["mounted"]
+
+    assert v.stack.action(sid, {"unshelve": None}).status_code == 202
+    server = v.stack.wait_status(sid, "ACTIVE")
+    new_host = server["OS-EXT-SRV-ATTR:host"]
+    assert sorted(x["id"] for x in server["os-extended-volumes:volumes_attached"]) == sorted([root, extra])
+    m = v.mounts(new_host, export["id"])
+    assert m["mounted"] and sorted(m["attachments"]) == sorted([f"{root}:{sid}", f"{extra}:{sid}"])
+    assert [(c.volume_id, c.device) for c in v.driver(new_host).list_volume_attachments(sid)] == [
+        (root, "/dev/vda"), (extra, "/dev/vdb")]
+    assert v.stack.delete(f"{SERVERS}/{sid}").status_code == 204
+    v.stack.wait_gone(sid)
+    assert v.wait(root, "available") and v.wait(extra, "available")
+    assert not v.mounts(new_host, export["id"])["mounted"]
