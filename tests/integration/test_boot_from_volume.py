@@ -84,7 +84,7 @@ def test_a_volume_from_an_image_boots_a_server_whose_export_stays_mounted_until_
     assert not os.path.exists(share / f"volume-{vid}")
 
 
-def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume(vols):
+def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume_and_the_400s(vols):
     v = vols()
     export, _ = v.export()
     vid = v.create(size=1, imageRef=v.stack.image_id())  # the seeded image has no data: a blank, bootable volume
@@ -98,10 +98,7 @@ def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume(vols):
     m = v.mounts("v1", export["id"])
     assert not m["mounted"] and m["attachments"] == [] and m["db_attachments"] == []
 
-
-def test_boot_from_volume_400s(vols):
-    v = vols()
-    v.export()
+    # The 400s (Nova's words), with nothing of a refused create left behind.
     blank = v.create(size=1)
     v.wait(blank, "available")
 
@@ -166,3 +163,33 @@ def test_a_volume_backed_server_shelved_offloaded_takes_attach_and_detach_at_2_2
     v.stack.wait_gone(sid)
     assert v.wait(root, "available") and v.wait(extra, "available")
     assert not v.mounts(new_host, export["id"])["mounted"]
+
+
+def test_a_volume_backed_server_live_migrates_with_its_boot_volume_never_unmounted_under_it(vols):
+    v = vols(hosts=("m1", "m2"), FAKE_DRIVER_DELAYS="live_migrate=1")
+    export, _ = v.export()
+    root = v.create(size=1, imageRef=v.stack.image_id())
+    v.wait(root, "available")
+    sid = v.stack.post(SERVERS, json=bfv_body(root)).json()["server"]["id"]
+    source = v.stack.wait_status(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"]
+    dest = next(h for h in ("m1", "m2") if h != source)
+    mountpoints = {h: v.mounts(h, export["id"])["mountpoint"] for h in ("m1", "m2")}
+    drivers = {h: v.driver(h) for h in ("m1", "m2")}
+
+    r = v.stack.action(sid, {"os-migrateLive": {"host": dest, "block_migration": "auto"}})
+    assert r.status_code == 202, r.text
+    samples = []
+
+    def sample():  # the invariant: wherever the guest is defined, its boot volume's export is mounted
+        for h, d in drivers.items():
+            if sid in d.list_instances():
+                samples.append((h, mountinfo.is_mounted(mountpoints[h])))
+        return v.stack.server(sid)["status"] == "ACTIVE" and v.stack.server(sid)["OS-EXT-SRV-ATTR:host"] == dest
+
+    v.stack.wait_until(sample, interval=0.05, what="live-migrated")
+    assert {h for h, _ in samples} == {"m1", "m2"} and all(ok for _, ok in samples), samples
+    (conn,) = drivers[dest].list_volume_attachments(sid)
+    assert (conn.volume_id, conn.device) == (root, "/dev/vda") and conn.path.startswith(mountpoints[dest] + "/")
+    assert "(shared-storage)" in drivers[dest].get_console_output(sid)  # auto: no local disk to copy
+    v.stack.wait_until(lambda: not v.mounts(source, export["id"])["mounted"], what="the source released")
+    assert v.mounts(dest, export["id"])["attachments"] == [f"{root}:{sid}"]
