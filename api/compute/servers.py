@@ -85,12 +85,17 @@ class ServerListView(OpenStackView):
             flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
-        image = None  # no imageRef: boot from a volume (block_device_mapping_v2, checked by the service)
-        if v["imageRef"]:
+        # No imageRef: the image of a local boot mapping (Nova reads it there), else boot from a volume
+        # (block_device_mapping_v2, checked by the service).
+        image_ref = v["imageRef"] or next((m.get("uuid") for m in v.get("block_device_mapping_v2") or []
+                                           if m["source_type"] == "image" and m.get("boot_index") == 0
+                                           and m.get("destination_type") in (None, "local")), None)
+        image = None
+        if image_ref:
             try:
-                image = image_get(context=self.context, image_id=v["imageRef"])
+                image = image_get(context=self.context, image_id=image_ref)
             except NotFound as exc:
-                raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
+                raise BadRequest(f"Image {image_ref} could not be found.") from exc
         # When given, an object (not [] or null). Nova takes either key; openstacksdk sends the second.
         hints = request.data.get("os:scheduler_hints", request.data.get("OS-SCH-HNT:scheduler_hints", {}))
         if not isinstance(hints, dict):

@@ -123,6 +123,14 @@ def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume_and_the_400
     r = v.stack.post(v.base, json={"volume": {"size": 1, "imageRef": "6f1f4d7e-0000-4000-8000-000000000000"}})
     assert r.status_code == 400, r.text
 
+    # No imageRef but a local image mapping at boot_index 0: Nova boots that image.
+    r = v.stack.post(SERVERS, json={"server": {"name": "img", "imageRef": "", "flavorRef": "1",
+                                               "block_device_mapping_v2": [{
+                                                   "uuid": v.stack.image_id(), "source_type": "image",
+                                                   "destination_type": "local", "boot_index": 0}]}})
+    assert r.status_code == 202, r.text
+    assert v.stack.wait_status(r.json()["server"]["id"], "ACTIVE")["image"]["id"] == v.stack.image_id()
+
 
 def test_a_volume_backed_server_shelved_offloaded_takes_attach_and_detach_at_2_20_and_unshelves_with_them(vols):
     v = vols(hosts=("s1", "s2"), stack_env={"SHELVED_OFFLOAD_TIME": 0})
