@@ -70,6 +70,8 @@ def test_a_volume_from_an_image_boots_a_server_whose_export_stays_mounted_until_
 
     r = v.detach(sid, vid)
     assert r.status_code == 400 and "root device" in r.json()["badRequest"]["message"]
+    r = v.stack.action(sid, {"rescue": None})  # Nova rescues a volume-backed server only from 2.87
+    assert r.status_code == 400 and "volume-backed" in r.json()["badRequest"]["message"]
     # a stop and start keep the guest's disk: the export stays mounted throughout
     for action, status in (("os-stop", "SHUTOFF"), ("os-start", "ACTIVE")):
         assert v.stack.post(f"{SERVERS}/{sid}/action", json={action: None}).status_code == 202
