@@ -31,7 +31,8 @@ FEATURES = {
         "serial_console": True,  # remote-consoles (2.6) and os-getSerialConsole, the serial proxy
         "vnc_console": False, "spice_console": False,
         "attach_encrypted_volume": False, "swap_volume": False, "volume_multiattach": False,
-        "block_migration_for_live_migration": False, "volume_backed_live_migration": False,
+        "block_migration_for_live_migration": False,
+        "volume_backed_live_migration": True,  # the boot volume's export: dest mounts first, source releases after
     },
     "volume-feature-enabled": {
         "backup": False, "snapshot": False, "clone": False, "manage_snapshot": False, "manage_volume": False,

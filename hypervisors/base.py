@@ -122,6 +122,9 @@ class InstanceSpec:
     user_data: str | None = None       # decoded (the API keeps it base64); bytes beyond UTF-8 as surrogates
     vifs: tuple[VifSpec, ...] = ()     # NICs, in the guest's order
     config_drive: bool = False         # attach a config-2 ISO (metadata, network_data, user_data)
+    # Boot from volume: the root disk (vda, boot order 1) is this volume's file, not a disk made from `image`.
+    # The caller has mounted its export (MountManager) before spawn; the guest lists it among its volumes.
+    boot_volume: VolumeConnection | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vifs", tuple(self.vifs))
@@ -316,6 +319,8 @@ class ComputeDriver(abc.ABC):
 
         If a guest with `spec.uuid` already exists (in any power state) this raises InstanceExists and
         leaves that guest untouched. If spawning fails, nothing is left behind: no guest, no disks.
+        With `spec.boot_volume` the guest boots from that file (which must exist: else DriverError) and
+        `list_volume_attachments` includes it; destroy never removes a volume's file.
         """
 
     @abc.abstractmethod

@@ -255,6 +255,10 @@ class FakeDriver(ComputeDriver):
             # Checked inside the transaction, before the insert: the failure leaves nothing behind.
             if spec.metadata.get("fake:fail") == "spawn":
                 raise DriverError("injected spawn failure", spec.uuid)
+            boot = spec.boot_volume
+            # What a real hypervisor checks and the fake can too: the file is there (its export is mounted).
+            if boot is not None and not os.path.exists(boot.path):
+                raise DriverError(f"boot volume {boot.volume_id}: no such file {boot.path}", spec.uuid)
             conn.execute(
                 "INSERT INTO guests (uuid, name, power_state, vcpus, memory_mb, console, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -262,7 +266,12 @@ class FakeDriver(ComputeDriver):
             )
             for vif in spec.vifs:
                 self._insert_vif(conn, spec.uuid, vif)
-        LOG.info("fake host %s: spawned instance %s", self.host, spec.uuid)
+            if boot is not None:
+                conn.execute("INSERT INTO volumes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (spec.uuid, boot.volume_id, boot.path, boot.device, boot.serial, int(boot.read_only),
+                              boot.disk_format))
+        LOG.info("fake host %s: spawned instance %s%s", self.host, spec.uuid,
+                 f" from volume {boot.volume_id}" if boot is not None else "")
 
     def destroy(self, instance_uuid: str) -> None:
         self._delay("destroy")
@@ -338,7 +347,7 @@ class FakeDriver(ComputeDriver):
         running = row[0] == S.RUNNING
         return Diagnostics(uuid=instance_uuid, power_state=PowerState(row[0]), driver=self.name,
                            memory_max_mb=row[2], cpu_time_ns=(0,) * row[1] if running else (),
-                           disks=tuple(DiskDiagnostics(device=d) for d in ["vda", *devices]),
+                           disks=tuple(DiskDiagnostics(device=d) for d in ["vda", *devices] if d != "/dev/vda"),
                            uptime_s=int(time.time() - row[3]))
 
     def get_host_resources(self) -> HostResources:

@@ -15,13 +15,14 @@ from compute_platform.compute.services.instance_lifecycle import (
 from compute_platform.compute.services.instances import instance_mark_deleted
 from compute_platform.compute.states import ACTIONS, TaskState, VmState
 from compute_platform.network.services.instance_ports import instance_ports_activate
+from compute_platform.volumes.services.boot_volumes import instance_block_devices_attached
 from hypervisors.base import InstanceNotFound
 
 from .events import instance_event
 from .locks import instance_lock
 from .runtime import get_driver, this_host
 from .specs import instance_spec
-from .volume_manager import instance_volumes_reassert, instance_volumes_release_mounts
+from .volume_manager import instance_volumes_mount, instance_volumes_reassert, instance_volumes_release_mounts
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +71,27 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
             logger.info("build of %s skipped: no longer scheduling (%s)", instance_uuid, request_id)
             return
         instance = Instance.objects.select_related("image").get(uuid=instance_uuid)
+        spawned = False
 
         def failed(exc, details):
-            # The driver promises a failed spawn leaves nothing, so the claim goes back to the host.
+            # The driver promises a failed spawn leaves nothing; a failure after it removes the guest, then
+            # its volumes' mounts are released (never under a guest), then the claim goes back to the host.
+            if spawned:
+                driver.destroy(instance_uuid)
+            instance_volumes_release_mounts(instance_uuid)
             instance_build_failed(instance_uuid=instance_uuid, host=host, details=details,
                                   message=f"Build of instance {instance_uuid} aborted: {exc}")
 
         with instance_event(request_id=request_id, event="compute__do_build_and_run_instance", host=host,
                             what=f"build of {instance_uuid}", on_error=failed):
+            # Volumes given at create (boot from volume): their exports mounted before the guest starts.
+            volumes = instance_volumes_mount(instance_uuid)
             spec = instance_spec(instance)
             driver.spawn(spec)
+            spawned = True
+            for conn in volumes:  # the boot volume is the guest's already: a no-op for it
+                driver.attach_volume(instance_uuid, conn)
+            instance_block_devices_attached(instance_uuid=instance_uuid)
             if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
                 instance_ports_activate(instance_uuid=instance_uuid, host=host)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,

@@ -74,7 +74,7 @@ def redrive_stale_volume_work(cutoff, up: set[str]) -> list[str]:
             sent.append(f"attachment:{att_id}")
     for volume_id, status in volumes_stale(cutoff=cutoff):
         if volume_redrive_touch(volume_id=volume_id, status=status):
-            name = tasknames.CREATE_VOLUME if status == VolumeStatus.CREATING else tasknames.DELETE_VOLUME
+            name = tasknames.CREATE_VOLUME if status in VolumeStatus.MAKING else tasknames.DELETE_VOLUME
             task_send(task_name=name, queue=tasknames.VOLUME_QUEUE, kwargs={"volume_id": str(volume_id)})
             logger.warning("re-sent %s for volume %s stuck %s", name, volume_id, status)
             sent.append(f"volume:{volume_id}")

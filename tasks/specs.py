@@ -6,6 +6,8 @@ from compute_platform.images.models import Image
 from compute_platform.network.selectors_instances import instance_vifs
 from hypervisors.base import ImageRef, InstanceSpec, SecurityGroupRule, VifSpec
 
+from .volume_manager import instance_boot_volume
+
 
 def _boot_file_paths(props: dict) -> tuple[str | None, str | None]:
     """The data files of the images the public `kernel_id` / `ramdisk_id` properties name (Glance's AMI
@@ -37,11 +39,13 @@ def image_ref(image) -> ImageRef | None:
 def instance_spec(instance, image=None) -> InstanceSpec:
     """`image`: boot another image than the instance's own (an unshelve boots its snapshot)."""
     image = image_ref(image if image is not None else (instance.image if instance.image_id is not None else None))
+    # No image: a volume-backed server, booting from its vda volume (whose export the caller mounted).
+    boot_volume = instance_boot_volume(str(instance.uuid)) if instance.image_id is None else None
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,
                         user_data=user_data_text(instance.user_data), vifs=vif_specs(instance.uuid),
-                        config_drive=instance.config_drive)
+                        config_drive=instance.config_drive, boot_volume=boot_volume)
 
 
 def user_data_text(stored: str | None) -> str | None:

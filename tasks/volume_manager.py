@@ -10,9 +10,11 @@ import os
 
 from django.conf import settings
 
+from compute_platform.images.models import Image
 from compute_platform.volumes.models import Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
+from compute_platform.volumes.services.boot_volumes import ROOT_DEVICE
 from compute_platform.volumes.services.attachments import (
     attachment_attach_failed, attachment_attached, attachment_detach_refused, attachment_detached,
 )
@@ -20,6 +22,7 @@ from compute_platform.volumes.services.exports import export_ref
 from compute_platform.volumes.services.volumes import volume_create_finished, volume_delete_finished
 from hypervisors.base import InstanceNotFound, VolumeConnection
 from hypervisors.volumes import attachment_key, mount_point_for, volume_op_key
+from hypervisors.volumes.image_copy import volume_file_make
 
 from .events import instance_event
 from .locks import instance_lock
@@ -144,6 +147,13 @@ def instance_volume_connections_on(instance_uuid: str, host: str) -> list[Volume
             for att in _live_attachments(instance_uuid)]
 
 
+def instance_boot_volume(instance_uuid: str) -> VolumeConnection | None:
+    """The server's boot volume (vda) as this host's guest sees it, without mounting; None if it boots from
+    an image. The caller mounts (instance_volumes_mount) before the guest starts."""
+    return next((c for c in instance_volume_connections_on(instance_uuid, this_host()) if c.device == ROOT_DEVICE),
+                None)
+
+
 def instance_volumes_reassert(instance_uuid: str) -> int:
     """Before a start or reboot: every live attachment's export is mounted and its file plugged in. Both
     calls are idempotent, so this repairs a mount lost meanwhile and costs nothing otherwise. Raises what
@@ -169,23 +179,26 @@ def instance_volumes_release_mounts(instance_uuid: str) -> int:
 
 # --- the volume service ----------------------------------------------------------------------------
 
+def _image_source(vol: Volume) -> tuple[str | None, str]:
+    """(data path, disk format) of the image a volume is made from; (None, "raw") for a blank volume."""
+    image_id = (vol.image_metadata or {}).get("image_id")
+    if not image_id:
+        return None, "raw"
+    props = Image.objects.filter(pk=image_id).values_list("properties", flat=True).first() or {}
+    return props.get("_data_path"), vol.image_metadata.get("disk_format") or "raw"
+
+
 def create_volume_file(*, volume_id: str, request_id: str = "") -> None:
     vol = Volume.objects.select_related("export").filter(pk=volume_id).first()
-    if vol is None or vol.status != VolumeStatus.CREATING:
+    if vol is None or vol.status not in VolumeStatus.MAKING:
         logger.info("create of volume %s skipped: %s (%s)", volume_id, vol and vol.status, request_id)
         return
     export = export_ref(vol.export)
     try:
+        src, disk_format = _image_source(vol)
         with get_volume_service_mount_manager().mounted(export, volume_op_key(volume_id)) as mountpoint:
-            path = os.path.join(mountpoint, vol.file_name)
-            # Sparse (truncate, not write): a 100 GiB volume costs nothing until the guest writes. Not
-            # O_EXCL: a redelivered create finds its own file and sets the same size again.
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, settings.VOLUME_FILE_MODE)
-            try:
-                os.ftruncate(fd, vol.size * GIB)
-                os.fchmod(fd, settings.VOLUME_FILE_MODE)  # os.open's mode is masked by the umask
-            finally:
-                os.close(fd)
+            volume_file_make(dst=os.path.join(mountpoint, vol.file_name), size_bytes=vol.size * GIB,
+                             mode=settings.VOLUME_FILE_MODE, src=src, disk_format=disk_format)
     except Exception as exc:
         logger.exception("create of volume %s on export %s failed (%s)", volume_id, export.id, request_id)
         volume_create_finished(volume_id=volume_id, error=f"{type(exc).__name__}: {exc}")
@@ -223,9 +236,9 @@ def volume_service_recover() -> dict:
 
     counts = {"mounts": volume_service_mounts_rebuild(), "created": 0, "deleted": 0}
     for volume_id, status in Volume.objects.filter(
-            status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING)).values_list("id", "status"):
+            status__in=(*VolumeStatus.MAKING, VolumeStatus.DELETING)).values_list("id", "status"):
         logger.info("volume service: finishing %s of volume %s after a restart", status, volume_id)
-        if status == VolumeStatus.CREATING:
+        if status in VolumeStatus.MAKING:
             create_volume_file(volume_id=str(volume_id))
             counts["created"] += 1
         else:

@@ -8,6 +8,7 @@ from compute_platform.compute.selectors_migrations import (migration_list, serve
 from compute_platform.compute.services.instance_moves import migration_force_complete
 
 from ..common.links import base_url
+from ..common.microversions import version_at_least
 from ..common.pagination import page_params
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView
@@ -23,18 +24,28 @@ def _common(m) -> dict:
             "updated_at": iso_usec(m.updated_at)}
 
 
+def _versioned(request, body: dict) -> dict:
+    # Nova's os-migrations: `uuid` from 2.59 (migration_type and links from 2.23, in migration_body).
+    if not version_at_least(request, "2.59"):
+        del body["uuid"]
+    return body
+
+
 def migration_body(request, m) -> dict:
-    body = _common(m)
+    body = _versioned(request, _common(m))
     body.update(instance_uuid=str(m.instance.uuid), old_instance_type_id=m.old_flavor_id,
-                new_instance_type_id=m.new_flavor_id, migration_type=m.migration_type)
+                new_instance_type_id=m.new_flavor_id)
+    if not version_at_least(request, "2.23"):
+        return body
+    body["migration_type"] = m.migration_type
     if m.migration_type == "live-migration":
         href = f"{base_url(request)}/compute/v2.1/servers/{m.instance.uuid}/migrations/{m.pk}"
         body["links"] = [{"rel": "self", "href": href}, {"rel": "bookmark", "href": href}]
     return body
 
 
-def server_migration_body(m) -> dict:
-    body = _common(m)
+def server_migration_body(request, m) -> dict:
+    body = _versioned(request, _common(m))
     # Our live migrations report no progress counters (Nova's libvirt fills these while memory copies).
     body.update(server_uuid=str(m.instance.uuid), memory_total_bytes=None, memory_processed_bytes=None,
                 memory_remaining_bytes=None, disk_total_bytes=None, disk_processed_bytes=None,
@@ -65,7 +76,7 @@ class ServerMigrationListView(OpenStackView):
     @schemas.server_migration_list
     def get(self, request, server_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
-        return Response({"migrations": [server_migration_body(m)
+        return Response({"migrations": [server_migration_body(request, m)
                                         for m in server_migrations_in_progress(instance=instance)]})
 
 
@@ -76,7 +87,7 @@ class ServerMigrationView(OpenStackView):
     @schemas.server_migration_show
     def get(self, request, server_id, migration_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
-        return Response({"migration": server_migration_body(server_migration_get(instance=instance,
+        return Response({"migration": server_migration_body(request, server_migration_get(instance=instance,
                                                                                  migration_id=migration_id))})
 
 

@@ -34,9 +34,29 @@ class MetadataField(serializers.DictField):
         return value
 
 
+class BlockDeviceMappingV2(serializers.Serializer):
+    """One of Nova's block_device_mapping_v2 entries (the service decides which combinations are supported)."""
+
+    source_type = serializers.ChoiceField(choices=["image", "volume", "snapshot", "blank"])
+    destination_type = serializers.ChoiceField(choices=["local", "volume"], required=False, allow_null=True)
+    uuid = serializers.CharField(required=False, allow_null=True, max_length=255)
+    boot_index = serializers.IntegerField(required=False, allow_null=True)  # Nova takes "0" as well as 0
+    volume_size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    delete_on_termination = serializers.BooleanField(required=False, default=False)
+    device_name = serializers.CharField(required=False, allow_null=True, max_length=255)
+    tag = serializers.CharField(required=False, allow_null=True, max_length=60)
+    disk_bus = serializers.CharField(required=False, allow_null=True, max_length=255)
+    device_type = serializers.CharField(required=False, allow_null=True, max_length=255)
+    guest_format = serializers.CharField(required=False, allow_null=True, max_length=255)
+    volume_type = serializers.CharField(required=False, allow_null=True, max_length=255)
+
+    def validate_uuid(self, value):
+        return _ref_id(value) if value else value
+
+
 class ServerCreate(serializers.Serializer):
     name = serializers.CharField(max_length=255, trim_whitespace=False)
-    imageRef = serializers.CharField(allow_blank=True)
+    imageRef = serializers.CharField(allow_blank=True, required=False, default="")  # "": boot from volume
     flavorRef = serializers.CharField()
     availability_zone = serializers.CharField(required=False, allow_null=True, max_length=255)
     metadata = MetadataField(required=False)
@@ -51,6 +71,8 @@ class ServerCreate(serializers.Serializer):
     config_drive = serializers.JSONField(required=False)
     min_count = serializers.IntegerField(required=False, min_value=1)
     max_count = serializers.IntegerField(required=False, min_value=1)
+    block_device_mapping_v2 = BlockDeviceMappingV2(many=True, required=False, help_text="Volumes to boot from "
+                                                   "(boot_index 0, with an empty imageRef) or attach at build.")
     return_reservation_id = serializers.BooleanField(required=False, help_text="Answer with the "
                                                      "`reservation_id` of the servers instead of the first one.")
 

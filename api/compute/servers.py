@@ -66,6 +66,7 @@ class ServerListView(OpenStackView):
                 faults = selectors.instance_latest_faults(rows)
                 nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows])
                 tags = instance_tags(instance_ids=[r["id"] for r in rows])
+                builder.load_volumes([r["id"] for r in rows])
                 servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"]), tags=tags.get(r["id"]))
                            for r in rows]
             else:
@@ -84,12 +85,17 @@ class ServerListView(OpenStackView):
             flavor = selectors.flavor_get(flavorid=v["flavorRef"], context=self.context)
         except NotFound as exc:  # Nova: a bad flavorRef is a bad request, not a missing resource
             raise BadRequest(exc.message) from exc
-        if not v["imageRef"]:
-            raise BadRequest("imageRef is required (boot from volume is not supported).")
-        try:
-            image = image_get(context=self.context, image_id=v["imageRef"])
-        except NotFound as exc:
-            raise BadRequest(f"Image {v['imageRef']} could not be found.") from exc
+        # No imageRef: the image of a local boot mapping (Nova reads it there), else boot from a volume
+        # (block_device_mapping_v2, checked by the service).
+        image_ref = v["imageRef"] or next((m.get("uuid") for m in v.get("block_device_mapping_v2") or []
+                                           if m["source_type"] == "image" and m.get("boot_index") == 0
+                                           and m.get("destination_type") in (None, "local")), None)
+        image = None
+        if image_ref:
+            try:
+                image = image_get(context=self.context, image_id=image_ref)
+            except NotFound as exc:
+                raise BadRequest(f"Image {image_ref} could not be found.") from exc
         # When given, an object (not [] or null). Nova takes either key; openstacksdk sends the second.
         hints = request.data.get("os:scheduler_hints", request.data.get("OS-SCH-HNT:scheduler_hints", {}))
         if not isinstance(hints, dict):
@@ -107,7 +113,8 @@ class ServerListView(OpenStackView):
             security_groups=v.get("security_groups"), config_drive=v.get("config_drive", False),
             access_ip_v4=v.get("accessIPv4"), access_ip_v6=v.get("accessIPv6"),
             description=extras.get("description"), tags=extras.get("tags", ()),
-            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"))
+            trusted_certs=extras.get("trusted_image_certificates"), hostname=extras.get("hostname"),
+            block_devices=v.get("block_device_mapping_v2"))
         if v.get("return_reservation_id"):
             return Response({"reservation_id": instances[0].reservation_id}, status=202)
         # A multi-create answers with the first server, as Nova.

@@ -5,6 +5,7 @@ import orjson
 
 from compute_platform.compute.selectors import instance_name_for
 from compute_platform.compute.states import server_status
+from compute_platform.volumes.selectors import instance_volumes_attached
 
 from ..common.links import base_url
 from ..common.timefmt import iso_usec, iso_z
@@ -30,6 +31,7 @@ class ServerViewBuilder:
         self.is_admin = context.is_admin
         self.version = version_of(request)
         self._flavors, self._images, self._host_ids = {}, {}, {}
+        self._volumes: dict[int, list[dict]] = {}
 
     def links(self, collection: str, rid, project_id: str) -> list[dict]:
         return [{"rel": "self", "href": f"{self.base}/compute/v2.1/{project_id}/{collection}/{rid}"},
@@ -45,6 +47,18 @@ class ServerViewBuilder:
             self._flavors[key] = {"id": flavorid, "links": [
                 {"rel": "bookmark", "href": f"{self.base}/compute/{project_id}/flavors/{flavorid}"}]}
         return self._flavors[key]
+
+    def load_volumes(self, instance_ids) -> None:
+        """Fetch the attached volumes of many servers at once (a list), before their detail()s."""
+        ids = [i for i in instance_ids if i not in self._volumes]
+        found = instance_volumes_attached(instance_ids=ids)
+        self._volumes.update({i: found.get(i, []) for i in ids})
+
+    def _volumes_attached(self, instance_id) -> list[dict]:
+        if instance_id not in self._volumes:
+            self.load_volumes([instance_id])
+        # 2.3 adds delete_on_termination (server_versions.add_version_fields): a copy per body.
+        return [{"id": v["id"]} if self.version < V["2.3"] else dict(v) for v in self._volumes[instance_id]]
 
     def _image(self, project_id, image_id):
         if image_id is None:
@@ -118,7 +132,7 @@ class ServerViewBuilder:
             "OS-EXT-STS:task_state": row["task_state"],
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
-            "os-extended-volumes:volumes_attached": [],
+            "os-extended-volumes:volumes_attached": self._volumes_attached(row["id"]),
         }
         if network and network["security_groups"]:  # as Nova: no key at all for a server without groups
             body["security_groups"] = network["security_groups"]

@@ -98,7 +98,8 @@ class VolumeAttachmentListView(OpenStackView):
             raise BadRequest("Multiattach volumes are only supported starting with compute API version 2.60.")
         att = volume_attach(context=self.context, instance=instance, volume=volume,
                             device=data.validated_data.get("device"), tag=extras.get("tag"),
-                            delete_on_termination=extras.get("delete_on_termination", False))
+                            delete_on_termination=extras.get("delete_on_termination", False),
+                            shelved_ok=version_at_least(request, "2.20"))
         if version_at_least(request, "2.101"):
             return Response(status=202)  # Nova answers 202 with no body from 2.101
         return Response({"volumeAttachment": attachment_body(request, att, instance.uuid)})
@@ -123,5 +124,6 @@ class VolumeAttachmentView(OpenStackView):
     def delete(self, request, server_id, volume_id):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         att = volume_selectors.attachment_get_for_instance(instance=instance, volume_id=volume_id)
-        volume_detach(context=self.context, instance=instance, attachment=att)
+        volume_detach(context=self.context, instance=instance, attachment=att,
+                      shelved_ok=version_at_least(request, "2.20"))
         return Response(status=202)

@@ -30,14 +30,18 @@ VolumeDetail = doc_serializer("VolumeDetail", {
     "id": serializers.UUIDField(),
     "name": serializers.CharField(allow_null=True),
     "description": serializers.CharField(allow_null=True),
-    "status": serializers.CharField(help_text="creating, available, attaching, in-use, detaching, deleting, error, "
-                                              "error_deleting."),
+    "status": serializers.CharField(help_text="creating, downloading (from an image), available, attaching, in-use, "
+                                              "detaching, deleting, error, error_deleting."),
     "size": serializers.IntegerField(help_text="GiB."),
     "availability_zone": serializers.CharField(),
     "created_at": serializers.CharField(help_text=ISO_NO_ZONE),
     "updated_at": serializers.CharField(help_text=ISO_NO_ZONE),
     "attachments": VolumeAttachmentSummary(many=True),
-    "bootable": serializers.CharField(help_text="`false`: volumes are blank."),
+    "bootable": serializers.CharField(help_text="`true` for a volume made from an image (or set so by "
+                                                "os-set_bootable): a server may boot from it."),
+    "volume_image_metadata": serializers.DictField(required=False, help_text="The source image's id, name, "
+                                                   "formats, checksum, size, min_ram and min_disk; only on "
+                                                   "volumes made from an image."),
     "encrypted": serializers.BooleanField(),
     "multiattach": serializers.BooleanField(),
     "metadata": serializers.DictField(child=serializers.CharField()),
@@ -90,12 +94,22 @@ volume_list_detail = extend_schema(
     responses={200: VolumeDetailList, **nova_errors({400: "Bad limit or unknown marker.", 403: UNSCOPED})})
 
 volume_create = extend_schema(
-    operation_id="volume_create", summary="Create a blank volume", tags=TAGS, request=VolumeCreateRequest,
-    description="Accepted with 202 in status `creating`; the volume service makes a sparse file "
-                "`volume-<id>` on the enabled export holding the fewest volumes, then the status is "
+    operation_id="volume_create", summary="Create a volume, blank or from an image", tags=TAGS,
+    request=VolumeCreateRequest,
+    description="Accepted with 202 in status `creating` (`downloading` with `imageRef`); the volume service makes "
+                "a sparse file `volume-<id>` on the enabled export holding the fewest volumes (with `imageRef`: "
+                "the image's disk, converted to raw, and the volume is bootable), then the status is "
                 "`available` (or `error`).",
-    responses={202: VolumeBody, **nova_errors({400: "Invalid body, or no enabled export exists.",
-                                               403: UNSCOPED})})
+    responses={202: VolumeBody, **nova_errors({400: "Invalid body, unknown image or one larger than the volume, "
+                                                    "or no enabled export exists.", 403: UNSCOPED})})
+
+volume_action = extend_schema(
+    operation_id="volume_action", summary="Act on a volume (os-set_bootable)", tags=TAGS,
+    request=doc_serializer("VolumeActionRequest", {"os-set_bootable": inputs.VolumeSetBootable(
+        required=False, help_text="Whether a server may boot from the volume.")}),
+    responses={200: OpenApiResponse(description="Done. No body."),
+               **nova_errors({400: "Unknown action or invalid body.", 403: UNSCOPED,
+                              404: "No such volume in the project."})})
 
 volume_show = extend_schema(
     operation_id="volume_show", summary="Show a volume", tags=TAGS,

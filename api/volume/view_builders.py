@@ -24,7 +24,7 @@ class VolumeViewBuilder:
                 "device": att.device, "attached_at": iso_usec(att.created_at)}
 
     # Cinder adds these through API extensions on show and list only: its create answer has none of them.
-    EXTENSION_KEYS = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host")
+    EXTENSION_KEYS = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host", "volume_image_metadata")
 
     def created(self, volume) -> dict:
         body = self.detail(volume)
@@ -43,7 +43,7 @@ class VolumeViewBuilder:
             "created_at": iso_usec(volume.created_at),
             "updated_at": iso_usec(volume.updated_at),
             "attachments": [self.attachment(a) for a in getattr(volume, "shown_attachments", [])],
-            "bootable": "false",
+            "bootable": "true" if volume.bootable else "false",
             "encrypted": False,
             "multiattach": volume.multiattach,
             "metadata": volume.metadata or {},
@@ -57,6 +57,8 @@ class VolumeViewBuilder:
             "consistencygroup_id": None,
             "group_id": None,
         }
+        if volume.image_metadata:
+            body["volume_image_metadata"] = dict(volume.image_metadata)
         if self.is_admin:
             # Cinder's host@backend#pool: the volume service, the NFS backend, the export as the pool.
             body["os-vol-host-attr:host"] = f"{settings.VOLUME_SERVICE_HOST}@nfs#{volume.export.name}"

@@ -2,6 +2,8 @@
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
+from compute_platform.compute.exceptions import BadRequest, NotFound
+from compute_platform.images.selectors import image_get
 from compute_platform.volumes import selectors
 from compute_platform.volumes.services.volumes import volume_create, volume_delete
 
@@ -33,9 +35,17 @@ class VolumeListView(OpenStackView):
         data = serializers.VolumeCreate(data=body_of(request, "volume"))
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        image = None
+        if v.get("imageRef"):
+            try:
+                image = image_get(context=self.context, image_id=v["imageRef"])
+            except NotFound as exc:  # Cinder: a bad imageRef is a bad request
+                raise BadRequest(f"Invalid image identifier or unable to access requested image "
+                                 f"{v['imageRef']}.") from exc
         volume = volume_create(context=self.context, size=v["size"], name=v.get("name") or "",
                                description=v.get("description") or "", multiattach=v.get("multiattach", False),
-                               availability_zone=v.get("availability_zone"), metadata=v.get("metadata"))
+                               availability_zone=v.get("availability_zone"), metadata=v.get("metadata"),
+                               image=image)
         return Response({"volume": VolumeViewBuilder(request, self.context).created(volume)}, status=202)
 
 

@@ -139,7 +139,7 @@ def volume_service_op_keys() -> dict[str, set[str]]:
     from hypervisors.volumes import volume_op_key
 
     needed: dict[str, set[str]] = {}
-    rows = Volume.objects.filter(status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING)).values_list(
+    rows = Volume.objects.filter(status__in=(*VolumeStatus.MAKING, VolumeStatus.DELETING)).values_list(
         "export_id", "id")
     for export_id, volume_id in rows:
         needed.setdefault(str(export_id), set()).add(volume_op_key(str(volume_id)))
@@ -156,13 +156,26 @@ def volume_usage(*, project_id) -> dict[str, int]:
 
 
 def attachments_stale(*, cutoff) -> list[tuple]:
-    """(id, status, host, request_id) of attachments attaching or detaching, unchanged since `cutoff`."""
+    """(id, status, host, request_id) of attachments attaching or detaching, unchanged since `cutoff`. Not those
+    of a building server: its build attaches them (boot from volume), and the build has its own recovery."""
     return list(VolumeAttachment.objects.filter(
-        status__in=(AttachmentStatus.ATTACHING, AttachmentStatus.DETACHING), updated_at__lt=cutoff).values_list(
+        status__in=(AttachmentStatus.ATTACHING, AttachmentStatus.DETACHING), updated_at__lt=cutoff).exclude(
+        instance__vm_state="building").values_list(
         "id", "status", "host", "request_id"))
 
 
 def volumes_stale(*, cutoff) -> list[tuple]:
     """(id, status) of volumes being created or deleted, unchanged since `cutoff`."""
-    return list(Volume.objects.filter(status__in=(VolumeStatus.CREATING, VolumeStatus.DELETING),
+    return list(Volume.objects.filter(status__in=(*VolumeStatus.MAKING, VolumeStatus.DELETING),
                                       updated_at__lt=cutoff).values_list("id", "status"))
+
+
+def instance_volumes_attached(*, instance_ids) -> dict[int, list[dict]]:
+    """{instance id: [{"id": volume id, "delete_on_termination": bool}]}, the live attachments by device (the
+    boot volume, vda, first): Nova's os-extended-volumes:volumes_attached. One query for any number."""
+    out: dict[int, list[dict]] = {}
+    for instance_id, volume_id, dot in (VolumeAttachment.objects.filter(
+            instance_id__in=list(instance_ids), status__in=AttachmentStatus.LIVE)
+            .order_by("instance_id", "device").values_list("instance_id", "volume_id", "delete_on_termination")):
+        out.setdefault(instance_id, []).append({"id": str(volume_id), "delete_on_termination": dot})
+    return out

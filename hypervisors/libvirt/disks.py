@@ -60,6 +60,13 @@ class InstanceDisks:
     def instance_dir(self, uuid: str) -> Path:
         return self.root / uuid
 
+    def make_instance_dir(self, uuid: str) -> Path:
+        """The instance's directory, traversable by QEMU (a volume-backed guest keeps its console log there)."""
+        inst_dir = self.instance_dir(uuid)
+        inst_dir.mkdir(mode=DIR_MODE, exist_ok=True)
+        os.chmod(inst_dir, DIR_MODE)
+        return inst_dir
+
     def disk_path(self, uuid: str) -> Path:
         return self.instance_dir(uuid) / "disk"
 
@@ -137,9 +144,7 @@ class InstanceDisks:
         `rescue`: the rescue disk beside it instead (`disk.rescue`), the root disk untouched.
 
         The overlay grows to `root_gb` if that is larger than the image, as Nova's root disk does."""
-        inst_dir = self.instance_dir(uuid)
-        inst_dir.mkdir(mode=DIR_MODE, exist_ok=True)
-        os.chmod(inst_dir, DIR_MODE)
+        self.make_instance_dir(uuid)
         disk = self.rescue_disk_path(uuid) if rescue else self.disk_path(uuid)
         size = root_gb << 30
         cmd = [QEMU_IMG, "create", "-q", "-f", "qcow2"]

@@ -127,8 +127,8 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                  len(self.list_instances()))
 
     def spawn(self, spec: InstanceSpec) -> None:
-        """Define the domain (root disk: qcow2 overlay on the cached image; kernel and ramdisk when the
-        image names them) and start it; afterwards it is listed and RUNNING.
+        """Define the domain (root disk: qcow2 overlay on the cached image, or the boot volume's file; kernel
+        and ramdisk when the image names them) and start it; afterwards it is listed and RUNNING.
 
         An existing domain with this uuid raises InstanceExists and is left alone. Any other failure
         removes what this call made (domain, disks) before raising DriverError."""
@@ -143,7 +143,14 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         dom = None
         try:
             self.disks.remove(uuid)  # leftovers of a spawn cut short by a crash
-            root = self.disks.create_root(uuid, spec.image, spec.root_gb)
+            if spec.boot_volume is not None:
+                if not os.path.exists(spec.boot_volume.path):
+                    raise DriverError(f"boot volume {spec.boot_volume.volume_id}: no such file "
+                                      f"{spec.boot_volume.path}", uuid)
+                self.disks.make_instance_dir(uuid)  # its console log and config drive
+                root = spec.boot_volume.path
+            else:
+                root = self.disks.create_root(uuid, spec.image, spec.root_gb)
             kernel = initrd = None
             if spec.image is not None and spec.image.kernel_path:
                 kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
@@ -157,7 +164,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
                 console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
                 kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
-                config_drive=config_drive)
+                config_drive=config_drive, boot_volume=spec.boot_volume)
             with translated(uuid, "define"):
                 dom = self._conn().defineXML(domxml.domain_xml(cfg))
             with translated(uuid, "start"):

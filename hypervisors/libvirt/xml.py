@@ -43,6 +43,7 @@ class DomainConfig:
     cmdline: str = DEFAULT_CMDLINE
     interfaces: tuple[VifSpec, ...] = ()
     config_drive: str | None = None  # path of the config-2 ISO, attached as a cdrom
+    boot_volume: VolumeConnection | None = None  # boot from volume: the root disk is this volume's file
 
 
 def domain_name(name: str, uuid: str) -> str:
@@ -103,7 +104,7 @@ def domain_xml(cfg: DomainConfig) -> str:
         if cfg.initrd:
             _sub(os_el, "initrd", cfg.initrd)
         _sub(os_el, "cmdline", cfg.cmdline)
-    else:
+    elif cfg.boot_volume is None:  # a volume's disk carries its own boot order (libvirt refuses both)
         _sub(os_el, "boot", dev="hd")
     features = _sub(dom, "features")
     _sub(features, "acpi")
@@ -115,10 +116,13 @@ def domain_xml(cfg: DomainConfig) -> str:
     _sub(dom, "on_reboot", "restart")
     _sub(dom, "on_crash", "destroy")
     devices = _sub(dom, "devices")
-    disk = _sub(devices, "disk", type="file", device="disk")
-    _sub(disk, "driver", name="qemu", type=cfg.root_format)
-    _sub(disk, "source", file=cfg.root_disk)
-    _sub(disk, "target", dev="vda", bus="virtio")
+    if cfg.boot_volume is not None:
+        devices.append(volume_disk_element(cfg.boot_volume, boot_order=1))
+    else:
+        disk = _sub(devices, "disk", type="file", device="disk")
+        _sub(disk, "driver", name="qemu", type=cfg.root_format)
+        _sub(disk, "source", file=cfg.root_disk)
+        _sub(disk, "target", dev="vda", bus="virtio")
     if cfg.config_drive:
         cdrom = _sub(devices, "disk", type="file", device="cdrom")
         _sub(cdrom, "driver", name="qemu", type="raw")
@@ -149,6 +153,10 @@ def volume_alias(volume_id: str) -> str | None:
 def volume_disk_xml(conn: VolumeConnection) -> str:
     """A file disk on the virtio bus, as `connection.device`, with the volume's serial; the volume id
     rides in the user alias so `list_volume_attachments` can give it back whole (a serial is cut at 20)."""
+    return ET.tostring(volume_disk_element(conn), encoding="unicode")
+
+
+def volume_disk_element(conn: VolumeConnection, *, boot_order: int | None = None) -> ET.Element:
     disk = ET.Element("disk", type="file", device="disk")
     _sub(disk, "driver", name="qemu", type=conn.disk_format)
     _sub(disk, "source", file=conn.path)
@@ -159,7 +167,9 @@ def volume_disk_xml(conn: VolumeConnection) -> str:
     alias = volume_alias(conn.volume_id)
     if alias:
         _sub(disk, "alias", name=alias)
-    return ET.tostring(disk, encoding="unicode")
+    if boot_order is not None:
+        _sub(disk, "boot", order=str(boot_order))
+    return disk
 
 
 @dataclass(frozen=True)

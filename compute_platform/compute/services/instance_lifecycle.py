@@ -69,11 +69,16 @@ def instance_build_failed(*, instance_uuid: str, message: str, details: str = ""
         if not instance_set_error(instance_uuid=instance_uuid, expected_task_state=TaskState.SPAWNING,
                                   message=message, details=details, host=host):
             return False
-        claim_release(instance_id=Instance.objects.values_list("id", flat=True).get(uuid=instance_uuid))
+        instance_id = Instance.objects.values_list("id", flat=True).get(uuid=instance_uuid)
+        claim_release(instance_id=instance_id)
         # Nova deallocates a failed build's network: its ports go (or, passed in, are unbound).
         from compute_platform.network.services.instance_ports import instance_ports_release
+        from compute_platform.volumes.services.attachments import instance_attachments_release
 
         instance_ports_release(instance_uuid=instance_uuid)
+        # And its volumes (boot from volume): available again, as Nova's _cleanup_volumes; the worker has
+        # released their mounts already.
+        instance_attachments_release(instance_id=instance_id)
     return True
 
 

@@ -136,7 +136,8 @@ def instance_migrate(*, context, instance: Instance, host_name: str | None = Non
 def instance_live_migrate(*, context, instance: Instance, host_name: str | None = None,
                           block_migration: bool | None = None, force: bool = False) -> Migration:
     """Live migration (admin) to `host_name` (checked by the filters unless `force`) or the scheduler's pick.
-    `block_migration` None is Nova's `auto`: with shared volumes and a local root disk, a block migration."""
+    `block_migration` None is Nova's `auto`: with shared volumes and a local root disk, a block migration; a
+    volume-backed server (no image: its root disk is a volume on a shared export) has no local disk to copy."""
     with transaction.atomic():
         inst = _claim_task_state(context, instance, action="os-migrateLive", allowed=LIVE_MIGRATE_FROM,
                                  task_state=TaskState.MIGRATING)
@@ -145,7 +146,7 @@ def instance_live_migrate(*, context, instance: Instance, host_name: str | None 
                       event="conductor_live_migrate_instance", migration_type=MigrationType.LIVE,
                       status=MigrationStatus.ACCEPTED, new_flavor=inst.flavor, dest=dest,
                       first_task=tasknames.PRE_LIVE_MIGRATION,
-                      block_migration=True if block_migration is None else block_migration)
+                      block_migration=(inst.image_id is not None) if block_migration is None else block_migration)
 
 
 def instance_evacuate(*, context, instance: Instance, host_name: str | None = None, force: bool = False) -> Migration:

@@ -15,6 +15,8 @@ def instance_rescue(*, context, instance: Instance, rescue_image: Image | None =
                     admin_pass: str | None = None) -> str:
     """Claim `rescuing`; the host boots `rescue_image` (default: the server's own image, as Nova's). Returns
     the admin password Nova answers with (generated when not given)."""
+    if instance.image_id is None:  # its root is a volume: Nova rescues those only from 2.87 (stable rescue)
+        raise BadRequest("Cannot rescue a volume-backed instance")
     if rescue_image is not None and rescue_image.status != "active":
         raise BadRequest(f"Image {rescue_image.id} is not active.")
     with transaction.atomic():

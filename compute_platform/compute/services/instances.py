@@ -43,8 +43,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
                     max_count: int | None = None, networks=None, security_groups: list[str] | None = None,
                     config_drive: bool = False, access_ip_v4: str | None = None,
                     access_ip_v6: str | None = None, description: str | None = None, tags=(),
-                    trusted_certs: list | None = None, hostname: str | None = None
-                    ) -> tuple[list[Instance], str]:
+                    trusted_certs: list | None = None, hostname: str | None = None,
+                    block_devices: list[dict] | None = None) -> tuple[list[Instance], str]:
     """Create up to `max_count` instances (at least `min_count`, or 403 over quota), place them, and
     enqueue their builds (`max_count` defaults to `min_count`, as Nova's). Returns (instances, admin_pass
     of the first).
@@ -60,9 +60,14 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
     Networking (`networks`: None, "auto", "none" or [{"uuid"|"port", "fixed_ip"}]): the servers' ports are
     made before they are placed, in this transaction, so a bad network, a taken address or the port quota
     fails the whole create with nothing left; servers that find no host give theirs back at once.
+
+    `block_devices` (Nova's block_device_mapping_v2): volumes to boot from (`image` None) or attach at build,
+    recorded as attachments on the chosen host in this transaction (volumes.services.boot_volumes).
     """
     from compute_platform.network.services.instance_ports import (
         instance_network_requests_resolve, instance_ports_allocate, instance_ports_release)
+    from compute_platform.volumes.services.boot_volumes import (
+        block_devices_prepare, instance_block_devices_attach)
 
     max_count = min_count if max_count is None else max_count
     if min_count > max_count:
@@ -95,6 +100,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
                                         max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                                         user_id=context.user_id)
+        volumes = block_devices_prepare(context=context, mappings=block_devices or [], image=image, count=max_count)
         group, group_hosts = None, {}
         if hints.get("group"):
             group, group_hosts = server_group_lock_for_boot(context=context, group_uuid=hints["group"],
@@ -130,6 +136,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             )
             if failure:
                 instance_ports_release(instance_uuid=spec.instance_uuid)
+            else:
+                instance_block_devices_attach(context=ctx, instance=instance, host_name=host.name, volumes=volumes)
             if tags:
                 InstanceTag.objects.bulk_create([InstanceTag(instance=instance, tag=t) for t in tags])
             action = action_start(instance=instance, action="create", context=ctx, failed=failure is not None)

@@ -6,6 +6,7 @@ from django.db import models
 
 class VolumeStatus:
     CREATING = "creating"
+    DOWNLOADING = "downloading"  # being made from an image (Cinder's name for it)
     AVAILABLE = "available"
     ATTACHING = "attaching"
     IN_USE = "in-use"
@@ -15,10 +16,12 @@ class VolumeStatus:
     ERROR_DELETING = "error_deleting"
     # The file is gone; the row stays (as Cinder soft-deletes) so action logs and attachments keep their volume.
     DELETED = "deleted"
-    ALL = (CREATING, AVAILABLE, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING, DELETED)
+    ALL = (CREATING, DOWNLOADING, AVAILABLE, ATTACHING, IN_USE, DETACHING, DELETING, ERROR, ERROR_DELETING, DELETED)
     # Statuses whose attachments decide the status (see services.volumes.volume_status_refresh).
     ATTACHMENT_DRIVEN = (AVAILABLE, ATTACHING, IN_USE, DETACHING)
     DELETABLE = (AVAILABLE, ERROR, ERROR_DELETING)
+    # The volume service is making the file (blank, or from an image).
+    MAKING = (CREATING, DOWNLOADING)
 
 
 def volume_file_name(volume_id) -> str:
@@ -39,6 +42,10 @@ class Volume(models.Model):
     multiattach = models.BooleanField(default=False)
     availability_zone = models.CharField(max_length=255, default="nova")
     metadata = models.JSONField(default=dict, blank=True)
+    # Boot from volume: a volume made from an image is bootable (Cinder); os-set_bootable changes it.
+    bootable = models.BooleanField(default=False)
+    # Cinder's volume_image_metadata: the source image's properties, {} for a blank volume.
+    image_metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

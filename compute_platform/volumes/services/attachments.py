@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from compute_platform.compute.exceptions import BadRequest, Conflict
 from compute_platform.compute.models import Instance
-from compute_platform.compute.services.actions import action_start
+from compute_platform.compute.services.actions import action_finish, action_start
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 from compute_platform.compute.services.instance_claims import instance_lock_check
 from compute_platform.compute.states import VmState, action_conflict_message
@@ -36,13 +36,24 @@ DEVICE_NAMES = tuple(f"/dev/vd{c}" for c in "bcdefghijklmnopqrstuvwxyz")
 _DEVICE = re.compile(r"^/dev/vd[b-z]$")
 
 
-def _lock_instance(instance: Instance, action: str) -> Instance:
+# From microversion 2.20 a shelved server takes attach and detach too. An offloaded one has no host: its
+# attachment is only recorded (attached, host ""), and its unshelve's host mounts and plugs it before the guest
+# starts there (tasks/shelving.py), as every move's destination does.
+SHELVED_VM_STATES = (VmState.SHELVED, VmState.SHELVED_OFFLOADED)
+
+
+def _lock_instance(instance: Instance, action: str, *, shelved_ok: bool = False) -> Instance:
     inst = Instance.objects.select_for_update(of=("self",)).select_related("host").get(pk=instance.pk)
-    if inst.host_id is None:
-        raise Conflict(f"Cannot '{action}' instance {inst.uuid}: it was never placed on a host")
-    if inst.task_state is not None or inst.vm_state not in ATTACHABLE_VM_STATES:
+    allowed = ATTACHABLE_VM_STATES + (SHELVED_VM_STATES if shelved_ok else ())
+    if inst.task_state is not None or inst.vm_state not in allowed:
         raise Conflict(action_conflict_message(action, str(inst.uuid), inst.vm_state, inst.task_state))
+    if inst.host_id is None and inst.vm_state != VmState.SHELVED_OFFLOADED:
+        raise Conflict(f"Cannot '{action}' instance {inst.uuid}: it was never placed on a host")
     return inst
+
+
+def _offloaded(inst: Instance) -> bool:
+    return inst.vm_state == VmState.SHELVED_OFFLOADED
 
 
 def _next_device(instance: Instance, requested: str | None) -> str:
@@ -61,12 +72,14 @@ def _next_device(instance: Instance, requested: str | None) -> str:
 
 
 def volume_attach(*, context, instance: Instance, volume: Volume, device: str | None = None, tag: str | None = None,
-                  delete_on_termination: bool = False) -> VolumeAttachment:
+                  delete_on_termination: bool = False, shelved_ok: bool = False) -> VolumeAttachment:
     """Record the attachment (`attaching`) and have the instance's host plug it in. 409 when the server
-    cannot take it now; 400 when the volume cannot (not available, or attached and not multiattach)."""
+    cannot take it now; 400 when the volume cannot (not available, or attached and not multiattach).
+    `shelved_ok` (2.20): a shelved server too; an offloaded one's attachment is recorded attached, no host."""
     instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
-        inst = _lock_instance(instance, "attach_volume")
+        inst = _lock_instance(instance, "attach_volume", shelved_ok=shelved_ok)
+        offloaded = _offloaded(inst)
         vol = Volume.objects.select_for_update().get(pk=volume.pk)
         live = list(VolumeAttachment.objects.filter(volume=vol, status__in=AttachmentStatus.LIVE)
                     .values_list("instance_id", flat=True))
@@ -78,33 +91,50 @@ def volume_attach(*, context, instance: Instance, volume: Volume, device: str | 
         name = _next_device(inst, device)
         try:
             with transaction.atomic():  # a savepoint: the constraint's error must not poison the outer block
-                att = VolumeAttachment.objects.create(volume=vol, instance=inst, host=inst.host.name, device=name,
-                                                      tag=tag, delete_on_termination=delete_on_termination,
-                                                      status=AttachmentStatus.ATTACHING,
-                                                      request_id=context.request_id)
+                att = VolumeAttachment.objects.create(
+                    volume=vol, instance=inst, host="" if offloaded else inst.host.name, device=name, tag=tag,
+                    delete_on_termination=delete_on_termination, request_id=context.request_id,
+                    status=AttachmentStatus.ATTACHED if offloaded else AttachmentStatus.ATTACHING)
         except IntegrityError:
             raise Conflict(f"Volume {vol.id} or device {name} on server {inst.uuid} was attached concurrently.")
         volume_status_refresh(volume_id=vol.pk)
         action_start(instance=inst, action="attach_volume", context=context)
-        task_enqueue_on_commit(task_name=tasknames.ATTACH_VOLUME, queue=host_queue(inst.host.name),
-                               kwargs={"attachment_id": str(att.id), "request_id": context.request_id})
-    logger.info("volume %s: attach to instance %s as %s on %s requested (attachment %s, %s)", vol.id, inst.uuid,
-                name, inst.host.name, att.id, context.request_id)
+        if offloaded:
+            action_finish(request_id=context.request_id)
+        else:
+            task_enqueue_on_commit(task_name=tasknames.ATTACH_VOLUME, queue=host_queue(inst.host.name),
+                                   kwargs={"attachment_id": str(att.id), "request_id": context.request_id})
+    logger.info("volume %s: attach to instance %s as %s %s (attachment %s, %s)", vol.id, inst.uuid, name,
+                "recorded (offloaded)" if offloaded else f"on {inst.host.name} requested", att.id,
+                context.request_id)
     return att
 
 
-def volume_detach(*, context, instance: Instance, attachment: VolumeAttachment) -> None:
+def volume_detach(*, context, instance: Instance, attachment: VolumeAttachment, shelved_ok: bool = False) -> None:
     """Mark the attachment `detaching` and have the host unplug it (then release the export's mount).
-    A detach already under way is sent again (a lost message must not leave it stuck)."""
+    A detach already under way is sent again (a lost message must not leave it stuck). `shelved_ok` (2.20): a
+    shelved server too; an offloaded one holds nothing on any host, so its attachment is detached at once."""
     instance_lock_check(context=context, instance=instance)
     with transaction.atomic():
-        inst = _lock_instance(instance, "detach_volume")
+        inst = _lock_instance(instance, "detach_volume", shelved_ok=shelved_ok)
         _lock_volume([attachment.volume_id])
         att = VolumeAttachment.objects.select_for_update().get(pk=attachment.pk)
+        if att.device == "/dev/vda":  # the boot volume (boot from volume): Nova refuses too
+            raise BadRequest("Cannot detach a root device volume")
         if att.status == AttachmentStatus.ATTACHING:
             raise BadRequest(f"Invalid volume: volume {att.volume_id} is still attaching to server {inst.uuid}.")
         if att.status not in (AttachmentStatus.ATTACHED, AttachmentStatus.DETACHING):
             raise BadRequest(f"Invalid volume: volume {att.volume_id} is not attached to server {inst.uuid}.")
+        if _offloaded(inst):
+            now = timezone.now()
+            VolumeAttachment.objects.filter(pk=att.pk).update(status=AttachmentStatus.DETACHED, detached_at=now,
+                                                              request_id=context.request_id, updated_at=now)
+            volume_status_refresh(volume_id=att.volume_id)
+            action_start(instance=inst, action="detach_volume", context=context)
+            action_finish(request_id=context.request_id)
+            logger.info("volume %s: detached from offloaded instance %s (attachment %s, %s)", att.volume_id,
+                        inst.uuid, att.id, context.request_id)
+            return
         VolumeAttachment.objects.filter(pk=att.pk).update(status=AttachmentStatus.DETACHING,
                                                           request_id=context.request_id, updated_at=timezone.now())
         volume_status_refresh(volume_id=att.volume_id)

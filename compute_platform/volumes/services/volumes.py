@@ -18,6 +18,7 @@ from ..models.volumes import VolumeStatus
 logger = logging.getLogger(__name__)
 
 MAX_SIZE_GB = 16384
+GIB = 1 << 30
 
 
 def export_choose() -> Export:
@@ -32,19 +33,35 @@ def export_choose() -> Export:
     return export
 
 
+def _image_metadata(image, size: int) -> dict:
+    """Cinder's volume_image_metadata of a volume made from `image`; 400 when the image cannot be one."""
+    if image.status != "active":
+        raise BadRequest(f"Invalid image: image {image.id} is not active (it is {image.status}).")
+    if (image.size or 0) > size * GIB or image.min_disk > size:
+        raise BadRequest(f"Invalid input received: Size of specified image {image.id} is larger than volume "
+                         f"size {size} GiB (or its min_disk is).")
+    return {"image_id": str(image.id), "image_name": image.name, "disk_format": image.disk_format,
+            "container_format": image.container_format, "checksum": image.checksum or "",
+            "min_ram": str(image.min_ram), "min_disk": str(image.min_disk), "size": str(image.size or 0)}
+
+
 def volume_create(*, context, size: int, name: str = "", description: str = "", multiattach: bool = False,
-                  availability_zone: str | None = None, metadata: dict | None = None) -> Volume:
-    """Record the volume (`creating`) on the chosen export and have the volume service make its file."""
+                  availability_zone: str | None = None, metadata: dict | None = None, image=None) -> Volume:
+    """Record the volume on the chosen export and have the volume service make its file: blank
+    (`creating`), or, with `image` (an Image row the caller may see), a bootable copy of it (`downloading`)."""
     from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
     if size < 1 or size > MAX_SIZE_GB:
         raise BadRequest(f"Invalid input received: size must be an integer between 1 and {MAX_SIZE_GB} GiB.")
+    image_metadata = _image_metadata(image, size) if image is not None else {}
     with transaction.atomic():
         export = export_choose()
         volume = Volume.objects.create(
             name=name or "", description=description or "", project_id=context.project_id,
             user_id=context.user_id, export=export, size=size, multiattach=multiattach,
-            availability_zone=availability_zone or "nova", metadata=metadata or {}, status=VolumeStatus.CREATING)
+            availability_zone=availability_zone or "nova", metadata=metadata or {},
+            status=VolumeStatus.DOWNLOADING if image is not None else VolumeStatus.CREATING,
+            bootable=image is not None, image_metadata=image_metadata)
         task_enqueue_on_commit(task_name=tasknames.CREATE_VOLUME, queue=tasknames.VOLUME_QUEUE,
                                kwargs={"volume_id": str(volume.id), "request_id": context.request_id})
     logger.info("volume %s (%d GiB) requested on export %s by %s", volume.id, size, export.pk, context.request_id)
@@ -75,9 +92,9 @@ def volume_delete(*, context, volume: Volume) -> None:
 
 @db_retry
 def volume_create_finished(*, volume_id: str, error: str | None = None) -> bool:
-    """creating -> available (or error). False if the volume was no longer creating."""
+    """creating (or downloading) -> available (or error). False if the volume was no longer being made."""
     status = VolumeStatus.ERROR if error else VolumeStatus.AVAILABLE
-    done = Volume.objects.filter(pk=volume_id, status=VolumeStatus.CREATING).update(
+    done = Volume.objects.filter(pk=volume_id, status__in=VolumeStatus.MAKING).update(
         status=status, updated_at=timezone.now()) == 1
     if done and error:
         logger.error("volume %s: create failed: %s", volume_id, error)
@@ -93,6 +110,12 @@ def volume_delete_finished(*, volume_id: str, error: str | None = None) -> bool:
     if done and error:
         logger.error("volume %s: delete failed: %s", volume_id, error)
     return done
+
+
+def volume_set_bootable(*, context, volume: Volume, bootable: bool) -> None:
+    """Cinder's os-set_bootable: whether a server may boot from the volume (checked at server create)."""
+    Volume.objects.filter(pk=volume.pk).update(bootable=bootable, updated_at=timezone.now())
+    logger.info("volume %s: bootable set to %s (%s)", volume.id, bootable, context.request_id)
 
 
 def volume_status_refresh(*, volume_id) -> str:

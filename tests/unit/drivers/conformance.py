@@ -354,6 +354,30 @@ class DriverConformance(SnapshotRescueConformance):
              "detach": lambda: driver.detach_volume(missing, vol.volume_id),
              "list": lambda: driver.list_volume_attachments(missing)}[call]()
 
+    # -- boot from volume --------------------------------------------------------------------------
+
+    def test_spawn_from_boot_volume_lists_it_as_vda(self, driver, spec_factory, volume_factory):
+        require(driver, "supports_volume_attach")
+        root, data = volume_factory("/dev/vda"), volume_factory("/dev/vdb")
+        spec = spec_factory(boot_volume=root)
+        driver.spawn(spec)
+        assert state_of(driver, spec.uuid) == S.RUNNING
+        assert [(v.volume_id, v.device, v.path) for v in driver.list_volume_attachments(spec.uuid)] == [
+            (root.volume_id, "/dev/vda", root.path)]
+        driver.attach_volume(spec.uuid, root)  # a re-assert of every volume before a start changes nothing
+        driver.attach_volume(spec.uuid, data)
+        assert [v.device for v in driver.list_volume_attachments(spec.uuid)] == ["/dev/vda", "/dev/vdb"]
+        driver.destroy(spec.uuid)
+        assert os.path.exists(root.path), "destroy must never remove the boot volume's file"
+
+    def test_spawn_from_missing_boot_volume_raises_and_leaves_nothing(self, driver, spec_factory, tmp_path):
+        require(driver, "supports_volume_attach")
+        spec = spec_factory(boot_volume=VolumeConnection(volume_id=str(uuidlib.uuid4()),
+                                                         path=str(tmp_path / "absent"), device="/dev/vda"))
+        with pytest.raises(DriverError):
+            driver.spawn(spec)
+        assert spec.uuid not in driver.list_instances()
+
     def test_destroy_drops_volume_attachments(self, driver, spec_factory, guest, volume_factory):
         require(driver, "supports_volume_attach")
         vol = volume_factory()

@@ -41,6 +41,19 @@ def test_kernel_boot_and_kvm_cpu():
     assert root.find("cpu").get("mode") == "host-model"
 
 
+def test_boot_volume_is_the_root_disk_with_boot_order_one_and_listed_as_a_volume():
+    vol = VolumeConnection(volume_id="5f0e8a52-1d4c-4a41-9a0e-0c6b7d1f2a3b", path="/mnt/abc/volume-5f0e",
+                           device="/dev/vda")
+    text = domxml.domain_xml(config(boot_volume=vol))
+    root = ET.fromstring(text)
+    (disk,) = root.findall("devices/disk")
+    assert disk.find("source").get("file") == vol.path and disk.find("target").get("dev") == "vda"
+    assert disk.find("driver").get("type") == "raw" and disk.find("boot").get("order") == "1"
+    assert root.find("os/boot") is None  # libvirt refuses <os><boot> beside a per-device boot order
+    # the MountManager rebuild and re-asserts see it as the volume it is
+    assert [d.connection().volume_id for d in domxml.volume_disks(text)] == [vol.volume_id]
+
+
 def test_hostile_values_stay_values():
     evil = "x</name><devices><disk type='file'><source file='/etc/shadow'/></disk></devices><name>"
     text = domxml.domain_xml(config(name=evil, root_disk="/srv/a'b\"<c>&d"))
