@@ -75,7 +75,9 @@ def start_stack(exit_stack: ExitStack, work: Path):
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
                       workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False)
     exit_stack.callback(stack.stop)
-    stack.start_fake_hosts(HOSTS)
+    # A snapshot takes a second, as a small real one does: long enough that a second createImage meets the
+    # first one's image_snapshot task_state (Tempest's 409 test), short enough to cost little.
+    stack.start_fake_hosts(HOSTS, FAKE_DRIVER_DELAYS="snapshot=1")
     stack.start_conductor()
     export = work / "exports" / "default"
     export.mkdir(parents=True, exist_ok=True)
@@ -102,11 +104,29 @@ def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
     (ws / "etc" / "accounts.yaml").write_text(accounts_yaml(accts))
     compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
     volume_max = version_document(stack, "/volume/v3/")["version"]["version"]
+    image_id, image_id_alt = tempest_images(stack)
     (ws / "etc" / "tempest.conf").write_text(tempest_conf(
-        api_url=stack.url("").rstrip("/"), workspace=ws, image_id=stack.image_id(), compute_max=compute_max,
-        volume_max=volume_max, hosts=3))
+        api_url=stack.url("").rstrip("/"), workspace=ws, image_id=image_id, image_id_alt=image_id_alt,
+        compute_max=compute_max, volume_max=volume_max, hosts=3))
     shutil.rmtree(ws / "locks", ignore_errors=True)  # pre-provisioned account locks of an earlier run
     return ws
+
+
+def tempest_images(stack) -> tuple[str, str]:
+    """image_ref and image_ref_alt: two public images with data (Tempest downloads image_ref's bits to upload
+    them again, and filters servers by image, which needs two distinct ones). The fake hosts never read the
+    bits, so a few bytes do."""
+    ids = []
+    for name in ("tempest-image", "tempest-image-alt"):
+        r = stack.post("/image/v2/images", json={"name": name, "visibility": "public", "disk_format": "raw",
+                                                 "container_format": "bare"})
+        assert r.status_code == 201, r.text
+        image_id = r.json()["id"]
+        r = stack.request("PUT", f"/image/v2/images/{image_id}/file", data=name.encode() * 64,
+                          headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code == 204, r.text
+        ids.append(image_id)
+    return ids[0], ids[1]
 
 
 def version_document(stack, path: str) -> dict:

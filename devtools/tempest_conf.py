@@ -69,8 +69,8 @@ def accounts_yaml(accts: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: str, volume_max: str,
-                 hosts: int) -> str:
+def tempest_conf(*, api_url: str, workspace: Path, image_id: str, image_id_alt: str, compute_max: str,
+                 volume_max: str, hosts: int) -> str:
     conf = configparser.ConfigParser()
     conf.read_dict({
         "DEFAULT": {"log_dir": str(workspace / "logs"), "log_file": "tempest.log"},
@@ -79,7 +79,7 @@ def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: s
                  "default_credentials_domain_name": "Default", "create_isolated_networks": "false"},
         "identity": {"uri_v3": f"{api_url}/identity/v3", "auth_version": "v3", "region": "RegionOne",
                      "v3_endpoint_type": "public"},
-        "compute": {"image_ref": image_id, "image_ref_alt": image_id, "flavor_ref": "1", "flavor_ref_alt": "42",
+        "compute": {"image_ref": image_id, "image_ref_alt": image_id_alt, "flavor_ref": "1", "flavor_ref_alt": "42",
                     "min_compute_nodes": str(hosts), "build_timeout": "120", "build_interval": "1",
                     "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL"},
         "volume": {"catalog_type": "volumev3", "build_timeout": "120", "build_interval": "1",

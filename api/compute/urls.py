@@ -6,6 +6,7 @@ from . import remote_consoles
 from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search, os_hosts,  # issue 11, item 4
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
 from . import migrations as migrations_api
+from . import server_password  # issue 11 (singles)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -78,6 +79,7 @@ routes = [
     ("servers/<str:server_id>/migrations", migrations_api.ServerMigrationListView),
     ("servers/<str:server_id>/migrations/<str:migration_id>", migrations_api.ServerMigrationView),
     ("servers/<str:server_id>/migrations/<str:migration_id>/action", migrations_api.ServerMigrationActionView),
+    ("servers/<str:server_id>/os-server-password", server_password.ServerPasswordView),  # issue 11 (singles)
     # --- microversions ---
     ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
     ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),

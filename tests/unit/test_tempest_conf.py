@@ -21,11 +21,12 @@ def test_accounts_give_two_admins_and_a_member_and_reader_per_project():
 def test_tempest_conf_carries_every_feature_flag(tmp_path: Path):
     conf = configparser.ConfigParser()
     conf.read_string(tempest_conf(api_url="http://127.0.0.1:1", workspace=tmp_path, image_id="img",
-                                  compute_max="2.2", volume_max="3.0", hosts=3))
+                                  image_id_alt="img2", compute_max="2.2", volume_max="3.0", hosts=3))
     for section, flags in FEATURES.items():
         for flag, value in flags.items():
             assert conf.getboolean(section, flag) is value, (section, flag)
     assert conf.getboolean("service_available", "cinder") and conf.getboolean("service_available", "neutron")
     assert conf["compute"]["max_microversion"] == "2.2" and conf["compute"]["min_compute_nodes"] == "3"
+    assert conf["compute"]["image_ref_alt"] == "img2"  # distinct images: the filter-by-image tests run
     assert conf["identity"]["uri_v3"] == "http://127.0.0.1:1/identity/v3"
     assert not conf.getboolean("auth", "use_dynamic_credentials")
