@@ -63,6 +63,15 @@ def ensure_venv() -> Path:
     return VENV / "bin"
 
 
+def product_quotas() -> dict:
+    """The instance quotas a fresh install has (Nova's defaults, settings.QUOTA_DEFAULTS), in place of the
+    integration stack's unlimited ones: Tempest checks them (the over-quota resize tests) as a user would."""
+    from compute_platform.settings import QUOTA_DEFAULTS
+
+    return {"QUOTA_INSTANCES": QUOTA_DEFAULTS["instances"], "QUOTA_CORES": QUOTA_DEFAULTS["cores"],
+            "QUOTA_RAM": QUOTA_DEFAULTS["ram"]}
+
+
 def start_stack(exit_stack: ExitStack, work: Path):
     from tests.integration.stack import ADMIN_PASSWORD, make_template, new_stack
 
@@ -73,7 +82,8 @@ def start_stack(exit_stack: ExitStack, work: Path):
         redis_url = exit_stack.enter_context(Redis(work)).url
     template = make_template(database_url, work / "template", name=f"tempest_tmpl_{os.getpid()}")
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
-                      workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False)
+                      workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False,
+                      **product_quotas())
     exit_stack.callback(stack.stop)
     # A snapshot takes a second, as a small real one does: long enough that a second createImage meets the
     # first one's image_snapshot task_state (Tempest's 409 test), short enough to cost little.
@@ -107,7 +117,7 @@ def write_workspace(bin_dir: Path, stack, accts, work: Path) -> Path:
     image_id, image_id_alt = tempest_images(stack)
     (ws / "etc" / "tempest.conf").write_text(tempest_conf(
         api_url=stack.url("").rstrip("/"), workspace=ws, image_id=image_id, image_id_alt=image_id_alt,
-        compute_max=compute_max, volume_max=volume_max, hosts=3))
+        compute_max=compute_max, volume_max=volume_max, hosts=3, fixed_network_name=tempest_network(stack)))
     shutil.rmtree(ws / "locks", ignore_errors=True)  # pre-provisioned account locks of an earlier run
     return ws
 
@@ -127,6 +137,21 @@ def tempest_images(stack) -> tuple[str, str]:
         assert r.status_code == 204, r.text
         ids.append(image_id)
     return ids[0], ids[1]
+
+
+SHARED_NETWORK = "tempest-shared"
+
+
+def tempest_network(stack) -> str:
+    """A shared network with a subnet, as a cloud offers its tenants one (Tempest's fixed_network_name): every
+    server Tempest boots gets a port and an address on it, so address and IP filter tests have something."""
+    r = stack.post("/network/v2.0/networks", json={"network": {"name": SHARED_NETWORK, "shared": True}})
+    assert r.status_code == 201, r.text
+    network_id = r.json()["network"]["id"]
+    r = stack.post("/network/v2.0/subnets", json={"subnet": {"network_id": network_id, "cidr": "10.250.0.0/20",
+                                                             "ip_version": 4, "name": f"{SHARED_NETWORK}-v4"}})
+    assert r.status_code == 201, r.text
+    return SHARED_NETWORK
 
 
 def version_document(stack, path: str) -> dict:

@@ -70,7 +70,7 @@ def accounts_yaml(accts: list[dict]) -> str:
 
 
 def tempest_conf(*, api_url: str, workspace: Path, image_id: str, image_id_alt: str, compute_max: str,
-                 volume_max: str, hosts: int) -> str:
+                 volume_max: str, hosts: int, fixed_network_name: str = "") -> str:
     conf = configparser.ConfigParser()
     conf.read_dict({
         "DEFAULT": {"log_dir": str(workspace / "logs"), "log_file": "tempest.log"},
@@ -81,7 +81,8 @@ def tempest_conf(*, api_url: str, workspace: Path, image_id: str, image_id_alt: 
                      "v3_endpoint_type": "public"},
         "compute": {"image_ref": image_id, "image_ref_alt": image_id_alt, "flavor_ref": "1", "flavor_ref_alt": "42",
                     "min_compute_nodes": str(hosts), "build_timeout": "120", "build_interval": "1",
-                    "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL"},
+                    "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL",
+                    "fixed_network_name": fixed_network_name},
         "volume": {"catalog_type": "volumev3", "build_timeout": "120", "build_interval": "1",
                    "min_microversion": "3.0", "max_microversion": volume_max},
         "image": {"build_timeout": "120", "build_interval": "1"},

@@ -71,7 +71,8 @@ ServerDetail = doc_serializer("ServerDetail", {
     "accessIPv6": serializers.CharField(allow_blank=True),
     "links": Link(many=True),
     "OS-DCF:diskConfig": serializers.CharField(help_text="`MANUAL`"),
-    "progress": serializers.IntegerField(),
+    "progress": serializers.IntegerField(required=False, help_text="Only in ACTIVE, BUILD, REBUILD, RESIZE, "
+                                         "VERIFY_RESIZE and MIGRATING, as Nova."),
     "OS-EXT-AZ:availability_zone": serializers.CharField(allow_blank=True),
     "config_drive": serializers.CharField(allow_blank=True),
     "key_name": serializers.CharField(allow_null=True),

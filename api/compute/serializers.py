@@ -34,8 +34,17 @@ class MetadataField(serializers.DictField):
         return value
 
 
+class StringField(serializers.CharField):
+    """A JSON string, as Nova's schemas type it: DRF's CharField would take 12345 as "12345"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string")
+        return super().to_internal_value(data)
+
+
 class ServerCreate(serializers.Serializer):
-    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    name = StringField(max_length=255, trim_whitespace=False)
     imageRef = serializers.CharField(allow_blank=True)
     flavorRef = serializers.CharField()
     availability_zone = serializers.CharField(required=False, allow_null=True, max_length=255)
@@ -114,9 +123,18 @@ class ServerCreate(serializers.Serializer):
 
 
 class ServerUpdate(serializers.Serializer):
-    """PUT /servers/{id}: the name (description and hostname: server_request_versions.UPDATE)."""
+    """PUT /servers/{id}: the name and access addresses (description and hostname:
+    server_request_versions.UPDATE)."""
 
-    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    name = StringField(max_length=255, trim_whitespace=False, required=False)
+    accessIPv4 = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    accessIPv6 = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+
+    def validate_accessIPv4(self, value):
+        return _ip_address(value, 4)
+
+    def validate_accessIPv6(self, value):
+        return _ip_address(value, 6)
 
 
 class Reboot(serializers.Serializer):

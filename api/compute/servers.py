@@ -148,10 +148,11 @@ class ServerView(OpenStackView):
         if unknown:
             raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
                              f"({', '.join(sorted(map(repr, unknown)))} was unexpected)")
-        if "name" in body:
-            data = serializers.ServerUpdate(data=body)
-            data.is_valid(raise_exception=True)
-            changes["name"] = data.validated_data["name"]
+        data = serializers.ServerUpdate(data=body)
+        data.is_valid(raise_exception=True)
+        for key, field in (("name", "name"), ("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
+            if key in data.validated_data:
+                changes[field] = data.validated_data[key]
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         instance_update(context=self.context, instance=instance, **changes)
         row = selectors.instance_row(instance)

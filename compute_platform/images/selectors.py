@@ -31,8 +31,10 @@ def image_get(*, context, image_id: str) -> Image:
     return image
 
 
-def image_list(*, context, filters: dict, limit: int, marker: str | None = None) -> list[Image]:
-    """Visible images newest first, keyset-paginated after `marker` (an image id), as Glance.
+def image_list(*, context, filters: dict, limit: int, marker: str | None = None,
+               ascending: bool = False) -> list[Image]:
+    """Visible images newest first (oldest first if `ascending`), keyset-paginated after `marker` (an image
+    id), as Glance.
 
     `filters` holds LIST_FILTERS (exact values), `properties` ({key: value}, exact) and `os_hidden`: Glance lists hidden images only when
     asked (os_hidden true), and then only those.
@@ -58,5 +60,9 @@ def image_list(*, context, filters: dict, limit: int, marker: str | None = None)
             anchor = image_get(context=context, image_id=marker)
         except NotFound:
             raise BadRequest(f"marker [{marker}] not found") from None
-        qs = qs.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id))
-    return list(qs.order_by("-created_at", "-id")[:limit])
+        if ascending:
+            qs = qs.filter(Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id))
+        else:
+            qs = qs.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id))
+    order = ("created_at", "id") if ascending else ("-created_at", "-id")
+    return list(qs.order_by(*order)[:limit])

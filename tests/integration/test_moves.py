@@ -24,7 +24,8 @@ def usage(stack) -> dict:
 
 
 def migrations(stack, **params) -> list:
-    r = stack.get("/compute/v2.1/os-migrations", params=params)
+    # At 2.23, where migration_type is shown (Nova's body below it has none)
+    r = stack.get("/compute/v2.1/os-migrations", params=params, headers={"OpenStack-API-Version": "compute 2.23"})
     assert r.status_code == 200, r.text
     return r.json()["migrations"]
 

@@ -24,6 +24,7 @@ from ..states import TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_start
 from .dispatch import task_enqueue_on_commit
 from .instance_claims import instance_lock_check
+from .quotas import quota_check_resize
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ def instance_resize(*, context, instance: Instance, flavor: Flavor) -> Migration
                          "Unable to resize disk down.")
     instance_lock_check(context=context, instance=instance)  # Nova's check_instance_lock
     with transaction.atomic():
+        quota_check_resize(project_id=instance.project_id, vcpus=flavor.vcpus - instance.vcpus,
+                           memory_mb=flavor.memory_mb - instance.memory_mb)
         inst = _claim_task_state(instance, action="resize", allowed=RESIZE_FROM, task_state=TaskState.RESIZE_PREP)
         dest = _claim_destination(inst, flavor, host_name=None, force=False,
                                   ignore_source=not settings.ALLOW_RESIZE_TO_SAME_HOST)
