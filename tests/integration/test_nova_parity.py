@@ -156,3 +156,20 @@ def test_create_schema_update_access_addresses_and_resize_quota(api, sam):
     new_flavor(api, "too-big", ram=10240 + 1)
     assert_fault(api.action(sid, {"resize": {"flavorRef": "too-big"}}, token=sam), 403, "Quota exceeded for ram")
     assert api.server(sid, token=sam)["status"] == "SHUTOFF"
+
+
+def test_servers_filtered_by_ip(api, sam):
+    """Nova's `ip` filter: the servers with a fixed address containing it (`^`, `$` and `\\.` stripped)."""
+    net = api.post("/network/v2.0/networks", json={"network": {"name": "shared", "shared": True}}).json()["network"]
+    r = api.post("/network/v2.0/subnets", json={"subnet": {"network_id": net["id"], "cidr": "10.77.0.0/24",
+                                                           "ip_version": 4}})
+    assert r.status_code == 201, r.text
+    sids = [boot(api, sam, name=f"ip{n}") for n in range(2)]
+    addrs = {sid: api.server(sid, token=sam)["addresses"]["shared"][0]["addr"] for sid in sids}
+
+    def listed(**params):
+        return {s["id"] for s in api.get(SERVERS, params=params, token=sam).json()["servers"]}
+
+    for sid, addr in addrs.items():
+        assert listed(ip=addr) == {sid} and listed(ip="^" + addr.replace(".", "\\.") + "$") == {sid}
+    assert listed(ip="10.77.0.") == set(sids) and listed(ip="10.99.") == set() and listed(ip6="10.77") == set()
