@@ -29,8 +29,8 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
     """Add to a detailed server body what `version` shows. `tags` are the row's (selectors_server_extras.
     instance_tags); server_groups (2.71) appear on one server's show, update and rebuild, not in lists."""
     if version >= V["2.3"]:
-        for item in body.get("os-extended-volumes:volumes_attached", []):
-            item.setdefault("delete_on_termination", False)
+        for item, volume in zip(body.get("os-extended-volumes:volumes_attached", []), row.get("volumes_attached", ())):
+            item["delete_on_termination"] = volume["delete_on_termination"]
         if is_admin:  # Nova's os-extended-server-attributes policy: admin
             body.update({
                 "OS-EXT-SRV-ATTR:reservation_id": row["reservation_id"],

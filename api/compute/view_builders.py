@@ -120,7 +120,7 @@ class ServerViewBuilder:
             "OS-EXT-STS:task_state": row["task_state"],
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
-            "os-extended-volumes:volumes_attached": [],
+            "os-extended-volumes:volumes_attached": [{"id": v["id"]} for v in row.get("volumes_attached", ())],
             "security_groups": network["security_groups"] if network else [],
         }
         if body["status"] in PROGRESS_STATUSES:  # as Nova: no `progress` key in other statuses

@@ -108,9 +108,28 @@ def _server_row_expressions() -> dict:
             "metadata_json": Cast("metadata", TextField()), "server_group_uuid": UuidText("server_group__uuid")}
 
 
+def _with_volumes(rows: list[dict]) -> list[dict]:
+    """Each row's `volumes_attached`: [{"id", "delete_on_termination"}] of its live attachments, by device
+    (Nova's os-extended-volumes), in one query for all the rows."""
+    from compute_platform.volumes.models import VolumeAttachment
+    from compute_platform.volumes.models.attachments import AttachmentStatus
+
+    by_instance = {}
+    for instance_id, volume_id, delete in (VolumeAttachment.objects
+                                           .filter(instance_id__in=[r["id"] for r in rows],
+                                                   status__in=AttachmentStatus.LIVE)
+                                           .order_by("device").values_list("instance_id", "volume_id",
+                                                                           "delete_on_termination")):
+        by_instance.setdefault(instance_id, []).append({"id": str(volume_id), "delete_on_termination": delete})
+    for row in rows:
+        row["volumes_attached"] = by_instance.get(row["id"], [])
+    return rows
+
+
 def instance_row(instance: Instance) -> dict:
-    """The same row for one instance, read the same way (one query), so one server and a list agree."""
-    return Instance.objects.filter(pk=instance.pk).values(*SERVER_ROW_COLUMNS, **_server_row_expressions()).get()
+    """The same row for one instance, read the same way, so one server and a list agree."""
+    return _with_volumes([Instance.objects.filter(pk=instance.pk).values(
+        *SERVER_ROW_COLUMNS, **_server_row_expressions()).get()])[0]
 
 
 def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> list[dict]:
@@ -166,7 +185,7 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         candidates = qs.values_list("id", "name").iterator(chunk_size=2000)
         ids = list(islice((pk for pk, name in candidates if matches(name)), limit))
         qs = Instance.objects.filter(id__in=ids).order_by("-created_at", "-id")
-    rows = list(qs.values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit])
+    rows = _with_volumes(list(qs.values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit]))
     if marker and not rows and not Instance.objects.filter(uuid=marker).exists():
         raise BadRequest(f"marker [{marker}] not found")
     return rows
