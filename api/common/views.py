@@ -52,7 +52,16 @@ class OpenStackView(APIView):
         if self.requires_admin(request.method) and not self.context.is_admin:
             raise Forbidden(f"Policy doesn't allow {self.admin_policy} to be performed.")
         if request.method not in {*SAFE_METHODS, *self.reader_may} and not self.context.can_write:
+            self._server_visible(kwargs.get("server_id"))
             raise Forbidden(f"Policy doesn't allow {request.method} {request.path} to be performed by a reader.")
+
+    def _server_visible(self, server_id) -> None:
+        """Nova looks a server up before it checks the policy: another project's server is a 404 to a reader
+        too, not a 403 that tells it the server exists."""
+        if server_id is not None:
+            from compute_platform.compute.selectors import instance_get
+
+            instance_get(context=self.context, instance_uuid=server_id)
 
     def requires_admin(self, method: str) -> bool:
         return self.admin_only is True or method in (self.admin_only or ())

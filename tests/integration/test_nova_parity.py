@@ -158,6 +158,21 @@ def test_create_schema_update_access_addresses_and_resize_quota(api, sam):
     assert api.server(sid, token=sam)["status"] == "SHUTOFF"
 
 
+
+def test_a_readers_write_to_another_projects_server_is_a_404(api, sam):
+    """Nova looks the server up before its policy: a reader elsewhere learns nothing (404); a reader of the
+    server's own project is refused (403)."""
+    for user, project in (("rex", "elsewhere"), ("rhea", "singles")):
+        api.manage("user_create", user, "--project", project, "--role", "reader", USER_PASSWORD=f"{user}-pw")
+    rex, rhea = api.token("rex", "rex-pw", "elsewhere"), api.token("rhea", "rhea-pw", "singles")
+    sid = boot(api, sam, name="read")
+    for token, code in ((rex, 404), (rhea, 403)):
+        assert_fault(api.request("PUT", f"{SERVERS}/{sid}", token=token, json={"server": {"name": "x"}}), code)
+        assert_fault(api.delete(f"{SERVERS}/{sid}", token=token), code)
+        assert_fault(api.action(sid, {"os-stop": None}, token=token), code)
+        assert_fault(api.delete(f"{SERVERS}/{sid}/os-server-password", token=token), code)
+    assert api.server(sid, token=rhea)["status"] == "ACTIVE"
+
 def test_servers_filtered_by_ip(api, sam):
     """Nova's `ip` filter: the servers with a fixed address containing it (`^`, `$` and `\\.` stripped)."""
     net = api.post("/network/v2.0/networks", json={"network": {"name": "shared", "shared": True}}).json()["network"]
