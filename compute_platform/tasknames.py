@@ -39,6 +39,7 @@ SHELVE_OFFLOAD_INSTANCE = "compute.shelve_offload_instance"
 UNSHELVE_INSTANCE = "compute.unshelve_instance"
 RESCUE_INSTANCE = "compute.rescue_instance"
 UNRESCUE_INSTANCE = "compute.unrescue_instance"
+BACKUP_INSTANCE = "compute.backup_instance"  # createBackup: a snapshot, then the rotation (issue 11)
 # --- end moves A ---
 # moves (tasks/migrations.py): each step runs on the host named, as Nova's compute manager
 PREP_RESIZE = "compute.prep_resize"                    # destination: mount the volumes' exports

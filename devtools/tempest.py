@@ -66,6 +66,15 @@ def ensure_venv() -> Path:
     return VENV / "bin"
 
 
+def product_quotas() -> dict:
+    """The instance quotas a fresh install has (Nova's defaults, settings.QUOTA_DEFAULTS), in place of the
+    integration stack's unlimited ones: Tempest checks them (the over-quota resize tests) as a user would."""
+    from compute_platform.settings import QUOTA_DEFAULTS
+
+    return {"QUOTA_INSTANCES": QUOTA_DEFAULTS["instances"], "QUOTA_CORES": QUOTA_DEFAULTS["cores"],
+            "QUOTA_RAM": QUOTA_DEFAULTS["ram"]}
+
+
 def start_stack(exit_stack: ExitStack, work: Path):
     from tests.integration.stack import ADMIN_PASSWORD, make_template, new_stack
 
@@ -76,9 +85,12 @@ def start_stack(exit_stack: ExitStack, work: Path):
         redis_url = exit_stack.enter_context(Redis(work)).url
     template = make_template(database_url, work / "template", name=f"tempest_tmpl_{os.getpid()}")
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
-                      workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False)
+                      workdir=work / "stack", hosts=[f"node{i}" for i in range(1, 4)], start_workers=False,
+                      **product_quotas())
     exit_stack.callback(stack.stop)
-    stack.start_fake_hosts(HOSTS)
+    # A snapshot takes a second, as a small real one does: long enough that a second createImage meets the
+    # first one's image_snapshot task_state (Tempest's 409 test), short enough to cost little.
+    stack.start_fake_hosts(HOSTS, FAKE_DRIVER_DELAYS="snapshot=1")
     stack.start_conductor()
     export = work / "exports" / "default"
     export.mkdir(parents=True, exist_ok=True)
@@ -125,13 +137,31 @@ def write_workspace(bin_dir: Path, stack, accts, password: str, work: Path) -> P
     compute_max = stack.get("/compute/v2.1/").json()["version"]["version"]
     volume_max = version_document(stack, "/volume/v3/")["version"]["version"]
     networks = create_networks(stack)
+    image_id, image_id_alt = tempest_images(stack)
     (ws / "etc" / "tempest.conf").write_text(tempest_conf(
-        api_url=stack.url("").rstrip("/"), workspace=ws, image_id=stack.image_id(), compute_max=compute_max,
-        volume_max=volume_max, hosts=3, password=password,
+        api_url=stack.url("").rstrip("/"), workspace=ws, image_id=image_id, image_id_alt=image_id_alt,
+        compute_max=compute_max, volume_max=volume_max, hosts=3, password=password,
         network_extensions=[e["alias"] for e in stack.get("/network/v2.0/extensions").json()["extensions"]],
         fixed_network="private", public_network=("public", networks["public"])))
     shutil.rmtree(ws / "locks", ignore_errors=True)  # pre-provisioned account locks of an earlier run
     return ws
+
+
+def tempest_images(stack) -> tuple[str, str]:
+    """image_ref and image_ref_alt: two public images with data (Tempest downloads image_ref's bits to upload
+    them again, and filters servers by image, which needs two distinct ones). The fake hosts never read the
+    bits, so a few bytes do."""
+    ids = []
+    for name in ("tempest-image", "tempest-image-alt"):
+        r = stack.post("/image/v2/images", json={"name": name, "visibility": "public", "disk_format": "raw",
+                                                 "container_format": "bare"})
+        assert r.status_code == 201, r.text
+        image_id = r.json()["id"]
+        r = stack.request("PUT", f"/image/v2/images/{image_id}/file", data=name.encode() * 64,
+                          headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code == 204, r.text
+        ids.append(image_id)
+    return ids[0], ids[1]
 
 
 def version_document(stack, path: str) -> dict:

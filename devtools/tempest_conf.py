@@ -84,8 +84,8 @@ def accounts_yaml(accts: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: str, volume_max: str,
-                 hosts: int, password: str, network_extensions: list[str], fixed_network: str = "",
+def tempest_conf(*, api_url: str, workspace: Path, image_id: str, image_id_alt: str, compute_max: str,
+                 volume_max: str, hosts: int, password: str, network_extensions: list[str], fixed_network: str = "",
                  public_network: tuple[str, str] = ("", "")) -> str:
     """`fixed_network`: the shared network servers boot on; `public_network`: (name, id) of the external
     network that is the floating IP pool."""
@@ -102,7 +102,8 @@ def tempest_conf(*, api_url: str, workspace: Path, image_id: str, compute_max: s
         "network-feature-enabled": {"api_extensions": ", ".join(network_extensions)},
         "identity": {"uri_v3": f"{api_url}/identity/v3", "auth_version": "v3", "region": "RegionOne",
                      "v3_endpoint_type": "public"},
-        "compute": {"image_ref": image_id, "image_ref_alt": image_id, "flavor_ref": "1", "flavor_ref_alt": "42",
+        "compute": {"image_ref": image_id, "image_ref_alt": image_id_alt, "flavor_ref": "1",
+                    "flavor_ref_alt": "42",
                     "min_compute_nodes": str(hosts), "build_timeout": "120", "build_interval": "1",
                     "min_microversion": "2.1", "max_microversion": compute_max, "endpoint_type": "publicURL",
                     "fixed_network_name": fixed_network},

@@ -2,7 +2,7 @@
 instance found in a rebuild, snapshot, shelve or rescue task_state. The rule of each is in move_rules:
 
 - rebuilding -> ERROR with a fault (Nova's init_host): the guest may be half replaced; rebuild again.
-- image_snapshot -> task_state cleared, the half-made image killed (Nova's init_host).
+- image_snapshot, image_backup -> task_state cleared, the half-made image killed (Nova's init_host).
 - shelving, shelving_offloading, unshelving, rescuing, unrescuing -> done again: every step is idempotent
   (power off, snapshot overwrite, destroy, mount attach/release by set, spawn after destroying leftovers,
   rescue/unrescue of a guest already so).
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 MOVE_WORK = {
     "rebuild": rebuilds.rebuild_instance,
     "createImage": snapshots.snapshot_instance,
+    "createBackup": snapshots.backup_instance,
     "shelve": shelving.shelve_instance,
     "shelveOffload": shelving.shelve_offload_instance,
     "unshelve": shelving.unshelve_instance,

@@ -8,7 +8,8 @@ from django.conf import settings
 from compute_platform.compute.move_rules import MOVE_RULES
 from compute_platform.compute.services.instance_lifecycle import instance_task_revert, instance_task_transition
 from compute_platform.images.models import Image
-from compute_platform.images.services.images import image_kill, image_store_file
+from compute_platform.compute.services.instance_backup import ROTATION_KEY
+from compute_platform.images.services.images import image_backups_rotate, image_kill, image_store_file
 
 from .events import instance_event
 from .locks import instance_lock
@@ -39,7 +40,20 @@ def snapshot_to_image(instance_uuid: str, image_id) -> None:
 
 
 def snapshot_instance(*, instance_uuid: str, request_id: str | None) -> None:
-    rule, host, driver = MOVE_RULES["createImage"], this_host(), get_driver()
+    _snapshot("createImage", instance_uuid, request_id)
+
+
+def backup_instance(*, instance_uuid: str, request_id: str | None) -> None:
+    """createBackup: the snapshot, then the rotation (only after a stored backup, as Nova's)."""
+    def rotate(image):
+        props = image.properties or {}
+        image_backups_rotate(instance_uuid=instance_uuid, backup_type=props.get("backup_type", ""),
+                             rotation=int(props.get(ROTATION_KEY, 0)))
+    _snapshot("createBackup", instance_uuid, request_id, after=rotate)
+
+
+def _snapshot(rule_key: str, instance_uuid: str, request_id: str | None, after=None) -> None:
+    rule, host, driver = MOVE_RULES[rule_key], this_host(), get_driver()
     with instance_lock(instance_uuid):
         if not still_wanted(instance_uuid, rule, request_id):
             return
@@ -57,5 +71,7 @@ def snapshot_instance(*, instance_uuid: str, request_id: str | None) -> None:
             if image is None or image.status not in ("queued", "saving"):
                 raise RuntimeError(f"the snapshot's image is gone ({image and image.status})")
             snapshot_to_image(instance_uuid, image.id)
+            if after is not None:
+                after(image)
             instance_task_transition(instance_uuid=instance_uuid, from_task_state=rule.task_state, to_task_state=None)
-            logger.info("instance %s: snapshot stored as image %s (%s)", instance_uuid, image.id, request_id)
+            logger.info("instance %s: %s stored as image %s (%s)", instance_uuid, rule_key, image.id, request_id)

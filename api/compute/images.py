@@ -64,6 +64,20 @@ def _int_filter(request, name: str) -> int | None:
     return int(value)
 
 
+# Nova's proxy filters that are image properties: `server` (an id, or a server's href: its last segment) and
+# `type` ("snapshot" or "backup"), and any `property-<key>=<value>`.
+PROPERTY_FILTERS = {"server": "instance_uuid", "type": "image_type"}
+
+
+def _property_filters(request) -> dict:
+    props = {}
+    for name, value in request.query_params.items():
+        key = PROPERTY_FILTERS.get(name) or (name[len("property-"):] if name.startswith("property-") else None)
+        if key:
+            props[key] = value.rsplit("/", 1)[-1] if name == "server" else value
+    return props
+
+
 # --- documentation ---------------------------------------------------------------------------------
 
 class ImageBasic(fields.Serializer):
@@ -89,6 +103,8 @@ Meta = doc_serializer("ProxyImageMeta", {"meta": fields.DictField(child=fields.C
                                                                   help_text="`{key: value}`, one item.")})
 FILTERS = [OpenApiParameter("name", str), OpenApiParameter("status", str, description="ACTIVE, SAVING..."),
            OpenApiParameter("minRam", int), OpenApiParameter("minDisk", int),
+           OpenApiParameter("server", str, description="Snapshots and backups of this server (its id or href)."),
+           OpenApiParameter("type", str, description="`snapshot` or `backup`."),
            OpenApiParameter("limit", int), OpenApiParameter("marker", str, description="Last image id of the page.")]
 METADATA_WRITE_ERRORS = nova_errors({400: "Invalid keys or values.", 404: NO_IMAGE_39,
                                      403: "Not the owner, or over the metadata_items quota."})
@@ -105,7 +121,8 @@ class ProxyImageListView(OpenStackView):
         page = page_params(request)
         filters = {"name": request.query_params.get("name"),
                    "status": (request.query_params.get("status") or "").lower() or None,
-                   "min_ram": _int_filter(request, "minRam"), "min_disk": _int_filter(request, "minDisk")}
+                   "min_ram": _int_filter(request, "minRam"), "min_disk": _int_filter(request, "minDisk"),
+                   "properties": _property_filters(request)}
         images = image_list(context=self.context, filters=filters, limit=page.limit, marker=page.marker)
         render = image_detail if self.detail else image_basic
         return Response({"images": [render(request, i) for i in images],

@@ -3,18 +3,22 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest
-from compute_platform.compute.selectors_migrations import (migration_list, server_migration_get,
-                                                           server_migrations_in_progress)
+from compute_platform.compute.selectors_migrations import (migration_list, migrations_after,
+                                                           server_migration_get, server_migrations_in_progress)
 from compute_platform.compute.services.instance_moves import migration_force_complete
 
 from ..common.links import base_url
 from ..common.microversions import version_at_least
-from ..common.pagination import page_params
+from ..common.pagination import next_links, page_params
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView
 from . import migration_schemas as schemas
 
 LIST_FILTERS = ("host", "status", "migration_type", "instance_uuid")
+
+
+# Nova adds a self link only to a live migration that is still under way (its /servers/{id}/migrations entry).
+LIVE_IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
 
 
 def _common(m) -> dict:
@@ -32,15 +36,16 @@ def _versioned(request, body: dict) -> dict:
 
 
 def migration_body(request, m) -> dict:
+    """One os-migrations entry as Nova's at the request's version: migration_type and the self links of a
+    live migration under way from 2.23, uuid from 2.59."""
     body = _versioned(request, _common(m))
     body.update(instance_uuid=str(m.instance.uuid), old_instance_type_id=m.old_flavor_id,
                 new_instance_type_id=m.new_flavor_id)
-    if not version_at_least(request, "2.23"):
-        return body
-    body["migration_type"] = m.migration_type
-    if m.migration_type == "live-migration":
-        href = f"{base_url(request)}/compute/v2.1/servers/{m.instance.uuid}/migrations/{m.pk}"
-        body["links"] = [{"rel": "self", "href": href}, {"rel": "bookmark", "href": href}]
+    if version_at_least(request, "2.23"):
+        body["migration_type"] = m.migration_type
+        if m.migration_type == "live-migration" and m.status in LIVE_IN_PROGRESS:
+            href = f"{base_url(request)}/compute/v2.1/servers/{m.instance.uuid}/migrations/{m.pk}"
+            body["links"] = [{"rel": "self", "href": href}, {"rel": "bookmark", "href": href}]
     return body
 
 
@@ -59,14 +64,16 @@ class MigrationListView(OpenStackView):
 
     @schemas.migration_list
     def get(self, request):
-        page = page_params(request)
         filters = {k: request.query_params[k] for k in LIST_FILTERS if request.query_params.get(k)}
         rows = migration_list(filters=filters)
+        if not version_at_least(request, "2.59"):  # paging (by uuid) came with 2.59
+            return Response({"migrations": [migration_body(request, m) for m in rows]})
+        page = page_params(request)
         if page.marker:
-            if not page.marker.isdigit():
-                raise BadRequest(f"Marker {page.marker} could not be found.")
-            rows = rows.filter(pk__lt=int(page.marker))
-        return Response({"migrations": [migration_body(request, m) for m in rows[:page.limit]]})
+            rows = migrations_after(rows=rows, marker=page.marker)
+        items = [migration_body(request, m) for m in rows[:page.limit]]
+        return Response({"migrations": items, **next_links(request, "migrations_links", page=page, items=items,
+                                                           marker_of=lambda m: m["uuid"])})
 
 
 class ServerMigrationListView(OpenStackView):

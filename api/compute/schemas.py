@@ -8,6 +8,7 @@ from rest_framework import serializers
 from ..common.schemas import ADMIN_ONLY, UNSCOPED, ComputeVersion, Link, doc_serializer, nova_errors
 from . import move_serializers as move_inputs
 from . import migration_schemas as move_schemas
+from . import server_image_actions as image_actions
 from . import serializers as inputs
 
 TAGS = ["compute"]
@@ -70,7 +71,8 @@ ServerDetail = doc_serializer("ServerDetail", {
     "accessIPv6": serializers.CharField(allow_blank=True),
     "links": Link(many=True),
     "OS-DCF:diskConfig": serializers.CharField(help_text="`MANUAL`"),
-    "progress": serializers.IntegerField(),
+    "progress": serializers.IntegerField(required=False, help_text="Only in ACTIVE, BUILD, REBUILD, RESIZE, "
+                                         "VERIFY_RESIZE and MIGRATING, as Nova."),
     "OS-EXT-AZ:availability_zone": serializers.CharField(allow_blank=True),
     "config_drive": serializers.CharField(allow_blank=True),
     "key_name": serializers.CharField(allow_null=True),
@@ -234,6 +236,10 @@ SERVER_ACTIONS += [
     _action("ResetStateAction", "os-resetState", move_inputs.ResetState()),
 ]
 # --- end moves A ---
+SERVER_ACTIONS += [  # issue 11: a rotated snapshot; network info re-injection (admin)
+    _action("CreateBackupAction", "createBackup", image_actions.CreateBackup()),
+    _action("InjectNetworkInfoAction", "injectNetworkInfo", _no_argument()),
+]
 
 
 class ConsoleOutputResponse(serializers.Serializer):
@@ -387,8 +393,7 @@ flavor_show = extend_schema(
 flavor_delete = extend_schema(
     operation_id="compute_flavor_delete", summary="Delete a flavor (admin)", tags=TAGS,
     responses={202: OpenApiResponse(description="Deleted (Nova answers 202 here). No body."),
-               **nova_errors({403: ADMIN_ONLY, 404: "No such flavor.",
-                              409: "The flavor is in use by instances."})})
+               **nova_errors({403: ADMIN_ONLY, 404: "No such flavor."})})
 
 
 # --- hypervisors, services, availability zones (admin views of the hosts) ------------------------

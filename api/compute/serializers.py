@@ -34,6 +34,15 @@ class MetadataField(serializers.DictField):
         return value
 
 
+class StringField(serializers.CharField):
+    """A JSON string, as Nova's schemas type it: DRF's CharField would take 12345 as "12345"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string")
+        return super().to_internal_value(data)
+
+
 class BlockDeviceMappingV2(serializers.Serializer):
     """One of Nova's block_device_mapping_v2 entries (the service decides which combinations are supported)."""
 
@@ -55,7 +64,7 @@ class BlockDeviceMappingV2(serializers.Serializer):
 
 
 class ServerCreate(serializers.Serializer):
-    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    name = StringField(max_length=255, trim_whitespace=False)
     imageRef = serializers.CharField(allow_blank=True, required=False, default="")  # "": boot from volume
     flavorRef = serializers.CharField()
     availability_zone = serializers.CharField(required=False, allow_null=True, max_length=255)
@@ -136,9 +145,18 @@ class ServerCreate(serializers.Serializer):
 
 
 class ServerUpdate(serializers.Serializer):
-    """PUT /servers/{id}: the name (description and hostname: server_request_versions.UPDATE)."""
+    """PUT /servers/{id}: the name and access addresses (description and hostname:
+    server_request_versions.UPDATE)."""
 
-    name = serializers.CharField(max_length=255, trim_whitespace=False)
+    name = StringField(max_length=255, trim_whitespace=False, required=False)
+    accessIPv4 = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    accessIPv6 = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+
+    def validate_accessIPv4(self, value):
+        return _ip_address(value, 4)
+
+    def validate_accessIPv6(self, value):
+        return _ip_address(value, 6)
 
 
 class Reboot(serializers.Serializer):

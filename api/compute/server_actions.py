@@ -15,14 +15,16 @@ from ..common.views import OpenStackView
 from . import schemas, serializers
 from .floating_ips import FLOATING_IP_ACTIONS  # issue 11: the nova-network era proxies (to 2.43)
 from .remote_consoles import SerialConsoleAction, console_url
+from .server_image_actions import IMAGE_NETWORK_ACTIONS
 from .server_move_actions import MOVE_ACTIONS as REBUILD_SHELVE_RESCUE_ACTIONS
 from .server_moves import MOVE_ACTIONS as MIGRATION_ACTIONS
 
 # One table of the actions whose handlers take (view, request, instance, value): rebuild, createImage, shelve,
 # lock, rescue, os-resetState (server_move_actions.py); resize, confirm/revert, migrate, os-migrateLive,
-# evacuate (server_moves.py).
-MOVE_ACTIONS = {**REBUILD_SHELVE_RESCUE_ACTIONS, **MIGRATION_ACTIONS}
-assert len(MOVE_ACTIONS) == len(REBUILD_SHELVE_RESCUE_ACTIONS) + len(MIGRATION_ACTIONS)  # no key shadowed
+# evacuate (server_moves.py); createBackup, injectNetworkInfo (server_image_actions.py).
+MOVE_ACTIONS = {**REBUILD_SHELVE_RESCUE_ACTIONS, **MIGRATION_ACTIONS, **IMAGE_NETWORK_ACTIONS}
+assert len(MOVE_ACTIONS) == (len(REBUILD_SHELVE_RESCUE_ACTIONS) + len(MIGRATION_ACTIONS)
+                             + len(IMAGE_NETWORK_ACTIONS))  # no key shadowed
 
 # body key -> action key of states.ACTIONS (reboot is resolved from its type)
 SIMPLE_ACTIONS = {"os-start": "start", "os-stop": "stop", "pause": "pause", "unpause": "unpause",

@@ -21,6 +21,8 @@ DIAGNOSTICS = {"type": "object", "additionalProperties": True,
                               "`nic_details`."}
 # Nova's power_state.STATE_MAP: the 2.48 `state` names.
 STATE_NAMES = {0: "pending", 1: "running", 3: "paused", 4: "shutdown", 6: "crashed", 7: "suspended"}
+# The 2.48 `driver` is an enum of Nova's real drivers; Nova's own fake driver reports "libvirt", and so does ours.
+DRIVER_NAMES = {"fake": "libvirt"}
 
 
 def legacy_body(diagnostics: dict) -> dict:
@@ -38,7 +40,7 @@ def standard_body(diagnostics: dict, instance) -> dict:
     """Microversion 2.48's form. No NICs yet (servers have no ports), no config drive, no used memory."""
     disks = [{k: d[k] for k in ("read_bytes", "read_requests", "write_bytes", "write_requests", "errors_count")}
              for d in diagnostics["disks"]]
-    return {"state": STATE_NAMES.get(diagnostics["power_state"], "pending"), "driver": diagnostics["driver"],
+    return {"state": STATE_NAMES.get(diagnostics["power_state"], "pending"), "driver": DRIVER_NAMES.get(diagnostics["driver"], diagnostics["driver"]),
             "hypervisor": instance.host.hypervisor_type, "hypervisor_os": None, "uptime": diagnostics["uptime_s"],
             "config_drive": False, "num_cpus": instance.vcpus, "num_nics": 0, "num_disks": len(disks),
             "memory_details": {"maximum": diagnostics["memory_max_mb"], "used": None},

@@ -8,7 +8,7 @@ from compute_platform.compute.selectors_server_extras import instance_tags
 from compute_platform.compute.services.instance_update import instance_update
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
-from compute_platform.network.selectors_instances import instance_network_info
+from compute_platform.network.selectors_instances import instance_network_info, instance_uuids_by_ip
 
 from ..common.gcpause import gc_paused
 from ..common.microversions import version_at_least
@@ -49,6 +49,10 @@ def _list_filters(request) -> dict:
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")
     filters["deleted"] = params.get("deleted", "false").lower() in ("1", "true", "yes")
+    for key, version in (("ip", 4), ("ip6", 6)):  # the servers with a fixed address containing it (Nova's)
+        if params.get(key):
+            found = instance_uuids_by_ip(pattern=params[key], version=version)
+            filters["uuids"] = found if "uuids" not in filters else filters["uuids"] & found
     return filters
 
 
@@ -155,10 +159,11 @@ class ServerView(OpenStackView):
         if unknown:
             raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
                              f"({', '.join(sorted(map(repr, unknown)))} was unexpected)")
-        if "name" in body:
-            data = serializers.ServerUpdate(data=body)
-            data.is_valid(raise_exception=True)
-            changes["name"] = data.validated_data["name"]
+        data = serializers.ServerUpdate(data=body)
+        data.is_valid(raise_exception=True)
+        for key, field in (("name", "name"), ("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
+            if key in data.validated_data:
+                changes[field] = data.validated_data[key]
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         instance_update(context=self.context, instance=instance, **changes)
         row = selectors.instance_row(instance)

@@ -7,6 +7,7 @@ from . import (extensions, flavor_access, flavor_extra_specs, hypervisor_search,
                images, quota_classes, server_diagnostics, tenant_usage, usage_audit_log)
 from . import migrations as migrations_api
 from . import aggregates, floating_ips, security_groups, volumes_proxy  # issue 11: proxies
+from . import server_password  # issue 11 (singles)
 
 # Nova serves both /v2.1/... and the legacy /v2.1/{project_id}/...; clients use either.
 routes = [
@@ -95,6 +96,7 @@ routes = [
     ("os-aggregates", aggregates.AggregateListView),
     ("os-aggregates/<str:aggregate_id>", aggregates.AggregateView),
     ("os-aggregates/<str:aggregate_id>/action", aggregates.AggregateActionView),
+    ("servers/<str:server_id>/os-server-password", server_password.ServerPasswordView),  # issue 11 (singles)
     # --- microversions ---
     ("servers/<str:server_id>/tags", server_tags.ServerTagListView),
     ("servers/<str:server_id>/tags/<str:tag>", server_tags.ServerTagView),

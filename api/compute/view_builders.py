@@ -20,6 +20,9 @@ def host_id(project_id: str, host_name: str | None) -> str:
     return hashlib.sha224(f"{project_id}{host_name}".encode()).hexdigest()
 
 
+# Nova's _progress_statuses: the statuses whose server body carries `progress`.
+PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
+
 class ServerViewBuilder:
     """Builds server bodies from flat rows (selectors.instance_list / instance_row) for one request.
 
@@ -122,7 +125,6 @@ class ServerViewBuilder:
             "accessIPv6": row["access_ip_v6"] or "",
             "links": self.links("servers", row["server_id"], project_id),
             "OS-DCF:diskConfig": "MANUAL",
-            "progress": 100 if vm_state == "active" else 0,
             "OS-EXT-AZ:availability_zone": (row["host__availability_zone"] if host_name
                                             else row["availability_zone"]) or "",
             "config_drive": "True" if row.get("config_drive") else "",
@@ -136,6 +138,8 @@ class ServerViewBuilder:
         }
         if network and network["security_groups"]:  # as Nova: no key at all for a server without groups
             body["security_groups"] = network["security_groups"]
+        if body["status"] in PROGRESS_STATUSES:  # as Nova: no `progress` key in other statuses
+            body["progress"] = 100 if vm_state == "active" else 0
         if self.is_admin and extended:
             body.update({"OS-EXT-SRV-ATTR:host": host_name, "OS-EXT-SRV-ATTR:hypervisor_hostname": host_name,
                          "OS-EXT-SRV-ATTR:instance_name": instance_name_for(row["id"])})

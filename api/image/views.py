@@ -1,5 +1,5 @@
 """Glance v2 subset: versions, list, show, create (metadata), upload and download of data, delete."""
-from django.http import FileResponse
+from django.http import FileResponse, QueryDict
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
@@ -18,6 +18,11 @@ READ_ONLY = {"id", "status", "size", "checksum", "created_at", "updated_at", "ow
              "virtual_size", "os_hash_algo", "os_hash_value", "direct_url", "locations", "stores"}
 # Core attributes that are not model fields: kept as hidden properties (no migration for two lists).
 HIDDEN_CORE = {"tags": "_tags", "os_hidden": "_os_hidden"}
+# Glance's list parameters that are not property filters (some unsupported here, so ignored): any other
+# parameter filters on the image property of that name, exactly (`?image_type=backup&instance_uuid=...`).
+LIST_PARAMS = {*LIST_FILTERS, "limit", "marker", "sort", "sort_key", "sort_dir", "os_hidden", "member_status",
+               "tag", "size_min", "size_max", "id", "protected", "created_at", "updated_at", "checksum",
+               "os_hash_value", "min_ram", "min_disk"}
 
 
 def image_body(image) -> dict:
@@ -71,10 +76,20 @@ class ImageListView(OpenStackView):
         page = page_params(request, max_limit=1000)
         filters = {f: params[f] for f in LIST_FILTERS if params.get(f)}
         filters["os_hidden"] = params.get("os_hidden", "false").lower() in ("true", "1", "yes")
-        images = image_list(context=self.context, filters=filters, limit=page.limit, marker=page.marker)
+        filters["properties"] = {k: v for k, v in params.items() if k not in LIST_PARAMS}
+        sort_dir = params.get("sort_dir", "desc")
+        if sort_dir not in ("asc", "desc"):
+            raise BadRequest(f"Invalid sort direction: {sort_dir}")
+        # (created_at is the one sort key kept here, Glance's default; another is ignored, as it always was)
+        images = image_list(context=self.context, filters=filters, limit=page.limit, marker=page.marker,
+                            ascending=sort_dir == "asc")
         body = {"images": [image_body(i) for i in images], "first": "/v2/images", "schema": "/v2/schemas/images"}
         if images and len(images) == page.limit:  # limit=0: an empty page, and no next (it was a 500)
-            body["next"] = f"/v2/images?marker={images[-1].id}&limit={page.limit}"
+            query = QueryDict(mutable=True)  # the next page keeps the filters and the order
+            query["marker"], query["limit"] = str(images[-1].id), str(page.limit)
+            for key in params.keys() - {"marker", "limit"}:
+                query.setlist(key, params.getlist(key))
+            body["next"] = f"/v2/images?{query.urlencode()}"
         return Response(body)
 
     @schemas.image_create

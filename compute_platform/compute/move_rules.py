@@ -30,6 +30,9 @@ MOVE_RULES = {
     "createImage": MoveRule("createImage", (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED),
                             TaskState.IMAGE_SNAPSHOT, tasknames.SNAPSHOT_INSTANCE, "compute_snapshot_instance",
                             CLEAR),
+    # A snapshot of image_type "backup", then the oldest backups of its type beyond the rotation deleted.
+    "createBackup": MoveRule("createBackup", (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED),
+                             TaskState.IMAGE_BACKUP, tasknames.BACKUP_INSTANCE, "compute_backup_instance", CLEAR),
     "shelve": MoveRule("shelve", (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED),
                        TaskState.SHELVING, tasknames.SHELVE_INSTANCE, "compute_shelve_instance", REDO),
     "shelveOffload": MoveRule("shelveOffload", (VmState.SHELVED,), TaskState.SHELVING_OFFLOADING,

@@ -156,6 +156,8 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(host__name=filters["host"])
     if filters.get("flavor"):
         qs = qs.filter(flavor__flavorid=filters["flavor"])
+    if "uuids" in filters:  # resolved by the caller (the `ip`/`ip6` filters: the network service's ports)
+        qs = qs.filter(uuid__in=[u for u in filters["uuids"] if _is_uuid(u)])
     if filters.get("reservation_id"):  # the servers of one multi-create
         qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):

@@ -3,7 +3,7 @@ import uuid as uuidlib
 
 from django.db.models import Q
 
-from .exceptions import NotFound
+from .exceptions import BadRequest, NotFound
 from .models import Migration
 from .models.migrations import MigrationStatus, MigrationType
 
@@ -26,6 +26,19 @@ def migration_list(*, filters: dict):
             return Migration.objects.none()
         qs = qs.filter(instance__uuid=instance_uuid)
     return qs.order_by("-created_at", "-id")
+
+
+def migrations_after(*, rows, marker: str):
+    """The rows of a newest-first migration list that come after the migration whose uuid is `marker` (Nova's
+    2.59 paging); 400 for a marker that names no migration."""
+    try:
+        anchor = Migration.objects.filter(uuid=uuidlib.UUID(marker)).values("created_at", "id").first()
+    except ValueError:
+        anchor = None
+    if anchor is None:
+        raise BadRequest(f"Marker {marker} could not be found.")
+    return rows.filter(Q(created_at__lt=anchor["created_at"]) |
+                       Q(created_at=anchor["created_at"], id__lt=anchor["id"]))
 
 
 def server_migrations_in_progress(*, instance):

@@ -2,6 +2,7 @@
 import uuid
 
 from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform
 
 from compute_platform.compute.exceptions import BadRequest, NotFound
 
@@ -30,16 +31,23 @@ def image_get(*, context, image_id: str) -> Image:
     return image
 
 
-def image_list(*, context, filters: dict, limit: int, marker: str | None = None) -> list[Image]:
-    """Visible images newest first, keyset-paginated after `marker` (an image id), as Glance.
+def image_list(*, context, filters: dict, limit: int, marker: str | None = None,
+               ascending: bool = False) -> list[Image]:
+    """Visible images newest first (oldest first if `ascending`), keyset-paginated after `marker` (an image
+    id), as Glance.
 
-    `filters` holds LIST_FILTERS (exact values) and `os_hidden`: Glance lists hidden images only when
+    `filters` holds LIST_FILTERS (exact values), `properties` ({key: value}, exact) and `os_hidden`: Glance lists hidden images only when
     asked (os_hidden true), and then only those.
     """
     qs = image_visible(context=context)
     for field in LIST_FILTERS:
         if filters.get(field):
             qs = qs.filter(**{"owner_id" if field == "owner" else field: filters[field]})
+    for i, (key, value) in enumerate((filters.get("properties") or {}).items()):
+        if key.startswith("_"):  # the service's own keys are not properties to the caller
+            return []
+        # The key taken literally (a `__` in it must not become a nested lookup).
+        qs = qs.alias(**{f"prop_{i}": KeyTextTransform(key, "properties")}).filter(**{f"prop_{i}": value})
     for field in ("min_ram", "min_disk"):  # at least this much (the compute API's minRam, minDisk)
         if filters.get(field) is not None:
             qs = qs.filter(**{f"{field}__gte": filters[field]})
@@ -52,5 +60,9 @@ def image_list(*, context, filters: dict, limit: int, marker: str | None = None)
             anchor = image_get(context=context, image_id=marker)
         except NotFound:
             raise BadRequest(f"marker [{marker}] not found") from None
-        qs = qs.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id))
-    return list(qs.order_by("-created_at", "-id")[:limit])
+        if ascending:
+            qs = qs.filter(Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id))
+        else:
+            qs = qs.filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id))
+    order = ("created_at", "id") if ascending else ("-created_at", "-id")
+    return list(qs.order_by(*order)[:limit])

@@ -20,6 +20,16 @@ def _sorted_ports(instance_uuids):
             .order_by("created_at", "id"))
 
 
+def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
+    """The servers (device ids) with a fixed IPv`version` address containing `pattern`, as Nova's `ip`/`ip6`
+    server filters ask Neutron (`ip_address_substr`): Nova strips a leading `^`, a trailing `$` and the
+    backslashes of escaped dots from the filter first."""
+    pattern = pattern.removeprefix("^").removesuffix("$").replace("\\.", ".")
+    rows = (IPAllocation.objects.filter(ip_address__contains=pattern, subnet__ip_version=version)
+            .exclude(port__device_id="").values_list("port__device_id", flat=True))
+    return set(rows)
+
+
 def instance_network_info(*, instance_uuids) -> dict[str, dict]:
     """{server uuid: {"addresses": Nova's `addresses`, "security_groups": [{"name"}]}} for the servers that have
     ports: four flat queries whatever the number of servers (a page of 1,000 builds no model objects)."""

@@ -138,6 +138,10 @@ def test_seed_regression_detach_of_one_volume_keeps_the_shared_export_for_a_stop
     assert v.stack.get(f"/compute/v2.1/servers/{a}/os-volume_attachments").json() == {
         "volumeAttachments": [{"id": vol_a, "volumeId": vol_a, "serverId": a, "device": "/dev/vdb"}]}
     assert v.stack.get(f"/compute/v2.1/servers/{a}/os-volume_attachments/{vol_a}").status_code == 200
+    # The server body lists it too (Nova's os-extended-volumes), with delete_on_termination from 2.3.
+    assert v.stack.server(a)["os-extended-volumes:volumes_attached"] == [{"id": vol_a}]
+    shown = v.stack.get(f"/compute/v2.1/servers/{a}", headers={"OpenStack-API-Version": "compute 2.3"}).json()
+    assert shown["server"]["os-extended-volumes:volumes_attached"] == [{"id": vol_a, "delete_on_termination": False}]
     assert v.stack.get(f"/compute/v2.1/servers/{a}/os-volume_attachments/{vol_b}").status_code == 404
 
     assert v.stack.action(a, {"os-stop": None}).status_code == 202

@@ -33,13 +33,14 @@ def test_alt_accounts_come_first_alone_in_their_projects_without_roles():
 def test_tempest_conf_carries_every_feature_flag(tmp_path: Path):
     conf = configparser.ConfigParser()
     conf.read_string(tempest_conf(api_url="http://127.0.0.1:1", workspace=tmp_path, image_id="img",
-                                  compute_max="2.2", volume_max="3.0", hosts=3, password="pw",
-                                  network_extensions=["security-group", "quotas"]))
+                                  image_id_alt="img2", compute_max="2.2", volume_max="3.0", hosts=3,
+                                  password="pw", network_extensions=["security-group", "quotas"]))
     for section, flags in FEATURES.items():
         for flag, value in flags.items():
             assert conf.getboolean(section, flag) is value, (section, flag)
     assert conf.getboolean("service_available", "cinder") and conf.getboolean("service_available", "neutron")
     assert conf["compute"]["max_microversion"] == "2.2" and conf["compute"]["min_compute_nodes"] == "3"
+    assert conf["compute"]["image_ref_alt"] == "img2"  # distinct images: the filter-by-image tests run
     assert conf["identity"]["uri_v3"] == "http://127.0.0.1:1/identity/v3"
     assert not conf.getboolean("auth", "use_dynamic_credentials")
     assert (conf["auth"]["admin_username"], conf["auth"]["admin_password"]) == ("tempest-identity-admin", "pw")

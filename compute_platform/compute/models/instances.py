@@ -58,6 +58,9 @@ class Instance(models.Model):
     # --- end moves A ---
     # The request asked for a config drive (`config_drive: true`): the host attaches a config-2 ISO.
     config_drive = models.BooleanField(default=False)
+    # os-server-password (issue 11): the password the guest posted encrypted with the server's key (Nova keeps it
+    # in system_metadata); shown and cleared through the API, never decrypted here.
+    encrypted_password = models.TextField(blank=True, default="")
     # --- microversions: what later compute API versions show and take ---
     description = models.TextField(null=True, blank=True)  # 2.19
     # The guest's hostname: from the name (Nova's sanitize_hostname), or asked for (2.90); shown from 2.3.

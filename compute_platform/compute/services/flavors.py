@@ -2,6 +2,8 @@ import logging
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 
 from compute_platform.identity.models import Project
 
@@ -25,11 +27,17 @@ def flavor_create(*, name: str, vcpus: int, memory_mb: int, root_gb: int, flavor
 
 
 def flavor_delete(*, flavor: Flavor) -> None:
-    # Instances keep their own copy of the sizes, so a flavor in use can still go; PROTECT on the
-    # foreign key would refuse it, so such flavors are hidden rather than removed.
-    if flavor.instances.exists():
-        raise Conflict(f"Flavor {flavor.flavorid} is in use by instances and cannot be deleted.")
-    flavor.delete()
+    """Delete the flavor, as Nova lets an admin even while instances use it: they keep their copy (Nova embeds
+    the flavor in the instance), so a row still referenced by an instance or a migration (PROTECT) is only
+    marked deleted; its id and name are free for a new flavor at once."""
+    try:
+        with transaction.atomic():
+            Flavor.all_objects.filter(pk=flavor.pk).delete()
+    except ProtectedError:
+        Flavor.all_objects.filter(pk=flavor.pk).update(deleted_at=timezone.now())
+        logger.info("flavor %s deleted (kept for the instances and migrations that refer to it)", flavor.flavorid)
+    else:
+        logger.info("flavor %s deleted", flavor.flavorid)
 
 
 def flavor_access_add(*, flavor: Flavor, project_id: str) -> None:

@@ -24,6 +24,7 @@ from ..states import TaskState, VmState, action_conflict_message
 from .actions import action_event_record, action_start
 from .dispatch import task_enqueue_on_commit
 from .instance_claims import instance_task_state_claim
+from .quotas import quota_check_resize
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def instance_resize(*, context, instance: Instance, flavor: Flavor) -> Migration
         raise BadRequest("Resize to zero disk flavor is not allowed." if not flavor.root_gb else
                          "Unable to resize disk down.")
     with transaction.atomic():
+        quota_check_resize(project_id=instance.project_id, vcpus=flavor.vcpus - instance.vcpus,
+                           memory_mb=flavor.memory_mb - instance.memory_mb)
         inst = _claim_task_state(context, instance, action="resize", allowed=RESIZE_FROM,
                                  task_state=TaskState.RESIZE_PREP)
         dest = _claim_destination(inst, flavor, host_name=None, force=False,

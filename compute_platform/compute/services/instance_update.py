@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 _UNSET = object()
 
 
-def instance_update(*, context, instance: Instance, name=_UNSET, description=_UNSET, hostname=_UNSET) -> Instance:
+def instance_update(*, context, instance: Instance, name=_UNSET, description=_UNSET, hostname=_UNSET,
+                    access_ip_v4=_UNSET, access_ip_v6=_UNSET) -> Instance:
     """Set the given fields (a description may be set to None); others stay. The guest is not touched:
     Nova changes the hostname the metadata service reports, not a running guest's."""
     fields = {}
@@ -24,6 +25,9 @@ def instance_update(*, context, instance: Instance, name=_UNSET, description=_UN
         fields["description"] = description
     if hostname is not _UNSET:
         fields["hostname"] = hostname
+    for key, value in (("access_ip_v4", access_ip_v4), ("access_ip_v6", access_ip_v6)):
+        if value is not _UNSET:  # Nova's accessIPv4/v6: what the user says; None clears it
+            fields[key] = value
     if fields:
         with transaction.atomic():
             row = Instance.objects.select_for_update().get(pk=instance.pk)

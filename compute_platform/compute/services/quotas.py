@@ -150,6 +150,23 @@ def quota_reserve_instances(*, project_id: str, limits: dict, min_count: int, ma
     return allowed
 
 
+def quota_check_resize(*, project_id: str, vcpus: int, memory_mb: int) -> None:
+    """403 when growing an instance by `vcpus` cores and `memory_mb` MB of RAM (deltas; a shrink always fits)
+    would take the project over its limits, as Nova checks a resize before scheduling it. Locks the project
+    row for the caller's transaction, so two resizes cannot both take the last room."""
+    requested = {r: d for r, d in (("cores", vcpus), ("ram", memory_mb)) if d > 0}
+    if not requested:
+        return
+    limits = quota_lock_project(project_id=project_id)
+    if all(limits[r] < 0 for r in requested):
+        return
+    message = quota_exceeded_message(limits=limits, usage=quota_instance_usage(project_id=project_id),
+                                     requested=requested)
+    if message:
+        logger.info("project %s: resize over quota: %s", project_id, message)
+        raise OverQuota(message)
+
+
 def _instances_allowed(*, limits: dict, usage: dict, deltas: dict, min_count: int, max_count: int, who: str) -> int:
     allowed = quota_allowed_count(limits=limits, usage=usage, deltas=deltas, max_count=max_count)
     if allowed < min_count:

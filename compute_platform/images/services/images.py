@@ -199,3 +199,19 @@ def image_discard(*, image_id) -> None:
     image = Image.objects.filter(pk=image_id).exclude(status="deleted").first()
     if image is not None:
         _soft_delete(image)
+
+
+def image_backups_rotate(*, instance_uuid: str, backup_type: str, rotation: int) -> list:
+    """Delete the server's backups of `backup_type` beyond the newest `rotation` (Nova's _rotate_backups);
+    returns the ids deleted."""
+    backups = (Image.objects.exclude(status="deleted")
+               .filter(properties__contains={"image_type": "backup", "backup_type": backup_type,
+                                             "instance_uuid": str(instance_uuid)})
+               .order_by("-created_at", "-id"))
+    excess = list(backups[rotation:])
+    for image in excess:
+        _soft_delete(image)
+    if excess:
+        logger.info("instance %s: %d %r backups beyond the rotation of %d deleted: %s", instance_uuid, len(excess),
+                    backup_type, rotation, ", ".join(str(i.id) for i in excess))
+    return [i.id for i in excess]
