@@ -37,6 +37,7 @@ from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
 from .network import GuestNetwork
+from .migration import HOST_PLACEHOLDER, MigrationMixin
 from .rescue_snapshot import SnapshotRescueMixin
 
 LOG = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
+class LibvirtDriver(MigrationMixin, SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
+    capabilities = {**ComputeDriver.capabilities, "supports_migration": True}
 
     def __init__(
         self,
@@ -65,7 +67,9 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         self.uri, self.virt_type = uri, virt_type
         self.shutdown_timeout, self.detach_timeout = shutdown_timeout, detach_timeout
         self.kernel_cmdline = kernel_cmdline
-        self.disks = InstanceDisks(instances_dir)
+        # `{host}` in instances_dir: one directory per host, and the way a move finds the destination's
+        self.instances_dir_template = str(instances_dir)
+        self.disks = InstanceDisks(self.instances_dir_template.replace(HOST_PLACEHOLDER, host))
         self._host = Host(uri)
         self._host.add_lifecycle_listener(self._log_event)
         self._metadata_xml = domxml.metadata_xml(host, "")
@@ -144,20 +148,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         try:
             self.disks.remove(uuid)  # leftovers of a spawn cut short by a crash
             root = self.disks.create_root(uuid, spec.image, spec.root_gb)
-            kernel = initrd = None
-            if spec.image is not None and spec.image.kernel_path:
-                kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
-                if spec.image.ramdisk_path:
-                    initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
-            for vif in spec.vifs:  # bridge, DHCP and firewall ready before the guest's first DHCP request
-                self.network.host_plug(uuid, vif)
-            config_drive = self.network.config_drive(spec, self.disks.instance_dir(uuid)) if spec.config_drive else None
-            cfg = domxml.DomainConfig(
-                uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
-                memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
-                console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
-                kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
-                config_drive=config_drive)
+            cfg = self._domain_config(spec, root)
             with translated(uuid, "define"):
                 dom = self._conn().defineXML(domxml.domain_xml(cfg))
             with translated(uuid, "start"):
@@ -171,6 +162,26 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 raise DriverError(f"spawn of instance {uuid} failed: {exc}", uuid) from exc
             raise
         LOG.info("host %s: spawned instance %s (domain %s)", self.host, uuid, cfg.name)
+
+    def _domain_config(self, spec: InstanceSpec, root: Path,
+                       volumes: tuple[VolumeConnection, ...] = ()) -> domxml.DomainConfig:
+        """The domain of `spec` on this host with `root` as its disk: boot files cached, ports plugged on the
+        host (bridge, DHCP and firewall ready before the guest's first DHCP request), config drive written."""
+        uuid = spec.uuid
+        kernel = initrd = None
+        if spec.image is not None and spec.image.kernel_path:
+            kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
+            if spec.image.ramdisk_path:
+                initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
+        for vif in spec.vifs:
+            self.network.host_plug(uuid, vif)
+        config_drive = self.network.config_drive(spec, self.disks.instance_dir(uuid)) if spec.config_drive else None
+        return domxml.DomainConfig(
+            uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
+            memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
+            console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
+            kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
+            config_drive=config_drive, volumes=volumes)
 
     def _cleanup_failed_spawn(self, uuid: str, dom: libvirt.virDomain | None) -> None:
         if dom is not None:

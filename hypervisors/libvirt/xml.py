@@ -43,6 +43,7 @@ class DomainConfig:
     cmdline: str = DEFAULT_CMDLINE
     interfaces: tuple[VifSpec, ...] = ()
     config_drive: str | None = None  # path of the config-2 ISO, attached as a cdrom
+    volumes: tuple[VolumeConnection, ...] = ()  # defined with the guest (a move's destination), after vda
 
 
 def domain_name(name: str, uuid: str) -> str:
@@ -119,6 +120,8 @@ def domain_xml(cfg: DomainConfig) -> str:
     _sub(disk, "driver", name="qemu", type=cfg.root_format)
     _sub(disk, "source", file=cfg.root_disk)
     _sub(disk, "target", dev="vda", bus="virtio")
+    for volume in cfg.volumes:
+        devices.append(ET.fromstring(volume_disk_xml(volume)))
     if cfg.config_drive:
         cdrom = _sub(devices, "disk", type="file", device="cdrom")
         _sub(cdrom, "driver", name="qemu", type="raw")
