@@ -37,6 +37,7 @@ from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
 from .network import GuestNetwork
+from .live_migration import LiveMigrationMixin
 from .migration import HOST_PLACEHOLDER, MigrationMixin
 from .rescue_snapshot import SnapshotRescueMixin
 
@@ -45,7 +46,7 @@ S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(MigrationMixin, SnapshotRescueMixin, ComputeDriver):
+class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
     capabilities = {**ComputeDriver.capabilities, "supports_migration": True}
 
@@ -60,6 +61,7 @@ class LibvirtDriver(MigrationMixin, SnapshotRescueMixin, ComputeDriver):
         detach_timeout: float = 20.0,
         kernel_cmdline: str = domxml.DEFAULT_CMDLINE,
         network_dir: str | os.PathLike | None = None,
+        live_migration_uri: str = "",
     ) -> None:
         super().__init__(host=host)
         if virt_type not in ("qemu", "kvm", "test"):
@@ -76,9 +78,13 @@ class LibvirtDriver(MigrationMixin, SnapshotRescueMixin, ComputeDriver):
         # the data plane's state (ports plugged here, DHCP files); only a real hypervisor gets a real network
         self.network = GuestNetwork(network_dir or self.disks.root / "_network", real=not uri.startswith("test://"),
                                     detach_timeout=detach_timeout)
+        # the libvirt of another host, `{host}` naming it (Nova's live_migration_uri); empty: no live migration
+        self.live_migration_uri = live_migration_uri
+        if live_migration_uri:
+            self.capabilities = dict(self.capabilities, supports_live_migration=True)
         if uri.startswith("test://"):
             # libvirt's test driver cannot plug devices and runs no guest that could print anything.
-            self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
+            self.capabilities = dict(self.capabilities, supports_volume_attach=False,
                                      supports_console_output=False, supports_serial_console=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
