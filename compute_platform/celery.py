@@ -9,4 +9,5 @@ app = Celery("compute_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks live in the top-level `tasks` package, outside any Django app, so list its modules.
 app.conf.imports = ("tasks.instances", "tasks.periodic", "tasks.volumes", "tasks.noop", "tasks.moves_a",
-                    "tasks.interfaces", "tasks.migrations", "tasks.crash_dump")
+                    "tasks.interfaces", "tasks.migrations", "tasks.crash_dump",
+                    "tasks.migration_abort")

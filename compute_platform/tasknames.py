@@ -70,3 +70,6 @@ NOOP = "conductor.noop"
 # --- compute.<host>: NICs (os-interface attach/detach, host calls) -------------------------------------
 ATTACH_INTERFACE = "compute.attach_interface"
 DETACH_INTERFACE = "compute.detach_interface"
+
+# --- compute.<host>: live migration abort (DELETE /servers/{id}/migrations/{mid}, 2.24; tasks/migration_abort.py) ---
+LIVE_MIGRATION_ABORT = "compute.live_migration_abort"  # source: stop the live migration under way

@@ -2,12 +2,14 @@
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.selectors_migrations import (migration_list, server_migration_get,
                                                            server_migrations_in_progress)
 from compute_platform.compute.services.instance_moves import migration_force_complete
+from compute_platform.compute.services.migration_abort import migration_abort
 
 from ..common.links import base_url
+from ..common.microversions import version_at_least
 from ..common.pagination import page_params
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView
@@ -78,6 +80,15 @@ class ServerMigrationView(OpenStackView):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         return Response({"migration": server_migration_body(server_migration_get(instance=instance,
                                                                                  migration_id=migration_id))})
+
+    @schemas.server_migration_abort
+    def delete(self, request, server_id, migration_id):
+        """Abort a running live migration (2.24)."""
+        if not version_at_least(request, "2.24"):
+            raise NotFound("The resource could not be found.")
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        migration_abort(context=self.context, instance=instance, migration_id=migration_id)
+        return Response(status=202)
 
 
 class ServerMigrationActionView(OpenStackView):

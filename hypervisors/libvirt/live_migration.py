@@ -21,8 +21,8 @@ import os
 
 import libvirt
 
-from hypervisors.base import (DriverError, InstanceNotFound, InvalidPowerState, PowerState, VolumeAttachFailed,
-                              VolumeConnection)
+from hypervisors.base import (DriverError, InstanceNotFound, InvalidPowerState, LiveMigrationAborted, PowerState,
+                              VolumeAttachFailed, VolumeConnection)
 
 from . import xml as domxml
 from .guest import is_not_found, translated
@@ -97,8 +97,13 @@ class LiveMigrationMixin:
         try:
             owners = self._share_files(uuid, dest, domxml.boot_files(live_xml))
             with translated(uuid, "live migration"):
-                guest.domain.migrate3(dconn, {libvirt.VIR_MIGRATE_PARAM_DEST_XML: dxml,
-                                              libvirt.VIR_MIGRATE_PARAM_PERSIST_XML: persist}, FLAGS)
+                try:
+                    guest.domain.migrate3(dconn, {libvirt.VIR_MIGRATE_PARAM_DEST_XML: dxml,
+                                                  libvirt.VIR_MIGRATE_PARAM_PERSIST_XML: persist}, FLAGS)
+                except libvirt.libvirtError as exc:
+                    if exc.get_error_code() == libvirt.VIR_ERR_OPERATION_ABORTED:
+                        raise LiveMigrationAborted(uuid) from exc
+                    raise
         except BaseException:
             dest.remove(uuid)  # only the destination's names: the guest runs on here
             raise
@@ -128,3 +133,15 @@ class LiveMigrationMixin:
                 with contextlib.suppress(FileExistsError):
                     os.link(path, dest.base_dir / os.path.basename(path))
         return owners
+
+    def live_migration_abort(self, instance_uuid: str) -> None:
+        """virDomainAbortJob on the source (Nova's live_migration_abort): the running migrate3 returns
+        "operation aborted" and live_migrate raises LiveMigrationAborted. No job under way: nothing happens."""
+        guest = self._guest(instance_uuid)
+        try:
+            guest.domain.abortJob()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_INVALID:  # "no job is active on the domain"
+                raise DriverError(f"abort of the live migration of instance {instance_uuid} failed: "
+                                  f"{exc.get_error_message()}", instance_uuid) from exc
+        LOG.info("host %s: abort of the live migration of instance %s asked", self.host, instance_uuid)
