@@ -114,6 +114,15 @@ class LibvirtStack:
         # INSTANCES_DIR names the host (`.../{host}`): each host its own, as moves between them need
         return self.instances_dir.parent / host
 
+    def bind_export(self, name: str, share: Path) -> dict:
+        """A bind-mount export (standing in for NFS) of a fresh directory `share`, registered through the API."""
+        share.mkdir(parents=True)
+        os.chmod(share.parent, 0o755)
+        os.chmod(share, 0o755)
+        r = self.stack.post("/api/v1/exports", json={"export": {"name": name, "share": str(share), "fstype": "bind"}})
+        assert r.status_code == 201, r.text
+        return r.json()["export"]
+
     # -- a second host (moves) ---------------------------------------------------------------------
 
     def add_host(self) -> str:

@@ -23,11 +23,7 @@ def two_hosts(libvirt_stack, system_dir):
     ls = libvirt_stack
     host2 = ls.add_host()
     share = system_dir / "exports" / "moves"
-    share.mkdir(parents=True)
-    os.chmod(share.parent, 0o755)
-    os.chmod(share, 0o755)
-    r = ls.stack.post("/api/v1/exports", json={"export": {"name": "moves", "share": str(share), "fstype": "bind"}})
-    assert r.status_code == 201, r.text
+    ls.bind_export("moves", share)
     r = ls.stack.post("/compute/v2.1/flavors", json={"flavor": BIGGER})
     assert r.status_code == 200, r.text
     yield ls, host2, r.json()["flavor"]["id"], share
