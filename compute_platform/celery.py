@@ -10,4 +10,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks live in the top-level `tasks` package, outside any Django app, so list its modules.
 app.conf.imports = ("tasks.instances", "tasks.periodic", "tasks.volumes", "tasks.noop", "tasks.moves_a",
                     "tasks.interfaces", "tasks.migrations", "tasks.crash_dump",
-                    "tasks.network_push")
+                    "tasks.network_push", "tasks.migration_abort")

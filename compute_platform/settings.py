@@ -167,6 +167,11 @@ DB_OUTAGE_RETRY_SECONDS = env.float("DB_OUTAGE_RETRY_SECONDS", default=120.0)
 LIBVIRT_URI = env("LIBVIRT_URI", default="qemu:///system")
 LIBVIRT_VIRT_TYPE = env("LIBVIRT_VIRT_TYPE", default="qemu")
 INSTANCES_DIR = Path(env("INSTANCES_DIR", default=str(RUN_DIR / "instances")))
+# Moves on libvirt: INSTANCES_DIR may name the host (`.../{host}`), so hosts sharing a machine keep their disks
+# apart and a resize or cold migration finds the destination's directory. LIBVIRT_LIVE_MIGRATION_URI names
+# another host's libvirt (`{host}`, Nova's live_migration_uri), e.g. `qemu+unix:///system?socket=/run/{host}/libvirt-sock`;
+# empty: this host does not live-migrate.
+LIBVIRT_LIVE_MIGRATION_URI = env("LIBVIRT_LIVE_MIGRATION_URI", default="")
 # Default quotas of every project (Nova's defaults); -1 is unlimited. os-quota-sets overrides them per project.
 QUOTA_DEFAULTS = {
     "instances": env.int("QUOTA_INSTANCES", default=10),

@@ -85,6 +85,9 @@ def parse_args(argv=None):
                    help="write the scale curves to this PNG (default docs/scale.png; \"\": none)")
     p.add_argument("--big-list", type=int, default=100_000,
                    help="servers for the big-list pages (default 100,000; 0: skip)")
+    p.add_argument("--qemu-moves", type=int, default=0,
+                   help="after the libvirt boots, TCG guests resized and cold-migrated between two libvirt hosts "
+                        "for the QEMU move rows (0: skip; not in make bench)")
     p.add_argument("--libvirt-boots", type=int, default=3,
                    help="real TCG guests booted one by one on a libvirt host for the boot-time row (0: skip)")
     p.add_argument("--conn-max-age", type=int, default=60,
@@ -156,7 +159,7 @@ def main(argv=None) -> int:
             extra_databases.extend(dbs)
         tcg = None
         if args.libvirt_boots:
-            tcg = libvirt_boot_phase(database_url, redis_url, workdir, args.libvirt_boots, log)
+            tcg = libvirt_boot_phase(database_url, redis_url, workdir, args.libvirt_boots, log, moves=args.qemu_moves)
             extra_databases.append(tcg["database"])
         pacing = f", open loop at {args.rate:g} POST/s" if args.rate else ", closed loop"
         facts += [("run", f"N={args.boots} boots, concurrency {args.concurrency}{pacing}, hosts {','.join(HOSTS)} "

@@ -22,7 +22,10 @@ def _launched(value: str) -> float:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
 
 
-def libvirt_boot_phase(database_url: str, redis_url: str, workdir: Path, boots: int, log) -> dict:
+QEMU_MOVES_SOFT_POWER_OFF_S = 2.0  # the busybox guest ignores ACPI: every move waits this much, then cuts
+
+
+def libvirt_boot_phase(database_url: str, redis_url: str, workdir: Path, boots: int, log, moves: int = 0) -> dict:
     from devtools.guest_image import build
     from devtools.libvirt_service import LibvirtService
     from tests.system.helpers import start_libvirt_stack
@@ -33,7 +36,8 @@ def libvirt_boot_phase(database_url: str, redis_url: str, workdir: Path, boots: 
         guest = build()
         log("starting a stack with one libvirt host (qemu:///system, TCG) and uploading the guest")
         ls = start_libvirt_stack(database_url=database_url, redis_url=redis_url, workdir=workdir / "libvirt",
-                                 template_dir=workdir / "libvirt-template", guest=guest, WORKER_LOGLEVEL="WARNING")
+                                 template_dir=workdir / "libvirt-template", guest=guest, WORKER_LOGLEVEL="WARNING",
+                                 soft_power_off_timeout=QEMU_MOVES_SOFT_POWER_OFF_S if moves else 15.0)
         latencies, to_marker = [], None
         for i in range(boots):
             t0 = time.time()
@@ -46,7 +50,15 @@ def libvirt_boot_phase(database_url: str, redis_url: str, workdir: Path, boots: 
                 log(f"  its init printed the marker {to_marker:.1f} s after the POST")
             assert ls.stack.delete(f"/compute/v2.1/servers/{server['id']}").status_code == 204
             ls.stack.wait_gone(server["id"], timeout=60)
-        return {"latencies": latencies, "to_marker": to_marker, "database": ls.stack.database_url.rsplit("/", 1)[1]}
+        qemu_moves = None
+        if moves:
+            from devtools.bench_moves import qemu_move_phase
+
+            log("adding a second libvirt host for the moves")
+            ls.add_host()
+            qemu_moves = qemu_move_phase(ls, moves, log)
+        return {"latencies": latencies, "to_marker": to_marker, "moves": qemu_moves,
+                "database": ls.stack.database_url.rsplit("/", 1)[1]}
     finally:
         if ls is not None:
             ls.stop()
@@ -62,4 +74,6 @@ def libvirt_rows(result: dict | None) -> list[Row]:
             info("  slowest of those", f"{max(lat):.2f} s")]
     if result["to_marker"] is not None:
         rows.append(info("  POST to the guest's init on its serial console (TCG)", f"{result['to_marker']:.1f} s"))
-    return rows
+    from devtools.bench_moves import qemu_move_rows
+
+    return rows + qemu_move_rows(result.get("moves"), QEMU_MOVES_SOFT_POWER_OFF_S)

@@ -69,3 +69,46 @@ def move_rows(times: dict | None) -> list[Row]:
             info("  confirmResize to ACTIVE (source cleaned, claim given back)", ms(times["confirm"])),
             info(f"cold migration to VERIFY_RESIZE, fake driver (median of {n})", ms(times["cold"])),
             info(f"live migration to ACTIVE on the new host, fake driver (median of {n})", ms(times["live"]))]
+
+
+# --- real QEMU (bench --qemu-moves N): resize and cold migration between two libvirt hosts of one machine -----
+
+QEMU_FLAVOR = {"id": "bench-2cpu", "name": "bench-2cpu", "vcpus": 2, "ram": 192, "disk": 1}
+
+
+def qemu_move_phase(ls, runs: int, log) -> dict:
+    """On a libvirt stack (tests/system/helpers.py) given a second host: `runs` TCG guests, each resized to
+    VERIFY_RESIZE on the other host and confirmed, then cold-migrated back and confirmed."""
+    session = requests.Session()
+    session.headers["X-Auth-Token"] = ls.token()
+    base = ls.stack.url("/compute/v2.1")
+    assert session.post(f"{base}/flavors", json={"flavor": QEMU_FLAVOR}, timeout=30).status_code == 200
+    times: dict[str, list[float]] = {"resize": [], "confirm": [], "cold": []}
+    for i in range(runs):
+        sid = ls.boot(f"bench-qemu-move-{i}")["id"]
+        times["resize"].append(_timed(session, base, sid, {"resize": {"flavorRef": QEMU_FLAVOR["id"]}},
+                                      "VERIFY_RESIZE"))
+        times["confirm"].append(_timed(session, base, sid, {"confirmResize": None}, "ACTIVE", expect=204))
+        times["cold"].append(_timed(session, base, sid, {"migrate": None}, "VERIFY_RESIZE"))
+        _timed(session, base, sid, {"confirmResize": None}, "ACTIVE", expect=204)
+        assert session.delete(f"{base}/servers/{sid}", timeout=30).status_code == 204
+        ls.stack.wait_gone(sid, timeout=60)
+        log(f"QEMU moves {i + 1}/{runs}: resize {times['resize'][-1]:.1f} s, confirm {times['confirm'][-1]:.1f} s, "
+            f"cold {times['cold'][-1]:.1f} s")
+    return times
+
+
+def qemu_move_rows(times: dict | None, soft_power_off_s: float) -> list[Row]:
+    if not times or not times["resize"]:
+        return []
+    n = len(times["resize"])
+
+    def s(values):
+        return f"{median(values):.1f} s (max {max(values):.1f})"
+
+    return [info(f"resize to VERIFY_RESIZE, real TCG guest between two libvirt hosts (median of {n})",
+                 s(times["resize"])),
+            info("  confirmResize to ACTIVE (the source's disk and domain removed)", s(times["confirm"])),
+            info(f"cold migration to VERIFY_RESIZE, real TCG guest (median of {n})", s(times["cold"])),
+            info("  of which the guest's ignored ACPI power-off (SOFT_POWER_OFF_TIMEOUT) per move",
+                 f"{soft_power_off_s:.0f} s")]

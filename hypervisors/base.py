@@ -234,6 +234,14 @@ class DriverError(Exception):
         return self.message
 
 
+class LiveMigrationAborted(DriverError):
+    """live_migrate stopped because live_migration_abort asked it to; the guest runs on here."""
+
+    def __init__(self, instance_uuid: str) -> None:
+        super().__init__(f"live migration of instance {instance_uuid} aborted", instance_uuid)
+        self.args = (instance_uuid,)
+
+
 class InstanceNotFound(DriverError):
     def __init__(self, instance_uuid: str) -> None:
         super().__init__(f"instance {instance_uuid} not found on this host", instance_uuid)
@@ -531,6 +539,12 @@ class ComputeDriver(abc.ABC):
         there, in the same power state, with `volumes` (their paths on the destination), and no longer here.
         If it is already gone from here and present there, this succeeds (a repeated call). Another power
         state raises InvalidPowerState; any failure leaves the guest running here."""
+        raise NotImplementedError(f"driver {self.name} does not live-migrate")
+
+    def live_migration_abort(self, instance_uuid: str) -> None:
+        """Ask the live migration of the guest in progress on this host (its source) to stop: that live_migrate
+        call then raises LiveMigrationAborted with the guest running here, as before it. Nothing in progress:
+        nothing happens (the migration finished or failed first)."""
         raise NotImplementedError(f"driver {self.name} does not live-migrate")
     # --- microversions: trigger_crash_dump (compute API 2.17) ---
     @abc.abstractmethod

@@ -36,6 +36,7 @@ from hypervisors.base import (
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
+    LiveMigrationAborted,
     SecurityGroupRule,
     VifPlugFailed,
     VifSpec,
@@ -164,6 +165,7 @@ class FakeDriver(ComputeDriver):
         os.makedirs(state_dir, exist_ok=True)
         self.db_path = os.path.join(state_dir, f"fake-{host}.sqlite")
         self._local = threading.local()
+        self._aborts: dict[str, threading.Event] = {}  # live migrations under way here: their abort switch
         with contextlib.closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; readers never block writers
             conn.executescript(_SCHEMA)
@@ -573,7 +575,15 @@ class FakeDriver(ComputeDriver):
 
     def live_migrate(self, instance_uuid: str, dest_host: str, volumes: list[VolumeConnection], *,
                      block_migration: bool) -> None:
-        self._delay("live_migrate")
+        # The copy "takes" the live_migrate delay; live_migration_abort (another task thread of this worker, on
+        # this same driver object) may end it, as libvirt's abortJob ends a running migration.
+        abort = self._aborts.setdefault(instance_uuid, threading.Event())
+        try:
+            if abort.wait(self.delays.get("live_migrate", 0.0)):
+                LOG.info("fake host %s: live migration of instance %s aborted", self.host, instance_uuid)
+                raise LiveMigrationAborted(instance_uuid)
+        finally:
+            self._aborts.pop(instance_uuid, None)
         peer = self._peer(dest_host)
         with self._reader() as conn:
             row = conn.execute("SELECT name, power_state, vcpus, memory_mb, console FROM guests WHERE uuid = ?",
@@ -596,6 +606,13 @@ class FakeDriver(ComputeDriver):
         with self._transaction("live_migrate") as conn:
             conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,))
         LOG.info("fake host %s: live-migrated instance %s to %s", self.host, instance_uuid, dest_host)
+
+    def live_migration_abort(self, instance_uuid: str) -> None:
+        abort = self._aborts.get(instance_uuid)
+        if abort is not None:
+            abort.set()
+        LOG.info("fake host %s: abort of the live migration of instance %s asked (under way: %s)", self.host,
+                 instance_uuid, abort is not None)
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 

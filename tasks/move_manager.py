@@ -20,7 +20,7 @@ from compute_platform.compute.models.migrations import MigrationStatus as MS
 from compute_platform.compute.services.migration_lifecycle import (BACK, TO_DEST, migration_evacuation_cleaned,
                                                                    migration_failed, migration_step)
 from compute_platform.compute.states import TaskState as TS, VmState
-from hypervisors.base import InstanceNotFound
+from hypervisors.base import InstanceNotFound, LiveMigrationAborted
 
 from .events import instance_event
 from .locks import instance_lock
@@ -93,7 +93,8 @@ def _step(migration_id: int, request_id: str, *, side: str, status: str, task_st
                 cleanup(m, uuid, driver)
             migration_failed(migration_id=m.pk, instance_uuid=uuid, task_state=task_state, host=host,
                              message=f"{m.migration_type} failed: {exc}", details=details, error_state=error_state,
-                             power_state=None if error_state else _power_state(driver, uuid))
+                             power_state=None if error_state else _power_state(driver, uuid),
+                             status=MS.CANCELLED if isinstance(exc, LiveMigrationAborted) else MS.ERROR)
 
         with instance_event(request_id=request_id, event=event, host=host, on_error=failed, finishes_action=last,
                             what=f"{event} of instance {uuid} (migration {m.pk}, {m.source_host.name} -> "

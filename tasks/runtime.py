@@ -77,7 +77,8 @@ def driver_options(name: str) -> dict:
                 "delays": parse_delays(settings.FAKE_DRIVER_DELAYS)}
     if name == "libvirt":
         return {"uri": settings.LIBVIRT_URI, "virt_type": settings.LIBVIRT_VIRT_TYPE,
-                "instances_dir": str(settings.INSTANCES_DIR), "shutdown_timeout": settings.SOFT_POWER_OFF_TIMEOUT}
+                "instances_dir": str(settings.INSTANCES_DIR), "shutdown_timeout": settings.SOFT_POWER_OFF_TIMEOUT,
+                "live_migration_uri": settings.LIBVIRT_LIVE_MIGRATION_URI}
     return {}
 
 

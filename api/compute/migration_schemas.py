@@ -81,3 +81,11 @@ server_migration_force_complete = extend_schema(
     responses={202: OpenApiResponse(description="Accepted."),
                **nova_errors({400: "The migration is not a running live migration.", 403: ADMIN_ONLY,
                               404: "No such server or migration."})})
+
+server_migration_abort = extend_schema(
+    operation_id="compute_server_migration_abort", summary="Abort a running live migration (admin, 2.24)",
+    tags=TAGS, request=None,
+    responses={202: OpenApiResponse(description="Accepted: the source stops it; the migration ends `cancelled`."),
+               **nova_errors({400: "The migration is not a running live migration.", 403: ADMIN_ONLY,
+                              404: "No such server or migration (or below 2.24).",
+                              409: "The server is not migrating."})})

@@ -2,10 +2,11 @@
 from rest_framework.response import Response
 
 from compute_platform.compute import selectors
-from compute_platform.compute.exceptions import BadRequest
+from compute_platform.compute.exceptions import BadRequest, NotFound
 from compute_platform.compute.selectors_migrations import (migration_list, migrations_after,
                                                            server_migration_get, server_migrations_in_progress)
 from compute_platform.compute.services.instance_moves import migration_force_complete
+from compute_platform.compute.services.migration_abort import migration_abort
 
 from ..common.links import base_url
 from ..common.microversions import version_at_least
@@ -96,6 +97,15 @@ class ServerMigrationView(OpenStackView):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         return Response({"migration": server_migration_body(request, server_migration_get(instance=instance,
                                                                                  migration_id=migration_id))})
+
+    @schemas.server_migration_abort
+    def delete(self, request, server_id, migration_id):
+        """Abort a running live migration (2.24)."""
+        if not version_at_least(request, "2.24"):
+            raise NotFound("The resource could not be found.")
+        instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
+        migration_abort(context=self.context, instance=instance, migration_id=migration_id)
+        return Response(status=202)
 
 
 class ServerMigrationActionView(OpenStackView):

@@ -80,15 +80,34 @@ class InstanceDisks:
     def export_qcow2(self, uuid: str, target: str) -> None:
         """A standalone qcow2 copy of the root disk (its backing image folded in) at `target`, written to a
         temporary name and renamed. `-U`: a running QEMU holds the image's lock; the caller pauses it."""
+        self._flatten(uuid, str(target), f"snapshot of instance {uuid}")
+
+    def _flatten(self, uuid: str, target: str, what: str) -> None:
         tmp = f"{target}.part"
         try:
-            _run([QEMU_IMG, "convert", "-U", "-f", "qcow2", "-O", "qcow2", str(self.disk_path(uuid)), tmp],
-                 f"snapshot of instance {uuid}", uuid)
+            _run([QEMU_IMG, "convert", "-U", "-f", "qcow2", "-O", "qcow2", str(self.disk_path(uuid)), tmp], what, uuid)
             os.chmod(tmp, FILE_MODE)
             os.replace(tmp, target)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+    def copy_root_to(self, uuid: str, dest: "InstanceDisks") -> Path:
+        """The root disk, its backing image folded in, as `dest`'s disk of the instance (a resize or cold
+        migration to another host: its image cache need not hold the base). Written to a temporary name and
+        renamed, so a copy cut short is never taken for a disk; a repeat overwrites."""
+        target = dest.disk_path(uuid)
+        target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(target.parent, DIR_MODE)
+        self._flatten(uuid, str(target), f"copying the disk of instance {uuid} to {dest.root}")
+        return target
+
+    def grow_root(self, uuid: str, root_gb: int) -> None:
+        """Grow the root disk to `root_gb` if it is smaller (a resize to a larger flavor; never shrinks)."""
+        disk = str(self.disk_path(uuid))
+        if int(image_info(disk, "qcow2", uuid).get("virtual-size", 0)) < root_gb << 30:
+            _run([QEMU_IMG, "resize", "-q", "-f", "qcow2", disk, str(root_gb << 30)],
+                 f"growing the disk of instance {uuid} to {root_gb} GiB", uuid)
 
     def console_path(self, uuid: str) -> Path:
         return self.instance_dir(uuid) / "console.log"

@@ -37,6 +37,8 @@ from .disks import InstanceDisks
 from .guest import Guest, is_not_found, translated
 from .host import EVENT_NAMES, Host
 from .network import GuestNetwork
+from .live_migration import LiveMigrationMixin
+from .migration import HOST_PLACEHOLDER, MigrationMixin
 from .rescue_snapshot import SnapshotRescueMixin
 
 LOG = logging.getLogger(__name__)
@@ -44,8 +46,9 @@ S = PowerState
 LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
 
-class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
+class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, ComputeDriver):
     name = "libvirt"
+    capabilities = {**ComputeDriver.capabilities, "supports_migration": True}
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         detach_timeout: float = 20.0,
         kernel_cmdline: str = domxml.DEFAULT_CMDLINE,
         network_dir: str | os.PathLike | None = None,
+        live_migration_uri: str = "",
     ) -> None:
         super().__init__(host=host)
         if virt_type not in ("qemu", "kvm", "test"):
@@ -65,16 +69,22 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
         self.uri, self.virt_type = uri, virt_type
         self.shutdown_timeout, self.detach_timeout = shutdown_timeout, detach_timeout
         self.kernel_cmdline = kernel_cmdline
-        self.disks = InstanceDisks(instances_dir)
+        # `{host}` in instances_dir: one directory per host, and the way a move finds the destination's
+        self.instances_dir_template = str(instances_dir)
+        self.disks = InstanceDisks(self.instances_dir_template.replace(HOST_PLACEHOLDER, host))
         self._host = Host(uri)
         self._host.add_lifecycle_listener(self._log_event)
         self._metadata_xml = domxml.metadata_xml(host, "")
         # the data plane's state (ports plugged here, DHCP files); only a real hypervisor gets a real network
         self.network = GuestNetwork(network_dir or self.disks.root / "_network", real=not uri.startswith("test://"),
                                     detach_timeout=detach_timeout)
+        # the libvirt of another host, `{host}` naming it (Nova's live_migration_uri); empty: no live migration
+        self.live_migration_uri = live_migration_uri
+        if live_migration_uri:
+            self.capabilities = dict(self.capabilities, supports_live_migration=True)
         if uri.startswith("test://"):
             # libvirt's test driver cannot plug devices and runs no guest that could print anything.
-            self.capabilities = dict(type(self).capabilities, supports_volume_attach=False,
+            self.capabilities = dict(self.capabilities, supports_volume_attach=False,
                                      supports_console_output=False, supports_serial_console=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
@@ -151,20 +161,7 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 root = spec.boot_volume.path
             else:
                 root = self.disks.create_root(uuid, spec.image, spec.root_gb)
-            kernel = initrd = None
-            if spec.image is not None and spec.image.kernel_path:
-                kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
-                if spec.image.ramdisk_path:
-                    initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
-            for vif in spec.vifs:  # bridge, DHCP and firewall ready before the guest's first DHCP request
-                self.network.host_plug(uuid, vif)
-            config_drive = self.network.config_drive(spec, self.disks.instance_dir(uuid)) if spec.config_drive else None
-            cfg = domxml.DomainConfig(
-                uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
-                memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
-                console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
-                kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
-                config_drive=config_drive, boot_volume=spec.boot_volume)
+            cfg = self._domain_config(spec, root)
             with translated(uuid, "define"):
                 dom = self._conn().defineXML(domxml.domain_xml(cfg))
             with translated(uuid, "start"):
@@ -178,6 +175,26 @@ class LibvirtDriver(SnapshotRescueMixin, ComputeDriver):
                 raise DriverError(f"spawn of instance {uuid} failed: {exc}", uuid) from exc
             raise
         LOG.info("host %s: spawned instance %s (domain %s)", self.host, uuid, cfg.name)
+
+    def _domain_config(self, spec: InstanceSpec, root: Path,
+                       volumes: tuple[VolumeConnection, ...] = ()) -> domxml.DomainConfig:
+        """The domain of `spec` on this host with `root` as its disk: boot files cached, ports plugged on the
+        host (bridge, DHCP and firewall ready before the guest's first DHCP request), config drive written."""
+        uuid = spec.uuid
+        kernel = initrd = None
+        if spec.image is not None and spec.image.kernel_path:
+            kernel = self.disks.boot_file(spec.image.kernel_path, "kernel", uuid)
+            if spec.image.ramdisk_path:
+                initrd = self.disks.boot_file(spec.image.ramdisk_path, "ramdisk", uuid)
+        for vif in spec.vifs:
+            self.network.host_plug(uuid, vif)
+        config_drive = self.network.config_drive(spec, self.disks.instance_dir(uuid)) if spec.config_drive else None
+        return domxml.DomainConfig(
+            uuid=uuid, name=domxml.domain_name(spec.name, uuid), host=self.host, vcpus=spec.vcpus,
+            memory_mb=spec.memory_mb, virt_type=self.virt_type, root_disk=str(root), root_format="qcow2",
+            console_log=str(self.disks.console_path(uuid)), image_id=spec.image.id if spec.image else "",
+            kernel=kernel, initrd=initrd, cmdline=self.kernel_cmdline, interfaces=spec.vifs,
+            config_drive=config_drive, boot_volume=spec.boot_volume, volumes=volumes)
 
     def _cleanup_failed_spawn(self, uuid: str, dom: libvirt.virDomain | None) -> None:
         if dom is not None:

@@ -44,6 +44,7 @@ class DomainConfig:
     interfaces: tuple[VifSpec, ...] = ()
     config_drive: str | None = None  # path of the config-2 ISO, attached as a cdrom
     boot_volume: VolumeConnection | None = None  # boot from volume: the root disk is this volume's file
+    volumes: tuple[VolumeConnection, ...] = ()  # defined with the guest (a move's destination), after vda
 
 
 def domain_name(name: str, uuid: str) -> str:
@@ -123,6 +124,8 @@ def domain_xml(cfg: DomainConfig) -> str:
         _sub(disk, "driver", name="qemu", type=cfg.root_format)
         _sub(disk, "source", file=cfg.root_disk)
         _sub(disk, "target", dev="vda", bus="virtio")
+    for volume in cfg.volumes:
+        devices.append(ET.fromstring(volume_disk_xml(volume)))
     if cfg.config_drive:
         cdrom = _sub(devices, "disk", type="file", device="cdrom")
         _sub(cdrom, "driver", name="qemu", type="raw")
@@ -329,3 +332,47 @@ def rescue_domain_xml(original: str, *, rescue_disk: str, kernel: str | None = N
 def root_disk_source(domain_xml_text: str) -> str | None:
     """The file behind vda (the rescue disk while rescued)."""
     return next((d.source for d in disks(domain_xml_text) if d.target == "vda"), None)
+# -- live migration ----------------------------------------------------------------------------------
+
+
+def migrated_xml(domain_xml_text: str, *, host: str, paths: dict[str, str], volume_paths: dict[str, str]) -> str:
+    """The domain's XML as the destination runs it: our metadata naming `host`, every file under a directory
+    of `paths` (old prefix -> new prefix) moved there, and each volume's disk on its path on the destination
+    (`volume_paths`: volume id -> path). A volume missing from `volume_paths` raises ValueError."""
+    ET.register_namespace(METADATA_PREFIX, METADATA_NS)
+    dom = ET.fromstring(domain_xml_text)
+    meta_host = dom.find(f"./metadata/{{{METADATA_NS}}}instance/{{{METADATA_NS}}}host")
+    if meta_host is None:
+        raise ValueError("the domain carries no metadata of ours")
+    meta_host.text = host
+
+    def moved(path: str | None) -> str | None:
+        for old, new in paths.items():
+            if path and path.startswith(old.rstrip("/") + "/"):
+                return new.rstrip("/") + path[len(old.rstrip("/")):]
+        return path
+
+    for el in dom.iterfind("./os/kernel"), dom.iterfind("./os/initrd"):
+        for e in el:
+            e.text = moved(e.text)
+    for log in dom.iterfind("./devices/serial/log"):
+        log.set("file", moved(log.get("file")))
+    for disk in dom.iterfind("./devices/disk"):
+        source = disk.find("source")
+        if source is None or source.get("file") is None:
+            continue
+        info = disks(f"<domain><devices>{ET.tostring(disk, encoding='unicode')}</devices></domain>")
+        volume_id = info[0].volume_id if info else None
+        if volume_id is not None:
+            if volume_id not in volume_paths:
+                raise ValueError(f"no destination path for volume {volume_id}")
+            source.set("file", volume_paths[volume_id])
+        else:
+            source.set("file", moved(source.get("file")))
+    return ET.tostring(dom, encoding="unicode")
+
+
+def boot_files(domain_xml_text: str) -> list[str]:
+    """The kernel and initrd files a domain boots (none for a disk boot)."""
+    os_el = ET.fromstring(domain_xml_text).find("os")
+    return [el.text for tag in ("kernel", "initrd") for el in os_el.iterfind(tag) if el.text] if os_el is not None else []

@@ -38,8 +38,9 @@ def make_driver(tmp_path):
     drivers = []
 
     def make(host: str | None = None, **options) -> LibvirtDriver:
+        options.setdefault("instances_dir", str(tmp_path / "instances"))
         driver = load_driver("libvirt", host=host or f"conf-{uuidlib.uuid4().hex[:8]}", uri=URI,
-                             virt_type="test", instances_dir=str(tmp_path / "instances"), **options)
+                             virt_type="test", **options)
         drivers.append(driver)
         return driver
 
@@ -57,14 +58,25 @@ def spec(image_path: str, **overrides) -> InstanceSpec:
 
 class TestLibvirtTestDriverConformance(DriverConformance):
     @pytest.fixture
-    def driver(self, make_driver):
-        driver = make_driver()
+    def driver(self, driver_and_peer):
+        driver = driver_and_peer[0]
         driver.init_host()
         yield driver
 
     @pytest.fixture
     def spec_factory(self, base_image):
         return lambda **overrides: spec(base_image, **overrides)
+
+    # Moves: a second host on the same libvirtd, each with its own instances directory (INSTANCES_DIR naming
+    # the host), as two hosts on one machine run.
+    @pytest.fixture
+    def driver_and_peer(self, make_driver, tmp_path):
+        per_host = str(tmp_path / "hosts" / "{host}")
+        return make_driver(instances_dir=per_host), make_driver(instances_dir=per_host)
+
+    @pytest.fixture
+    def peer(self, driver_and_peer):
+        return driver_and_peer[1]
 
 
 @pytest.fixture

@@ -104,3 +104,41 @@ def test_a_killed_worker_recovers_each_task_state_by_its_rule(make_stack):
     assert [i["status"] for i in shelved] == ["active"]
     assert stack.action(sid, {"unshelve": None}).status_code == 202
     stack.wait_status(sid, "ACTIVE")
+
+
+def test_a_killed_worker_redoes_unshelving_rescuing_and_unrescuing(make_stack):
+    """SIGKILL while the driver is inside unshelve's spawn, rescue and unrescue: each task_state is done again by
+    the restarted worker (its rule: REDO), and the action it belongs to finishes."""
+    from .test_recovery import _driver
+
+    stack = make_stack(hosts=("k2",), start_workers=False, SHELVED_OFFLOAD_TIME=0)
+    stack.start_worker("k2")
+    stack.wait_ready()
+    sid = stack.boot(name="victim2").json()["server"]["id"]
+    stack.wait_status(sid, "ACTIVE")
+    assert stack.action(sid, {"shelve": None}).status_code == 202
+    stack.wait_status(sid, "SHELVED_OFFLOADED", timeout=60)
+
+    steps = [  # (action body, action name, its event, the driver call a delay holds, status after the redo)
+        ({"unshelve": None}, "unshelve", "compute_unshelve_instance", "spawn", "ACTIVE"),
+        ({"rescue": {}}, "rescue", "compute_rescue_instance", "rescue", "RESCUE"),
+        ({"unrescue": None}, "unrescue", "compute_unrescue_instance", "unrescue", "ACTIVE"),
+    ]
+    stack.kill_worker("k2")
+    stack.start_worker("k2", FAKE_DRIVER_DELAYS="spawn=30,rescue=30,unrescue=30")
+    for i, (body, action, event, _held, status) in enumerate(steps):
+        stack.wait_hosts_up(["k2"])
+        r = stack.action(sid, body)
+        assert r.status_code in (200, 202), r.text
+        stack.wait_until(lambda: _event_running(stack, sid, action, event), what=f"{action} in the driver")
+        stack.kill_worker("k2")
+        # restarted without this call's delay (its redo must finish), still holding the later steps' calls
+        stack.start_worker("k2", FAKE_DRIVER_DELAYS=",".join(f"{s[3]}=30" for s in steps[i + 1:]))
+        server = stack.wait_status(sid, status, timeout=60)
+        assert server["OS-EXT-SRV-ATTR:host"] == "k2"
+        events = _events(stack, sid, action)
+        # the killed attempt's event stays open, as Nova's does; the redo's succeeded
+        assert events["message"] is None and [(e["event"], e["result"]) for e in events["events"]] == [
+            (event, None), (event, "Success")], events["events"]
+        assert _driver(stack, "k2").list_instances() == [sid]
+        assert _driver(stack, "k2").is_rescued(sid) == (status == "RESCUE")

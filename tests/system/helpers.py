@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -105,35 +106,74 @@ class LibvirtStack:
         dom = self.domain(server_id)
         return None if dom is None else dom.state()[0]
 
-    def instance_dir(self, server_id: str) -> Path:
-        return self.instances_dir / server_id
+    def instance_dir(self, server_id: str, host: str | None = None) -> Path:
+        """The server's directory on `host` (default: the stack's first host)."""
+        return self.host_instances_dir(host or self.host) / server_id
+
+    def host_instances_dir(self, host: str) -> Path:
+        # INSTANCES_DIR names the host (`.../{host}`): each host its own, as moves between them need
+        return self.instances_dir.parent / host
+
+    def bind_export(self, name: str, share: Path) -> dict:
+        """A bind-mount export (standing in for NFS) of a fresh directory `share`, registered through the API."""
+        share.mkdir(parents=True)
+        os.chmod(share.parent, 0o755)
+        os.chmod(share, 0o755)
+        r = self.stack.post("/api/v1/exports", json={"export": {"name": name, "share": str(share), "fstype": "bind"}})
+        assert r.status_code == 201, r.text
+        return r.json()["export"]
+
+    # -- a second host (moves) ---------------------------------------------------------------------
+
+    def add_host(self) -> str:
+        """Start another libvirt compute worker (same libvirtd, its own instances directory); wait until up."""
+        host = f"qemu-{uuidlib.uuid4().hex[:6]}"
+        self.stack.start_worker(host)
+        self.stack.hosts.append(host)
+        self.stack.wait_hosts_up([host])
+        return host
+
+    def retire_host(self, host: str) -> None:
+        """Disable `host`'s compute service (the scheduler picks it no more), stop its worker, remove guests
+        a failed test left there."""
+        r = self.stack.request("PUT", "/compute/v2.1/os-services/disable",
+                               json={"host": host, "binary": "nova-compute"})
+        assert r.status_code == 200, r.text
+        self.stack.kill_worker(host, signal.SIGTERM)
+        self.stack.hosts.remove(host)
+        _destroy_guests_of(host, self.host_instances_dir(host))
 
     # -- teardown ----------------------------------------------------------------------------------
 
     def stop(self) -> None:
         self.stack.stop()
-        from hypervisors.libvirt.driver import LibvirtDriver
-
-        # whatever a failed test left running: same host name, so the driver sees them as its own
-        driver = LibvirtDriver(host=self.host, uri=LIBVIRT_URI, instances_dir=str(self.instances_dir))
-        for uuid in driver.list_instances():
-            driver.destroy(uuid)
-        driver.close()
+        for host in self.stack.hosts:
+            _destroy_guests_of(host, self.host_instances_dir(host))
         if self._conn is not None:
             self._conn.close()
+
+
+def _destroy_guests_of(host: str, instances_dir: Path) -> None:
+    """Whatever a failed test left running on `host`: same host name, so the driver sees them as its own."""
+    from hypervisors.libvirt.driver import LibvirtDriver
+
+    driver = LibvirtDriver(host=host, uri=LIBVIRT_URI, instances_dir=str(instances_dir))
+    for uuid in driver.list_instances():
+        driver.destroy(uuid)
+    driver.close()
 
 
 def start_libvirt_stack(*, database_url: str, redis_url: str, workdir: Path, template_dir: Path,
                         guest: GuestImage, soft_power_off_timeout: float = 15.0, **env) -> LibvirtStack:
     """API + one libvirt compute worker on a fresh database, the guest uploaded; ready to boot."""
     host = f"qemu-{uuidlib.uuid4().hex[:6]}"
-    instances = workdir / "instances"
+    instances = workdir / "instances" / host
     instances.mkdir(parents=True, exist_ok=True)
     # its own name: the integration tier's session template (tmpl_<pid>) may still be in use
     template = make_template(database_url, template_dir, name=f"tmpl_libvirt_{os.getpid()}")
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
                       workdir=workdir, hosts=[host], COMPUTE_DRIVER="libvirt", LIBVIRT_URI=LIBVIRT_URI,
-                      LIBVIRT_VIRT_TYPE="qemu", INSTANCES_DIR=str(instances),
+                      LIBVIRT_VIRT_TYPE="qemu", INSTANCES_DIR=str(instances.parent / "{host}"),
                       SOFT_POWER_OFF_TIMEOUT=soft_power_off_timeout, **env)
     ls = LibvirtStack(stack=stack, host=host, instances_dir=instances, guest=guest)
     try:

@@ -33,12 +33,8 @@ def volume_env(libvirt_stack, system_dir):
     project_id = ls.stack.get("/identity/v3/auth/tokens", headers={"X-Subject-Token": token}).json()[
         "token"]["project"]["id"]
     share = system_dir / "exports" / "sys1"
-    share.mkdir(parents=True)
-    os.chmod(share.parent, 0o755)
-    os.chmod(share, 0o755)
-    r = ls.stack.post("/api/v1/exports", json={"export": {"name": "sys1", "share": str(share), "fstype": "bind"}})
-    assert r.status_code == 201, r.text
-    return {"base": f"/volume/v3/{project_id}/volumes", "export": r.json()["export"], "share": share}
+    export = ls.bind_export("sys1", share)
+    return {"base": f"/volume/v3/{project_id}/volumes", "export": export, "share": share}
 
 
 def _volume(ls, env, volume_id):

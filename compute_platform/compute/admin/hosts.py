@@ -1,12 +1,17 @@
 """Compute hosts. Capacity, claims and heartbeats are written by workers and the scheduler only."""
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
 
-from ..models import Host
+from ..models import Host, Instance
 from ..services.hosts import host_set_enabled
+from ..services.instance_moves import instance_evacuate
 from ..states import VmState
-from .common import SaveChangedFieldsMixin
+from .common import SaveChangedFieldsMixin, run_per_object
 
 
 @admin.register(Host)
@@ -28,6 +33,7 @@ class HostAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     actions = ("enable", "disable")
+    change_form_template = "console/host_change_form.html"  # an Evacuate button on a down host's page
 
     class Media:
         css = {"all": ("console/console.css",)}
@@ -75,3 +81,34 @@ class HostAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
         reason = f"disabled by {request.user.get_username()} in the admin console"
         hosts = [host_set_enabled(host=host, enabled=False, reason=reason) for host in queryset]
         self.message_user(request, f"Disabled {len(hosts)} host{'s' if len(hosts) != 1 else ''}.", messages.INFO)
+
+    # -- evacuate: a down host's instances rebuilt elsewhere, through the service os-evacuate uses -----------
+
+    @staticmethod
+    def _evacuable(host):
+        return Instance.objects.filter(host=host).exclude(vm_state=VmState.DELETED).select_related("host", "flavor")
+
+    def get_urls(self):
+        evacuate = self.admin_site.admin_view(require_POST(self.evacuate_view))
+        return [path("<path:object_id>/evacuate/", evacuate, name="compute_host_evacuate"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        host = self.get_object(request, object_id)
+        evacuable = 0
+        if host is not None and not host.is_up and self.has_change_permission(request, host):
+            evacuable = self._evacuable(host).count()
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "evacuable": evacuable})
+
+    def evacuate_view(self, request, object_id):
+        host = get_object_or_404(Host, pk=object_id)
+        if not self.has_change_permission(request, host):
+            raise PermissionDenied
+        if host.is_up:
+            self.message_user(request, f"Host {host.name} is up: only a down host's instances are evacuated.",
+                              messages.WARNING)
+        else:
+            run_per_object(self, request, list(self._evacuable(host)),
+                           lambda context, inst: instance_evacuate(context=context, instance=inst),
+                           done_message=f"Evacuating {{count}} instance{{s}} from {host.name}.",
+                           project_of=lambda inst: inst.project_id)
+        return redirect("admin:compute_host_change", host.pk)

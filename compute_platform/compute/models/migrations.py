@@ -19,10 +19,11 @@ class MigrationStatus:
     DONE = "done"                    # evacuation done; the source (down) still has the old guest to clean
     ERROR = "error"
     FAILED = "failed"
+    CANCELLED = "cancelled"          # live migration aborted (DELETE /servers/{id}/migrations/{mid}, 2.24)
     ALL = (ACCEPTED, PRE_MIGRATING, MIGRATING, POST_MIGRATING, RUNNING, FINISHED, CONFIRMING, REVERTING,
-           CONFIRMED, REVERTED, COMPLETED, DONE, ERROR, FAILED)
+           CONFIRMED, REVERTED, COMPLETED, DONE, ERROR, FAILED, CANCELLED)
     # The move no longer needs anything on either host (claims, mounts, guests).
-    CLOSED = (CONFIRMED, REVERTED, COMPLETED, ERROR, FAILED)
+    CLOSED = (CONFIRMED, REVERTED, COMPLETED, ERROR, FAILED, CANCELLED)
 
 
 class MigrationType:

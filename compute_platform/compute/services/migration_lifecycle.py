@@ -62,14 +62,16 @@ def migration_step(*, migration_id: int, from_status: str, to_status: str, insta
 
 @db_retry
 def migration_failed(*, migration_id: int, instance_uuid: str, task_state: str, message: str, details: str = "",
-                     host: str = "", error_state: bool = False, power_state: int | None = None) -> bool:
+                     host: str = "", error_state: bool = False, power_state: int | None = None,
+                     status: str = MigrationStatus.ERROR) -> bool:
     """A step failed with the guest where the driver's contract leaves it: the migration is in error, the
     destination's claim is given back, and the instance's task_state is reverted (or, `error_state`, the
     instance goes to ERROR), with a fault. The destination's mounts, no longer in any truth, leave with
-    its audit: an extra mount for a while, never a missing one."""
+    its audit: an extra mount for a while, never a missing one. `status`: CANCELLED for an aborted live
+    migration (the same undoing, Nova's status for it)."""
     with transaction.atomic():
         if not Migration.objects.filter(pk=migration_id).exclude(status__in=MigrationStatus.CLOSED).update(
-                status=MigrationStatus.ERROR, updated_at=timezone.now()):
+                status=status, updated_at=timezone.now()):
             return False
         migration_dest_claim_release(migration_id=migration_id)
         if error_state:

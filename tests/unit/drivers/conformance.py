@@ -558,6 +558,11 @@ class DriverConformance(SnapshotRescueConformance):
         assert [v.path for v in peer.list_volume_attachments(guest)] == [vol.path]
         driver.live_migrate(guest, peer.host, [vol], block_migration=False)  # a repeat succeeds
 
+    def test_abort_with_no_live_migration_under_way_changes_nothing(self, driver, peer, guest):
+        require(driver, "supports_live_migration")
+        driver.live_migration_abort(guest)
+        assert state_of(driver, guest) == S.RUNNING and guest not in peer.list_instances()
+
     def test_live_migration_of_a_stopped_guest_raises_and_keeps_it(self, driver, peer, guest):
         require(driver, "supports_live_migration")
         driver.power_off(guest, timeout=5.0)

@@ -114,3 +114,20 @@ def test_rescue_xml_puts_the_rescue_disk_first_the_own_root_second_and_drops_vol
     assert (os_el.findtext("kernel"), os_el.findtext("initrd"), os_el.findtext("cmdline")) == (
         "/rk", "/rr", "console=ttyS0 quiet")
     assert domxml.metadata_host(ET.tostring(ET.fromstring(rescue).find("metadata")[0], encoding="unicode")) == "h"
+
+
+def test_a_moved_domain_names_the_new_host_its_paths_and_its_volumes_on_the_destination():
+    vol = VolumeConnection(volume_id="vol-1", path="/mnt/src/export/volume-1", device="/dev/vdb")
+    text = domxml.domain_xml(config(kernel="/srv/a/_base/kernel-1", initrd="/srv/a/_base/ramdisk-1",
+                                    root_disk="/srv/a/x/disk", console_log="/srv/a/x/console.log", volumes=(vol,)))
+    assert [d.volume_id for d in domxml.disks(text)] == [None, "vol-1"]  # defined with the guest, after vda
+    moved = domxml.migrated_xml(text, host="node2", paths={"/srv/a/x": "/srv/b/x", "/srv/a/_base": "/srv/b/_base"},
+                                volume_paths={"vol-1": "/mnt/dst/export/volume-1"})
+    root = ET.fromstring(moved)
+    assert domxml.metadata_host(ET.tostring(root.find(f"metadata/{{{domxml.METADATA_NS}}}instance"),
+                                            encoding="unicode")) == "node2"
+    assert [d.source for d in domxml.disks(moved)] == ["/srv/b/x/disk", "/mnt/dst/export/volume-1"]
+    assert domxml.boot_files(moved) == ["/srv/b/_base/kernel-1", "/srv/b/_base/ramdisk-1"]
+    assert root.find("devices/serial/log").get("file") == "/srv/b/x/console.log"
+    with pytest.raises(ValueError, match="vol-1"):
+        domxml.migrated_xml(text, host="node2", paths={}, volume_paths={})
