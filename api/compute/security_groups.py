@@ -15,6 +15,7 @@ from compute_platform.network.services.security_groups import (security_group_cr
                                                                 security_group_rule_delete, security_group_update)
 
 from ..common.microversions import version_at_least
+from ..common.pagination import page_params
 from ..common.schemas import nova_errors
 from ..common.views import OpenStackView, body_of
 
@@ -92,8 +93,8 @@ class SecurityGroupListView(OpenStackView):
         groups = net_selectors.network_resource_list(context=self.context, resource="security-groups",
                                                      filters=filters)
         bodies = sorted((nova_group(g) for g in groups), key=lambda g: (g["tenant_id"], g["name"]))
-        offset, limit = _paging(request)
-        bodies = bodies[offset:] if limit is None else bodies[offset:offset + limit]
+        page = page_params(request)  # Nova's common.limited: offset, then at most limit
+        bodies = bodies[page.offset:page.offset + page.limit]
         return Response({"security_groups": bodies})
 
     @extend_schema(operation_id="compute_security_group_create", summary="Create a security group (proxy)",
@@ -106,22 +107,6 @@ class SecurityGroupListView(OpenStackView):
         group = _nova_errors(security_group_create, project_id=self.context.project_id, name=name,
                              description=description)
         return Response({"security_group": nova_group(_group(self.context, group.id))})
-
-
-def _paging(request) -> tuple[int, int | None]:
-    values = []
-    for key in ("offset", "limit"):
-        raw = request.query_params.get(key)
-        if raw is None:
-            values.append(None)
-            continue
-        try:
-            values.append(int(raw))
-        except ValueError:
-            raise BadRequest(f"{key} param must be an integer")
-        if values[-1] < 0:
-            raise BadRequest(f"{key} param must be positive")
-    return values[0] or 0, values[1]
 
 
 class SecurityGroupView(OpenStackView):

@@ -8,10 +8,11 @@ from compute_platform.compute.exceptions import BadRequest
 from compute_platform.volumes.selectors import volume_get, volume_list
 from compute_platform.volumes.services.volumes import volume_create, volume_delete
 
+from ..common.pagination import page_params
 from ..common.schemas import nova_errors
 from ..common.timefmt import iso_usec
 from ..common.views import OpenStackView, body_of
-from .security_groups import _paging, proxy_gone
+from .security_groups import proxy_gone
 
 TAGS = ["compute"]
 OBJECT = OpenApiResponse(OpenApiTypes.OBJECT)
@@ -51,9 +52,8 @@ class OsVolumeListView(OpenStackView):
                    responses={200: OBJECT, **nova_errors({404: GONE})})
     def get(self, request):
         proxy_gone(request)
-        offset, limit = _paging(request)
-        volumes = volume_list(context=self.context)
-        volumes = volumes[offset:] if limit is None else volumes[offset:offset + limit]
+        page = page_params(request)  # Nova's common.limited: offset, then at most limit
+        volumes = volume_list(context=self.context)[page.offset:page.offset + page.limit]
         return Response({"volumes": [volume_body(v) for v in volumes]})
 
     @extend_schema(operation_id="compute_os_volume_create", summary="Create a volume (proxy)", tags=TAGS,

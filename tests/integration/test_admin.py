@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compute_platform.compute.models import (
-    Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, Migration, ProjectQuota,
+    Aggregate, Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, Migration, ProjectQuota,
     ServerGroup,
 )
 from compute_platform.identity.models import Project, RoleAssignment, Token
@@ -143,10 +143,11 @@ def test_every_registered_model_changelist_and_change_page_render(op_client, eve
     by_app = {app: {m for m in registered if m._meta.app_label == app} for app in ("compute", "identity", "images")}
     assert by_app == {
         "compute": {Flavor, Host, Instance, InstanceAction, InstanceActionEvent, InstanceFault, KeyPair, ServerGroup,
-                    ProjectQuota, Migration},
+                    ProjectQuota, Migration, Aggregate},
         "identity": {Project, RoleAssignment, Token},
         "images": {Image},
     }
+    Aggregate.objects.create(name="rack-a", metadata={"availability_zone": "zone-a"}).hosts.set(Host.objects.all())
     for model in registered:
         info = (model._meta.app_label, model._meta.model_name)
         r = op_client.get(reverse("admin:%s_%s_changelist" % info))
