@@ -75,8 +75,9 @@ def test_server_create(schema):
     request = _resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
     assert request["required"] == ["server"]
     server = _resolve(schema, request["properties"]["server"])
-    # imageRef is optional: a server booted from a volume (block_device_mapping_v2) has none, as Nova's schema.
-    assert {"name", "flavorRef"} <= set(server["required"]) and "imageRef" in server["properties"]
+    assert {"name", "flavorRef"} <= set(server["required"])
+    # Nova's: imageRef may be left out when a boot volume is mapped (block_device_mapping_v2)
+    assert "imageRef" not in server["required"] and "block_device_mapping_v2" in server["properties"]
     assert "os:scheduler_hints" in request["properties"]
     created = _resolve(schema, _resolve(schema, _json_body(operation, 202))["properties"]["server"])
     assert {"id", "links", "adminPass"} <= set(created["properties"])
