@@ -145,8 +145,10 @@ def instance_ports_release(*, instance_uuid: str) -> int:
 def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
     """The host built the instance and plugged its NICs: its ports are bound to the host and ACTIVE (Nova binds
     them from the compute host; Neutron's agent reports them up)."""
+    port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
+    if not port_ids:
+        return
     with transaction.atomic():
-        port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
         Port.objects.filter(pk__in=port_ids).update(binding_host_id=host, status="ACTIVE")
         # Its own ports too: members that joined while it was being built are not in the rules it spawned with.
         security_groups_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids,
