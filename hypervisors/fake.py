@@ -493,12 +493,14 @@ class FakeDriver(ComputeDriver):
         return [row[0] for row in rows]
 
     def refresh_vif_rules(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
-        done = []
+        done, texts = [], {}  # (ports in one group share one rules tuple: written out once)
         with self._transaction("refresh_vif_rules") as conn:  # one transaction for a whole push
             for instance_uuid, vifs in vifs_by_instance.items():
                 for vif in vifs:
+                    rules = vif.security_group_rules
+                    text = texts.get(id(rules)) or texts.setdefault(id(rules), _rules_json(rules))
                     if conn.execute("UPDATE vif_rules SET rules = ? WHERE instance_uuid = ? AND port_id = ?",
-                                    (_rules_json(vif.security_group_rules), instance_uuid, vif.port_id)).rowcount:
+                                    (text, instance_uuid, vif.port_id)).rowcount:
                         done.append(vif.port_id)
         LOG.info("fake host %s: security group rules refreshed on ports %s", self.host, done)
         return done

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 @shared_task(name=tasknames.REFRESH_SECURITY_GROUPS)
 def refresh_security_groups(*, port_ids: list[str], request_id: str):
     host = this_host()
-    vifs = {uuid: [vif_spec(v) for v in values]
-            for uuid, values in host_ports_vifs(host=host, port_ids=port_ids).items()}
+    found, cache = host_ports_vifs(host=host, port_ids=port_ids), {}  # (found keeps the cached lists alive)
+    vifs = {uuid: [vif_spec(v, cache) for v in values] for uuid, values in found.items()}
     if not vifs:
         logger.info("security group refresh of ports %s skipped: none is on %s (%s)", port_ids, host, request_id)
         return

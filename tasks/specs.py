@@ -56,8 +56,15 @@ def user_data_text(stored: str | None) -> str | None:
     return base64.b64decode(stored).decode("utf-8", "surrogateescape")
 
 
-def vif_spec(values: dict) -> VifSpec:
-    rules = tuple(SecurityGroupRule(**rule) for rule in values["security_group_rules"])
+def vif_spec(values: dict, rules_cache: dict | None = None) -> VifSpec:
+    """`rules_cache`: for many ports at once, whose rule lists the selector shares between ports in the same
+    groups: each list is turned into rules once."""
+    listed = values["security_group_rules"]
+    rules = rules_cache.get(id(listed)) if rules_cache is not None else None
+    if rules is None:
+        rules = tuple(SecurityGroupRule(**rule) for rule in listed)
+        if rules_cache is not None:
+            rules_cache[id(listed)] = rules
     return VifSpec(**{**values, "security_group_rules": rules})
 
 

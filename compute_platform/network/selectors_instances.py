@@ -87,19 +87,24 @@ def _group_members(group_ids) -> dict:
 
 def _rules_by_port(ports: list[Port]) -> dict:
     """{port id: its allow rules as plain values}: three queries for any number of ports (a push refreshes
-    every member of a group at once)."""
+    every member of a group at once). Ports in the same groups share one list: a group's N members each have
+    its N members' addresses, built once, not N times."""
     groups = {p.id: [g.id for g in p.security_groups.all()] for p in ports if p.port_security_enabled}
     rules = list(SecurityGroupRule.objects.filter(
         security_group_id__in={g for gs in groups.values() for g in gs}).order_by("id"))
     members = _group_members({r.remote_group_id for r in rules if r.remote_group_id})
+    # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
+    allow_all = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
+    by_groups: dict[frozenset, list[dict]] = {}
     out = {}
     for port in ports:
         if not port.port_security_enabled:
-            # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
-            out[port.id] = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
+            out[port.id] = allow_all
             continue
-        mine = set(groups[port.id])
-        out[port.id] = [v for r in rules if r.security_group_id in mine for v in _rule_values(r, members)]
+        mine = frozenset(groups[port.id])
+        if mine not in by_groups:
+            by_groups[mine] = [v for r in rules if r.security_group_id in mine for v in _rule_values(r, members)]
+        out[port.id] = by_groups[mine]
     return out
 
 

@@ -57,8 +57,10 @@ def test_server_lifecycle_with_a_keypair(cli):
     assert "PRIVATE KEY" in key
     assert "cli-key" in {k["Name"] for k in cli("keypair", "list")}
 
+    # --no-network: the CLI asks for "auto" otherwise, a 400 without a network to use (as Nova without
+    # get-me-a-network)
     server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--key-name", "cli-key",
-                 "--wait", "cli-vm")
+                 "--no-network", "--wait", "cli-vm")
     assert server["status"] == "ACTIVE" and server["key_name"] == "cli-key"
     listed = {s["Name"]: s for s in cli("server", "list")}
     assert listed["cli-vm"]["Status"] == "ACTIVE" and listed["cli-vm"]["Image"] == IMAGE
@@ -104,7 +106,7 @@ def _wait_for(cli, name, status, timeout=60, resource="server"):
 
 def test_server_rebuild_image_create_shelve_lock_rescue(cli):
     """Moves A through the CLI: rebuild, image create, shelve/unshelve, lock/unlock, rescue/unrescue."""
-    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-moves")
+    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--no-network", "--wait", "cli-moves")
     # No `--wait`: osc-lib polls every 5 s; _wait_for polls faster.
     cli("server", "rebuild", "--image", IMAGE, "cli-moves")
     assert _wait_for(cli, "cli-moves", "ACTIVE")["id"] == server["id"]
@@ -199,7 +201,7 @@ def test_volume_commands(api, cli, tmp_path, private_mount_namespace):
     _wait_for(cli, "cli-vol", "available", resource="volume")
     assert "cli-vol" in {v["Name"] for v in cli("volume", "list")}
     assert (share / f"volume-{volume['id']}").exists()
-    cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-vol-vm")
+    cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--no-network", "--wait", "cli-vol-vm")
     cli("server", "add", "volume", "cli-vol-vm", "cli-vol", fmt_json=False)
     shown = _wait_for(cli, "cli-vol", "in-use", resource="volume")
     assert shown["attachments"] and "/dev/vdb" in str(shown["attachments"])
@@ -217,7 +219,7 @@ def _flavor_name(server: dict) -> str:
 def test_server_moves(api, cli):
     """resize with confirm and revert, cold and live migration, evacuate's refusal while the host is up,
     and the migration list, through the unchanged CLI."""
-    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--wait", "cli-mover")
+    server = cli("server", "create", "--image", IMAGE, "--flavor", "m1.tiny", "--no-network", "--wait", "cli-mover")
     sid = server["id"]
     cli("server", "resize", "--flavor", "m1.small", "--wait", sid, fmt_json=False)
     shown = cli("server", "show", sid)
@@ -274,4 +276,8 @@ def test_network_commands(api, cli):
     cli("subnet", "create", "--network", "cli-public", "--subnet-range", "198.51.100.0/28", "cli-public-subnet")
     fip = cli("floating", "ip", "create", "cli-public")
     assert fip["floating_ip_address"].startswith("198.51.100.") and fip["floating_network_id"] == public["id"]
+    cli("floating", "ip", "set", "--port", "cli-port", fip["id"], fmt_json=False)
+    assert cli("floating", "ip", "show", fip["id"])["port_id"] == port["id"]
+    cli("floating", "ip", "unset", "--port", fip["id"], fmt_json=False)
+    assert cli("floating", "ip", "show", fip["id"])["port_id"] is None
     cli("server", "delete", "cli-net-vm", fmt_json=False)

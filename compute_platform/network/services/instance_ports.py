@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from compute_platform.compute.exceptions import BadRequest, Conflict, Forbidden
+from compute_platform.db_retry import db_retry
 
 from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           NeutronNotFound, OverQuota)
@@ -144,11 +145,14 @@ def instance_ports_release(*, instance_uuid: str) -> int:
     return len(ports)
 
 
+@db_retry  # run by the build task on its host: a database restart must not fail the build here
 def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
     """The host built the instance and plugged its NICs: its ports are bound to the host and ACTIVE (Nova binds
     them from the compute host; Neutron's agent reports them up)."""
+    port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
+    if not port_ids:
+        return
     with transaction.atomic():
-        port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
         Port.objects.filter(pk__in=port_ids).update(binding_host_id=host, status="ACTIVE")
         # Its own ports too: members that joined while it was being built are not in the rules it spawned with.
         security_groups_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids,
