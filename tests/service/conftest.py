@@ -19,6 +19,7 @@ from django.utils import timezone
 from compute_platform.compute.context import RequestContext
 from compute_platform.compute.models import Flavor, Host, Instance
 from compute_platform.identity.models import Project
+from compute_platform.images.models import Image
 from compute_platform.compute.states import VmState
 
 
@@ -72,6 +73,8 @@ class World:
         self.project = Project.objects.create(name="proj")
         self.user = get_user_model().objects.create(username="member")  # no password: hashing one costs seconds
         self.flavor = Flavor.objects.create(flavorid="1", name="m1.tiny", vcpus=1, memory_mb=512, root_gb=1)
+        # Servers boot from an image here: one without is volume-backed (rescue refuses those, as Nova's).
+        self.image = Image.objects.create(name="cirros", status="active")
 
     def context(self, **kw) -> RequestContext:
         return RequestContext(user_id=self.user.pk, project_id=self.project.pk, roles=("member",), **kw)
@@ -86,6 +89,7 @@ class World:
                  name: str = "vm") -> Instance:
         f = self.flavor
         return Instance.objects.create(name=name, project=self.project, user=self.user, flavor=f, host=host,
+                                       image=self.image,
                                        vcpus=f.vcpus, memory_mb=f.memory_mb, root_gb=f.root_gb,
                                        vm_state=vm_state, task_state=task_state,
                                        resources_claimed=host is not None)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.service
 
 
 def boot(world, *, name="vm", **kw):
-    return instance_create(context=world.context(), name=name, flavor=world.flavor, image=None, **kw)
+    return instance_create(context=world.context(), name=name, flavor=world.flavor, image=world.image, **kw)
 
 
 def set_limits(world, **limits):

@@ -20,6 +20,6 @@ def test_the_database_formats_ids_and_timestamps_as_the_api_does(world):
     assert row["created"] == iso_z(inst.created_at) and row["updated"] == iso_z(inst.updated_at)
     assert row["launched"] == "2025-03-04T05:06:07.000000" == iso_usec(inst.launched_at)
     assert row["terminated"] == "2026-12-31T23:59:59.654321" == iso_usec(inst.terminated_at)
-    assert row["metadata_json"] == '{"k": "v"}' and row["image_ref"] is None
+    assert row["metadata_json"] == '{"k": "v"}' and row["image_ref"] == str(world.image.id)
     listed = instance_list(context=world.context(), filters={}, limit=10, marker=None)
     assert listed == [row]
