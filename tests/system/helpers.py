@@ -123,6 +123,12 @@ class LibvirtStack:
         assert r.status_code == 201, r.text
         return r.json()["export"]
 
+    def retire_export(self, export: dict) -> None:
+        """Disable an export when its module is done: volumes go to the enabled export with the fewest, so a later
+        module's new volumes would otherwise land on this one instead of its own."""
+        r = self.stack.request("PUT", f"/api/v1/exports/{export['id']}", json={"export": {"enabled": False}})
+        assert r.status_code == 200, r.text
+
     # -- a second host (moves) ---------------------------------------------------------------------
 
     def add_host(self) -> str:

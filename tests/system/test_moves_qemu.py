@@ -23,10 +23,11 @@ def two_hosts(libvirt_stack, system_dir):
     ls = libvirt_stack
     host2 = ls.add_host()
     share = system_dir / "exports" / "moves"
-    ls.bind_export("moves", share)
+    export = ls.bind_export("moves", share)
     r = ls.stack.post("/compute/v2.1/flavors", json={"flavor": BIGGER})
     assert r.status_code == 200, r.text
     yield ls, host2, r.json()["flavor"]["id"], share
+    ls.retire_export(export)
     ls.retire_host(host2)
 
 

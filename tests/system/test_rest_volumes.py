@@ -34,7 +34,8 @@ def volume_env(libvirt_stack, system_dir):
         "token"]["project"]["id"]
     share = system_dir / "exports" / "sys1"
     export = ls.bind_export("sys1", share)
-    return {"base": f"/volume/v3/{project_id}/volumes", "export": export, "share": share}
+    yield {"base": f"/volume/v3/{project_id}/volumes", "export": export, "share": share}
+    ls.retire_export(export)
 
 
 def _volume(ls, env, volume_id):
