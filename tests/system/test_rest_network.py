@@ -104,8 +104,10 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
         assert not [c for c in firewall.port_chains(None) if port["id"] in c]
         assert [r.vif.port_id for r in plane.ports.all() if r.vif.network_id == net["id"]] == []
         # nor of its floating IP: NAT rules and the external bridge
-        assert not [r for r in nat.rules(None) if fip["floating_ip_address"] in r]
-        assert ext_bridge not in br.bridges(None)
+        # (the floating IP's NAT goes with the push the port's removal sends, after the delete: eventually)
+        api.wait_until(lambda: not [r for r in nat.rules(None) if fip["floating_ip_address"] in r], timeout=30,
+                       what="the floating IP's NAT rules gone")
+        api.wait_until(lambda: ext_bridge not in br.bridges(None), timeout=30, what="the external bridge gone")
     finally:
         if member_port is not None:
             api.delete(f"{NET}/ports/{member_port['id']}")
