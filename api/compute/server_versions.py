@@ -28,18 +28,16 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
                        show_server_groups: bool = False) -> dict:
     """Add to a detailed server body what `version` shows. `tags` are the row's (selectors_server_extras.
     instance_tags); server_groups (2.71) appear on one server's show, update and rebuild, not in lists."""
-    if version >= V["2.3"]:
-        for item in body.get("os-extended-volumes:volumes_attached", []):
-            item.setdefault("delete_on_termination", False)
-        if is_admin:  # Nova's os-extended-server-attributes policy: admin
-            body.update({
-                "OS-EXT-SRV-ATTR:reservation_id": row["reservation_id"],
-                "OS-EXT-SRV-ATTR:launch_index": row["launch_index"],
-                "OS-EXT-SRV-ATTR:hostname": row["hostname"],
-                "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda" if row["host__name"] else None,
-                "OS-EXT-SRV-ATTR:user_data": row["user_data"],
-            })
+    # 2.3's volumes_attached `delete_on_termination` is ServerViewBuilder._volumes_attached's.
+    if version >= V["2.3"] and is_admin:  # Nova's os-extended-server-attributes policy: admin
+        body.update({
+            "OS-EXT-SRV-ATTR:reservation_id": row["reservation_id"],
+            "OS-EXT-SRV-ATTR:launch_index": row["launch_index"],
+            "OS-EXT-SRV-ATTR:hostname": row["hostname"],
+            "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+            "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda" if row["host__name"] else None,
+            "OS-EXT-SRV-ATTR:user_data": row["user_data"],
+        })
     if version >= V["2.9"]:
         body["locked"] = row["locked_by"] is not None
     if version >= V["2.16"] and is_admin:  # Nova's show:host_status policy: admin

@@ -60,7 +60,7 @@ class ServerViewBuilder:
     def _volumes_attached(self, instance_id) -> list[dict]:
         if instance_id not in self._volumes:
             self.load_volumes([instance_id])
-        # 2.3 adds delete_on_termination (server_versions.add_version_fields): a copy per body.
+        # 2.3 adds delete_on_termination, from the selector: a copy per body.
         return [{"id": v["id"]} if self.version < V["2.3"] else dict(v) for v in self._volumes[instance_id]]
 
     def _image(self, project_id, image_id):
