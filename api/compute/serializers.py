@@ -4,6 +4,7 @@ import binascii
 import ipaddress
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from oslo_utils import strutils
 from rest_framework import serializers
 
@@ -43,24 +44,27 @@ class StringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class BlockDeviceMappingV2(serializers.Serializer):
-    """One of Nova's block_device_mapping_v2 entries (the service decides which combinations are supported)."""
+@extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+    "source_type": {"type": "string", "enum": ["volume", "image", "snapshot", "blank"]},
+    "destination_type": {"type": "string", "enum": ["local", "volume"]}, "uuid": {"type": "string"},
+    "boot_index": {"type": "integer", "nullable": True}, "volume_size": {"type": "integer"},
+    "delete_on_termination": {"type": "boolean"}, "device_name": {"type": "string"}, "tag": {"type": "string"},
+    "disk_bus": {"type": "string"}, "device_type": {"type": "string"}, "guest_format": {"type": "string"},
+    "volume_type": {"type": "string", "nullable": True}}}})
+class BlockDeviceMappingsField(serializers.Field):
+    """Nova's block_device_mapping_v2, normalised for the service: boot_index and volume_size as integers,
+    delete_on_termination a boolean. Its rules are Nova's JSON schema (server_request_versions.BDM_V2), which
+    the view checks first (versioned_keys); which combinations are served is the service's."""
 
-    source_type = serializers.ChoiceField(choices=["image", "volume", "snapshot", "blank"])
-    destination_type = serializers.ChoiceField(choices=["local", "volume"], required=False, allow_null=True)
-    uuid = serializers.CharField(required=False, allow_null=True, max_length=255)
-    boot_index = serializers.IntegerField(required=False, allow_null=True)  # Nova takes "0" as well as 0
-    volume_size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    delete_on_termination = serializers.BooleanField(required=False, default=False)
-    device_name = serializers.CharField(required=False, allow_null=True, max_length=255)
-    tag = serializers.CharField(required=False, allow_null=True, max_length=60)
-    disk_bus = serializers.CharField(required=False, allow_null=True, max_length=255)
-    device_type = serializers.CharField(required=False, allow_null=True, max_length=255)
-    guest_format = serializers.CharField(required=False, allow_null=True, max_length=255)
-    volume_type = serializers.CharField(required=False, allow_null=True, max_length=255)
+    def to_internal_value(self, data):
+        return [{**m, "boot_index": _int_or_none(m.get("boot_index")),
+                 "volume_size": _int_or_none(m.get("volume_size")),
+                 "delete_on_termination": _boolean(m.get("delete_on_termination", False), "delete_on_termination")}
+                for m in data]
 
-    def validate_uuid(self, value):
-        return _ref_id(value) if value else value
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)  # the schema allows an integer or a string of digits
 
 
 class ServerCreate(serializers.Serializer):
@@ -80,8 +84,8 @@ class ServerCreate(serializers.Serializer):
     config_drive = serializers.JSONField(required=False)
     min_count = serializers.IntegerField(required=False, min_value=1)
     max_count = serializers.IntegerField(required=False, min_value=1)
-    block_device_mapping_v2 = BlockDeviceMappingV2(many=True, required=False, help_text="Volumes to boot from "
-                                                   "(boot_index 0, with an empty imageRef) or attach at build.")
+    block_device_mapping_v2 = BlockDeviceMappingsField(required=False, help_text="Volumes to boot from "
+                                                       "(boot_index 0, with an empty imageRef) or attach at build.")
     return_reservation_id = serializers.BooleanField(required=False, help_text="Answer with the "
                                                      "`reservation_id` of the servers instead of the first one.")
 

@@ -92,7 +92,7 @@ class ServerListView(OpenStackView):
         # No imageRef: the image of a local boot mapping (Nova reads it there), else boot from a volume
         # (block_device_mapping_v2, checked by the service).
         image_ref = v["imageRef"] or next((m.get("uuid") for m in v.get("block_device_mapping_v2") or []
-                                           if m["source_type"] == "image" and m.get("boot_index") == 0
+                                           if m.get("source_type") == "image" and m.get("boot_index") == 0
                                            and m.get("destination_type") in (None, "local")), None)
         image = None
         if image_ref:

@@ -51,7 +51,9 @@ def test_a_volume_from_an_image_boots_a_server_whose_export_stays_mounted_until_
         assert f.read(len(data)) == data
     assert os.path.getsize(share / f"volume-{vid}") == GIB
 
-    r = v.stack.post(SERVERS, json=bfv_body(vid, delete_on_termination=True))
+    body = bfv_body(vid, delete_on_termination="yes")  # Nova's schema takes strings for these too
+    body["server"]["block_device_mapping_v2"][0]["boot_index"] = "0"
+    r = v.stack.post(SERVERS, json=body)
     assert r.status_code == 202, r.text
     sid = r.json()["server"]["id"]
     server = v.stack.wait_status(sid, "ACTIVE")
@@ -116,6 +118,11 @@ def test_a_failed_boot_from_volume_releases_the_mount_and_the_volume_and_the_400
     assert v.get(blank)["bootable"] == "true"
     assert "failed to get volume" in create(bfv_body("6f1f4d7e-0000-4000-8000-000000000000"))
     assert "multiple instances" in create(bfv_body(blank, min_count=2))
+    no_source = bfv_body(blank)
+    del no_source["server"]["block_device_mapping_v2"][0]["source_type"]
+    assert "Some required fields are missing" in create(no_source)  # Nova's BlockDeviceDict rule
+    assert "Invalid input for field/attribute block_device_mapping_v2" in create(  # Nova's schema
+        bfv_body(blank, delete_on_termination="maybe"))
     assert "not supported" in create({"server": {"name": "x", "imageRef": "", "flavorRef": "1",
                                                  "block_device_mapping_v2": [{
                                                      "uuid": v.stack.image_id(), "source_type": "image",

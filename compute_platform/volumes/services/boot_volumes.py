@@ -38,6 +38,8 @@ def block_devices_prepare(*, context, mappings: list[dict], image, count: int) -
     devices: the boot volume vda, the others vdb on in order. 400 when the boot sequence is invalid (no image
     and no boot volume), for a volume that does not exist, is not available or, as the boot volume, not
     bootable, and for several servers with one volume (Nova's rules). `mappings`: validated dicts."""
+    if any(not m.get("source_type") for m in mappings if not m.get("no_device")):
+        raise BadRequest(f"{_INVALID}Some required fields are missing")  # Nova's: source_type
     volumes = [m for m in mappings if m.get("destination_type") == "volume"]
     for m in volumes:
         if m["source_type"] != "volume":
