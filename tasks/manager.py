@@ -61,7 +61,9 @@ def _action_done(request_id: str) -> bool:
     return InstanceAction.objects.filter(request_id=request_id, finish_time__isnull=False).exists()
 
 
-def build_instance(*, instance_uuid: str, request_id: str) -> None:
+def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool = True) -> None:
+    """`block_devices`: the create recorded volumes for the build (else it reads none: no volume can be
+    attached to a server while it builds)."""
     host, driver = this_host(), get_driver()
     with instance_lock(instance_uuid):
         # The gate: only the first delivery moves scheduling -> spawning; a delete that came first
@@ -85,13 +87,14 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
         with instance_event(request_id=request_id, event="compute__do_build_and_run_instance", host=host,
                             what=f"build of {instance_uuid}", on_error=failed):
             # Volumes given at create (boot from volume): their exports mounted before the guest starts.
-            volumes = instance_volumes_mount(instance_uuid)
+            volumes = instance_volumes_mount(instance_uuid) if block_devices else []
             spec = instance_spec(instance)
             driver.spawn(spec)
             spawned = True
             for conn in volumes:  # the boot volume is the guest's already: a no-op for it
                 driver.attach_volume(instance_uuid, conn)
-            instance_block_devices_attached(instance_uuid=instance_uuid)
+            if block_devices:
+                instance_block_devices_attached(instance_uuid=instance_uuid)
             if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
                 instance_ports_activate(instance_uuid=instance_uuid, host=host)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,

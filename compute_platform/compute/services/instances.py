@@ -150,7 +150,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             else:
                 task_enqueue_on_commit(task_name=tasknames.BUILD_INSTANCE, queue=host_queue(host.name),
                                        kwargs={"instance_uuid": spec.instance_uuid,
-                                               "request_id": ctx.request_id})
+                                               "request_id": ctx.request_id, "block_devices": bool(volumes)})
             instances.append(instance)
     if not failure:
         logger.info("instances %s created by %s, building on %s", ",".join(str(i.uuid) for i in instances),
