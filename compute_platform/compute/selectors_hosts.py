@@ -57,6 +57,12 @@ def host_instances(*, host_ids) -> list[dict]:
                 .values("host_id", "id", "uuid", "project_id", "vcpus", "memory_mb", "root_gb"))
 
 
+def availability_zones_available() -> set[str]:
+    """Nova's available zones (availability_zones.get_availability_zones, get_only_available): those of the
+    enabled hosts. A host's zone is its aggregate's, else the default zone (services.aggregates keeps it)."""
+    return set(Host.objects.filter(enabled=True).values_list("availability_zone", flat=True).distinct())
+
+
 def host_list_enabled(*, zone: str | None = None) -> list[Host]:
     """The enabled hosts (in `zone` when given), by id: what os-hosts lists."""
     qs = Host.objects.filter(enabled=True).order_by("id")

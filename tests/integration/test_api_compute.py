@@ -141,6 +141,8 @@ CREATE_CASES = [
     ("metadata-not-an-object", lambda s: {"server": {**s, "metadata": ["a"]}}, "metadata"),
     ("user-data-not-base64", lambda s: {"server": {**s, "user_data": "not base64!"}}, "user_data"),
     ("min-count-above-max", lambda s: {"server": {**s, "min_count": 3, "max_count": 2}}, "min_count"),
+    ("unknown-zone", lambda s: {"server": {**s, "availability_zone": "nowhere"}},
+     "The requested availability zone is not available"),  # Nova's: checked before scheduling
     ("hints-not-an-object", lambda s: {"server": s, "os:scheduler_hints": []}, "scheduler_hints"),
     ("server-not-an-object", lambda s: {"server": "v"}, "'server'"),
     ("no-server-key", lambda s: s, "'server'"),
@@ -359,8 +361,11 @@ def test_disabled_hosts_get_no_new_servers(api, tokens):
     assert {s["status"] for s in api.get("/compute/v2.1/os-services").json()["services"]} == {"enabled"}
 
 
-def test_an_unknown_availability_zone_ends_in_error_with_no_valid_host(api, tokens):
-    sid = boot_id(api, token=tokens["alice"], name="nowhere", availability_zone="nowhere")
+def test_a_server_no_host_can_take_ends_in_error_with_no_valid_host(api, tokens):
+    r = api.post("/compute/v2.1/flavors", json={"flavor": {"name": "vast", "id": "vast", "ram": 256, "vcpus": 1,
+                                                           "disk": 2**30}})  # no quota on disk: only hosts
+    assert r.status_code == 200, r.text
+    sid = boot_id(api, token=tokens["alice"], name="nowhere", flavor="vast")
     server = api.wait_status(sid, "ERROR")
     assert server["OS-EXT-STS:vm_state"] == "error" and server["OS-EXT-SRV-ATTR:host"] is None
     member_view = api.server(sid, token=tokens["alice"])
@@ -374,6 +379,7 @@ def test_an_unknown_availability_zone_ends_in_error_with_no_valid_host(api, toke
     assert "never placed on a host" in refused.json()["conflictingRequest"]["message"]
     assert api.delete(f"{SERVERS}/{sid}", token=tokens["alice"]).status_code == 204
     api.wait_gone(sid)
+    assert api.delete("/compute/v2.1/flavors/vast").status_code == 202
 
 
 def test_boot_into_a_named_zone(api):

@@ -190,6 +190,9 @@ def test_aggregate_zones_place_servers(api, tokens):
     other = api.post(f"{V}/os-aggregates", json={"aggregate": {"name": "rack-c", "availability_zone": "zone-c"}})
     oid = other.json()["aggregate"]["id"]
     assert api.post(f"{V}/os-aggregates/{oid}/action", json={"add_host": {"host": "node2"}}).status_code == 409
+    # A zone no enabled host is in is not available (Nova's 400, before scheduling).
+    r = api.boot(token=tokens["alice"], name="in-c", availability_zone="zone-c")
+    assert r.status_code == 400 and "availability zone is not available" in r.json()["badRequest"]["message"]
     # Servers asking for the zone land on its host, whichever host the weighers would prefer.
     servers = [boot_active(api, token=tokens["alice"], name=f"in-b-{i}", availability_zone="zone-b")
                for i in range(2)]

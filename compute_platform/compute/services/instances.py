@@ -19,6 +19,7 @@ from ..exceptions import BadRequest, NoValidHost
 from ..models import Flavor, Instance, InstanceFault, InstanceTag, KeyPair
 from ..scheduler.claims import claim_release, schedule_and_claim
 from ..scheduler.filters import RequestSpec
+from ..selectors_hosts import availability_zones_available
 from ..states import ACTIONS, TaskState, VmState
 from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
@@ -81,6 +82,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         raise BadRequest("Flavor's memory is too small for requested image.")
     if image is not None and flavor.root_gb and flavor.root_gb < image.min_disk:
         raise BadRequest("Flavor's disk is too small for requested image.")
+    if availability_zone and availability_zone not in availability_zones_available():
+        raise BadRequest("The requested availability zone is not available")  # Nova's, before scheduling
     hints = scheduler_hints or {}
     key_data = None
     if key_name is not None:
