@@ -5,6 +5,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -401,6 +402,16 @@ def test_host_form_never_overwrites_claims_or_heartbeat(op_client, host_up):
     host_up.refresh_from_db()
     assert (host_up.cpu_allocation_ratio, host_up.vcpus_used, host_up.last_heartbeat, host_up.enabled) == (
         2.0, 5, beat, True)
+
+
+def test_host_zone_is_its_aggregates_and_not_editable_in_the_form(op_client, host_up):
+    url = reverse("admin:compute_host_change", args=[host_up.pk])
+    data = _form_data(op_client.get(url))
+    assert "availability_zone" not in data  # shown, not an input: the aggregate decides it
+    data.update(availability_zone="elsewhere", _save="Save")
+    assert op_client.post(url, data).status_code == 302
+    host_up.refresh_from_db()
+    assert host_up.availability_zone == settings.DEFAULT_AVAILABILITY_ZONE
 
 
 # --- identity --------------------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ class HostAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
                     "running_vms", "last_heartbeat")
     list_filter = ("enabled", "availability_zone", "hypervisor_type", "forced_down")
     search_fields = ("name", "host_ip")
+    # availability_zone follows the host's aggregates (services.aggregates): changed there, never here.
     readonly_fields = ("name", "state", "hypervisor_type", "hypervisor_version", "host_ip", "vcpus", "memory_mb",
                        "disk_gb", "vcpus_used", "memory_mb_used", "disk_gb_used", "enabled", "disabled_reason",
-                       "last_heartbeat", "created_at", "updated_at")
+                       "availability_zone", "last_heartbeat", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "state", "enabled", "disabled_reason", "forced_down", "availability_zone",
                            "last_heartbeat")}),
