@@ -179,3 +179,12 @@ def instance_volumes_attached(*, instance_ids) -> dict[int, list[dict]]:
             .order_by("instance_id", "device").values_list("instance_id", "volume_id", "delete_on_termination")):
         out.setdefault(instance_id, []).append({"id": str(volume_id), "delete_on_termination": dot})
     return out
+
+
+def instance_boot_volume_image_id(*, instance_id) -> str | None:
+    """The image a volume-backed server's boot volume (vda) was made from (Cinder's volume_image_metadata
+    `image_id`): what Nova rebuilds such a server with. None for a blank volume or no boot volume."""
+    metadata = (VolumeAttachment.objects.filter(instance_id=instance_id, device="/dev/vda",
+                                                status__in=AttachmentStatus.LIVE)
+                .values_list("volume__image_metadata", flat=True).first())
+    return (metadata or {}).get("image_id")
