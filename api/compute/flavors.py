@@ -13,7 +13,8 @@ from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
 from ..common.schemas import doc_serializer, nova_errors
 from ..common.views import OpenStackView, body_of
-from . import schemas, serializers
+from . import flavor_schemas, serializers
+from .schemas import TAGS
 from .server_request_versions import validated, versioned_keys
 from .view_builders import flavor_body
 
@@ -48,7 +49,7 @@ class FlavorListView(OpenStackView):
     admin_only, admin_policy = frozenset({"POST"}), "os_compute_api:os-flavor-manage"
     detail = False
 
-    @schemas.flavor_list
+    @flavor_schemas.flavor_list
     def get(self, request):
         page, params = page_params(request), request.query_params
         flavors = selectors.flavor_list(context=self.context, limit=page.limit, marker=page.marker,
@@ -58,7 +59,7 @@ class FlavorListView(OpenStackView):
                          **next_links(request, "flavors_links", page=page, items=flavors,
                                       marker_of=lambda f: f.flavorid)})
 
-    @schemas.flavor_create
+    @flavor_schemas.flavor_create
     def post(self, request):
         body = body_of(request, "flavor")
         versioned_keys(request, body, FLAVOR_KEYS)  # description from 2.55
@@ -72,7 +73,7 @@ class FlavorListView(OpenStackView):
         return Response({"flavor": flavor_body(request, flavor)})  # Nova answers 200 here
 
 
-@extend_schema_view(get=schemas.flavor_list_detail)
+@extend_schema_view(get=flavor_schemas.flavor_list_detail)
 class FlavorDetailListView(FlavorListView):
     detail = True
     http_method_names = ["get", "head", "options"]  # /flavors/detail is read-only
@@ -81,13 +82,13 @@ class FlavorDetailListView(FlavorListView):
 class FlavorView(OpenStackView):
     admin_only, admin_policy = frozenset({"PUT", "DELETE"}), "os_compute_api:os-flavor-manage"
 
-    @schemas.flavor_show
+    @flavor_schemas.flavor_show
     def get(self, request, flavor_id):
         flavor = selectors.flavor_get(flavorid=flavor_id, context=self.context)
         return Response({"flavor": flavor_body(request, flavor)})
 
     @extend_schema(operation_id="compute_flavor_update", summary="Update a flavor's description (2.55, admin)",
-                   tags=schemas.TAGS, request=doc_serializer("FlavorUpdateRequest", {"flavor": fields.DictField()}),
+                   tags=TAGS, request=doc_serializer("FlavorUpdateRequest", {"flavor": fields.DictField()}),
                    responses={200: doc_serializer("FlavorUpdateResponse", {"flavor": fields.DictField()}),
                               **nova_errors({400: "Not {\"flavor\": {\"description\": ...}}.",
                                              403: "Not an admin.", 404: "No such flavor, or below 2.55."})})
@@ -101,7 +102,7 @@ class FlavorView(OpenStackView):
         flavor = flavor_set_description(flavor=selectors.flavor_get(flavorid=flavor_id), description=description)
         return Response({"flavor": flavor_body(request, flavor)})
 
-    @schemas.flavor_delete
+    @flavor_schemas.flavor_delete
     def delete(self, request, flavor_id):
         flavor_delete(flavor=selectors.flavor_get(flavorid=flavor_id))
         return Response(status=202)  # Nova answers 202 here

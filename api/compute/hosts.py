@@ -15,7 +15,8 @@ from ..common.microversions import version_at_least
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.pagination import next_links, page_params
 from ..common.views import OpenStackView
-from . import schemas
+from . import host_schemas
+from .schemas import TAGS
 from ..common.timefmt import iso_usec
 
 
@@ -82,7 +83,7 @@ def hypervisor_get(request, hypervisor_id: str):
 class HypervisorListView(OpenStackView):
     admin_only, detail = True, False
 
-    @schemas.hypervisor_list
+    @host_schemas.hypervisor_list
     def get(self, request):
         if not version_at_least(request, "2.33"):
             hosts = list(selectors.host_list_with_usage())
@@ -110,7 +111,7 @@ class HypervisorListView(OpenStackView):
         return Response(body)
 
 
-@extend_schema_view(get=schemas.hypervisor_list_detail)
+@extend_schema_view(get=host_schemas.hypervisor_list_detail)
 class HypervisorDetailListView(HypervisorListView):
     detail = True
 
@@ -118,7 +119,7 @@ class HypervisorDetailListView(HypervisorListView):
 class HypervisorView(OpenStackView):
     admin_only = True
 
-    @schemas.hypervisor_show
+    @host_schemas.hypervisor_show
     def get(self, request, hypervisor_id):
         host = hypervisor_get(request, hypervisor_id)
         servers = host_servers(hosts=[host]).get(host.id, []) if _with_servers(request) else None
@@ -128,7 +129,7 @@ class HypervisorView(OpenStackView):
 class HypervisorStatisticsView(OpenStackView):
     admin_only = True
 
-    @schemas.hypervisor_statistics
+    @host_schemas.hypervisor_statistics
     def get(self, request):
         hosts = list(selectors.host_list_with_usage())
         keys = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
@@ -152,7 +153,7 @@ def service_body(request, host) -> dict:
 class ServiceListView(OpenStackView):
     admin_only = True
 
-    @schemas.service_list
+    @host_schemas.service_list
     def get(self, request):
         if request.query_params.get("binary") not in (None, "nova-compute"):
             return Response({"services": []})  # nova-compute is the only service there is
@@ -167,7 +168,7 @@ class ServiceToggleView(OpenStackView):
 
     VERBS = ("enable", "disable", "disable-log-reason")
 
-    @schemas.service_update
+    @host_schemas.service_update
     def put(self, request, verb):
         if version_at_least(request, "2.53"):
             return self.put_by_uuid(request, verb)
@@ -222,7 +223,7 @@ class ServiceToggleView(OpenStackView):
 class AvailabilityZoneView(OpenStackView):
     detail = False
 
-    @schemas.availability_zone_list
+    @host_schemas.availability_zone_list
     def get(self, request):
         zones = {}
         for host in selectors.host_list():
@@ -238,7 +239,7 @@ class AvailabilityZoneView(OpenStackView):
              "hosts": z["hosts"] if show_hosts else None} for name, z in sorted(zones.items())]})
 
 
-@extend_schema_view(get=schemas.availability_zone_list_detail)
+@extend_schema_view(get=host_schemas.availability_zone_list_detail)
 class AvailabilityZoneDetailView(AvailabilityZoneView):
     admin_only, detail = True, True
 
@@ -254,7 +255,7 @@ class HypervisorUptimeView(OpenStackView):
     admin_only = True
 
     @extend_schema(operation_id="compute_hypervisor_uptime", summary="Show a hypervisor's uptime",
-                   tags=schemas.TAGS,
+                   tags=TAGS,
                    responses={200: doc_serializer("HypervisorUptime", {"hypervisor": fields.DictField(
                                   help_text="id, hypervisor_hostname, state, status and `uptime`: the host's "
                                             "`uptime` line.")}),

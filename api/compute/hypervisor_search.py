@@ -9,7 +9,8 @@ from compute_platform.compute.selectors import instance_name_for
 
 from ..common.schemas import ADMIN_ONLY, doc_serializer, nova_errors
 from ..common.views import OpenStackView
-from . import schemas
+from . import host_schemas
+from .schemas import TAGS
 from .hosts import hypervisor_body
 from .removed import require_below
 
@@ -24,8 +25,8 @@ class HypervisorServer(fields.Serializer):
 
 HypervisorWithServers = doc_serializer("HypervisorWithServers", {
     "servers": HypervisorServer(many=True, required=False, help_text="Absent when the host has none, as Nova.")},
-    base=schemas.HypervisorBasic)
-HypervisorSearch = doc_serializer("HypervisorSearch", {"hypervisors": schemas.HypervisorBasic(many=True)})
+    base=host_schemas.HypervisorBasic)
+HypervisorSearch = doc_serializer("HypervisorSearch", {"hypervisors": host_schemas.HypervisorBasic(many=True)})
 HypervisorServers = doc_serializer("HypervisorServers", {"hypervisors": HypervisorWithServers(many=True)})
 
 
@@ -33,7 +34,7 @@ class HypervisorSearchView(OpenStackView):
     admin_only, admin_policy = True, f"{POLICY}:search"
 
     @extend_schema(operation_id="compute_hypervisor_search", summary="Search hypervisors by name (admin, "
-                   "below 2.53)", tags=schemas.TAGS,
+                   "below 2.53)", tags=TAGS,
                    responses={200: HypervisorSearch, **nova_errors({403: ADMIN_ONLY, 404: NO_MATCH})})
     def get(self, request, hypervisor_id):
         require_below(request, "2.53")
@@ -45,7 +46,7 @@ class HypervisorServersView(OpenStackView):
     admin_only, admin_policy = True, f"{POLICY}:servers"
 
     @extend_schema(operation_id="compute_hypervisor_servers", summary="The servers of the hypervisors a name "
-                   "pattern matches (admin, below 2.53)", tags=schemas.TAGS,
+                   "pattern matches (admin, below 2.53)", tags=TAGS,
                    responses={200: HypervisorServers, **nova_errors({403: ADMIN_ONLY, 404: NO_MATCH})})
     def get(self, request, hypervisor_id):
         require_below(request, "2.53")
