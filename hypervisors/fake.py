@@ -7,28 +7,25 @@ state and its change can never interleave with another writer. Each thread keeps
 (closing the last connection to a WAL database forces a checkpoint, which was a quarter of a build).
 
 It raises exactly what a real driver raises (InstanceNotFound, InstanceExists, InvalidPowerState), so the
-tasks above it are exercised honestly.
+tasks above it are exercised honestly. Its networking and moves are mixins: fake_network.py, fake_moves.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping
 
 from hypervisors.base import (
     ComputeDriver,
     Diagnostics,
     DiskDiagnostics,
     DriverError,
-    FloatingIPSpec,
     HostResources,
     ImageRef,
     InstanceExists,
@@ -36,15 +33,13 @@ from hypervisors.base import (
     InstanceNotFound,
     InstanceSpec,
     InvalidPowerState,
-    LiveMigrationAborted,
-    SecurityGroupRule,
-    VifPlugFailed,
-    VifSpec,
     VolumeAttachFailed,
     VolumeConnection,
     PowerState,
 )
 from hypervisors.console import ConsoleStream, EchoConsole, console_tail
+from hypervisors.fake_moves import FakeMoves
+from hypervisors.fake_network import FakeNetworking
 from hypervisors.uptime import uptime_line
 
 LOG = logging.getLogger(__name__)
@@ -60,10 +55,6 @@ FAULTABLE = frozenset({"get_info"})
 S = PowerState
 # A fake snapshot starts as a qcow2 file does ("QFI\xfb", version 3), so format checks downstream hold.
 FAKE_QCOW2_MAGIC = b"QFI\xfb\x00\x00\x00\x03"
-
-def _rules_json(rules) -> str:
-    return json.dumps([dataclasses.asdict(r) for r in rules])
-
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS guests (
@@ -133,7 +124,7 @@ def parse_delays(text: str) -> dict[str, float]:
     return delays
 
 
-class FakeDriver(ComputeDriver):
+class FakeDriver(FakeMoves, FakeNetworking, ComputeDriver):
     name = "fake"
     capabilities = {**ComputeDriver.capabilities, "supports_migration": True, "supports_live_migration": True}
 
@@ -453,168 +444,6 @@ class FakeDriver(ComputeDriver):
         with self._reader() as conn:
             self._power_state(conn, instance_uuid)
             return conn.execute("SELECT 1 FROM rescues WHERE instance_uuid = ?", (instance_uuid,)).fetchone() is not None
-    def _insert_vif(self, conn: sqlite3.Connection, instance_uuid: str, vif: VifSpec) -> None:
-        if conn.execute("SELECT 1 FROM vifs WHERE instance_uuid = ? AND port_id = ?",
-                        (instance_uuid, vif.port_id)).fetchone():
-            return
-        if conn.execute("SELECT 1 FROM vifs WHERE instance_uuid = ? AND mac = ?", (instance_uuid, vif.mac)).fetchone():
-            raise VifPlugFailed(instance_uuid, vif.port_id, f"MAC {vif.mac} is already on another NIC")
-        position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vifs WHERE instance_uuid = ?",
-                                (instance_uuid,)).fetchone()[0]
-        conn.execute("INSERT INTO vifs VALUES (?, ?, ?, ?, ?)",
-                     (instance_uuid, vif.port_id, vif.mac, vif.network_id, position))
-        conn.execute("INSERT OR REPLACE INTO vif_rules VALUES (?, ?, ?)",
-                     (instance_uuid, vif.port_id, _rules_json(vif.security_group_rules)))
-        conn.execute("UPDATE guests SET console = console || ? WHERE uuid = ?",
-                     (f"virtio_net: eth{position} {vif.mac} {','.join(vif.fixed_ips)}\n", instance_uuid))
-
-    def plug_vif(self, instance_uuid: str, vif: VifSpec) -> None:
-        self._delay("plug_vif")
-        with self._transaction("plug_vif") as conn:
-            self._power_state(conn, instance_uuid)
-            self._insert_vif(conn, instance_uuid, vif)
-        LOG.info("fake host %s: plugged port %s (%s) into instance %s", self.host, vif.port_id, vif.mac, instance_uuid)
-
-    def unplug_vif(self, instance_uuid: str, port_id: str) -> None:
-        self._delay("unplug_vif")
-        with self._transaction("unplug_vif") as conn:
-            self._power_state(conn, instance_uuid)
-            gone = conn.execute("DELETE FROM vifs WHERE instance_uuid = ? AND port_id = ?",
-                                (instance_uuid, port_id)).rowcount
-            conn.execute("DELETE FROM vif_rules WHERE instance_uuid = ? AND port_id = ?", (instance_uuid, port_id))
-        LOG.info("fake host %s: unplugged port %s from instance %s (was plugged: %s)", self.host, port_id,
-                 instance_uuid, bool(gone))
-
-    def list_vifs(self, instance_uuid: str) -> list[str]:
-        with self._reader() as conn:
-            self._power_state(conn, instance_uuid)
-            rows = conn.execute("SELECT port_id FROM vifs WHERE instance_uuid = ? ORDER BY position",
-                                (instance_uuid,)).fetchall()
-        return [row[0] for row in rows]
-
-    def refresh_vif_rules(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> list[str]:
-        done, texts = [], {}  # (ports in one group share one rules tuple: written out once)
-        with self._transaction("refresh_vif_rules") as conn:  # one transaction for a whole push
-            for instance_uuid, vifs in vifs_by_instance.items():
-                for vif in vifs:
-                    rules = vif.security_group_rules
-                    text = texts.get(id(rules)) or texts.setdefault(id(rules), _rules_json(rules))
-                    if conn.execute("UPDATE vif_rules SET rules = ? WHERE instance_uuid = ? AND port_id = ?",
-                                    (text, instance_uuid, vif.port_id)).rowcount:
-                        done.append(vif.port_id)
-        LOG.info("fake host %s: security group rules refreshed on ports %s", self.host, done)
-        return done
-
-    def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
-        with self._reader() as conn:
-            row = conn.execute("SELECT rules FROM vif_rules WHERE instance_uuid = ? AND port_id = ?",
-                               (instance_uuid, port_id)).fetchone()
-        return None if row is None else tuple(SecurityGroupRule(**r) for r in json.loads(row[0]))
-
-    def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
-        with self._transaction("apply_floating_ips") as conn:
-            conn.execute("DELETE FROM floating_ips")
-            conn.executemany("INSERT INTO floating_ips VALUES (?, ?, ?, ?, ?)",
-                             [(f.floating_ip, f.fixed_ip, f.port_id, f.network_id, f.cidr) for f in fips])
-        LOG.info("fake host %s: floating IPs %s", self.host, [f"{f.floating_ip}->{f.fixed_ip}" for f in fips])
-
-    def floating_ips(self) -> list[FloatingIPSpec]:
-        with self._reader() as conn:
-            rows = conn.execute("SELECT floating_ip, fixed_ip, port_id, network_id, cidr FROM floating_ips "
-                                "ORDER BY floating_ip").fetchall()
-        return [FloatingIPSpec(*row) for row in rows]
-    # -- moves: a guest leaves this host's file and arrives in the destination's (same state_dir) -----------
-
-    def _peer(self, dest_host: str) -> "FakeDriver":
-        if dest_host == self.host:
-            return self
-        return FakeDriver(host=dest_host, state_dir=self.state_dir, vcpus=self.vcpus, memory_mb=self.memory_mb,
-                          disk_gb=self.disk_gb)
-
-    def migrate_disk_and_power_off(self, instance_uuid: str, dest_host: str) -> None:
-        self._transition(instance_uuid, "migrate_disk_and_power_off", allowed=None, target=S.SHUTDOWN,
-                         line=f"fake: powered off; disk handed to {dest_host}", noop_if_target=False)
-
-    @staticmethod
-    def _check_files(uuid: str, volumes: list[VolumeConnection]) -> None:
-        # As attach_volume: the file must be there, which proves the export was mounted on this host first.
-        for v in volumes:
-            if not os.path.exists(v.path):
-                raise VolumeAttachFailed(uuid, v.volume_id, f"no such file {v.path}")
-
-    def _put_guest(self, conn: sqlite3.Connection, spec_uuid: str, name: str, power: PowerState, vcpus: int,
-                   memory_mb: int, console: str, volumes: list[VolumeConnection]) -> None:
-        """Define or redefine the guest with exactly these values and volumes (one transaction's part)."""
-        conn.execute(
-            "INSERT INTO guests (uuid, name, power_state, vcpus, memory_mb, console, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO UPDATE SET power_state = excluded.power_state,"
-            " vcpus = excluded.vcpus, memory_mb = excluded.memory_mb, console = guests.console || ?",
-            (spec_uuid, name, int(power), vcpus, memory_mb, console, time.time(), console))
-        conn.execute("DELETE FROM volumes WHERE instance_uuid = ?", (spec_uuid,))
-        for c in volumes:
-            conn.execute("INSERT INTO volumes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (spec_uuid, c.volume_id, c.path, c.device, c.serial, int(c.read_only), c.disk_format))
-
-    def finish_migration(self, spec: InstanceSpec, volumes: list[VolumeConnection], *, power_on: bool) -> None:
-        self._delay("finish_migration")
-        self._check_files(spec.uuid, volumes)
-        power = S.RUNNING if power_on else S.SHUTDOWN
-        with self._transaction("finish_migration") as conn:
-            self._put_guest(conn, spec.uuid, spec.name, power, spec.vcpus, spec.memory_mb,
-                            f"fake: arrived on {self.host} ({spec.vcpus} vCPU, {spec.memory_mb} MB)\n", volumes)
-        LOG.info("fake host %s: finished migration of instance %s", self.host, spec.uuid)
-
-    def finish_revert_migration(self, spec: InstanceSpec, volumes: list[VolumeConnection], *,
-                                power_on: bool) -> None:
-        self._delay("finish_revert_migration")
-        self._check_files(spec.uuid, volumes)
-        power = S.RUNNING if power_on else S.SHUTDOWN
-        with self._transaction("finish_revert_migration") as conn:
-            self._power_state(conn, spec.uuid)  # the kept guest must still be here
-            self._put_guest(conn, spec.uuid, spec.name, power, spec.vcpus, spec.memory_mb,
-                            "fake: migration reverted\n", volumes)
-        LOG.info("fake host %s: reverted migration of instance %s", self.host, spec.uuid)
-
-    def live_migrate(self, instance_uuid: str, dest_host: str, volumes: list[VolumeConnection], *,
-                     block_migration: bool) -> None:
-        # The copy "takes" the live_migrate delay; live_migration_abort (another task thread of this worker, on
-        # this same driver object) may end it, as libvirt's abortJob ends a running migration.
-        abort = self._aborts.setdefault(instance_uuid, threading.Event())
-        try:
-            if abort.wait(self.delays.get("live_migrate", 0.0)):
-                LOG.info("fake host %s: live migration of instance %s aborted", self.host, instance_uuid)
-                raise LiveMigrationAborted(instance_uuid)
-        finally:
-            self._aborts.pop(instance_uuid, None)
-        peer = self._peer(dest_host)
-        with self._reader() as conn:
-            row = conn.execute("SELECT name, power_state, vcpus, memory_mb, console FROM guests WHERE uuid = ?",
-                               (instance_uuid,)).fetchone()
-        if row is None:
-            if instance_uuid in peer.list_instances():
-                return  # already moved: a repeated call
-            raise InstanceNotFound(instance_uuid)
-        name, power, vcpus, memory_mb, console = row
-        if PowerState(power) not in (S.RUNNING, S.PAUSED):
-            raise InvalidPowerState(instance_uuid, "live_migrate", PowerState(power))
-        self._check_files(instance_uuid, volumes)
-        # Arrive first, then leave: a crash in between leaves the guest on both hosts (the one not owning it
-        # reaps it at its next start), never on neither.
-        kind = "block" if block_migration else "shared-storage"
-        with peer._transaction("live_migrate") as pconn:
-            pconn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,))
-            peer._put_guest(pconn, instance_uuid, name, PowerState(power), vcpus, memory_mb,
-                            console + f"fake: live-migrated from {self.host} ({kind})\n", volumes)
-        with self._transaction("live_migrate") as conn:
-            conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,))
-        LOG.info("fake host %s: live-migrated instance %s to %s", self.host, instance_uuid, dest_host)
-
-    def live_migration_abort(self, instance_uuid: str) -> None:
-        abort = self._aborts.get(instance_uuid)
-        if abort is not None:
-            abort.set()
-        LOG.info("fake host %s: abort of the live migration of instance %s asked (under way: %s)", self.host,
-                 instance_uuid, abort is not None)
 
     # -- test hooks (not part of the contract) ------------------------------------------------------
 
