@@ -16,13 +16,13 @@ TRUSTED_CERTS = {"type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniq
 HOSTNAME = {"type": "string", "pattern": "^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$", "minLength": 2,
             "maxLength": 63}
 FQDN = {"type": "string", "pattern": "^[a-zA-Z0-9-._]*$", "minLength": 1, "maxLength": 255}
-# Nova's _block_device_mapping_v2 item (schemas/servers.py): validated so a malformed mapping is a 400, as in
-# Nova; what the create does with the mappings is unchanged (the root disk is the image's).
+# Nova's _block_device_mapping_v2 item (schemas/servers.py), the one copy of its rules: a malformed mapping is
+# a 400, as in Nova (serializers.BlockDeviceMappingsField only normalises what passed).
 _UUID = {"type": "string", "format": "uuid"}
 _BOOLEAN = {"type": ["boolean", "string"], "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
             "yes", False, "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"]}
 _STRING_255 = {"type": "string", "maxLength": 255}
-BDM_V2 = {"type": "array", "items": {"type": "object", "additionalProperties": False, "properties": {
+_BDM_ITEM = {
     "virtual_name": _STRING_255, "volume_id": _UUID, "snapshot_id": _UUID,
     "volume_size": {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "maximum": 0x7FFFFFFF},
     "device_name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[a-zA-Z0-9._/-]*$"},
@@ -31,8 +31,18 @@ BDM_V2 = {"type": "array", "items": {"type": "object", "additionalProperties": F
     "uuid": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[a-zA-Z0-9._-]*$"},
     "image_id": _UUID, "destination_type": {"type": "string", "enum": ["local", "volume"]},
     "guest_format": _STRING_255, "device_type": _STRING_255, "disk_bus": _STRING_255,
-    "boot_index": {"type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"},
-    "tag": TAG, "volume_type": {"type": ["string", "null"], "minLength": 0, "maxLength": 255}}}}
+    "boot_index": {"type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"}}
+
+
+def _bdm_v2(**added) -> dict:
+    return {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                       "properties": {**_BDM_ITEM, **added}}}
+
+
+# Device `tag` from 2.32, gone 2.33-2.41 (Nova's create_v233 builds on 2.19), back at 2.42; `volume_type` 2.67.
+BDM_V2 = _bdm_v2()
+BDM_V2_TAG = _bdm_v2(tag=TAG)
+BDM_V2_VOLUME_TYPE = _bdm_v2(tag=TAG, volume_type={"type": ["string", "null"], "minLength": 0, "maxLength": 255})
 
 # key: [(first version, last version or None, schema or None for "any")], per request kind
 CREATE = {
@@ -41,7 +51,8 @@ CREATE = {
     "tags": [("2.52", None, TAGS)],
     "trusted_image_certificates": [("2.63", None, TRUSTED_CERTS)],
     "hostname": [("2.90", "2.93", HOSTNAME), ("2.94", None, FQDN)],
-    "block_device_mapping_v2": [("2.1", None, BDM_V2)],
+    "block_device_mapping_v2": [("2.1", "2.31", BDM_V2), ("2.32", "2.32", BDM_V2_TAG), ("2.33", "2.41", BDM_V2),
+                                ("2.42", "2.66", BDM_V2_TAG), ("2.67", None, BDM_V2_VOLUME_TYPE)],
 }
 UPDATE = {
     "description": [("2.19", None, DESCRIPTION)],

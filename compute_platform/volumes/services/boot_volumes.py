@@ -47,6 +47,8 @@ def block_devices_prepare(*, context, mappings: list[dict], image, count: int) -
                              "create the volume first (it may be made from an image) and boot from it.")
         if not m.get("uuid"):
             raise BadRequest(f"{_INVALID}a mapping of source_type 'volume' needs the volume's uuid.")
+        if m.get("volume_type"):  # 2.67's volume_type is for volumes made at boot (Nova's from_api)
+            raise BadRequest(f"{_INVALID}Specifying volume type to existing volume is not supported.")
     boots = [m for m in volumes if m.get("boot_index") == 0]
     if len(boots) > 1:
         raise BadRequest(f"{_INVALID}Boot sequence for the instance and image/block device mapping combination "
