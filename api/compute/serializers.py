@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from oslo_utils import strutils
 from rest_framework import serializers
 
+from .server_request_versions import BDM_V2_VOLUME_TYPE
+
 
 def _ref_id(value: str) -> str:
     # Nova accepts either an id or a full URL whose last segment is the id.
@@ -44,13 +46,24 @@ class StringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def _openapi_property(schema: dict) -> dict:
+    """An OpenAPI 3.0 property documenting a JSON-schema one: its first type (nullable when null is allowed),
+    its format, and its enum when a string's."""
+    types = [schema["type"]] if isinstance(schema.get("type"), str) else schema.get("type") or []
+    main = next((t for t in types if t != "null"), None)
+    doc = {"type": main} if main else {}
+    if "null" in types:
+        doc["nullable"] = True
+    if "format" in schema:
+        doc["format"] = schema["format"]
+    if main == "string" and "enum" in schema:
+        doc["enum"] = schema["enum"]
+    return doc
+
+
+# Documented from the newest schema, so the document and the rules cannot drift apart.
 @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
-    "source_type": {"type": "string", "enum": ["volume", "image", "snapshot", "blank"]},
-    "destination_type": {"type": "string", "enum": ["local", "volume"]}, "uuid": {"type": "string"},
-    "boot_index": {"type": "integer", "nullable": True}, "volume_size": {"type": "integer"},
-    "delete_on_termination": {"type": "boolean"}, "device_name": {"type": "string"}, "tag": {"type": "string"},
-    "disk_bus": {"type": "string"}, "device_type": {"type": "string"}, "guest_format": {"type": "string"},
-    "volume_type": {"type": "string", "nullable": True}}}})
+    key: _openapi_property(prop) for key, prop in BDM_V2_VOLUME_TYPE["items"]["properties"].items()}}})
 class BlockDeviceMappingsField(serializers.Field):
     """Nova's block_device_mapping_v2, normalised for the service: boot_index and volume_size as integers,
     delete_on_termination a boolean. Its rules are Nova's JSON schema (server_request_versions.BDM_V2), which

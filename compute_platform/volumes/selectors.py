@@ -8,6 +8,7 @@ from compute_platform.compute.exceptions import NotFound
 from .models import Export, Volume, VolumeAttachment
 from .models.attachments import AttachmentStatus
 from .models.volumes import VolumeStatus
+from .services.boot_volumes import ROOT_DEVICE
 
 # Attachments a volume body lists (Cinder shows an attachment once the host has it, until it is gone).
 SHOWN_ATTACHMENT_STATUSES = (AttachmentStatus.ATTACHED, AttachmentStatus.DETACHING)
@@ -184,7 +185,7 @@ def instance_volumes_attached(*, instance_ids) -> dict[int, list[dict]]:
 def instance_boot_volume_image_id(*, instance_id) -> str | None:
     """The image a volume-backed server's boot volume (vda) was made from (Cinder's volume_image_metadata
     `image_id`): what Nova rebuilds such a server with. None for a blank volume or no boot volume."""
-    metadata = (VolumeAttachment.objects.filter(instance_id=instance_id, device="/dev/vda",
+    metadata = (VolumeAttachment.objects.filter(instance_id=instance_id, device=ROOT_DEVICE,
                                                 status__in=AttachmentStatus.LIVE)
                 .values_list("volume__image_metadata", flat=True).first())
     return (metadata or {}).get("image_id")
