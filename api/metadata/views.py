@@ -12,6 +12,7 @@ address and signs them. No token: the signature is the credential.
 Listings and files are plain text (or JSON for the .json files), as Nova's; errors are Nova's JSON faults.
 """
 from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from compute_platform.compute.exceptions import ComputeError, NotFound
 from compute_platform.compute.selectors_guest_data import metadata_guest_data
@@ -60,6 +61,7 @@ def _ec2(data, parts: list[str]) -> HttpResponse:
     return _text(_listing(node)) if isinstance(node, dict) else _text([node])
 
 
+@csrf_exempt  # no session, no cookies: the proxy's signature is the credential
 def metadata_view(request, path: str = ""):
     """GET any path of the tree, for the guest the proxy's headers name."""
     if request.method not in ("GET", "HEAD"):
