@@ -19,7 +19,7 @@ from hypervisors.netplane import DataPlane
 from hypervisors.netplane.metadata import MetadataConfig
 from hypervisors.netplane.metadata_proxy import listen_in, signature
 
-from .test_netplane import Namespaces, guest, pytestmark, sh, vif  # noqa: F401 (pytestmark: root, dnsmasq)
+from .test_netplane import guest, netns, pytestmark, sh, vif  # noqa: F401 (netns: a fixture; pytestmark: root, dnsmasq)
 
 SECRET = "proxy-test-secret"
 UDHCPC_SCRIPT = """#!/bin/sh
@@ -62,13 +62,6 @@ class Recorder:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def netns():
-    ns = Namespaces()
-    yield ns
-    ns.cleanup()
 
 
 @pytest.fixture
