@@ -1,4 +1,6 @@
 """Settings, all from the environment (django-environ), with embedded defaults for `make run`."""
+import hashlib
+import hmac
 from pathlib import Path
 
 import environ
@@ -172,6 +174,12 @@ INSTANCES_DIR = Path(env("INSTANCES_DIR", default=str(RUN_DIR / "instances")))
 # another host's libvirt (`{host}`, Nova's live_migration_uri), e.g. `qemu+unix:///system?socket=/run/{host}/libvirt-sock`;
 # empty: this host does not live-migrate.
 LIBVIRT_LIVE_MIGRATION_URI = env("LIBVIRT_LIVE_MIGRATION_URI", default="")
+# The metadata service (api/metadata, Nova's nova-api-metadata behind Neutron's proxy): the secret a host's
+# metadata proxies sign the guest's address and network with (Nova's metadata_proxy_shared_secret; unset: one
+# derived from SECRET_KEY, which serves an API and workers that share it), and the URL they relay to.
+METADATA_PROXY_SHARED_SECRET = env("METADATA_PROXY_SHARED_SECRET", default="") or hmac.new(
+    SECRET_KEY.encode(), b"metadata-proxy-shared-secret", hashlib.sha256).hexdigest()
+METADATA_API_URL = env("METADATA_API_URL", default="http://127.0.0.1:8000/metadata")
 # Default quotas of every project (Nova's defaults); -1 is unlimited. os-quota-sets overrides them per project.
 QUOTA_DEFAULTS = {
     "instances": env.int("QUOTA_INSTANCES", default=10),

@@ -26,6 +26,9 @@ urlpatterns = [
     path("volume/", include("api.volume.urls")),
     path("network/", include("api.network.urls")),
     path("api/v1/", include("api.admin_v1.urls")),
+    # the metadata service (169.254.169.254 through each network's proxy): no token, not in the catalog
+    path("metadata", include("api.metadata.urls")),
+    path("metadata/", include("api.metadata.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -7,7 +7,9 @@ guest sees no disks and ignores the power button), starts busybox's acpid so an 
 powers off, prints MARKER on the serial console, runs a shell on it (ttyS0, for the console tests), then
 reports block devices as they come and go:
 `marker-block: vdb` once per new device, `marker-block-gone: vdb` when one is unplugged. Each NIC asks DHCP
-for its address (busybox udhcpc) and prints `marker-ip: eth0 <address>`; a config drive (cdrom) is mounted
+for its address (busybox udhcpc) and prints `marker-ip: eth0 <address>`, and with a DHCP route to
+169.254.169.254 fetches the metadata service's meta_data.json and prints its uuid (`marker-metadata: ...`); a
+config drive (cdrom) is mounted
 and its label, uuid and user data printed (`marker-config-...`).
 
 Needs `linux-image-amd64` and `busybox-static` (make test installs them). Pure stdlib: the cpio
@@ -35,7 +37,7 @@ MARKER = "compute-platform-guest: init reached, marker 7f3c"
 # The modules the guest loads, in dependency order is computed from modules.dep.
 # virtio_net for NICs; ata_piix, sr_mod and isofs to read a config drive (an IDE cdrom on the `pc` machine).
 WANTED_MODULES = ("virtio_pci", "virtio_blk", "evdev", "button", "virtio_net", "ata_piix", "sr_mod", "isofs")
-GENERATION = "5"  # bump to rebuild cached images after changing this file
+GENERATION = "6"  # bump to rebuild cached images after changing this file
 
 INIT = f"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -80,7 +82,7 @@ while :; do
       nets="$nets$n "
       echo "marker-net: $n"
       ip link set "$n" up
-      udhcpc -f -i "$n" -s /etc/udhcpc.script -t 120 -T 1 -A 1 >/dev/null 2>&1 &
+      udhcpc -f -i "$n" -s /etc/udhcpc.script -t 120 -T 1 -A 1 -O staticroutes >/dev/null 2>&1 &
     ;; esac
   done
   sleep 0.5
@@ -92,7 +94,20 @@ case "$1" in
     ip addr flush dev "$interface"
     ip addr add "$ip/$mask" dev "$interface"
     [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
-    echo "marker-ip: $interface $ip" > /dev/console;;
+    # classless static routes (DHCP option 121): the metadata service's 169.254.169.254 via the DHCP port
+    routes="$staticroutes"
+    set -- $routes
+    while [ -n "$1" ]; do ip route replace "$1" via "$2" dev "$interface"; shift 2; done
+    echo "marker-ip: $interface $ip" > /dev/console
+    # with a route to the metadata service: its meta_data.json's uuid (no wget -T: busybox's crashes with it)
+    case " $routes " in *" 169.254.169.254/32 "*)
+      ( for i in $(seq 30); do
+          meta="$(wget -q -O - http://169.254.169.254/openstack/latest/meta_data.json)" && break
+          sleep 1
+        done
+        echo "marker-metadata: $(echo "$meta" | grep -o '"uuid": "[^"]*"')" > /dev/console ) &
+      ;;
+    esac;;
 esac
 """
 POWER_BUTTON = "#!/bin/sh\necho 'guest: power button, powering off' > /dev/console\npoweroff -f\n"

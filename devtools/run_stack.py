@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         # The operator console links to Flower and opens serial consoles through the proxy started below.
         env.setdefault("FLOWER_URL", f"http://127.0.0.1:{args.flower_port}/")
         env.setdefault("SERIAL_PROXY_URL", f"ws://127.0.0.1:{args.serial_proxy_port}/")
+        # where the hosts' metadata proxies relay guests' requests (the metadata service, api/metadata)
+        env.setdefault("METADATA_API_URL", f"http://{reach_host}:{args.api_port}/metadata")
         if env["COMPUTE_DRIVER"] == "libvirt":
             libvirtd = start_libvirt(env)
         if "REDIS_URL" not in env:

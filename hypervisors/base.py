@@ -125,6 +125,13 @@ class InstanceSpec:
     # Boot from volume: the root disk (vda, boot order 1) is this volume's file, not a disk made from `image`.
     # The caller has mounted its export (MountManager) before spawn; the guest lists it among its volumes.
     boot_volume: VolumeConnection | None = None
+    # --- what the guest is told about itself (config drive and metadata service, hypervisors/configdrive.py) ---
+    display_name: str = ""             # the server's name (`name` is the hypervisor's: instance-0000000a)
+    hostname: str = ""                 # empty: derived from the name
+    key_name: str | None = None
+    availability_zone: str = "nova"
+    launch_index: int = 0
+    # --- end guest data ---
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vifs", tuple(self.vifs))

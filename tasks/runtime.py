@@ -78,7 +78,9 @@ def driver_options(name: str) -> dict:
     if name == "libvirt":
         return {"uri": settings.LIBVIRT_URI, "virt_type": settings.LIBVIRT_VIRT_TYPE,
                 "instances_dir": str(settings.INSTANCES_DIR), "shutdown_timeout": settings.SOFT_POWER_OFF_TIMEOUT,
-                "live_migration_uri": settings.LIBVIRT_LIVE_MIGRATION_URI}
+                "live_migration_uri": settings.LIBVIRT_LIVE_MIGRATION_URI,
+                "metadata_api_url": settings.METADATA_API_URL,
+                "metadata_proxy_secret": settings.METADATA_PROXY_SHARED_SECRET}
     return {}
 
 

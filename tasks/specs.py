@@ -1,10 +1,14 @@
 """Build the driver's plain InstanceSpec from an instance row (hypervisors/ never sees the ORM)."""
-import base64
+import dataclasses
 import uuid as uuidlib
 
+from compute_platform.compute.selectors_guest_data import (  # noqa: F401  (vif_spec(s): the tasks' names for them)
+    instance_guest_spec,
+    vif_spec,
+    vif_specs,
+)
 from compute_platform.images.models import Image
-from compute_platform.network.selectors_instances import instance_vifs
-from hypervisors.base import ImageRef, InstanceSpec, SecurityGroupRule, VifSpec
+from hypervisors.base import ImageRef, InstanceSpec
 
 from .volume_manager import instance_boot_volume
 
@@ -37,37 +41,9 @@ def image_ref(image) -> ImageRef | None:
 
 
 def instance_spec(instance, image=None) -> InstanceSpec:
-    """`image`: boot another image than the instance's own (an unshelve boots its snapshot)."""
+    """`image`: boot another image than the instance's own (an unshelve boots its snapshot). The rest of the
+    spec (NICs, what the guest is told) is the metadata service's too (selectors_guest_data.py)."""
     image = image_ref(image if image is not None else (instance.image if instance.image_id is not None else None))
     # No image: a volume-backed server, booting from its vda volume (whose export the caller mounted).
     boot_volume = instance_boot_volume(str(instance.uuid)) if instance.image_id is None else None
-    return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
-                        memory_mb=instance.memory_mb, root_gb=instance.root_gb, image=image,
-                        metadata=dict(instance.metadata or {}), key_data=instance.key_data,
-                        user_data=user_data_text(instance.user_data), vifs=vif_specs(instance.uuid),
-                        config_drive=instance.config_drive, boot_volume=boot_volume)
-
-
-def user_data_text(stored: str | None) -> str | None:
-    """The API keeps user data base64-encoded, as Nova does; the guest reads it decoded. Any bytes survive:
-    undecodable ones ride as surrogates, which the config drive encodes back."""
-    if not stored:
-        return None
-    return base64.b64decode(stored).decode("utf-8", "surrogateescape")
-
-
-def vif_spec(values: dict, rules_cache: dict | None = None) -> VifSpec:
-    """`rules_cache`: for many ports at once, whose rule lists the selector shares between ports in the same
-    groups: each list is turned into rules once."""
-    listed = values["security_group_rules"]
-    rules = rules_cache.get(id(listed)) if rules_cache is not None else None
-    if rules is None:
-        rules = tuple(SecurityGroupRule(**rule) for rule in listed)
-        if rules_cache is not None:
-            rules_cache[id(listed)] = rules
-    return VifSpec(**{**values, "security_group_rules": rules})
-
-
-def vif_specs(instance_uuid) -> tuple[VifSpec, ...]:
-    """The instance's NICs as the host plugs them, from its ports (tasks never pass specs around)."""
-    return tuple(vif_spec(v) for v in instance_vifs(instance_uuid=instance_uuid))
+    return dataclasses.replace(instance_guest_spec(instance), image=image, boot_volume=boot_volume)

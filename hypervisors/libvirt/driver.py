@@ -29,6 +29,7 @@ from hypervisors.base import (
     VolumeConnection,
 )
 from hypervisors.console import console_tail
+from hypervisors.netplane.metadata import MetadataConfig
 from hypervisors.uptime import machine_uptime_seconds, uptime_line
 
 from . import xml as domxml
@@ -62,6 +63,8 @@ class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, Com
         kernel_cmdline: str = domxml.DEFAULT_CMDLINE,
         network_dir: str | os.PathLike | None = None,
         live_migration_uri: str = "",
+        metadata_api_url: str = "",
+        metadata_proxy_secret: str = "",
     ) -> None:
         super().__init__(host=host)
         if virt_type not in ("qemu", "kvm", "test"):
@@ -76,8 +79,10 @@ class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, Com
         self._host.add_lifecycle_listener(self._log_event)
         self._metadata_xml = domxml.metadata_xml(host, "")
         # the data plane's state (ports plugged here, DHCP files); only a real hypervisor gets a real network
+        # and each network's metadata proxy relays to the metadata API (empty URL: none)
+        metadata = MetadataConfig(metadata_api_url, metadata_proxy_secret) if metadata_api_url else None
         self.network = GuestNetwork(network_dir or self.disks.root / "_network", real=not uri.startswith("test://"),
-                                    detach_timeout=detach_timeout)
+                                    detach_timeout=detach_timeout, metadata=metadata)
         # the libvirt of another host, `{host}` naming it (Nova's live_migration_uri); empty: no live migration
         self.live_migration_uri = live_migration_uri
         if live_migration_uri:

@@ -16,6 +16,7 @@ import libvirt
 from hypervisors import configdrive
 from hypervisors.base import DriverError, InstanceSpec, VifSpec
 from hypervisors.netplane import DataPlane, NetplaneError, nat
+from hypervisors.netplane.metadata import MetadataConfig
 from hypervisors.netplane.ports import PortStore, check_vif
 
 from . import xml as domxml
@@ -26,8 +27,9 @@ CONFIG_DRIVE = "disk.config"  # Nova's file name, in the instance directory
 
 
 class GuestNetwork:
-    def __init__(self, state_dir: str | os.PathLike, *, real: bool, detach_timeout: float) -> None:
-        self.plane = DataPlane(state_dir) if real else None
+    def __init__(self, state_dir: str | os.PathLike, *, real: bool, detach_timeout: float,
+                 metadata: MetadataConfig | None = None) -> None:
+        self.plane = DataPlane(state_dir, metadata=metadata) if real else None
         self.ports = self.plane.ports if self.plane else PortStore(state_dir)
         self.floating = self.plane.floating if self.plane else nat.FloatingStore(Path(state_dir))
         self.detach_timeout = detach_timeout

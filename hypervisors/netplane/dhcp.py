@@ -18,11 +18,11 @@ import logging
 import os
 import shutil
 import signal
-import time
 from pathlib import Path
 
 from .bridge import link_delete, veth_ensure
-from .commands import NetplaneError, in_netns, ip, run
+from .commands import NetplaneError, in_netns, ip, pid_from_file, processes_with_arg, run, stop_process
+from .metadata_proxy import METADATA_ADDRESS
 from .ports import PortRecord
 
 LOG = logging.getLogger(__name__)
@@ -39,10 +39,12 @@ def veth_names(network_id: str) -> tuple[str, str]:
 class Dhcp:
     """The DHCP servers of one host: one per network, in namespace `<ns_prefix><network id>`."""
 
-    def __init__(self, state_dir: Path, *, host_netns: str | None, ns_prefix: str) -> None:
+    def __init__(self, state_dir: Path, *, host_netns: str | None, ns_prefix: str, metadata: bool = False) -> None:
         self.dir = state_dir / "dhcp"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.host_netns, self.ns_prefix = host_netns, ns_prefix
+        # a metadata proxy runs in the namespaces: 169.254.169.254 is theirs, and DHCP routes guests to it
+        self.metadata = metadata
 
     def namespace(self, network_id: str) -> str:
         return f"{self.ns_prefix}{network_id}"
@@ -59,48 +61,12 @@ class Dhcp:
         return sorted(n[len(self.ns_prefix):] for n in names if n.startswith(self.ns_prefix))
 
     def pid(self, network_id: str) -> int | None:
-        """The pid of this network's dnsmasq if it runs (checked against its command line: pids are reused)."""
-        pidfile = self._net_dir(network_id) / "pid"
-        try:
-            pid = int(pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (FileNotFoundError, ValueError, ProcessLookupError):
-            return None
-        return pid if f"--pid-file={pidfile}".encode() in cmdline else None
+        """The pid of this network's dnsmasq if it runs."""
+        return pid_from_file(self._net_dir(network_id) / "pid")
 
     def running(self) -> dict[str, int]:
         """{network id: pid} of every dnsmasq started from this state directory, pid file or not."""
-        marker = f"--pid-file={self.dir}/".encode()
-        found = {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                args = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            for arg in args:
-                if arg.startswith(marker):
-                    found[arg[len(marker):].decode().split("/")[0]] = int(entry.name)
-        return found
-
-    def _kill(self, pid: int, network_id: str) -> None:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            try:
-                if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
-                    break  # a zombie of ours: gone for every purpose
-            except (OSError, IndexError):
-                break
-            time.sleep(0.05)
-        else:
-            if Path(f"/proc/{pid}").exists():
-                os.kill(pid, signal.SIGKILL)
-        LOG.info("network %s: stopped dnsmasq %d", network_id, pid)
+        return processes_with_arg(f"--pid-file={self.dir}/")
 
     # -- one network -------------------------------------------------------------------------------
 
@@ -108,8 +74,7 @@ class Dhcp:
         """Afterwards the network's namespace, veth and dnsmasq exist and serve exactly `ports` (the
         network's ports on this host). Returns what was done: "started", "reloaded" or "unchanged"."""
         why = f"network {network_id}"
-        servers = {p.vif.cidr: p.vif.dhcp_server for p in ports
-                   if p.vif.cidr and p.vif.dhcp_server and ipaddress.ip_network(p.vif.cidr).version == 4}
+        servers = served_subnets(ports)
         subnets = sorted(servers)
         mtu = max([p.vif.mtu for p in ports] or [1500])
         ns = self.namespace(network_id)
@@ -120,6 +85,8 @@ class Dhcp:
         host_end, ns_end = veth_names(network_id)
         veth_ensure(self.host_netns, host_end, peer=ns_end, peer_netns=ns, bridge=bridge, mtu=mtu, why=why)
         wanted = {f"{servers[c]}/{ipaddress.ip_network(c).prefixlen}" for c in subnets}
+        if self.metadata and subnets:
+            wanted.add(f"{METADATA_ADDRESS}/32")
         have = {line.split()[3] for line in ip(ns, "-o", "-4", "addr", "show", "dev", ns_end,
                                                what=f"{why}: addresses of {ns_end}").stdout.splitlines()}
         for addr in sorted(wanted - have):
@@ -129,7 +96,7 @@ class Dhcp:
 
         d = self._net_dir(network_id)
         d.mkdir(exist_ok=True)
-        changed = _write(d / "hosts", _hosts(ports)) | _write(d / "opts", _opts(ports, subnets))
+        changed = _write(d / "hosts", _hosts(ports)) | _write(d / "opts", _opts(ports, subnets, servers if self.metadata else None))
         args = self._args(network_id, ns_end, subnets, len(ports))
         pid = self.pid(network_id)
         if pid is not None and (d / "args").exists() and json.loads((d / "args").read_text()) == args:
@@ -139,7 +106,7 @@ class Dhcp:
             LOG.info("%s: dnsmasq %d reloaded for %d ports", why, pid, len(ports))
             return "reloaded"
         if pid is not None:
-            self._kill(pid, network_id)
+            stop_process(pid, what=f"{why}: dnsmasq")
         _write(d / "args", json.dumps(args))
         if subnets:
             run(in_netns(ns, args), what=f"{why}: starting dnsmasq")
@@ -166,7 +133,7 @@ class Dhcp:
         found = False
         pid = self.pid(network_id) or self.running().get(network_id)
         if pid is not None:
-            self._kill(pid, network_id)
+            stop_process(pid, what=f"{why}: dnsmasq")
             found = True
         if network_id in self.namespaces():
             run(["ip", "netns", "del", self.namespace(network_id)], what=f"{why}: deleting namespace")
@@ -183,6 +150,12 @@ class Dhcp:
         return files | set(self.namespaces()) | set(self.running())
 
 
+def served_subnets(ports: list[PortRecord]) -> dict[str, str]:
+    """{cidr: the DHCP server's address} of the IPv4 subnets with DHCP among the ports' (what dnsmasq serves)."""
+    return {p.vif.cidr: p.vif.dhcp_server for p in ports
+            if p.vif.cidr and p.vif.dhcp_server and ipaddress.ip_network(p.vif.cidr).version == 4}
+
+
 def _hosts(ports: list[PortRecord]) -> str:
     lines = []
     for p in sorted(ports, key=lambda r: r.vif.port_id):
@@ -193,13 +166,19 @@ def _hosts(ports: list[PortRecord]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def _opts(ports: list[PortRecord], subnets: list[str]) -> str:
+def _opts(ports: list[PortRecord], subnets: list[str], metadata_via: dict[str, str] | None = None) -> str:
+    """`metadata_via`: {cidr: the DHCP port's address} when a metadata proxy listens there."""
     lines = []
     for i, cidr in enumerate(subnets):
         on_subnet = [p.vif for p in ports if p.vif.cidr == cidr]
         gateway = next((v.gateway for v in on_subnet if v.gateway), None)
         dns = next((v.dns_nameservers for v in on_subnet if v.dns_nameservers), ())
         lines.append(f"tag:subnet{i},option:router" + (f",{gateway}" if gateway else ""))
+        if metadata_via:
+            # Neutron's isolated metadata: 169.254.169.254 via the DHCP port (option 121). A client that takes
+            # classless routes ignores the router option (RFC 3442), so the default route is repeated here.
+            routes = f"{METADATA_ADDRESS}/32,{metadata_via[cidr]}" + (f",0.0.0.0/0,{gateway}" if gateway else "")
+            lines.append(f"tag:subnet{i},option:classless-static-route,{routes}")
         lines.append(f"tag:subnet{i},option:dns-server" + "".join(f",{a}" for a in dns))
         mtu = max(v.mtu for v in on_subnet)
         lines.append(f"tag:subnet{i},option:mtu,{mtu}")

@@ -20,7 +20,8 @@ from hypervisors.base import FloatingIPSpec, VifSpec
 from . import bridge as br
 from . import firewall, nat
 from .commands import NetplaneError
-from .dhcp import VETH_PREFIX, Dhcp, require_dnsmasq, veth_names
+from .dhcp import VETH_PREFIX, Dhcp, require_dnsmasq, served_subnets, veth_names
+from .metadata import MetadataConfig, MetadataProxies
 from .ports import PortRecord, PortStore, check_vif
 
 LOG = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class ReconcileReport:
     networks_created: list[str] = field(default_factory=list)
     networks_removed: list[str] = field(default_factory=list)
     dhcp_started: list[str] = field(default_factory=list)
+    metadata_started: list[str] = field(default_factory=list)
     stale_bridges: list[str] = field(default_factory=list)
     stale_ports: list[str] = field(default_factory=list)
 
@@ -44,17 +46,19 @@ class DataPlane:
 
     `host_netns`: the network namespace that plays the host (None: this process's own; tests pass a private
     one so nothing touches the machine's network). `ns_prefix`: DHCP namespaces are `<prefix><network id>`
-    (Neutron's `qdhcp-`); only namespaces with this prefix are ever reconciled away.
+    (Neutron's `qdhcp-`); only namespaces with this prefix are ever reconciled away. `metadata`: where each
+    network's metadata proxy relays (None: no metadata service on this host's networks).
     """
 
     def __init__(self, state_dir: str | os.PathLike, *, host_netns: str | None = None,
-                 ns_prefix: str = "qdhcp-") -> None:
+                 ns_prefix: str = "qdhcp-", metadata: MetadataConfig | None = None) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.host_netns = host_netns
         self.ports = PortStore(self.state_dir)
         self.floating = nat.FloatingStore(self.state_dir)
-        self.dhcp = Dhcp(self.state_dir, host_netns=host_netns, ns_prefix=ns_prefix)
+        self.dhcp = Dhcp(self.state_dir, host_netns=host_netns, ns_prefix=ns_prefix, metadata=metadata is not None)
+        self.metadata = MetadataProxies(self.state_dir, host_netns=host_netns, config=metadata)
         self._prepared = False
 
     @contextlib.contextmanager
@@ -151,18 +155,28 @@ class DataPlane:
         bridge = br.bridge_name(network_id)
         created = br.bridge_ensure(self.host_netns, bridge, addresses=addresses,
                                    mtu=max([v.mtu for v in vifs] or [1500]), network_id=network_id)
+        proxy = "unchanged"
         if ports:
             done = self.dhcp.ensure(network_id, bridge, ports)
+            # the proxy listens on 169.254.169.254, which the namespace has while it serves DHCP
+            if served_subnets(ports):
+                proxy = self.metadata.ensure(network_id, self.dhcp.namespace(network_id))
+            else:
+                self.metadata.remove(network_id)
         else:  # an external network with floating IPs only: no DHCP of ours there
+            self.metadata.remove(network_id)
             done = "removed" if self.dhcp.remove(network_id) else "unchanged"
         if report is not None:
             if created:
                 report.networks_created.append(network_id)
             if done == "started":
                 report.dhcp_started.append(network_id)
+            if proxy == "started":
+                report.metadata_started.append(network_id)
 
     def _remove_network(self, network_id: str) -> bool:
-        found = self.dhcp.remove(network_id)
+        found = self.metadata.remove(network_id)  # first: its socket would keep the namespace alive
+        found |= self.dhcp.remove(network_id)
         bridge = br.bridge_name(network_id)
         found |= br.link_delete(self.host_netns, bridge, why=f"network {network_id}")
         return found
@@ -195,7 +209,7 @@ class DataPlane:
             for rec in wanted.values():
                 by_network[rec.vif.network_id].append(rec)
             networks = set(by_network) | {f.network_id for f in self.floating.all()}  # external: floating IPs
-            for network_id in sorted(self.dhcp.known() - networks):
+            for network_id in sorted((self.dhcp.known() | self.metadata.known()) - networks):
                 self._remove_network(network_id)
                 report.networks_removed.append(network_id)
             needed_bridges = {br.bridge_name(n) for n in networks}

@@ -79,7 +79,9 @@ class Stack:
                    # Tests and the bench boot more than Nova's default 10 servers per project; the
                    # quota tests set their own limits (env_extra or os-quota-sets).
                    QUOTA_INSTANCES="-1", QUOTA_CORES="-1", QUOTA_RAM="-1",
-                   SERIAL_PROXY_URL=f"ws://127.0.0.1:{self.serial_proxy_port}/")
+                   SERIAL_PROXY_URL=f"ws://127.0.0.1:{self.serial_proxy_port}/",
+                   # a libvirt host's metadata proxies relay to this stack's API
+                   METADATA_API_URL=f"http://127.0.0.1:{self.api_port}/metadata")
         env.update(self.env_extra)
         return env
 

@@ -2,8 +2,8 @@
 libvirt host's data plane together): the guest gets by DHCP the address the API shows (from dnsmasq on the
 DHCP port's address), answers ping from a namespace on its bridge only as its security group allows while
 rules and members change through the API (the push to the host), answers at its floating IP from an external
-network's side (NAT), reads its config drive, and after delete nothing of it is left on the host. One guest for
-all the checks.
+network's side (NAT), reads its config drive and the metadata service at 169.254.169.254, and after delete
+nothing of it is left on the host. One guest for all the checks.
 """
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
         dhcp_ip = dhcp_port["fixed_ips"][0]["ip_address"]
         ns_addrs = sh("ip", "-n", f"qdhcp-{net['id']}", "-o", "-4", "addr", "show").stdout
         assert f"{dhcp_ip}/24" in ns_addrs and ip != dhcp_ip
+        # the metadata service, read inside the guest: 169.254.169.254 routed by DHCP to the network's proxy in
+        # its DHCP namespace, relayed to the API, which finds the guest by its address
+        ls.wait_console(sid, f'marker-metadata: "uuid": "{sid}"', timeout=60)
+        assert sh("ip", "-n", f"qdhcp-{net['id']}", "-o", "-4", "addr", "show").stdout.count("169.254.169.254/32") == 1
         # the config drive, read inside the guest (searched in the whole log: a shell prompt may precede a marker)
         printed = ls.wait_console(sid, f"marker-config-user-data: {marker}", timeout=60)
         assert "marker-config-drive: label=config-2" in printed and f'"uuid": "{sid}"' in printed, printed[-3000:]
@@ -100,6 +104,7 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
         assert sh("ip", "link", "show", vif.tap, check=False).returncode != 0
         assert vif.bridge not in br.bridges(None)
         assert net["id"] not in plane.dhcp.namespaces() and net["id"] not in plane.dhcp.running()
+        assert net["id"] not in plane.metadata.running() and not (plane.state_dir / "metadata" / net["id"]).exists()
         assert not (plane.state_dir / "dhcp" / net["id"]).exists()
         assert not [c for c in firewall.port_chains(None) if port["id"] in c]
         assert [r.vif.port_id for r in plane.ports.all() if r.vif.network_id == net["id"]] == []
