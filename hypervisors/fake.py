@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import ipaddress
 import json
 import logging
 import os
@@ -60,6 +61,12 @@ FAULTABLE = frozenset({"get_info"})
 S = PowerState
 # A fake snapshot starts as a qcow2 file does ("QFI\xfb", version 3), so format checks downstream hold.
 FAKE_QCOW2_MAGIC = b"QFI\xfb\x00\x00\x00\x03"
+
+def _sorted_addresses(addresses) -> list[str]:
+    """As the data plane keeps a group's members: no repeats, IPv4 first, in address order."""
+    parsed = {ipaddress.ip_address(a) for a in addresses}
+    return [str(a) for a in sorted(parsed, key=lambda a: (a.version, a))]
+
 
 def _rules_json(rules) -> str:
     return json.dumps([dataclasses.asdict(r) for r in rules])
@@ -112,6 +119,11 @@ CREATE TABLE IF NOT EXISTS vif_rules (
     port_id TEXT NOT NULL,
     rules TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, port_id)
+);
+-- the members of the remote groups plugged ports' rules name (JSON list), as last applied (wt-netperf)
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT PRIMARY KEY,
+    addresses TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS faults (
     instance_uuid TEXT NOT NULL,
@@ -279,6 +291,7 @@ class FakeDriver(ComputeDriver):
         self._delay("destroy")
         with self._transaction("destroy") as conn:
             deleted = conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,)).rowcount
+            self._groups_prune(conn)
         LOG.info("fake host %s: destroyed instance %s (existed: %s)", self.host, instance_uuid, bool(deleted))
 
     def power_off(self, instance_uuid: str, *, timeout: float = 60.0) -> None:
@@ -482,6 +495,7 @@ class FakeDriver(ComputeDriver):
             gone = conn.execute("DELETE FROM vifs WHERE instance_uuid = ? AND port_id = ?",
                                 (instance_uuid, port_id)).rowcount
             conn.execute("DELETE FROM vif_rules WHERE instance_uuid = ? AND port_id = ?", (instance_uuid, port_id))
+            self._groups_prune(conn)
         LOG.info("fake host %s: unplugged port %s from instance %s (was plugged: %s)", self.host, port_id,
                  instance_uuid, bool(gone))
 
@@ -502,6 +516,7 @@ class FakeDriver(ComputeDriver):
                     if conn.execute("UPDATE vif_rules SET rules = ? WHERE instance_uuid = ? AND port_id = ?",
                                     (text, instance_uuid, vif.port_id)).rowcount:
                         done.append(vif.port_id)
+            self._groups_prune(conn)
         LOG.info("fake host %s: security group rules refreshed on ports %s", self.host, done)
         return done
 
@@ -510,6 +525,40 @@ class FakeDriver(ComputeDriver):
             row = conn.execute("SELECT rules FROM vif_rules WHERE instance_uuid = ? AND port_id = ?",
                                (instance_uuid, port_id)).fetchone()
         return None if row is None else tuple(SecurityGroupRule(**r) for r in json.loads(row[0]))
+
+    # -- remote groups' member sets (wt-netperf) -----------------------------------------------------------
+    # A group is "named" while some plugged port's rules (vif_rules, JSON) have it as their remote group.
+
+    @staticmethod
+    def _group_named(conn: sqlite3.Connection, group_id: str) -> bool:
+        needle = json.dumps({"remote_group_id": group_id})[1:-1]  # '"remote_group_id": "<id>"', as stored
+        return conn.execute("SELECT 1 FROM vif_rules WHERE instr(rules, ?) > 0 LIMIT 1", (needle,)).fetchone() is not None
+
+    def _groups_prune(self, conn: sqlite3.Connection) -> None:
+        """Groups no plugged port's rule names any more are not kept (called where rules or guests go)."""
+        for (group_id,) in conn.execute("SELECT group_id FROM group_members").fetchall():
+            if not self._group_named(conn, group_id):
+                conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+
+    def apply_group_members(self, members: Mapping[str, Sequence[str]]) -> list[str]:
+        done = []
+        with self._transaction("apply_group_members") as conn:
+            for group_id, addresses in members.items():
+                if self._group_named(conn, group_id):
+                    conn.execute("INSERT OR REPLACE INTO group_members VALUES (?, ?)",
+                                 (group_id, json.dumps(_sorted_addresses(addresses))))
+                    done.append(group_id)
+                else:
+                    conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+        LOG.info("fake host %s: security group sets %s", self.host, {g: len(members[g]) for g in done})
+        return sorted(done)
+
+    def group_members(self, group_id: str) -> tuple[str, ...] | None:
+        with self._reader() as conn:
+            if not self._group_named(conn, group_id):
+                return None
+            row = conn.execute("SELECT addresses FROM group_members WHERE group_id = ?", (group_id,)).fetchone()
+        return tuple(json.loads(row[0])) if row else ()
 
     def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
         with self._transaction("apply_floating_ips") as conn:
@@ -607,6 +656,7 @@ class FakeDriver(ComputeDriver):
                             console + f"fake: live-migrated from {self.host} ({kind})\n", volumes)
         with self._transaction("live_migrate") as conn:
             conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,))
+            self._groups_prune(conn)
         LOG.info("fake host %s: live-migrated instance %s to %s", self.host, instance_uuid, dest_host)
 
     def live_migration_abort(self, instance_uuid: str) -> None:

@@ -1,6 +1,5 @@
 """Reads for the compute service: a server's addresses and groups (its API body), and its NICs as the host
 plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
-import ipaddress
 import uuid
 from collections import defaultdict
 
@@ -75,51 +74,71 @@ def instance_port_get(*, instance_uuid, port_id) -> Port | None:
     return next((p for p in instance_ports(instance_uuid=instance_uuid) if str(p.id) == str(port_id)), None)
 
 
-def _group_members(group_ids) -> dict:
-    """{group id: [ip, ...]}: the addresses of every port in the groups (the remote of a remote-group rule)."""
-    members = defaultdict(list)
-    rows = IPAllocation.objects.filter(port__security_groups__in=group_ids).values_list(
-        "port__security_groups", "ip_address")
-    for group_id, ip in rows:
-        members[group_id].append(ip)
-    return members
+_RULE_FIELDS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max", "remote_ip_prefix",
+                "remote_group_id")
+# No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
+_ALLOW_ALL = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
+
+
+def _rule_values(row: dict) -> dict:
+    """A rule as the host enforces it. A remote group stays a group (its id): the host matches it against its
+    set of the group's members (group_members), so a member coming or going changes no port's rules."""
+    values = {k: row[k] for k in _RULE_FIELDS}
+    values["remote_group_id"] = str(values["remote_group_id"]) if values["remote_group_id"] else None
+    return values
 
 
 def _rules_by_port(ports: list[Port]) -> dict:
-    """{port id: its allow rules as plain values}: three queries for any number of ports (a push refreshes
-    every member of a group at once). Ports in the same groups share one list: a group's N members each have
-    its N members' addresses, built once, not N times."""
+    """{port id: its allow rules as plain values}: one query for any number of ports (their groups
+    prefetched). Ports in the same groups share one list, built once."""
     groups = {p.id: [g.id for g in p.security_groups.all()] for p in ports if p.port_security_enabled}
-    rules = list(SecurityGroupRule.objects.filter(
-        security_group_id__in={g for gs in groups.values() for g in gs}).order_by("id"))
-    members = _group_members({r.remote_group_id for r in rules if r.remote_group_id})
-    # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
-    allow_all = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
+    rules = list(SecurityGroupRule.objects.filter(security_group_id__in={g for gs in groups.values() for g in gs})
+                 .order_by("id").values("security_group_id", *_RULE_FIELDS))
     by_groups: dict[frozenset, list[dict]] = {}
     out = {}
     for port in ports:
         if not port.port_security_enabled:
-            out[port.id] = allow_all
+            out[port.id] = _ALLOW_ALL
             continue
         mine = frozenset(groups[port.id])
         if mine not in by_groups:
-            by_groups[mine] = [v for r in rules if r.security_group_id in mine for v in _rule_values(r, members)]
+            by_groups[mine] = [_rule_values(r) for r in rules if r["security_group_id"] in mine]
         out[port.id] = by_groups[mine]
     return out
 
 
-def _rule_values(r: SecurityGroupRule, members: dict) -> list[dict]:
-    base = {"direction": r.direction, "ethertype": r.ethertype, "protocol": r.protocol,
-            "port_range_min": r.port_range_min, "port_range_max": r.port_range_max}
-    if r.remote_group_id is None:
-        return [{**base, "remote_ip_prefix": r.remote_ip_prefix}]
-    # "from members of a group" arrives as the members' addresses
-    version, out = 4 if r.ethertype == "IPv4" else 6, []
-    for ip in sorted(set(members[r.remote_group_id])):
-        addr = ipaddress.ip_address(ip)
-        if addr.version == version:
-            out.append({**base, "remote_ip_prefix": f"{addr}/{addr.max_prefixlen}"})
+def ports_rules(*, port_ids) -> dict[str, list[dict]]:
+    """{port id: its rules as instance_vifs gives them}, in two queries: what a build checks its spawned
+    rules against once its ports are plugged."""
+    secured = dict(Port.objects.filter(pk__in=_uuids(port_ids)).values_list("id", "port_security_enabled"))
+    out = {str(p): (list(_ALLOW_ALL) if not on else []) for p, on in secured.items()}
+    rows = (SecurityGroupRule.objects.filter(security_group__ports__in=[p for p, on in secured.items() if on])
+            .order_by("id").values("security_group__ports", *_RULE_FIELDS))
+    for row in rows:
+        out[str(row["security_group__ports"])].append(_rule_values(row))
     return out
+
+
+def group_members(*, group_ids) -> dict[str, list[str]]:
+    """{group id: the addresses of every port in it} for each of `group_ids` (an empty list for a group
+    without members): what a host's set of the remote group holds. One query."""
+    members: dict[str, list[str]] = {str(g): [] for g in group_ids}
+    if members:
+        rows = IPAllocation.objects.filter(port__security_groups__in=list(members)).values_list(
+            "port__security_groups", "ip_address")
+        for group_id, ip in rows:
+            members[str(group_id)].append(ip)
+    return members
+
+
+def host_group_members(*, host: str) -> dict[str, list[str]]:
+    """{group id: its members' addresses} for every remote group named by a rule of the ports of the live
+    instances on `host`: the sets that host needs. Three queries."""
+    here = _live_uuids_on(host)
+    named = (SecurityGroupRule.objects.filter(remote_group__isnull=False, security_group__ports__device_id__in=here,
+                                              security_group__ports__port_security_enabled=True)
+             .values_list("remote_group_id", flat=True).distinct())
+    return group_members(group_ids=set(named))
 
 
 def _vifs(ports: list[Port]) -> list[dict]:
@@ -159,11 +178,15 @@ def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[s
     return {str(u): h for u, h in rows.values_list("uuid", "host__name")}
 
 
+def _live_uuids_on(host: str) -> list[str]:
+    return [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
+            .values_list("uuid", flat=True)]
+
+
 def host_floating_ips(*, host: str) -> list[dict]:
     """The floating IPs of the ports of the live instances on `host`, as plain values (a FloatingIPSpec's
     fields): what that host must NAT."""
-    here = [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
-            .values_list("uuid", flat=True)]
+    here = _live_uuids_on(host)
     rows = (FloatingIP.objects.filter(port__device_id__in=here, fixed_ip_address__isnull=False)
             .values_list("floating_ip_address", "fixed_ip_address", "port_id", "floating_network_id",
                          "floating_port__fixed_ips__subnet__cidr").order_by("floating_ip_address"))

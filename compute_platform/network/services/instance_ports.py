@@ -16,7 +16,7 @@ from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddr
 from ..models import IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
 from .floating_ip_push import floating_ips_push
-from .security_group_push import port_group_ids, security_groups_push
+from .security_group_push import port_group_ids, security_group_members_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,8 @@ def instance_ports_activate(*, instance_uuid: str, host: str) -> None:
         return
     with transaction.atomic():
         Port.objects.filter(pk__in=port_ids).update(binding_host_id=host, status="ACTIVE")
-        # Its own ports too: members that joined while it was being built are not in the rules it spawned with.
-        security_groups_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids,
-                             member_groups=port_group_ids(port_ids=port_ids))
+        # The new members' addresses reach the other hosts' sets; the building host read its own (rules and
+        # sets) after plugging them (tasks/network_push.py: build_security_groups_settle), so it is spared.
+        security_group_members_push(why=f"instance {instance_uuid} active on {host}",
+                                    groups=port_group_ids(port_ids=port_ids), except_host=host)
         floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)
