@@ -94,8 +94,9 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
                 driver.attach_volume(instance_uuid, conn)
             instance_block_devices_attached(instance_uuid=instance_uuid)
             if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
-                build_security_groups_settle(host, instance_uuid, spec.vifs)
-                instance_ports_activate(instance_uuid=instance_uuid, host=host)
+                groups = build_security_groups_settle(host, instance_uuid, spec.vifs)
+                instance_ports_activate(instance_uuid=instance_uuid, host=host,
+                                        port_ids=[v.port_id for v in spec.vifs], groups=groups)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
                                           vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
                 logger.info("instance %s was claimed by another request during its build", instance_uuid)

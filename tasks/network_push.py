@@ -81,13 +81,13 @@ def refresh_group_members(*, request_id: str):
         logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
 
 
-def build_security_groups_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> None:
+def build_security_groups_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> set[str]:
     """After a build plugged its ports (with the rules read for its spec): their rules and the sets they name as
     the database has them now, under the host's lock. A rules push that came while the ports were not plugged
     yet skipped them, and the sets may lack members that came meanwhile: this read is after both, so the build
-    needs no push of its own. Rules are rewritten only if they changed."""
+    needs no push of its own. Rules are rewritten only if they changed. Returns the groups the ports are in."""
     with security_groups_lock(host):
-        driver, current = get_driver(), ports_rules(port_ids=[v.port_id for v in vifs])
+        driver, (current, groups) = get_driver(), ports_rules(port_ids=[v.port_id for v in vifs])
         now = [v if v.port_id not in current else dataclasses.replace(
             v, security_group_rules=tuple(SecurityGroupRule(**r) for r in current[v.port_id])) for v in vifs]
         if changed := [v for v, old in zip(now, vifs) if v.security_group_rules != old.security_group_rules]:
@@ -96,6 +96,7 @@ def build_security_groups_settle(host: str, instance_uuid: str, vifs: tuple[VifS
                         [v.port_id for v in changed])
         if named := _named_groups(now):
             driver.apply_group_members(group_members(group_ids=named))
+    return groups
 
 
 def host_floating_ip_specs(host: str) -> list[FloatingIPSpec]:

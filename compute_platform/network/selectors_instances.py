@@ -12,11 +12,11 @@ from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 from .models.ports import DHCP_OWNER
 
 
-def _sorted_ports(instance_uuids):
-    return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids])
-            .select_related("network")
-            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
-            .order_by("created_at", "id"))
+def _sorted_ports(instance_uuids, *, groups: bool = True):
+    ports = (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
+             .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")))
+             .order_by("created_at", "id"))
+    return ports.prefetch_related("security_groups") if groups else ports
 
 
 def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
@@ -88,35 +88,41 @@ def _rule_values(row: dict) -> dict:
     return values
 
 
-def _rules_by_port(ports: list[Port]) -> dict:
-    """{port id: its allow rules as plain values}: one query for any number of ports (their groups
-    prefetched). Ports in the same groups share one list, built once."""
-    groups = {p.id: [g.id for g in p.security_groups.all()] for p in ports if p.port_security_enabled}
-    rules = list(SecurityGroupRule.objects.filter(security_group_id__in={g for gs in groups.values() for g in gs})
-                 .order_by("id").values("security_group_id", *_RULE_FIELDS))
-    by_groups: dict[frozenset, list[dict]] = {}
-    out = {}
-    for port in ports:
-        if not port.port_security_enabled:
-            out[port.id] = _ALLOW_ALL
+def _port_rules(port_ids) -> tuple[dict, dict]:
+    """({port id: its allow rules as plain values}, {port id: the groups it is in}) in one query, whatever
+    the number of ports. Ports with the same rules share one list (a group's members all have its rules)."""
+    rows = (Port.objects.filter(pk__in=list(port_ids)).order_by("id", "security_groups__rules__id").values_list(
+        "id", "port_security_enabled", "security_groups", *(f"security_groups__rules__{f}" for f in _RULE_FIELDS),
+        "security_groups__rules__id"))
+    rule_ids: dict = defaultdict(list)
+    found: dict = {}
+    groups: dict = defaultdict(set)
+    secured: dict = {}
+    for port_id, on, group_id, *values, rule_id in rows:
+        secured[port_id] = on
+        if group_id is not None:
+            groups[port_id].add(group_id)
+        if on and rule_id is not None:
+            rule_ids[port_id].append(rule_id)
+            found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
+    shared: dict[tuple, list[dict]] = {}
+    rules = {}
+    for port_id, on in secured.items():
+        if not on:
+            rules[port_id] = _ALLOW_ALL
             continue
-        mine = frozenset(groups[port.id])
-        if mine not in by_groups:
-            by_groups[mine] = [_rule_values(r) for r in rules if r["security_group_id"] in mine]
-        out[port.id] = by_groups[mine]
-    return out
+        key = tuple(sorted(rule_ids[port_id]))
+        if key not in shared:
+            shared[key] = [found[r] for r in key]
+        rules[port_id] = shared[key]
+    return rules, groups
 
 
-def ports_rules(*, port_ids) -> dict[str, list[dict]]:
-    """{port id: its rules as instance_vifs gives them}, in two queries: what a build checks its spawned
-    rules against once its ports are plugged."""
-    secured = dict(Port.objects.filter(pk__in=_uuids(port_ids)).values_list("id", "port_security_enabled"))
-    out = {str(p): (list(_ALLOW_ALL) if not on else []) for p, on in secured.items()}
-    rows = (SecurityGroupRule.objects.filter(security_group__ports__in=[p for p, on in secured.items() if on])
-            .order_by("id").values("security_group__ports", *_RULE_FIELDS))
-    for row in rows:
-        out[str(row["security_group__ports"])].append(_rule_values(row))
-    return out
+def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
+    """({port id: its rules as instance_vifs gives them}, the groups the ports are in), in one query: what a
+    build checks the rules it spawned with against once its ports are plugged."""
+    rules, groups = _port_rules(_uuids(port_ids))
+    return {str(p): r for p, r in rules.items()}, {str(g) for gs in groups.values() for g in gs}
 
 
 def group_members(*, group_ids) -> dict[str, list[str]]:
@@ -143,7 +149,7 @@ def host_group_members(*, host: str) -> dict[str, list[str]]:
 
 def _vifs(ports: list[Port]) -> list[dict]:
     """The ports as plain values (a VifSpec's fields), in the order given."""
-    rules = _rules_by_port(ports)
+    rules, _ = _port_rules([p.id for p in ports])
     firsts = {}
     for port in ports:
         allocs = list(port.fixed_ips.all())
@@ -166,7 +172,7 @@ def _vifs(ports: list[Port]) -> list[dict]:
 
 def instance_vifs(*, instance_uuid) -> list[dict]:
     """The server's NICs as plain values (a VifSpec's fields), in NIC order."""
-    return _vifs(instance_ports(instance_uuid=instance_uuid))
+    return _vifs(list(_sorted_ports([instance_uuid], groups=False)))
 
 
 def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
@@ -198,7 +204,7 @@ def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:
     """{instance uuid: [its NICs among `port_ids`, as instance_vifs gives them]} for the ports whose live
     instance the database places on `host` (a security group push, re-checked on the host)."""
     ports = list(Port.objects.filter(pk__in=_uuids(port_ids)).select_related("network")
-                 .prefetch_related("fixed_ips__subnet", "security_groups").order_by("created_at", "id"))
+                 .prefetch_related("fixed_ips__subnet").order_by("created_at", "id"))
     hosts = live_instance_hosts(instance_uuids={p.device_id for p in ports})
     ports = [p for p in ports if hosts.get(p.device_id) == host]
     out: dict[str, list[dict]] = defaultdict(list)

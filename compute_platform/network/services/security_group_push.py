@@ -71,7 +71,7 @@ def security_group_members_push(*, why: str, groups: Iterable, except_host: str 
     if not groups:
         return []
     devices = (Port.objects.filter(security_groups__rules__remote_group__in=groups, device_owner__startswith="compute:")
-               .values_list("device_id", flat=True).distinct())
+               .order_by().values_list("device_id", flat=True).distinct())
     hosts = sorted(set(live_instance_hosts(instance_uuids=set(devices)).values()) - {except_host})
     for host in hosts:
         host_push_on_commit(host=host, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
