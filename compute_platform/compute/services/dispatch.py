@@ -21,10 +21,10 @@ def task_send(*, task_name: str, queue: str, kwargs: dict, **options) -> None:
     app.send_task(task_name, kwargs=kwargs, queue=queue, ignore_result=True, **options)
 
 
-def task_send_or_keep(*, task_name: str, queue: str, kwargs: dict) -> None:
+def task_send_or_keep(*, task_name: str, queue: str, kwargs: dict, **options) -> None:
     """Publish one task now (after the commit); if the broker refuses, keep it in the dispatch backlog."""
     try:
-        task_send(task_name=task_name, queue=queue, kwargs=kwargs)
+        task_send(task_name=task_name, queue=queue, kwargs=kwargs, **options)
     except Exception as exc:
         # The change is committed and the client answered; the message waits in the database for the
         # broker's return (the conductor's broker watch), or for the host's recovery or the stale sweep.

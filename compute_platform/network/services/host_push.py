@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 # Longer than a busy host takes to start a waiting push (a spare push after it is harmless); short enough
 # that a marker whose message was lost holds pushes back only briefly.
 MARKER_TTL = 30
+# A push starts this long after the change that sent it, so the changes of a burst (a multi-create, many boots
+# in one group) share it: a host reloads a set at most about twice a second, however fast members come.
+# Neutron's agents likewise apply security group updates on their next loop, not per message.
+DELAY = 0.5
 _client: redis.Redis | None = None
 
 
@@ -55,7 +59,8 @@ def host_push_on_commit(*, host: str, kind: str, task_name: str, why: str) -> No
         if not fresh:
             logger.debug("%s push to %s already waiting (%s)", kind, host, why)
             return
-        task_send_or_keep(task_name=task_name, queue=tasknames.host_queue(host), kwargs={"request_id": request_id})
+        task_send_or_keep(task_name=task_name, queue=tasknames.host_queue(host), kwargs={"request_id": request_id},
+                          countdown=DELAY)
         logger.info("%s pushed to host %s (%s, %s)", kind, host, why, request_id)
 
     transaction.on_commit(send)
