@@ -20,7 +20,7 @@ from hypervisors.base import InstanceNotFound
 
 from .events import instance_event
 from .locks import instance_lock
-from .network_push import build_security_groups_settle
+from .network_push import plugged_ports_settle
 from .runtime import get_driver, this_host
 from .specs import instance_spec
 from .volume_manager import instance_volumes_mount, instance_volumes_reassert, instance_volumes_release_mounts
@@ -94,7 +94,7 @@ def build_instance(*, instance_uuid: str, request_id: str) -> None:
                 driver.attach_volume(instance_uuid, conn)
             instance_block_devices_attached(instance_uuid=instance_uuid)
             if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
-                groups = build_security_groups_settle(host, instance_uuid, spec.vifs)
+                groups = plugged_ports_settle(host, instance_uuid, spec.vifs)
                 instance_ports_activate(instance_uuid=instance_uuid, host=host,
                                         port_ids=[v.port_id for v in spec.vifs], groups=groups)
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,

@@ -5,7 +5,7 @@
 - group members: every remote group this host's ports' rules name, its members' addresses loaded into the
   host's set of it (no rule rewritten); at most one waits per host, and its marker goes before the read;
 - floating IPs: every floating IP of this host's servers handed to the driver, which NATs exactly those.
-A build settles its own ports the same way once they are plugged (build_security_groups_settle)."""
+A build or an interface attach settles its own ports the same way once they are plugged (plugged_ports_settle)."""
 import contextlib
 import dataclasses
 import logging
@@ -81,11 +81,12 @@ def refresh_group_members(*, request_id: str):
         logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
 
 
-def build_security_groups_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> set[str]:
-    """After a build plugged its ports (with the rules read for its spec): their rules and the sets they name as
-    the database has them now, under the host's lock. A rules push that came while the ports were not plugged
-    yet skipped them, and the sets may lack members that came meanwhile: this read is after both, so the build
-    needs no push of its own. Rules are rewritten only if they changed. Returns the groups the ports are in."""
+def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> set[str]:
+    """After a build (or an interface attach) plugged ports with the rules read for them before: their rules and
+    the sets they name as the database has them now, under the host's lock. A rules push that came while the
+    ports were not plugged yet skipped them, and the host kept no set its ports did not name yet: this read is
+    after both, so the host needs no push of its own for them. Rules are rewritten only if they changed.
+    Returns the groups the ports are in."""
     with security_groups_lock(host):
         driver, (current, groups) = get_driver(), ports_rules(port_ids=[v.port_id for v in vifs])
         now = [v if v.port_id not in current else dataclasses.replace(

@@ -157,7 +157,7 @@ def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | N
         return
     Port.objects.filter(pk__in=port_ids, device_id=str(instance_uuid)).update(binding_host_id=host, status="ACTIVE")
     # The new members' addresses reach the other hosts' sets; the building host read its own (rules and sets)
-    # after plugging them (tasks/network_push.py: build_security_groups_settle), so it is spared.
+    # after plugging them (tasks/network_push.py: plugged_ports_settle), so it is spared.
     security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host,
                                 groups=port_group_ids(port_ids=port_ids) if groups is None else groups)
     floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)
