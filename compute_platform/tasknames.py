@@ -75,6 +75,8 @@ DETACH_INTERFACE = "compute.detach_interface"
 # --- compute.<host>: security group and floating IP changes pushed by the network service (tasks/network_push.py)
 REFRESH_SECURITY_GROUPS = "compute.refresh_security_groups"
 REFRESH_FLOATING_IPS = "compute.refresh_floating_ips"  # the network service's floating IP push (NAT)
+# wt-netperf: a remote group's members changed: the host reloads its group sets (coalesced: one pending per host)
+REFRESH_GROUP_MEMBERS = "compute.refresh_group_members"
 
 # --- compute.<host>: live migration abort (DELETE /servers/{id}/migrations/{mid}, 2.24; tasks/migration_abort.py) ---
 LIVE_MIGRATION_ABORT = "compute.live_migration_abort"  # source: stop the live migration under way

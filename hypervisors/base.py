@@ -56,6 +56,9 @@ class SecurityGroupRule:
     port_range_min: int | None = None
     port_range_max: int | None = None
     remote_ip_prefix: str | None = None  # CIDR; None means any
+    # "from (to) members of this group": matched against the host's set of the group's member addresses
+    # (apply_group_members), so a member coming or going changes the set, never this rule
+    remote_group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -438,10 +441,12 @@ class ComputeDriver(abc.ABC):
 
     # -- the data plane (wt-netplane) --------------------------------------------------------------
 
-    def reconcile_vifs(self, vifs_by_instance: Mapping[str, Any]) -> dict:
+    def reconcile_vifs(self, vifs_by_instance: Mapping[str, Any],
+                       group_members: Mapping[str, Sequence[str]] | None = None) -> dict:
         """At worker start, with {instance uuid: its VifSpecs} for every live instance the database places on
-        this host: afterwards the host's network plumbing (bridges, DHCP, firewall) is exactly what those
-        ports need, stale pieces removed and missing ones made again. Returns a summary for the log.
+        this host and the members of the remote groups their rules name: afterwards the host's network
+        plumbing (bridges, DHCP, firewall and its group sets) is exactly what those ports need, stale pieces
+        removed and missing ones made again. Returns a summary for the log.
         Default: a driver without host networking has nothing to reconcile."""
         return {}
     # -- the interactive serial console (the operator console's terminal; Nova's serial proxy) --------
@@ -507,6 +512,20 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def vif_rules(self, instance_uuid: str, port_id: str) -> tuple[SecurityGroupRule, ...] | None:
         """The rules the port enforces now, as last plugged or refreshed; None if it is not plugged here."""
+
+    # -- remote security groups as address sets (Neutron's ipset; wt-netperf) ------------------------
+
+    @abc.abstractmethod
+    def apply_group_members(self, members: Mapping[str, Sequence[str]]) -> list[str]:
+        """With {remote group id: its members' addresses (IPv4 and IPv6 alike)}: afterwards every rule of this
+        host's ports naming one of these groups (`SecurityGroupRule.remote_group_id`) matches exactly those
+        addresses. No port's rules are rewritten, and groups not named keep their addresses. Only groups some
+        plugged port's rule names are kept (the others are dropped, as is a group when the last rule naming it
+        goes). Repeating succeeds. Returns the group ids applied."""
+
+    @abc.abstractmethod
+    def group_members(self, group_id: str) -> tuple[str, ...] | None:
+        """The addresses the host matches for the remote group now (sorted), None if it keeps no set for it."""
 
     # -- floating IPs (NAT) of this host's ports --------------------------------------------------------
 

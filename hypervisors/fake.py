@@ -104,6 +104,11 @@ CREATE TABLE IF NOT EXISTS vif_rules (
     rules TEXT NOT NULL,
     PRIMARY KEY (instance_uuid, port_id)
 );
+-- the members of the remote groups plugged ports' rules name (JSON list), as last applied
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT PRIMARY KEY,
+    addresses TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS faults (
     instance_uuid TEXT NOT NULL,
     operation TEXT NOT NULL,
@@ -270,6 +275,7 @@ class FakeDriver(FakeMoves, FakeNetworking, ComputeDriver):
         self._delay("destroy")
         with self._transaction("destroy") as conn:
             deleted = conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,)).rowcount
+            self._groups_prune(conn)
         LOG.info("fake host %s: destroyed instance %s (existed: %s)", self.host, instance_uuid, bool(deleted))
 
     def power_off(self, instance_uuid: str, *, timeout: float = 60.0) -> None:

@@ -102,6 +102,7 @@ class FakeMoves:
                             console + f"fake: live-migrated from {self.host} ({kind})\n", volumes)
         with self._transaction("live_migrate") as conn:
             conn.execute("DELETE FROM guests WHERE uuid = ?", (instance_uuid,))
+            self._groups_prune(conn)
         LOG.info("fake host %s: live-migrated instance %s to %s", self.host, instance_uuid, dest_host)
 
     def live_migration_abort(self, instance_uuid: str) -> None:

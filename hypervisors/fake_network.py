@@ -6,6 +6,7 @@ FakeDriver's."""
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import logging
 import sqlite3
@@ -14,6 +15,12 @@ from typing import Iterable, Mapping, Sequence
 from hypervisors.base import FloatingIPSpec, SecurityGroupRule, VifPlugFailed, VifSpec
 
 LOG = logging.getLogger("hypervisors.fake")
+
+
+def _sorted_addresses(addresses) -> list[str]:
+    """As the data plane keeps a group's members: no repeats, IPv4 first, in address order."""
+    parsed = {ipaddress.ip_address(a) for a in addresses}
+    return [str(a) for a in sorted(parsed, key=lambda a: (a.version, a))]
 
 
 def _rules_json(rules) -> str:
@@ -50,6 +57,7 @@ class FakeNetworking:
             gone = conn.execute("DELETE FROM vifs WHERE instance_uuid = ? AND port_id = ?",
                                 (instance_uuid, port_id)).rowcount
             conn.execute("DELETE FROM vif_rules WHERE instance_uuid = ? AND port_id = ?", (instance_uuid, port_id))
+            self._groups_prune(conn)
         LOG.info("fake host %s: unplugged port %s from instance %s (was plugged: %s)", self.host, port_id,
                  instance_uuid, bool(gone))
 
@@ -70,6 +78,7 @@ class FakeNetworking:
                     if conn.execute("UPDATE vif_rules SET rules = ? WHERE instance_uuid = ? AND port_id = ?",
                                     (text, instance_uuid, vif.port_id)).rowcount:
                         done.append(vif.port_id)
+            self._groups_prune(conn)
         LOG.info("fake host %s: security group rules refreshed on ports %s", self.host, done)
         return done
 
@@ -78,6 +87,40 @@ class FakeNetworking:
             row = conn.execute("SELECT rules FROM vif_rules WHERE instance_uuid = ? AND port_id = ?",
                                (instance_uuid, port_id)).fetchone()
         return None if row is None else tuple(SecurityGroupRule(**r) for r in json.loads(row[0]))
+
+    # -- remote groups' member sets ------------------------------------------------------------------------
+    # A group is "named" while some plugged port's rules (vif_rules, JSON) have it as their remote group.
+
+    @staticmethod
+    def _group_named(conn: sqlite3.Connection, group_id: str) -> bool:
+        needle = json.dumps({"remote_group_id": group_id})[1:-1]  # '"remote_group_id": "<id>"', as stored
+        return conn.execute("SELECT 1 FROM vif_rules WHERE instr(rules, ?) > 0 LIMIT 1", (needle,)).fetchone() is not None
+
+    def _groups_prune(self, conn: sqlite3.Connection) -> None:
+        """Groups no plugged port's rule names any more are not kept (called where rules or guests go)."""
+        for (group_id,) in conn.execute("SELECT group_id FROM group_members").fetchall():
+            if not self._group_named(conn, group_id):
+                conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+
+    def apply_group_members(self, members: Mapping[str, Sequence[str]]) -> list[str]:
+        done = []
+        with self._transaction("apply_group_members") as conn:
+            for group_id, addresses in members.items():
+                if self._group_named(conn, group_id):
+                    conn.execute("INSERT OR REPLACE INTO group_members VALUES (?, ?)",
+                                 (group_id, json.dumps(_sorted_addresses(addresses))))
+                    done.append(group_id)
+                else:
+                    conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+        LOG.info("fake host %s: security group sets %s", self.host, {g: len(members[g]) for g in done})
+        return sorted(done)
+
+    def group_members(self, group_id: str) -> tuple[str, ...] | None:
+        with self._reader() as conn:
+            if not self._group_named(conn, group_id):
+                return None
+            row = conn.execute("SELECT addresses FROM group_members WHERE group_id = ?", (group_id,)).fetchone()
+        return tuple(json.loads(row[0])) if row else ()
 
     def apply_floating_ips(self, fips: Sequence[FloatingIPSpec]) -> None:
         with self._transaction("apply_floating_ips") as conn:

@@ -6,6 +6,7 @@ from celery import shared_task
 from compute_platform import tasknames
 
 from .locks import instance_lock
+from .network_push import plugged_ports_settle
 from .runtime import get_driver, this_host
 from .specs import vif_specs
 
@@ -20,6 +21,8 @@ def attach_interface(*, instance_uuid: str, port_id: str):
             logger.info("attach of port %s to %s skipped: not the instance's port", port_id, instance_uuid)
             return
         get_driver().plug_vif(instance_uuid, vif)
+        # its rules and the sets they name as the database has them now (the API spares this host the push)
+        plugged_ports_settle(this_host(), instance_uuid, (vif,))
     logger.info("port %s plugged into %s on %s", port_id, instance_uuid, this_host())
 
 

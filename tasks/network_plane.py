@@ -1,11 +1,15 @@
 """The host's network data plane at worker start: the ports of every live instance the database places on
-this host (built into VifSpecs exactly as a build would, tasks/specs.py) handed to the driver, which makes
-its bridges, DHCP servers and firewall chains agree (hypervisors/netplane), and then their floating IPs (NAT). The database is the truth; what
-the host has is a copy, rebuilt here like the mounts."""
+this host (built into VifSpecs exactly as a build would, tasks/specs.py) and the members of the remote groups
+their rules name handed to the driver, which makes its bridges, DHCP servers, firewall chains and group sets
+agree (hypervisors/netplane), and then their floating IPs (NAT). The database is the truth; what the host has
+is a copy, rebuilt here like the mounts."""
 import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
+from compute_platform.network.selectors_instances import host_group_members
+from compute_platform.network.services.host_push import host_push_taken
+from compute_platform.network.services.security_group_push import MEMBERS
 from hypervisors.base import ComputeDriver, DriverError
 
 from .network_push import host_floating_ip_specs
@@ -24,8 +28,10 @@ def host_network_reconcile() -> dict:
     driver, host = get_driver(), this_host()
     if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
         return {}  # no host networking (the fake): nothing to read the truth for
+    # Waiting pushes' markers go before the truth is read: a change from now on pushes again (host_push.py).
+    host_push_taken(host=host, kinds=(MEMBERS,))
     try:
-        report = driver.reconcile_vifs(host_vifs_truth(host))
+        report = driver.reconcile_vifs(host_vifs_truth(host), host_group_members(host=host))
         driver.apply_floating_ips(host_floating_ip_specs(host))
     except DriverError as exc:
         # the host's guests and volumes still recover; their networks are fixed by the next plug or restart

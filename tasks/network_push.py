@@ -1,8 +1,13 @@
 """The network service's pushes on `compute.<host>`, each rebuilt from the database as it is when the task runs
 (so a later push or a repeated delivery does the same work again, harmlessly):
 - security groups: the named ports' rules handed to the driver, which rewrites their firewall; ports that left
-  this host meanwhile are skipped;
-- floating IPs: every floating IP of this host's servers handed to the driver, which NATs exactly those."""
+  this host meanwhile are skipped; the sets of the remote groups those rules name are loaded with them;
+- group members: every remote group this host's ports' rules name, its members' addresses loaded into the
+  host's set of it (no rule rewritten); at most one waits per host, and its marker goes before the read;
+- floating IPs: every floating IP of this host's servers handed to the driver, which NATs exactly those.
+A build or an interface attach settles its own ports the same way once they are plugged (plugged_ports_settle)."""
+import contextlib
+import dataclasses
 import logging
 import threading
 from collections import defaultdict
@@ -10,8 +15,11 @@ from collections import defaultdict
 from celery import shared_task
 
 from compute_platform import tasknames
-from compute_platform.network.selectors_instances import host_floating_ips, host_ports_vifs
-from hypervisors.base import FloatingIPSpec
+from compute_platform.network.selectors_instances import (group_members, host_floating_ips, host_group_members,
+                                                         host_ports_vifs, ports_rules)
+from compute_platform.network.services.host_push import host_push_taken
+from compute_platform.network.services.security_group_push import MEMBERS
+from hypervisors.base import FloatingIPSpec, SecurityGroupRule, VifSpec
 
 from .events import instance_event
 from .runtime import get_driver, this_host
@@ -20,14 +28,26 @@ from .specs import vif_spec
 logger = logging.getLogger(__name__)
 
 # A worker's threads apply one push per host at a time, each reading the database under the lock: two pushes
-# racing could otherwise apply in the wrong order (an older read last), leaving stale rules or NAT behind.
+# racing could otherwise apply in the wrong order (an older read last), leaving stale rules, sets or NAT
+# behind. Rules and sets share one lock: a rules push loads sets too.
 _HOST_LOCKS: dict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
+@contextlib.contextmanager
+def security_groups_lock(host: str):
+    """Held from a security group read to its application on `host` (rules or sets)."""
+    with _HOST_LOCKS[f"sg:{host}"]:
+        yield
+
+
+def _named_groups(vifs) -> set[str]:
+    return {r.remote_group_id for v in vifs for r in v.security_group_rules if r.remote_group_id}
 
 
 @shared_task(name=tasknames.REFRESH_SECURITY_GROUPS)
 def refresh_security_groups(*, port_ids: list[str], request_id: str):
     host = this_host()
-    with _HOST_LOCKS[f"sg:{host}"]:
+    with security_groups_lock(host):
         _refresh_security_groups(host, port_ids=port_ids, request_id=request_id)
 
 
@@ -40,8 +60,44 @@ def _refresh_security_groups(host: str, *, port_ids: list[str], request_id: str)
     with instance_event(request_id=request_id, event="compute_refresh_security_groups", host=host,
                         what=f"security group refresh of {len(port_ids)} ports", on_error=None,
                         finishes_action=False):
-        done = get_driver().refresh_vif_rules(vifs)
+        driver = get_driver()
+        done = driver.refresh_vif_rules(vifs)
+        # a rule may name a remote group new to this host: its set, as the database has it now
+        if named := _named_groups(v for vs in vifs.values() for v in vs):
+            driver.apply_group_members(group_members(group_ids=named))
         logger.info("security groups of ports %s refreshed on %s (%s)", done, host, request_id)
+
+
+@shared_task(name=tasknames.REFRESH_GROUP_MEMBERS)
+def refresh_group_members(*, request_id: str):
+    host = this_host()
+    # The marker goes BEFORE the read: a change committed after it pushes again (host_push.py).
+    host_push_taken(host=host, kinds=(MEMBERS,))
+    with security_groups_lock(host), instance_event(
+            request_id=request_id, event="compute_refresh_group_members", host=host, what="group members refresh",
+            on_error=None, finishes_action=False):
+        members = host_group_members(host=host)
+        done = get_driver().apply_group_members(members)
+        logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
+
+
+def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> set[str]:
+    """After a build (or an interface attach) plugged ports with the rules read for them before: their rules and
+    the sets they name as the database has them now, under the host's lock. A rules push that came while the
+    ports were not plugged yet skipped them, and the host kept no set its ports did not name yet: this read is
+    after both, so the host needs no push of its own for them. Rules are rewritten only if they changed.
+    Returns the groups the ports are in."""
+    with security_groups_lock(host):
+        driver, (current, groups) = get_driver(), ports_rules(port_ids=[v.port_id for v in vifs])
+        now = [v if v.port_id not in current else dataclasses.replace(
+            v, security_group_rules=tuple(SecurityGroupRule(**r) for r in current[v.port_id])) for v in vifs]
+        if changed := [v for v, old in zip(now, vifs) if v.security_group_rules != old.security_group_rules]:
+            driver.refresh_vif_rules({instance_uuid: changed})
+            logger.info("instance %s: rules of ports %s changed during its build: refreshed", instance_uuid,
+                        [v.port_id for v in changed])
+        if named := _named_groups(now):
+            driver.apply_group_members(group_members(group_ids=named))
+    return groups
 
 
 def host_floating_ip_specs(host: str) -> list[FloatingIPSpec]:

@@ -1,6 +1,5 @@
 """Reads for the compute service: a server's addresses and groups (its API body), and its NICs as the host
 plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
-import ipaddress
 import uuid
 from collections import defaultdict
 
@@ -13,11 +12,11 @@ from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 from .models.ports import DHCP_OWNER
 
 
-def _sorted_ports(instance_uuids):
-    return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids])
-            .select_related("network")
-            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
-            .order_by("created_at", "id"))
+def _sorted_ports(instance_uuids, *, groups: bool = True):
+    ports = (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
+             .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")))
+             .order_by("created_at", "id"))
+    return ports.prefetch_related("security_groups") if groups else ports
 
 
 def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
@@ -75,56 +74,82 @@ def instance_port_get(*, instance_uuid, port_id) -> Port | None:
     return next((p for p in instance_ports(instance_uuid=instance_uuid) if str(p.id) == str(port_id)), None)
 
 
-def _group_members(group_ids) -> dict:
-    """{group id: [ip, ...]}: the addresses of every port in the groups (the remote of a remote-group rule)."""
-    members = defaultdict(list)
-    rows = IPAllocation.objects.filter(port__security_groups__in=group_ids).values_list(
-        "port__security_groups", "ip_address")
-    for group_id, ip in rows:
-        members[group_id].append(ip)
+_RULE_FIELDS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max", "remote_ip_prefix",
+                "remote_group_id")
+# No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
+_ALLOW_ALL = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
+
+
+def _rule_values(row: dict) -> dict:
+    """A rule as the host enforces it. A remote group stays a group (its id): the host matches it against its
+    set of the group's members (group_members), so a member coming or going changes no port's rules."""
+    values = {k: row[k] for k in _RULE_FIELDS}
+    values["remote_group_id"] = str(values["remote_group_id"]) if values["remote_group_id"] else None
+    return values
+
+
+def _port_rules(port_ids) -> tuple[dict, dict]:
+    """({port id: its allow rules as plain values}, {port id: the groups it is in}) in one query, whatever
+    the number of ports. Ports with the same rules share one list (a group's members all have its rules)."""
+    rows = (Port.objects.filter(pk__in=list(port_ids)).order_by("id", "security_groups__rules__id").values_list(
+        "id", "port_security_enabled", "security_groups", *(f"security_groups__rules__{f}" for f in _RULE_FIELDS),
+        "security_groups__rules__id"))
+    rule_ids: dict = defaultdict(list)
+    found: dict = {}
+    groups: dict = defaultdict(set)
+    secured: dict = {}
+    for port_id, on, group_id, *values, rule_id in rows:
+        secured[port_id] = on
+        if group_id is not None:
+            groups[port_id].add(group_id)
+        if on and rule_id is not None:
+            rule_ids[port_id].append(rule_id)
+            found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
+    shared: dict[tuple, list[dict]] = {}
+    rules = {}
+    for port_id, on in secured.items():
+        if not on:
+            rules[port_id] = _ALLOW_ALL
+            continue
+        key = tuple(sorted(rule_ids[port_id]))
+        if key not in shared:
+            shared[key] = [found[r] for r in key]
+        rules[port_id] = shared[key]
+    return rules, groups
+
+
+def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
+    """({port id: its rules as instance_vifs gives them}, the groups the ports are in), in one query: what a
+    build checks the rules it spawned with against once its ports are plugged."""
+    rules, groups = _port_rules(_uuids(port_ids))
+    return {str(p): r for p, r in rules.items()}, {str(g) for gs in groups.values() for g in gs}
+
+
+def group_members(*, group_ids) -> dict[str, list[str]]:
+    """{group id: the addresses of every port in it} for each of `group_ids` (an empty list for a group
+    without members): what a host's set of the remote group holds. One query."""
+    members: dict[str, list[str]] = {str(g): [] for g in group_ids}
+    if members:
+        rows = IPAllocation.objects.filter(port__security_groups__in=list(members)).values_list(
+            "port__security_groups", "ip_address")
+        for group_id, ip in rows:
+            members[str(group_id)].append(ip)
     return members
 
 
-def _rules_by_port(ports: list[Port]) -> dict:
-    """{port id: its allow rules as plain values}: three queries for any number of ports (a push refreshes
-    every member of a group at once). Ports in the same groups share one list: a group's N members each have
-    its N members' addresses, built once, not N times."""
-    groups = {p.id: [g.id for g in p.security_groups.all()] for p in ports if p.port_security_enabled}
-    rules = list(SecurityGroupRule.objects.filter(
-        security_group_id__in={g for gs in groups.values() for g in gs}).order_by("id"))
-    members = _group_members({r.remote_group_id for r in rules if r.remote_group_id})
-    # No port security: everything passes, said as allow-all rules (the data plane knows only allow-lists).
-    allow_all = [{"direction": d, "ethertype": e} for d in ("ingress", "egress") for e in ("IPv4", "IPv6")]
-    by_groups: dict[frozenset, list[dict]] = {}
-    out = {}
-    for port in ports:
-        if not port.port_security_enabled:
-            out[port.id] = allow_all
-            continue
-        mine = frozenset(groups[port.id])
-        if mine not in by_groups:
-            by_groups[mine] = [v for r in rules if r.security_group_id in mine for v in _rule_values(r, members)]
-        out[port.id] = by_groups[mine]
-    return out
-
-
-def _rule_values(r: SecurityGroupRule, members: dict) -> list[dict]:
-    base = {"direction": r.direction, "ethertype": r.ethertype, "protocol": r.protocol,
-            "port_range_min": r.port_range_min, "port_range_max": r.port_range_max}
-    if r.remote_group_id is None:
-        return [{**base, "remote_ip_prefix": r.remote_ip_prefix}]
-    # "from members of a group" arrives as the members' addresses
-    version, out = 4 if r.ethertype == "IPv4" else 6, []
-    for ip in sorted(set(members[r.remote_group_id])):
-        addr = ipaddress.ip_address(ip)
-        if addr.version == version:
-            out.append({**base, "remote_ip_prefix": f"{addr}/{addr.max_prefixlen}"})
-    return out
+def host_group_members(*, host: str) -> dict[str, list[str]]:
+    """{group id: its members' addresses} for every remote group named by a rule of the ports of the live
+    instances on `host`: the sets that host needs. Three queries."""
+    here = _live_uuids_on(host)
+    named = (SecurityGroupRule.objects.filter(remote_group__isnull=False, security_group__ports__device_id__in=here,
+                                              security_group__ports__port_security_enabled=True)
+             .values_list("remote_group_id", flat=True).distinct())
+    return group_members(group_ids=set(named))
 
 
 def _vifs(ports: list[Port]) -> list[dict]:
     """The ports as plain values (a VifSpec's fields), in the order given."""
-    rules = _rules_by_port(ports)
+    rules, _ = _port_rules([p.id for p in ports])
     firsts = {}
     for port in ports:
         allocs = list(port.fixed_ips.all())
@@ -147,7 +172,7 @@ def _vifs(ports: list[Port]) -> list[dict]:
 
 def instance_vifs(*, instance_uuid) -> list[dict]:
     """The server's NICs as plain values (a VifSpec's fields), in NIC order."""
-    return _vifs(instance_ports(instance_uuid=instance_uuid))
+    return _vifs(list(_sorted_ports([instance_uuid], groups=False)))
 
 
 def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
@@ -159,11 +184,15 @@ def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[s
     return {str(u): h for u, h in rows.values_list("uuid", "host__name")}
 
 
+def _live_uuids_on(host: str) -> list[str]:
+    return [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
+            .values_list("uuid", flat=True)]
+
+
 def host_floating_ips(*, host: str) -> list[dict]:
     """The floating IPs of the ports of the live instances on `host`, as plain values (a FloatingIPSpec's
     fields): what that host must NAT."""
-    here = [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
-            .values_list("uuid", flat=True)]
+    here = _live_uuids_on(host)
     rows = (FloatingIP.objects.filter(port__device_id__in=here, fixed_ip_address__isnull=False)
             .values_list("floating_ip_address", "fixed_ip_address", "port_id", "floating_network_id",
                          "floating_port__fixed_ips__subnet__cidr").order_by("floating_ip_address"))
@@ -175,7 +204,7 @@ def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:
     """{instance uuid: [its NICs among `port_ids`, as instance_vifs gives them]} for the ports whose live
     instance the database places on `host` (a security group push, re-checked on the host)."""
     ports = list(Port.objects.filter(pk__in=_uuids(port_ids)).select_related("network")
-                 .prefetch_related("fixed_ips__subnet", "security_groups").order_by("created_at", "id"))
+                 .prefetch_related("fixed_ips__subnet").order_by("created_at", "id"))
     hosts = live_instance_hosts(instance_uuids={p.device_id for p in ports})
     ports = [p for p in ports if hosts.get(p.device_id) == host]
     out: dict[str, list[dict]] = defaultdict(list)

@@ -535,6 +535,16 @@ class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, Com
         rec = self.network.ports.get(port_id)
         return rec.vif.security_group_rules if rec is not None and rec.instance_uuid == instance_uuid else None
 
+    def apply_group_members(self, members) -> list[str]:
+        """The host's sets of these remote groups (those its ports' rules name) hold exactly their members:
+        one nftables transaction that rewrites no chain."""
+        done = self.network.members_apply(members)
+        LOG.info("host %s: security group sets refreshed: %s", self.host, done)
+        return done
+
+    def group_members(self, group_id: str):
+        return self.network.members(group_id)
+
     def apply_floating_ips(self, fips) -> None:
         """The host NATs exactly `fips`: DNAT/SNAT in `table ip compute_platform_nat`, each floating IP an
         address of its external network's bridge."""
@@ -543,6 +553,6 @@ class LibvirtDriver(LiveMigrationMixin, MigrationMixin, SnapshotRescueMixin, Com
     def floating_ips(self):
         return self.network.floating.all()
 
-    def reconcile_vifs(self, vifs_by_instance) -> dict:
+    def reconcile_vifs(self, vifs_by_instance, group_members=None) -> dict:
         """At worker start: the host's data plane made exactly what the database's live instances here need."""
-        return self.network.reconcile(vifs_by_instance)
+        return self.network.reconcile(vifs_by_instance, group_members)

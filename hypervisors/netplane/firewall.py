@@ -9,15 +9,21 @@ replaced in one `nft -f` transaction, so a change is atomic and re-applying it i
   the host; egress for bridged traffic and traffic to the host, which guests reach only with ICMP.
 - `table bridge compute_platform`: a `spoof-<port>` chain on the tap (its real device here): frames must carry
   the port's MAC and IP packets one of its fixed IPs (DHCP discovery from 0.0.0.0 aside).
+- a rule naming a remote group matches one named set of the group's members (groups.py), declared in the inet
+  table; a membership change reloads only the set (`apply_members`).
 """
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import shutil
 
+from typing import Mapping
+
 from hypervisors.base import SecurityGroupRule
 
+from . import groups as sets
 from .commands import in_netns, run
 from .ports import PortRecord
 
@@ -52,6 +58,9 @@ def rule_match(rule: SecurityGroupRule) -> str | None:
             LOG.warning("rule %s: prefix %s is not %s: skipped", rule, net, rule.ethertype)
             return None
         parts.append(f"{fam} {'saddr' if rule.direction == 'ingress' else 'daddr'} {net}")
+    elif rule.remote_group_id:
+        name = sets.set_name(rule.remote_group_id, 4 if rule.ethertype == "IPv4" else 6)
+        parts.append(f"{fam} {'saddr' if rule.direction == 'ingress' else 'daddr'} @{name}")
     proto = _proto_name(rule.protocol, rule.ethertype)
     lo, hi = rule.port_range_min, rule.port_range_max
     if proto is None:
@@ -95,8 +104,9 @@ def _port_chains(rec: PortRecord) -> list[str]:
     return lines
 
 
-def render(ports: list[PortRecord]) -> str:
-    """The nft script that makes our tables exactly what `ports` need (none at all for no ports)."""
+def render(ports: list[PortRecord], groups: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """The nft script that makes our tables exactly what `ports` need (none at all for no ports), with the
+    sets of the remote groups their rules name holding `groups`' members (empty for a group not given)."""
     script = [f"table inet {TABLE}", f"delete table inet {TABLE}", f"table bridge {TABLE}",
               f"delete table bridge {TABLE}"]
     if not ports:
@@ -113,7 +123,8 @@ def render(ports: list[PortRecord]) -> str:
                 fwd.append(f'    {fam} daddr {a} jump in-{p}')
                 out.append(f'    {fam} daddr {a} jump in-{p}')
     established = "    ct state established,related accept"
-    t = [f"table inet {TABLE} {{",
+    groups = groups or {}
+    t = [f"table inet {TABLE} {{", *sets.render_sets({g: groups.get(g, ()) for g in sets.referenced(ports)}),
          "  chain forward {", "    type filter hook forward priority filter; policy accept;", established, *fwd, "  }",
          "  chain output {", "    type filter hook output priority filter; policy accept;", established, *out, "  }",
          "  chain input {", "    type filter hook input priority filter; policy accept;", *inp,
@@ -139,12 +150,32 @@ def render(ports: list[PortRecord]) -> str:
     return "\n".join(script + t + b) + "\n"
 
 
-def apply(netns: str | None, ports: list[PortRecord], *, why: str) -> None:
-    """Replace our tables with what `ports` need, in one transaction."""
+def apply(netns: str | None, ports: list[PortRecord], groups: Mapping[str, tuple[str, ...]] | None = None, *,
+          why: str) -> None:
+    """Replace our tables with what `ports` need (and the group sets with `groups`), in one transaction."""
     if not ports and shutil.which("nft") is None:
         return  # nothing to enforce, and no nftables to hold any table of ours
-    run(in_netns(netns, ["nft", "-f", "-"]), input=render(ports), what=f"{why}: loading nftables rules")
+    run(in_netns(netns, ["nft", "-f", "-"]), input=render(ports, groups), what=f"{why}: loading nftables rules")
     LOG.info("%s: nftables rules loaded for %d ports", why, len(ports))
+
+
+def apply_members(netns: str | None, groups: Mapping[str, tuple[str, ...]], *, why: str) -> None:
+    """The (existing) sets of `groups` hold exactly their members, in one transaction; no chain is touched."""
+    if groups:
+        run(in_netns(netns, ["nft", "-f", "-"]), input=sets.render_update(TABLE, groups),
+            what=f"{why}: loading security group sets")
+        LOG.info("%s: sets of groups %s loaded", why, sorted(groups))
+
+
+def group_sets(netns: str | None) -> dict[str, list[str]]:
+    """{set name: its elements} of our inet table's sets now (none without the table)."""
+    res = run(in_netns(netns, ["nft", "-j", "list", "sets", "inet"]), what="listing nftables sets", check=False)
+    out: dict[str, list[str]] = {}
+    for item in (json.loads(res.stdout or "{}").get("nftables") or []):
+        s = item.get("set")
+        if s and s.get("table") == TABLE:
+            out[s["name"]] = sorted(str(e) for e in s.get("elem", []))
+    return out
 
 
 def tables(netns: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from hypervisors.base import FloatingIPSpec, VifSpec
 
 from . import bridge as br
 from . import firewall, nat
+from .groups import GroupStore, referenced
 from .commands import NetplaneError
 from .dhcp import VETH_PREFIX, Dhcp, require_dnsmasq, served_subnets, veth_names
 from .metadata import MetadataConfig, MetadataProxies
@@ -57,6 +58,7 @@ class DataPlane:
         self.host_netns = host_netns
         self.ports = PortStore(self.state_dir)
         self.floating = nat.FloatingStore(self.state_dir)
+        self.groups = GroupStore(self.state_dir)
         self.dhcp = Dhcp(self.state_dir, host_netns=host_netns, ns_prefix=ns_prefix, metadata=metadata is not None)
         self.metadata = MetadataProxies(self.state_dir, host_netns=host_netns, config=metadata)
         self._prepared = False
@@ -83,7 +85,7 @@ class DataPlane:
         with self._locked():
             self.ports.put(instance_uuid, vif)
             self._converge_network(vif.network_id)
-            firewall.apply(self.host_netns, self.ports.all(), why=f"port {vif.port_id} of instance {instance_uuid}")
+            self._firewall(why=f"port {vif.port_id} of instance {instance_uuid}")
         LOG.info("port %s (instance %s, network %s, %s) plugged on bridge %s", vif.port_id, instance_uuid,
                  vif.network_id, ",".join(vif.fixed_ips), vif.bridge)
 
@@ -96,7 +98,7 @@ class DataPlane:
                 return False
             self.ports.delete(port_id)
             self._converge_network(rec.vif.network_id)
-            firewall.apply(self.host_netns, self.ports.all(), why=f"port {port_id} unplugged")
+            self._firewall(why=f"port {port_id} unplugged")
         LOG.info("port %s (instance %s) unplugged", port_id, rec.instance_uuid)
         return True
 
@@ -107,9 +109,24 @@ class DataPlane:
             done = [vif.port_id for uuid, vifs in vifs_by_instance.items() for vif in vifs
                     if self.ports.rules_replace(uuid, vif)]
             if done:
-                firewall.apply(self.host_netns, self.ports.all(), why=f"security groups of ports {done}")
+                self._firewall(why=f"security groups of ports {done}")
         LOG.info("security group rules refreshed on ports %s", done)
         return done
+
+    def group_members_apply(self, members: Mapping[str, Iterable[str]]) -> list[str]:
+        """The sets of those remote groups that plugged ports' rules name hold exactly `members`' addresses,
+        loaded in one nftables transaction that touches no chain; groups no rule names are not kept. The
+        group ids applied."""
+        with self._locked():
+            applied = self.groups.update(members, referenced(self.ports.all()))
+            firewall.apply_members(self.host_netns, applied, why="group members")
+        LOG.info("security group sets refreshed: %s", {g: len(a) for g, a in applied.items()})
+        return sorted(applied)
+
+    def _firewall(self, *, why: str) -> None:
+        """Our tables rendered whole from the port records and the kept group members (the lock held)."""
+        ports = self.ports.all()
+        firewall.apply(self.host_netns, ports, self.groups.prune(referenced(ports)), why=why)
 
     def floating_ips_apply(self, fips: Iterable[FloatingIPSpec]) -> None:
         """Afterwards the host NATs exactly `fips`: each floating IP an address of its external network's bridge
@@ -183,10 +200,12 @@ class DataPlane:
 
     # -- reconcile ---------------------------------------------------------------------------------
 
-    def reconcile(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]]) -> ReconcileReport:
+    def reconcile(self, vifs_by_instance: Mapping[str, Iterable[VifSpec]],
+                  group_members: Mapping[str, Iterable[str]] | None = None) -> ReconcileReport:
         """Make the host's data plane exactly what `vifs_by_instance` (the database's truth: every live
-        instance on this host and its ports) needs: port records, bridges, namespaces, dnsmasq processes
-        and nftables chains that nothing needs go; missing ones are made again."""
+        instance on this host and its ports) needs, its group sets holding `group_members`: port records,
+        bridges, namespaces, dnsmasq processes, nftables chains and sets that nothing needs go; missing ones
+        are made again."""
         report = ReconcileReport()
         wanted: dict[str, PortRecord] = {}
         for uuid, vifs in vifs_by_instance.items():
@@ -226,7 +245,9 @@ class DataPlane:
                     self._converge_network(network_id, report)
                 except NetplaneError as exc:  # one broken network must not keep the others down
                     LOG.error("reconcile: network %s: %s", network_id, exc)
-            firewall.apply(self.host_netns, self.ports.all(), why="reconcile")
+            keep = referenced(self.ports.all())
+            self.groups.update({g: (group_members or {}).get(g, ()) for g in keep}, keep)
+            self._firewall(why="reconcile")
             nat.apply(self.host_netns, self.floating.all(), why="reconcile")
         LOG.info("data plane reconciled: %s", {k: v for k, v in report.as_dict().items() if v})
         return report

@@ -54,6 +54,8 @@ def check_rule(rule: SecurityGroupRule) -> SecurityGroupRule:
     for v in (lo, hi):
         if v is not None and not (isinstance(v, int) and 0 <= v <= 65535):
             raise ValueError(f"bad port range {lo!r}-{hi!r}")
+    if rule.remote_group_id is not None and not _ID.match(str(rule.remote_group_id)):
+        raise ValueError(f"bad remote group id {rule.remote_group_id!r}")
     return dataclasses.replace(rule, protocol=(str(rule.protocol).lower() if rule.protocol else None),
                                remote_ip_prefix=prefix)
 

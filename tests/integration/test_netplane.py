@@ -177,13 +177,17 @@ def test_dhcp_gives_each_port_its_fixed_ip_by_mac_and_nothing_else(plane, netns,
 
 
 def test_security_group_rules_allow_only_what_they_list_and_changes_are_honoured(plane, netns):
-    net = str(uuidlib.uuid4())
+    net, group = str(uuidlib.uuid4()), str(uuidlib.uuid4())
     member, outsider = "198.18.77.50", "198.18.77.60"
-    # the default group's shape, as the network service expands it: all egress, ingress from the members
+    # the default group's shape: all egress, ingress from the group's members (the host's set of them)
     default_group = (SecurityGroupRule("egress"), SecurityGroupRule("egress", ethertype="IPv6"),
-                     SecurityGroupRule("ingress", remote_ip_prefix=f"{member}/32"))
+                     SecurityGroupRule("ingress", remote_group_id=group))
     p = vif(net, 10, *default_group)
     plane.port_plug("inst-p", p)
+    assert plane.group_members_apply({group: ["198.18.77.10", member, "fd00::50"]}) == [group]
+    host = plane.host_netns
+    assert firewall.group_sets(host) == {f"g4-{group}": ["198.18.77.10", member], f"g6-{group}": ["fd00::50"]}
+    assert f"ip saddr @g4-{group} accept" in sh("ip", "netns", "exec", host, "nft", "list", "ruleset").stdout
     gp = guest(netns, plane, p, "gp", address=True)
     cm = client(netns, plane, p.bridge, member, "mem")
     co = client(netns, plane, p.bridge, outsider, "out")
@@ -193,19 +197,31 @@ def test_security_group_rules_allow_only_what_they_list_and_changes_are_honoured
         assert not pings(co, "198.18.77.10") and not connects(co, "198.18.77.10", 8080)  # others: nothing
         assert pings(gp, outsider)  # egress is open, and the reply comes back (established)
 
+        # the outsider joins the group: one set update, no chain rewritten; and leaves again
+        chains = sh("ip", "netns", "exec", host, "nft", "-a", "list", "chain", "inet", "compute_platform",
+                    f"in-{p.port_id}").stdout
+        plane.group_members_apply({group: ["198.18.77.10", member, outsider]})
+        assert pings(co, "198.18.77.10") and connects(co, "198.18.77.10", 8080)
+        assert sh("ip", "netns", "exec", host, "nft", "-a", "list", "chain", "inet", "compute_platform",
+                  f"in-{p.port_id}").stdout == chains  # same rules, same handles
+        plane.group_members_apply({group: ["198.18.77.10", member]})
+        assert not pings(co, "198.18.77.10") and pings(cm, "198.18.77.10")
+
         # an ingress rule added: TCP 8080 from the whole subnet; ping still only from the member
         plane.port_plug("inst-p", vif_with(p, *default_group, SecurityGroupRule(
             "ingress", protocol="tcp", port_range_min=8080, port_range_max=8080, remote_ip_prefix=CIDR)))
         assert connects(co, "198.18.77.10", 8080) and not pings(co, "198.18.77.10")
 
-        # the rules taken away: ICMP only, from anywhere; no egress at all
+        # the rules taken away: ICMP only, from anywhere; no egress at all; no rule names the group: no set
         plane.port_plug("inst-p", vif_with(p, SecurityGroupRule("ingress", protocol="icmp")))
         assert pings(co, "198.18.77.10") and pings(cm, "198.18.77.10")
         assert not connects(cm, "198.18.77.10", 8080)
         assert not pings(gp, outsider)  # egress closed
+        assert firewall.group_sets(host) == {} and plane.groups.all() == {}
 
         # anti-spoofing: the guest may not send from an address that is not its port's
         plane.port_plug("inst-p", vif_with(p, *default_group))
+        plane.group_members_apply({group: [member]})
         sh("ip", "-n", gp, "addr", "add", "198.18.77.99/24", "dev", "eth0")
         assert pings(gp, member, "-I", "198.18.77.10") and not pings(gp, member, "-I", "198.18.77.99")
     finally:
@@ -213,7 +229,7 @@ def test_security_group_rules_allow_only_what_they_list_and_changes_are_honoured
     assert firewall.port_chains(plane.host_netns) == sorted(
         [f"in-{p.port_id}", f"out-{p.port_id}", f"spoof-{p.port_id}"])
     plane.port_unplug(p.port_id)
-    assert firewall.port_chains(plane.host_netns) == []
+    assert firewall.port_chains(plane.host_netns) == [] and firewall.group_sets(host) == {}
 
 
 def vif_with(v: VifSpec, *rules: SecurityGroupRule) -> VifSpec:
@@ -251,8 +267,9 @@ def test_a_floating_ip_is_nat_between_the_external_bridge_and_the_guest(plane, n
 
 
 def test_reconcile_removes_stale_pieces_and_restores_missing_ones(plane, netns, udhcpc_script):
-    keep_net, stale_net = str(uuidlib.uuid4()), str(uuidlib.uuid4())
-    keep, gone = vif(keep_net, 20), vif(stale_net, 21)
+    keep_net, stale_net, group, old = (str(uuidlib.uuid4()) for _ in range(4))
+    keep, gone = vif(keep_net, 20, SecurityGroupRule("ingress", remote_group_id=group)), vif(
+        stale_net, 21, SecurityGroupRule("ingress", remote_group_id=old))
     plane.port_plug("inst-keep", keep)
     plane.port_plug("inst-gone", gone)
     host = plane.host_netns
@@ -264,7 +281,9 @@ def test_reconcile_removes_stale_pieces_and_restores_missing_ones(plane, netns, 
     sh("ip", "-n", host, "link", "del", keep.bridge)
     plane.ports.delete(keep.port_id)
 
-    report = plane.reconcile({"inst-keep": [keep]})
+    plane.group_members_apply({group: ["198.18.77.99"], old: ["198.18.77.98"]})  # stale members, a stale set
+
+    report = plane.reconcile({"inst-keep": [keep]}, {group: ["198.18.77.20", "198.18.77.21"]})
 
     assert br.bridges(host) == [keep.bridge]
     assert plane.dhcp.namespaces() == [keep_net]
@@ -272,12 +291,13 @@ def test_reconcile_removes_stale_pieces_and_restores_missing_ones(plane, netns, 
     assert [r.vif.port_id for r in plane.ports.all()] == [keep.port_id]
     assert firewall.port_chains(host) == sorted([f"in-{keep.port_id}", f"out-{keep.port_id}",
                                                   f"spoof-{keep.port_id}"])
+    assert firewall.group_sets(host) == {f"g4-{group}": ["198.18.77.20", "198.18.77.21"], f"g6-{group}": []}
     assert set(report.networks_removed) >= {stale_net, "orphan-net"} and report.stale_bridges == ["brqdeadbeef-00"]
     assert report.stale_ports == [gone.port_id] and keep_net in report.dhcp_started
     # the restored network serves its port again
     assert dhcp(guest(netns, plane, keep, "gk"), udhcpc_script) == "198.18.77.20"
 
-    again = plane.reconcile({"inst-keep": [keep]})  # a second pass finds nothing to do
+    again = plane.reconcile({"inst-keep": [keep]}, {group: ["198.18.77.20"]})  # a second pass finds nothing to do
     assert not (again.networks_created or again.networks_removed or again.dhcp_started or again.stale_bridges)
     plane.reconcile({})  # nothing needed: nothing left
     assert br.bridges(host) == [] and plane.dhcp.namespaces() == [] and plane.dhcp.running() == {}

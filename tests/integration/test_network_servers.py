@@ -175,14 +175,21 @@ def test_security_groups_on_servers(api, tokens, net):
     api.delete(f"/compute/v2.1/servers/{sid}", token=t)
 
 
+def fake_host(api) -> FakeDriver:
+    return FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake")
+
+
 def fake_rules(api, server_id: str, port_id: str):
-    rules = FakeDriver(host="node1", state_dir=api.env["COMPUTE_STATE_DIR"] + "/fake").vif_rules(server_id, port_id)
-    return None if rules is None else {(r.direction, r.protocol, r.port_range_min, r.remote_ip_prefix) for r in rules}
+    rules = fake_host(api).vif_rules(server_id, port_id)
+    return None if rules is None else {(r.direction, r.protocol, r.port_range_min, r.remote_ip_prefix or r.remote_group_id)
+                                       for r in rules}
 
 
 def test_security_group_changes_reach_the_host(api, tokens, net):
     """A rule added or deleted, a member joining or leaving a remote group, a server's groups changed: each is
-    pushed to the host, which then enforces the group as the database has it (polled: the push is a task)."""
+    pushed to the host, which then enforces the group as the database has it (polled: the push is a task). A
+    remote group is a set of its members' addresses on the host: a member coming or going changes the set,
+    never a port's rules."""
     t = tokens["carol"]
     sg = api.post(f"{NET}/security-groups", json={"security_group": {"name": "pushed"}}, token=t).json()[
         "security_group"]
@@ -195,28 +202,35 @@ def test_security_group_changes_reach_the_host(api, tokens, net):
         "port_range_max": 22, "remote_ip_prefix": "10.9.0.0/24"}}, token=t)
     assert r.status_code == 201, r.text
     api.wait_until(lambda: ssh in fake_rules(api, a, pa["id"]), what="the new rule on the host")
-    # "from members of pushed": a member booting later arrives at A as its address
+    # "from members of pushed": one rule naming the group, matched against the host's set of its members
     api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
         "security_group_id": sg["id"], "direction": "ingress", "remote_group_id": sg["id"]}}, token=t)
+    from_members = ("ingress", None, None, sg["id"])
+    api.wait_until(lambda: from_members in fake_rules(api, a, pa["id"]), what="the remote group rule on the host")
+    ip_a = pa["fixed_ips"][0]["ip_address"]
+    api.wait_until(lambda: fake_host(api).group_members(sg["id"]) == (ip_a,), what="A alone in the group's set")
+    a_rules = fake_rules(api, a, pa["id"])
     b = boot(api, t, name="push-b", networks=[{"uuid": net["id"]}], security_groups=[{"name": "pushed"}])
     api.wait_status(b, "ACTIVE")
     [pb] = ports_of(api, b)
-    ip_a, ip_b = (f"{p['fixed_ips'][0]['ip_address']}/32" for p in (pa, pb))
-    member_b = ("ingress", None, None, ip_b)
-    api.wait_until(lambda: member_b in fake_rules(api, a, pa["id"]), what="B's address in A's rules")
-    assert ("ingress", None, None, ip_a) in fake_rules(api, b, pb["id"])
+    ip_b = pb["fixed_ips"][0]["ip_address"]
+    # B's build read the set itself (B is on the same host): it is whole when B is ACTIVE, and A's rules are
+    # as they were
+    assert set(fake_host(api).group_members(sg["id"])) == {ip_a, ip_b}
+    assert fake_rules(api, a, pa["id"]) == a_rules and from_members in fake_rules(api, b, pb["id"])
     assert api.delete(f"{NET}/security-group-rules/{r.json()['security_group_rule']['id']}", token=t).status_code == 204
     api.wait_until(lambda: ssh not in fake_rules(api, a, pa["id"]), what="the deleted rule gone from the host")
-    # B leaves the group: A no longer lets B's address in; B's own port now has the default group's rules
+    # B leaves the group: the set loses B's address; B's own port now has the default group's rules
     assert api.action(b, {"addSecurityGroup": {"name": "default"}}, token=t).status_code == 202
     assert api.action(b, {"removeSecurityGroup": {"name": "pushed"}}, token=t).status_code == 202
-    api.wait_until(lambda: member_b not in fake_rules(api, a, pa["id"]), what="B's address gone from A's rules")
-    api.wait_until(lambda: ("ingress", None, None, ip_a) not in fake_rules(api, b, pb["id"]),
-                   what="B's rules without the pushed group's")
-    # a port's groups changed through the network API reach the host as well
+    api.wait_until(lambda: fake_host(api).group_members(sg["id"]) == (ip_a,), what="B's address gone from the set")
+    api.wait_until(lambda: from_members not in fake_rules(api, b, pb["id"]), what="B's rules without the pushed group's")
+    # a port's groups changed through the network API reach the host as well; no rule names the group any
+    # more, so the host keeps no set of it
     r = api.request("PUT", f"{NET}/ports/{pa['id']}", json={"port": {"security_groups": []}}, token=t)
     assert r.status_code == 200, r.text
     api.wait_until(lambda: fake_rules(api, a, pa["id"]) == set(), what="A's port without groups")
+    api.wait_until(lambda: fake_host(api).group_members(sg["id"]) is None, what="the unused set gone")
     for sid in (a, b):
         api.delete(f"/compute/v2.1/servers/{sid}", token=t)
 

@@ -80,6 +80,9 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
         member_port = created(api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [
             {"ip_address": MEMBER}]}}), "port")
         api.wait_until(lambda: pings(member, ip), timeout=30, what="the guest to answer its group's new member")
+        # the group is one nftables set of its members' addresses on the host, which the rule matches
+        assert {ip, MEMBER} <= set(firewall.group_sets(None)[f"g4-{default['id']}"])
+        assert f"ip saddr @g4-{default['id']} accept" in sh("nft", "list", "ruleset").stdout
 
         # a floating IP: the host NATs it from the external network's bridge to the guest
         created(api.post(f"{NET}/subnets", json={"subnet": {"network_id": ext["id"], "cidr": EXT_CIDR,

@@ -7,6 +7,7 @@ from hypervisors.base import VifSpec
 from hypervisors.netplane import NetplaneError
 from hypervisors.base import FloatingIPSpec
 from hypervisors.netplane import nat
+from hypervisors.netplane import groups
 from hypervisors.netplane.firewall import render, rule_match
 from hypervisors.netplane.ports import PortRecord, check_vif
 
@@ -25,6 +26,8 @@ from hypervisors.netplane.ports import PortRecord, check_vif
     (R("ingress", protocol="gre"), "meta nfproto ipv4 meta l4proto 47"),
     (R("ingress", ethertype="IPv6", remote_ip_prefix="10.0.0.0/8"), None),  # family mismatch: skipped
     (R("ingress", protocol="bogus"), None),
+    (R("ingress", remote_group_id="g1"), "meta nfproto ipv4 ip saddr @g4-g1"),
+    (R("egress", ethertype="IPv6", protocol="tcp", remote_group_id="g1"), "meta nfproto ipv6 ip6 daddr @g6-g1 meta l4proto tcp"),
 ])
 def test_rule_match(rule, match):
     assert rule_match(rule) == match
@@ -36,7 +39,8 @@ def test_values_are_checked_before_they_reach_the_ruleset():
     assert check_vif(good).mac == "fa:16:3e:00:00:01"
     for bad in (dict(port_id="p1; drop"), dict(mac="fa:16:3e:00:00"), dict(fixed_ips=("10.0.0.5 }",)),
                 dict(network_id="../etc"), dict(mtu=10), dict(dhcp_server="10.0.0.2 --x"),
-                dict(security_group_rules=(R("ingress", remote_ip_prefix="any; accept"),))):
+                dict(security_group_rules=(R("ingress", remote_ip_prefix="any; accept"),)),
+                dict(security_group_rules=(R("ingress", remote_group_id="g1 } accept"),))):
         with pytest.raises(NetplaneError):
             check_vif(VifSpec(**{**good.__dict__, **bad}))
 
@@ -62,3 +66,31 @@ def test_nat_renders_dnat_and_snat_per_floating_ip_and_checks_its_values():
                 dict(cidr="2001:db8::/64")):
         with pytest.raises(NetplaneError):
             nat.check_fip(FloatingIPSpec(**{**fip.__dict__, **bad}))
+
+
+def test_a_remote_group_is_one_set_per_ethertype_that_a_member_change_reloads_alone(tmp_path):
+    rules = (R("ingress", remote_group_id="g1"), R("ingress", ethertype="IPv6", remote_group_id="g1"))
+    ports = [PortRecord(f"i{n}", check_vif(VifSpec(port_id=f"p{n}", mac=f"fa:16:3e:00:00:0{n}", network_id="n1",
+                                                   fixed_ips=(f"10.0.0.{n}",), security_group_rules=rules)))
+             for n in (1, 2)]
+    text = render(ports, {"g1": ("10.0.0.1", "10.0.0.2", "fd00::1")})
+    # one set per group and ethertype, declared once for both ports, before the chains that use it
+    assert text.count("set g4-g1 {") == 1 and text.count("set g6-g1 {") == 1
+    assert "elements = { 10.0.0.1, 10.0.0.2 }" in text and "elements = { fd00::1 }" in text
+    assert text.index("set g4-g1") < text.index("chain in-p1") and text.count("ip saddr @g4-g1 accept") == 2
+    assert "set g" not in render([], {"g1": ("10.0.0.1",)})  # no ports: no sets
+    update = groups.render_update("compute_platform", {"g1": ("10.0.0.1", "fd00::1")})
+    assert update.splitlines() == ["flush set inet compute_platform g4-g1",
+                                   "add element inet compute_platform g4-g1 { 10.0.0.1 }",
+                                   "flush set inet compute_platform g6-g1",
+                                   "add element inet compute_platform g6-g1 { fd00::1 }"]
+    assert "chain" not in update
+    # the store keeps only the groups a rule names, and checks what reaches the ruleset
+    store = groups.GroupStore(tmp_path)
+    assert store.update({"g1": ["10.0.0.2", "10.0.0.1", "10.0.0.2"], "g2": ["10.0.0.3"]}, keep={"g1"}) == {
+        "g1": ("10.0.0.1", "10.0.0.2")}
+    assert store.all() == {"g1": ("10.0.0.1", "10.0.0.2")}
+    assert store.prune(set()) == {} and store.all() == {}
+    for bad in ({"g1": ["10.0.0.1 }"]}, {"g1 ; x": []}):
+        with pytest.raises(NetplaneError):
+            store.update(bad, keep={"g1"})

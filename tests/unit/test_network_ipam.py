@@ -37,12 +37,14 @@ def test_subnets_without_room_or_sense_are_refused(cidr):
 
 
 def test_candidates_are_the_free_addresses_lowest_window_first():
-    pools = [{"start": "10.0.0.2", "end": "10.0.0.30"}, {"start": "10.0.0.40", "end": "10.0.0.41"}]
-    used = {"10.0.0.3", "10.0.0.40"}
+    size = ipam.WINDOW + 13  # a first pool larger than the window
+    end = str(ipaddress.ip_address("10.0.0.2") + size - 1)
+    pools = [{"start": "10.0.0.2", "end": end}, {"start": "10.9.0.40", "end": "10.9.0.41"}]
+    used = {"10.0.0.3", "10.9.0.40"}
     got = list(ipam.candidates(pools, used))
-    assert len(got) == len(set(got)) == 29 + 2 - 2 and not used & set(got)
-    first = [str(ipaddress.ip_address("10.0.0.2") + i) for i in range(17) if i != 1]
-    assert sorted(got[:ipam.WINDOW], key=ipaddress.ip_address) == first[:ipam.WINDOW]
+    assert len(got) == len(set(got)) == size + 2 - 2 and not used & set(got)
+    first = [str(ipaddress.ip_address("10.0.0.2") + i) for i in range(ipam.WINDOW + 1) if i != 1]
+    assert sorted(got[:ipam.WINDOW], key=ipaddress.ip_address) == first
     assert got[ipam.WINDOW:] == sorted(got[ipam.WINDOW:], key=ipaddress.ip_address)
 
 

@@ -21,20 +21,22 @@ def task_send(*, task_name: str, queue: str, kwargs: dict, **options) -> None:
     app.send_task(task_name, kwargs=kwargs, queue=queue, ignore_result=True, **options)
 
 
-def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
-    def send():
-        try:
-            task_send(task_name=task_name, queue=queue, kwargs=kwargs)
-        except Exception as exc:
-            # The change is committed and the client answered; the message waits in the database for the
-            # broker's return (the conductor's broker watch), or for the host's recovery or the stale sweep.
-            logger.warning("could not enqueue %s on %s %s (%s): kept in the dispatch backlog", task_name, queue,
-                           kwargs, exc)
-            dispatch_backlog_add(task_name=task_name, queue=queue, kwargs=kwargs)
-            return
-        logger.debug("enqueued %s on %s %s", task_name, queue, kwargs)
+def task_send_or_keep(*, task_name: str, queue: str, kwargs: dict, **options) -> None:
+    """Publish one task now (after the commit); if the broker refuses, keep it in the dispatch backlog."""
+    try:
+        task_send(task_name=task_name, queue=queue, kwargs=kwargs, **options)
+    except Exception as exc:
+        # The change is committed and the client answered; the message waits in the database for the
+        # broker's return (the conductor's broker watch), or for the host's recovery or the stale sweep.
+        logger.warning("could not enqueue %s on %s %s (%s): kept in the dispatch backlog", task_name, queue,
+                       kwargs, exc)
+        dispatch_backlog_add(task_name=task_name, queue=queue, kwargs=kwargs)
+        return
+    logger.debug("enqueued %s on %s %s", task_name, queue, kwargs)
 
-    transaction.on_commit(send)
+
+def task_enqueue_on_commit(*, task_name: str, queue: str, kwargs: dict) -> None:
+    transaction.on_commit(lambda: task_send_or_keep(task_name=task_name, queue=queue, kwargs=kwargs))
 
 
 def dispatch_backlog_add(*, task_name: str, queue: str, kwargs: dict) -> None:

@@ -58,6 +58,13 @@ def _attachments_to(instance_id: int, host_name: str) -> None:
         host=host_name, updated_at=timezone.now())
 
 
+def _network_follows(m: Migration, *, source: str, dest: str) -> None:
+    # Imported here: the network app depends on compute. Its floating IPs' NAT and its group sets move along.
+    from compute_platform.network.services.instance_moved import instance_network_moved
+
+    instance_network_moved(instance_uuid=str(m.instance.uuid), source=source, dest=dest)
+
+
 def migration_instance_to_dest(*, migration: Migration) -> None:
     """The guest now runs on the destination: the instance moves there at the new size and takes the
     destination's claim as its own; its old claim on the source stays with the migration (for a revert,
@@ -74,6 +81,7 @@ def migration_instance_to_dest(*, migration: Migration) -> None:
     Migration.objects.filter(pk=m.pk).update(dest_claimed=False, source_claimed=had_claim)
     Instance.objects.filter(pk=m.instance_id).update(resources_claimed=m.dest_claimed)
     _attachments_to(m.instance_id, m.dest_host.name)
+    _network_follows(m, source=m.source_host.name, dest=m.dest_host.name)
 
 
 def migration_instance_back_to_source(*, migration: Migration) -> None:
@@ -91,6 +99,7 @@ def migration_instance_back_to_source(*, migration: Migration) -> None:
                         root_gb=m.new_root_gb)
     Migration.objects.filter(pk=m.pk).update(source_claimed=False)
     _attachments_to(m.instance_id, m.source_host.name)
+    _network_follows(m, source=m.dest_host.name, dest=m.source_host.name)
 
 
 def migrations_close_for_deleted(*, instance_id: int) -> None:

@@ -24,7 +24,13 @@ def floating_ips_push(*, why: str, ports: Iterable, only_with_floating_ips: bool
     if not ports:
         return []
     device_ids = set(Port.objects.filter(pk__in=ports).values_list("device_id", flat=True))
-    hosts = sorted(set(live_instance_hosts(instance_uuids=device_ids, with_deleted=True).values()))
+    return floating_ips_push_hosts(why=why, hosts=live_instance_hosts(instance_uuids=device_ids,
+                                                                       with_deleted=True).values())
+
+
+def floating_ips_push_hosts(*, why: str, hosts: Iterable[str]) -> list[str]:
+    """Refresh the floating IPs of these hosts (on commit). Returns them, sorted."""
+    hosts = sorted(set(hosts))
     for host in hosts:
         request_id = new_request_id()
         task_enqueue_on_commit(task_name=tasknames.REFRESH_FLOATING_IPS, queue=tasknames.host_queue(host),

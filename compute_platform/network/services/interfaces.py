@@ -16,7 +16,7 @@ from ..models import Port, SecurityGroup
 from .instance_ports import NetworkRequest, instance_ports_allocate, instance_ports_bind
 from .ports import _ports_remove, _uuid
 from .floating_ip_push import floating_ips_push
-from .security_group_push import port_group_ids, security_groups_push
+from .security_group_push import port_group_ids, security_group_members_push, security_groups_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -67,8 +67,9 @@ def instance_interface_attach(*, context, instance, network_id: str | None = Non
                        context.request_id)
         raise Conflict(f"Failed to attach network adapter device to {instance.uuid}: {exc}")
     Port.objects.filter(pk=port.pk).update(status="ACTIVE")
-    security_groups_push(why=f"port {port.id} attached to {instance.uuid}",
-                         member_groups=port_group_ids(port_ids=[port.id]))
+    # the host read its own sets once the port was plugged (attach_interface): the other hosts learn the member
+    security_group_members_push(why=f"port {port.id} attached to {instance.uuid}",
+                                groups=port_group_ids(port_ids=[port.id]), except_host=host)
     floating_ips_push(why=f"port {port.id} attached to {instance.uuid}", ports=[port.id])
     logger.info("instance %s: port %s attached on %s (%s)", instance.uuid, port.id, host, context.request_id)
     return port
@@ -121,8 +122,8 @@ def instance_security_group_add(*, context, instance, name: str) -> None:
         raise BadRequest(f"Instance {instance.uuid} has no network ports to add security group {name} to.")
     for port in ports:
         port.security_groups.add(group)
-    security_groups_push(why=f"group {group.id} added to {instance.uuid}", ports=[p.id for p in ports],
-                         member_groups=[group.id])
+    security_groups_push(why=f"group {group.id} added to {instance.uuid}", ports=[p.id for p in ports])
+    security_group_members_push(why=f"group {group.id} added to {instance.uuid}", groups=[group.id])
     logger.info("instance %s: security group %s added (%s)", instance.uuid, group.id, context.request_id)
 
 
@@ -133,6 +134,6 @@ def instance_security_group_remove(*, context, instance, name: str) -> None:
         raise BadRequest(f"Security group {name} not associated with the instance {instance.uuid}")
     for port in ports:
         port.security_groups.remove(group)
-    security_groups_push(why=f"group {group.id} removed from {instance.uuid}", ports=[p.id for p in ports],
-                         member_groups=[group.id])
+    security_groups_push(why=f"group {group.id} removed from {instance.uuid}", ports=[p.id for p in ports])
+    security_group_members_push(why=f"group {group.id} removed from {instance.uuid}", groups=[group.id])
     logger.info("instance %s: security group %s removed (%s)", instance.uuid, group.id, context.request_id)

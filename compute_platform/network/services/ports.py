@@ -20,7 +20,7 @@ from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
 from ..models.ports import DHCP_OWNER
 from .quotas import network_quota_reserve
 from .floating_ip_push import floating_ips_push
-from .security_group_push import port_group_ids, security_groups_push
+from .security_group_push import port_group_ids, security_group_members_push, security_groups_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def port_create(*, context, project_id: str, network: Network, values: dict,
             Port.security_groups.through.objects.bulk_create(
                 [Port.security_groups.through(port=port, securitygroup=g) for g in groups])
             if not created_for_device:  # a server's ports join their groups when its host activates them
-                security_groups_push(why=f"port {port.id} created", member_groups=[g.id for g in groups])
+                security_group_members_push(why=f"port {port.id} created", groups=[g.id for g in groups])
     logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network.id, context.request_id)
     return port
 
@@ -209,8 +209,10 @@ def port_update(*, context, port: Port, values: dict) -> Port:
             IPAllocation.objects.filter(port=port).delete()
             _allocate_all(port, port.network, values["fixed_ips"] or [])
         if {"security_groups", "fixed_ips", "port_security_enabled"} & set(values):
-            security_groups_push(why=f"port {port.id} updated", ports=[port.id],
-                                 member_groups=before | port_group_ids(port_ids=[port.id]))
+            security_groups_push(why=f"port {port.id} updated", ports=[port.id])
+        if {"security_groups", "fixed_ips"} & set(values):
+            security_group_members_push(why=f"port {port.id} updated",
+                                        groups=before | port_group_ids(port_ids=[port.id]))
     logger.info("port %s updated (%s)", port.id, context.request_id)
     return port
 
@@ -234,4 +236,4 @@ def _ports_remove(*, port_ids: list) -> None:
         groups = port_group_ids(port_ids=port_ids)
         Port.objects.filter(pk__in=port_ids).delete()
         if groups:
-            security_groups_push(why=f"ports {[str(p) for p in port_ids]} removed", member_groups=groups)
+            security_group_members_push(why=f"ports {[str(p) for p in port_ids]} removed", groups=groups)

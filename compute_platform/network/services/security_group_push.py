@@ -1,7 +1,14 @@
-"""Security group changes reach the hosts (Neutron's security group RPC to its agents): when a group's rules,
-its members' addresses or a port's groups change, every compute host with an affected port gets one
-`REFRESH_SECURITY_GROUPS` task naming its ports; the host rebuilds their rules from the database and its
-driver rewrites their firewall. Sent on commit: a rolled-back change pushes nothing."""
+"""Security group changes reach the hosts (Neutron's security group RPC to its agents, with its ipset
+enhancement). Two kinds of change, two pushes, both sent on commit (a rolled-back change pushes nothing):
+
+- rules: a group's rules changed, or a port's groups: every compute host with an affected port gets one
+  `REFRESH_SECURITY_GROUPS` naming its ports; the host rebuilds their rules from the database and its driver
+  rewrites their firewall (`security_groups_push`).
+- members: a group's members came, went or changed address. A rule "from members of G" names G, and the
+  host matches it against its own set of G's addresses, so no rule changes: each host with a port whose rules
+  name G gets a `REFRESH_GROUP_MEMBERS`, which reloads that host's sets from the database
+  (`security_group_members_push`). At most one waits per host (host_push.py): a burst of boots in one group
+  costs each host a set reload or a few, not a rewrite of every member's chains per boot."""
 import logging
 from collections import defaultdict
 from typing import Iterable
@@ -14,8 +21,10 @@ from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
 from ..models import Port
 from ..selectors_instances import live_instance_hosts
+from .host_push import host_push_on_commit
 
 logger = logging.getLogger(__name__)
+MEMBERS = "group_members"  # the push kind of the members' sets
 
 
 def port_group_ids(*, port_ids: Iterable) -> set:
@@ -24,25 +33,27 @@ def port_group_ids(*, port_ids: Iterable) -> set:
                .values_list("securitygroup_id", flat=True))
 
 
-def security_groups_push(*, why: str, groups: Iterable = (), member_groups: Iterable = (),
-                         ports: Iterable = ()) -> dict[str, list[str]]:
-    """Refresh, on their hosts, the instances' ports in `groups` (their rules changed), the ports in a group
-    with a rule whose remote group is one of `member_groups` (those members' addresses changed), and `ports`
-    (their groups changed). `why` goes to the logs. Returns {host: port ids}."""
-    groups, member_groups, ports = set(groups), set(member_groups), set(ports)
-    q = Q(pk__in=ports)
-    if groups:
-        q |= Q(security_groups__in=groups)
-    if member_groups:
-        q |= Q(security_groups__rules__remote_group__in=member_groups)
-    if not (groups or member_groups or ports):
-        return {}
+def _compute_ports_hosts(q: Q) -> dict[str, list[str]]:
+    """{host: ids of the ports matching `q` of live instances on it}."""
     rows = set(Port.objects.filter(q, device_owner__startswith="compute:").values_list("id", "device_id"))
     hosts = live_instance_hosts(instance_uuids={device_id for _, device_id in rows})
     by_host: dict[str, list[str]] = defaultdict(list)
     for port_id, device_id in rows:
         if device_id in hosts:
             by_host[hosts[device_id]].append(str(port_id))
+    return by_host
+
+
+def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = ()) -> dict[str, list[str]]:
+    """Refresh, on their hosts, the rules of the instances' ports in `groups` (their rules changed) and of
+    `ports` (their groups changed). `why` goes to the logs. Returns {host: port ids}."""
+    groups, ports = set(groups), set(ports)
+    if not (groups or ports):
+        return {}
+    q = Q(pk__in=ports)
+    if groups:
+        q |= Q(security_groups__in=groups)
+    by_host = _compute_ports_hosts(q)
     for host, port_ids in sorted(by_host.items()):
         # its own request id: the push is no step of the instance action (if any) that caused it
         request_id = new_request_id()
@@ -50,3 +61,18 @@ def security_groups_push(*, why: str, groups: Iterable = (), member_groups: Iter
                                kwargs={"port_ids": sorted(port_ids), "request_id": request_id})
         logger.info("security groups pushed to host %s for %d ports (%s, %s)", host, len(port_ids), why, request_id)
     return dict(by_host)
+
+
+def security_group_members_push(*, why: str, groups: Iterable, except_host: str | None = None) -> list[str]:
+    """The members of `groups` changed: every host with a port whose rules name one of them as their remote
+    group reloads its sets, once per host however many changes wait (`except_host`: one that reads them
+    itself). Returns the hosts."""
+    groups = set(groups)
+    if not groups:
+        return []
+    devices = (Port.objects.filter(security_groups__rules__remote_group__in=groups, device_owner__startswith="compute:")
+               .order_by().values_list("device_id", flat=True).distinct())
+    hosts = sorted(set(live_instance_hosts(instance_uuids=set(devices)).values()) - {except_host})
+    for host in hosts:
+        host_push_on_commit(host=host, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
+    return hosts

@@ -479,6 +479,29 @@ class DriverConformance(SnapshotRescueConformance):
         assert driver.vif_rules(guest, plugged.port_id) is None
         assert driver.refresh_vif_rules(pushed) == []
 
+    def test_group_members_are_a_set_per_named_group_and_change_no_rule(self, driver, guest, vif_factory):
+        group, unnamed = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+        rules = (SecurityGroupRule(direction="ingress", remote_group_id=group),
+                 SecurityGroupRule(direction="ingress", ethertype="IPv6", remote_group_id=group))
+        vif = dataclasses.replace(vif_factory(), security_group_rules=rules)
+        assert driver.group_members(group) is None
+        driver.plug_vif(guest, vif)
+        assert driver.group_members(group) == ()  # named by a plugged port's rule, no member told yet
+        members = {group: ["10.0.0.9", "fd00::5", "10.0.0.3", "10.0.0.9"]}
+        assert driver.apply_group_members(members) == [group]
+        assert driver.apply_group_members(members) == [group]  # a repeat succeeds
+        assert driver.group_members(group) == ("10.0.0.3", "10.0.0.9", "fd00::5")
+        assert driver.vif_rules(guest, vif.port_id) == rules  # the port's rules are not rewritten
+        assert driver.apply_group_members({unnamed: ["10.0.0.4"]}) == []  # no rule names it: not kept
+        assert driver.group_members(unnamed) is None
+        assert driver.group_members(group) == ("10.0.0.3", "10.0.0.9", "fd00::5")  # groups not named keep theirs
+        driver.apply_group_members({group: ["10.0.0.3"]})
+        assert driver.group_members(group) == ("10.0.0.3",)
+        driver.unplug_vif(guest, vif.port_id)  # the last rule naming it goes: so does the set
+        assert driver.group_members(group) is None
+        driver.plug_vif(guest, vif)
+        assert driver.group_members(group) == ()  # nothing stale came back with it
+
     def test_apply_floating_ips_keeps_exactly_the_set_given(self, driver):
         one = FloatingIPSpec(floating_ip="203.0.113.10", fixed_ip="10.0.0.5", port_id=str(uuidlib.uuid4()),
                              network_id=str(uuidlib.uuid4()), cidr="203.0.113.0/24")

@@ -88,6 +88,7 @@ class _Minimal(ComputeDriver):
     snapshot = rescue = unrescue = is_rescued = lambda *a, **k: None  # moves A
     plug_vif = unplug_vif = list_vifs = refresh_vif_rules = vif_rules = lambda *a, **k: None
     apply_floating_ips = floating_ips = lambda *a, **k: None
+    apply_group_members = group_members = lambda *a, **k: None
     trigger_crash_dump = lambda *a, **k: None
 
 

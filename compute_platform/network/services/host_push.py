@@ -1,0 +1,75 @@
+"""At most one pending push of a kind per compute host, as Neutron's agents coalesce their refreshes.
+
+A push that reads everything it needs from the database when the host runs it (a host's group sets) need not
+be sent again while one is still waiting: that one will see the change. A marker per (host, kind) in the
+broker's Redis says "one is waiting": the sender sends only if it set the marker (SET NX, after its commit),
+and the host deletes the marker BEFORE it reads the database (`host_push_taken`). So a change committed before
+the delete is seen by that read, and one committed after it finds no marker and sends a push of its own: no
+change is missed, whatever the interleaving.
+
+Redis is never the only truth. A marker lost (Redis restarted: the broker's messages go with it) only means
+the next change pushes again; a marker whose message was lost expires after MARKER_TTL, so pushes resume;
+Redis unreachable means the push goes unconditionally; and a worker's start rebuilds everything from the
+database after clearing its markers (tasks/network_plane.py)."""
+import logging
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from compute_platform import tasknames
+from compute_platform.compute.context import new_request_id
+from compute_platform.compute.services.dispatch import task_send_or_keep
+
+logger = logging.getLogger(__name__)
+
+# Longer than a busy host takes to start a waiting push (a spare push after it is harmless); short enough
+# that a marker whose message was lost holds pushes back only briefly.
+MARKER_TTL = 30
+# A push starts this long after the change that sent it, so the changes of a burst (a multi-create, many boots
+# in one group) share it: a host reloads a set at most about twice a second, however fast members come.
+# Neutron's agents likewise apply security group updates on their next loop, not per message.
+DELAY = 0.5
+_client: redis.Redis | None = None
+
+
+def _redis() -> redis.Redis:
+    global _client
+    if _client is None:  # one pool per process (redis-py clients are thread-safe)
+        _client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=settings.BROKER_CONNECT_TIMEOUT,
+                                       socket_timeout=max(5.0, settings.BROKER_CONNECT_TIMEOUT))
+    return _client
+
+
+def marker_key(*, host: str, kind: str) -> str:
+    return f"compute_platform:push:{kind}:{host}"
+
+
+def host_push_on_commit(*, host: str, kind: str, task_name: str, why: str) -> None:
+    """Once the transaction commits, send `task_name` (kwargs: request_id) to `host` unless one of `kind` is
+    already waiting there."""
+    request_id = new_request_id()
+
+    def send():
+        try:
+            fresh = _redis().set(marker_key(host=host, kind=kind), request_id, nx=True, ex=MARKER_TTL)
+        except redis.RedisError as exc:
+            logger.warning("push marker for %s on %s unavailable (%s): pushing anyway", kind, host, exc)
+            fresh = True
+        if not fresh:
+            logger.debug("%s push to %s already waiting (%s)", kind, host, why)
+            return
+        task_send_or_keep(task_name=task_name, queue=tasknames.host_queue(host), kwargs={"request_id": request_id},
+                          countdown=DELAY)
+        logger.info("%s pushed to host %s (%s, %s)", kind, host, why, request_id)
+
+    transaction.on_commit(send)
+
+
+def host_push_taken(*, host: str, kinds: tuple[str, ...]) -> None:
+    """The host is about to read the database for these kinds: their markers go first, so any change
+    committed from now on sends a push of its own. Redis unreachable: the markers expire by themselves."""
+    try:
+        _redis().delete(*(marker_key(host=host, kind=k) for k in kinds))
+    except redis.RedisError as exc:
+        logger.warning("push markers %s of %s not cleared (%s): they expire in %d s", kinds, host, exc, MARKER_TTL)

@@ -1,0 +1,28 @@
+"""A server's network follows it when a move changes its host (resize, cold or live migration, evacuation,
+and their reverts): the floating IPs of its ports are NATed where it runs now, and that host loads the sets of
+the remote groups its ports' rules name. Its addresses do not change, so no other host has anything to do."""
+import logging
+
+from compute_platform import tasknames
+
+from ..models import FloatingIP, Port, SecurityGroupRule
+from .floating_ip_push import floating_ips_push_hosts
+from .host_push import host_push_on_commit
+from .security_group_push import MEMBERS
+
+logger = logging.getLogger(__name__)
+
+
+def instance_network_moved(*, instance_uuid: str, source: str, dest: str) -> None:
+    """The instance now runs on `dest`, no longer on `source`: both hosts refresh their floating IPs (the
+    source's NAT for it goes, the destination's comes) and `dest` its group sets, once the caller's transaction
+    commits. A server without ports sends nothing."""
+    port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
+    if not port_ids:
+        return
+    why = f"instance {instance_uuid} moved from {source} to {dest}"
+    if FloatingIP.objects.filter(port_id__in=port_ids).exists():
+        floating_ips_push_hosts(why=why, hosts=[source, dest])
+    if SecurityGroupRule.objects.filter(security_group__ports__in=port_ids, remote_group__isnull=False).exists():
+        host_push_on_commit(host=dest, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
+    logger.info("%s: its network follows", why)
