@@ -17,6 +17,7 @@ import psycopg2
 import redis
 import requests
 
+from devtools.parent_death import die_with_parent
 from devtools.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,8 +86,10 @@ class Stack:
 
     def _spawn(self, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")
+        # Own session: stop()/kill_worker() killpg() it with its own children (gunicorn's workers). Dies with
+        # this process: a pytest killed before its finalisers ran (SIGTERM, SIGKILL) leaves nothing running.
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=die_with_parent())
         self.procs[name] = proc
         return proc
 
