@@ -106,9 +106,10 @@ def qemu_driver(libvirtd, system_dir):
 
 
 @pytest.fixture(scope="session")
-def libvirt_stack(libvirtd, guest_image, system_dir, tmp_path_factory) -> LibvirtStack:
+def libvirt_stack(libvirtd, guest_image, system_dir, tmp_path_factory, template_db) -> LibvirtStack:
     stack = start_libvirt_stack(
         database_url=_require("DATABASE_URL", "postgres"), redis_url=_require("REDIS_URL", "redis"),
-        workdir=system_dir / "stack", template_dir=tmp_path_factory.mktemp("template"), guest=guest_image)
+        workdir=system_dir / "stack", template_dir=tmp_path_factory.mktemp("template"), guest=guest_image,
+        template=template_db)  # the run's (tests/conftest.py): the integration tier's, already migrated
     yield stack
     stack.stop()
