@@ -1,36 +1,12 @@
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from devtools.mountns import can_mount_privately
 
-from .stack import make_template, new_stack
+from .stack import new_stack
 
 pytestmark = pytest.mark.integration
-
-
-def _require(var: str, scheme: str) -> str:
-    value = os.environ.get(var, "")
-    if not value.startswith(scheme):
-        pytest.fail(f"integration tests need {var}={scheme}... (run them through `make test`, which starts "
-                    f"PostgreSQL and Redis)", pytrace=False)
-    return value
-
-
-@pytest.fixture(scope="session")
-def pg_url():
-    return _require("DATABASE_URL", "postgres")
-
-
-@pytest.fixture(scope="session")
-def redis_url():
-    return _require("REDIS_URL", "redis")
-
-
-@pytest.fixture(scope="session")
-def template_db(pg_url, tmp_path_factory):
-    return make_template(pg_url, tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture

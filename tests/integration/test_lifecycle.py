@@ -46,10 +46,12 @@ def test_boot_act_and_delete_through_every_state(stack):
 @pytest.mark.parametrize("vm_state_action,refused", [
     ({"os-start": None}, "Cannot 'start' instance"), ({"unpause": None}, "Cannot 'unpause' instance"),
     ({"resume": None}, "Cannot 'resume' instance")])
-def test_actions_not_allowed_in_the_current_state_get_409(stack, vm_state_action, refused):
-    sid = stack.boot().json()["server"]["id"]
-    stack.wait_status(sid, "ACTIVE")
-    r = stack.action(sid, vm_state_action)
+def test_actions_not_allowed_in_the_current_state_get_409(api, vm_state_action, refused):
+    # the module's stack (conftest `api`): each case boots its own server, and the other tests here, which
+    # count the hosts' usage, keep a stack of their own
+    sid = api.boot().json()["server"]["id"]
+    api.wait_status(sid, "ACTIVE")
+    r = api.action(sid, vm_state_action)
     assert r.status_code == 409
     assert r.json()["conflictingRequest"]["message"].startswith(refused)
     assert "vm_state active" in r.json()["conflictingRequest"]["message"]

@@ -28,14 +28,6 @@ from .helpers import LIBVIRT_URI, LibvirtStack, start_libvirt_stack
 pytestmark = pytest.mark.system
 
 
-def _require(var: str, scheme: str) -> str:
-    value = os.environ.get(var, "")
-    if not value.startswith(scheme):
-        pytest.fail(f"the system tier needs {var}={scheme}... (run it through `make test`, or "
-                    f"`python -m devtools.services run --postgres --redis -- pytest tests/system`)", pytrace=False)
-    return value
-
-
 # Host names the system tier gives its libvirt hosts (helpers.start_libvirt_stack, qemu_driver below).
 TEST_HOST_PREFIXES = ("qemu-", "system-")
 
@@ -106,9 +98,11 @@ def qemu_driver(libvirtd, system_dir):
 
 
 @pytest.fixture(scope="session")
-def libvirt_stack(libvirtd, guest_image, system_dir, tmp_path_factory) -> LibvirtStack:
+def libvirt_stack(libvirtd, guest_image, system_dir, tmp_path_factory, pg_url, redis_url,
+                  template_db) -> LibvirtStack:
     stack = start_libvirt_stack(
-        database_url=_require("DATABASE_URL", "postgres"), redis_url=_require("REDIS_URL", "redis"),
-        workdir=system_dir / "stack", template_dir=tmp_path_factory.mktemp("template"), guest=guest_image)
+        database_url=pg_url, redis_url=redis_url,
+        workdir=system_dir / "stack", template_dir=tmp_path_factory.mktemp("template"), guest=guest_image,
+        template=template_db)  # the run's (tests/conftest.py): the integration tier's, already migrated
     yield stack
     stack.stop()

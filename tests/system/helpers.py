@@ -170,13 +170,15 @@ def _destroy_guests_of(host: str, instances_dir: Path) -> None:
 
 
 def start_libvirt_stack(*, database_url: str, redis_url: str, workdir: Path, template_dir: Path,
-                        guest: GuestImage, soft_power_off_timeout: float = 15.0, **env) -> LibvirtStack:
-    """API + one libvirt compute worker on a fresh database, the guest uploaded; ready to boot."""
+                        guest: GuestImage, soft_power_off_timeout: float = 15.0, template: str | None = None,
+                        **env) -> LibvirtStack:
+    """API + one libvirt compute worker on a fresh database, the guest uploaded; ready to boot. `template`: a
+    migrated database to clone (the test run's), else one is migrated here."""
     host = f"qemu-{uuidlib.uuid4().hex[:6]}"
     instances = workdir / "instances" / host
     instances.mkdir(parents=True, exist_ok=True)
     # its own name: the integration tier's session template (tmpl_<pid>) may still be in use
-    template = make_template(database_url, template_dir, name=f"tmpl_libvirt_{os.getpid()}")
+    template = template or make_template(database_url, template_dir, name=f"tmpl_libvirt_{os.getpid()}")
     stack = new_stack(base_database_url=database_url, template=template, redis_base_url=redis_url,
                       workdir=workdir, hosts=[host], COMPUTE_DRIVER="libvirt", LIBVIRT_URI=LIBVIRT_URI,
                       LIBVIRT_VIRT_TYPE="qemu", INSTANCES_DIR=str(instances.parent / "{host}"),
