@@ -25,6 +25,7 @@ def cli(api, tmp_path_factory):
     clouds = write_clouds_yaml(api, home / "clouds.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env.update(OS_CLIENT_CONFIG_FILE=str(clouds), OS_CLOUD=CLOUD, HOME=str(home))
+    env["PYTHONPATH"] = str(Path(__file__).parent / "cli_poll")  # `--wait` polls faster (its sitecustomize)
 
     def run(*args: str, ok: bool = True, fmt_json: bool = True):
         cmd = [OPENSTACK, *args] + (["-f", "json"] if fmt_json else [])
