@@ -1,5 +1,7 @@
 """What each compute microversion adds to a server body (Nova's views/servers.py `show`), on top of the 2.1
 body that ServerViewBuilder.detail builds. One function per body kind; each step is one gated block."""
+import orjson
+
 from compute_platform.compute.selectors_server_extras import host_status
 
 from ..common.microversions import DEFAULT_VERSION, parse
@@ -20,17 +22,19 @@ def flavor_embedded(row: dict, *, with_extra_specs: bool = True) -> dict:
             "ephemeral": row["flavor__ephemeral_gb"], "swap": row["flavor__swap"],
             "original_name": row["flavor__name"]}
     if with_extra_specs:  # Nova's default policy shows them to the project's readers
-        body["extra_specs"] = dict(row["flavor__extra_specs"] or {})
+        body["extra_specs"] = _json(row["extra_specs_json"]) or {}
     return body
 
 
-def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: list[str] | None = None,
-                       show_server_groups: bool = False) -> dict:
-    """Add to a detailed server body what `version` shows. `tags` are the row's (selectors_server_extras.
-    instance_tags); server_groups (2.71) appear on one server's show, update and rebuild, not in lists."""
+def _json(text: str | None):
+    """A JSON column the row carries as text (selectors' server rows), parsed only where a version shows it."""
+    return None if text is None else orjson.loads(text)
+
+
+def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, show_server_groups: bool = False) -> dict:
+    """Add to a detailed server body what `version` shows; server_groups (2.71) appear on one server's show,
+    update and rebuild, not in lists."""
     if version >= V["2.3"]:
-        for item in body.get("os-extended-volumes:volumes_attached", []):
-            item.setdefault("delete_on_termination", False)
         if is_admin:  # Nova's os-extended-server-attributes policy: admin
             body.update({
                 "OS-EXT-SRV-ATTR:reservation_id": row["reservation_id"],
@@ -49,11 +53,11 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
     if version >= V["2.19"]:
         body["description"] = row["description"]
     if version >= V["2.26"]:
-        body["tags"] = list(tags or [])
+        body["tags"] = _json(row["tags_json"]) or []
     if version >= V["2.47"]:
         body["flavor"] = flavor_embedded(row)
     if version >= V["2.63"]:
-        body["trusted_image_certificates"] = row["trusted_certs"] or None
+        body["trusted_image_certificates"] = _json(row["trusted_certs_json"]) or None
     if version >= V["2.71"] and show_server_groups:
         body["server_groups"] = [row["server_group_uuid"]] if row["server_group_uuid"] else []
     if version >= V["2.73"]:
@@ -63,5 +67,5 @@ def add_version_fields(body: dict, row: dict, *, version, is_admin: bool, tags: 
     if version >= V["2.96"]:
         body["pinned_availability_zone"] = row["availability_zone"] or None
     if version >= V["2.100"]:
-        body["scheduler_hints"] = row["scheduler_hints"] or {}
+        body["scheduler_hints"] = _json(row["scheduler_hints_json"]) or {}
     return body
