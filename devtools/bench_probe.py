@@ -188,9 +188,10 @@ def list_floor(count: int, runs: int = 5) -> dict:
     from compute_platform.compute.selectors import SERVER_ROW_COLUMNS
     from compute_platform.compute.states import VmState
 
-    # The rows as stored: the list's columns, its uuid and timestamps as the database keeps them.
-    columns = (*SERVER_ROW_COLUMNS, "uuid", "image_id", "metadata", "created_at", "updated_at", "launched_at",
-               "terminated_at")
+    # The rows as stored: the list's columns, its uuids, JSON and timestamps as the database keeps them (the
+    # list reads those through selectors._server_row_expressions, formatted or as JSON text).
+    columns = (*SERVER_ROW_COLUMNS, "uuid", "image_id", "server_group__uuid", "metadata", "flavor__extra_specs",
+               "trusted_certs", "scheduler_hints", "created_at", "updated_at", "launched_at", "terminated_at")
     qs = (Instance.objects.exclude(vm_state=VmState.DELETED).order_by("-created_at", "-id")
           .values(*columns)[:count])
     sql, params = qs.query.sql_with_params()

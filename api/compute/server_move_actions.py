@@ -7,7 +7,6 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, Forbidden, NotFound
-from compute_platform.compute.selectors_server_extras import instance_tags
 from compute_platform.compute.services.instance_lock import instance_lock, instance_reset_state, instance_unlock
 from compute_platform.compute.services.instance_rebuild import instance_rebuild
 from compute_platform.compute.services.instance_rescue import instance_rescue, instance_unrescue
@@ -46,8 +45,7 @@ def rebuild(view, request, instance, value):
                                 name=v.get("name"), metadata=v.get("metadata"))
     # As Nova answers: the server as the request left it (the host may already be done with it).
     row = dict(selectors.instance_row(instance), task_state=instance.task_state, vm_state=instance.vm_state)
-    tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
-    server = ServerViewBuilder(request, view.context).rebuilt(row, tags=tags)
+    server = ServerViewBuilder(request, view.context).rebuilt(row)
     server["adminPass"] = v.get("adminPass") or ""
     return Response({"server": server}, status=202)
 

@@ -4,7 +4,6 @@ from rest_framework.response import Response
 
 from compute_platform.compute import selectors
 from compute_platform.compute.exceptions import BadRequest, NotFound
-from compute_platform.compute.selectors_server_extras import instance_tags
 from compute_platform.compute.services.instance_update import instance_update
 from compute_platform.compute.services.instances import instance_create, instance_delete
 from compute_platform.images.selectors import image_get
@@ -68,11 +67,8 @@ class ServerListView(OpenStackView):
             builder = ServerViewBuilder(request, self.context)
             if self.detail:
                 faults = selectors.instance_latest_faults(rows)
-                nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows])
-                tags = instance_tags(instance_ids=[r["id"] for r in rows])
-                builder.load_volumes([r["id"] for r in rows])
-                servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"]), tags=tags.get(r["id"]))
-                           for r in rows]
+                nets = instance_network_info(instance_uuids=[r["server_id"] for r in rows if r["has_ports"]])
+                servers = [builder.detail(r, faults.get(r["id"]), nets.get(r["server_id"])) for r in rows]
             else:
                 servers = [builder.basic(r) for r in rows]
         return Response({"servers": servers, **next_links(request, "servers_links", page=page, items=rows,
@@ -146,10 +142,9 @@ class ServerView(OpenStackView):
         instance = selectors.instance_get(context=self.context, instance_uuid=server_id)
         row = selectors.instance_row(instance)
         fault = selectors.instance_latest_faults([row]).get(instance.id)
-        net = instance_network_info(instance_uuids=[str(instance.uuid)]).get(str(instance.uuid))
-        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
+        net = instance_network_info(instance_uuids=[row["server_id"]] if row["has_ports"] else [])
         return Response({"server": ServerViewBuilder(request, self.context).detail(
-            row, fault, net, tags=tags, show_server_groups=True)})
+            row, fault, net.get(row["server_id"]), show_server_groups=True)})
 
     @schemas.server_update
     def put(self, request, server_id):
@@ -168,9 +163,9 @@ class ServerView(OpenStackView):
         instance_update(context=self.context, instance=instance, **changes)
         row = selectors.instance_row(instance)
         fault = selectors.instance_latest_faults([row]).get(instance.id)
-        net = instance_network_info(instance_uuids=[str(instance.uuid)]).get(str(instance.uuid))
-        tags = instance_tags(instance_ids=[instance.id]).get(instance.id)
-        return Response({"server": ServerViewBuilder(request, self.context).updated(row, fault, net, tags=tags)})
+        net = instance_network_info(instance_uuids=[row["server_id"]] if row["has_ports"] else [])
+        return Response({"server": ServerViewBuilder(request, self.context).updated(row, fault,
+                                                                                    net.get(row["server_id"]))})
 
     @schemas.server_delete
     def delete(self, request, server_id):

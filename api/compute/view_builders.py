@@ -5,7 +5,6 @@ import orjson
 
 from compute_platform.compute.selectors import instance_name_for
 from compute_platform.compute.states import server_status
-from compute_platform.volumes.selectors import instance_volumes_attached
 
 from ..common.links import base_url
 from ..common.timefmt import iso_usec, iso_z
@@ -34,7 +33,6 @@ class ServerViewBuilder:
         self.is_admin = context.is_admin
         self.version = version_of(request)
         self._flavors, self._images, self._host_ids = {}, {}, {}
-        self._volumes: dict[int, list[dict]] = {}
 
     def links(self, collection: str, rid, project_id: str) -> list[dict]:
         return [{"rel": "self", "href": f"{self.base}/compute/v2.1/{project_id}/{collection}/{rid}"},
@@ -51,17 +49,14 @@ class ServerViewBuilder:
                 {"rel": "bookmark", "href": f"{self.base}/compute/{project_id}/flavors/{flavorid}"}]}
         return self._flavors[key]
 
-    def load_volumes(self, instance_ids) -> None:
-        """Fetch the attached volumes of many servers at once (a list), before their detail()s."""
-        ids = [i for i in instance_ids if i not in self._volumes]
-        found = instance_volumes_attached(instance_ids=ids)
-        self._volumes.update({i: found.get(i, []) for i in ids})
-
-    def _volumes_attached(self, instance_id) -> list[dict]:
-        if instance_id not in self._volumes:
-            self.load_volumes([instance_id])
-        # 2.3 adds delete_on_termination, from the selector: a copy per body.
-        return [{"id": v["id"]} if self.version < V["2.3"] else dict(v) for v in self._volumes[instance_id]]
+    def _volumes_attached(self, volumes_json: str | None) -> list[dict]:
+        """The row's volumes_json (volumes.selectors.instance_volumes_json); delete_on_termination from 2.3."""
+        if volumes_json is None:
+            return []
+        volumes = orjson.loads(volumes_json)
+        if self.version < V["2.3"]:
+            return [{"id": v["id"]} for v in volumes]
+        return [{"id": v["id"], "delete_on_termination": bool(v["delete_on_termination"])} for v in volumes]
 
     def _image(self, project_id, image_id):
         if image_id is None:
@@ -84,19 +79,19 @@ class ServerViewBuilder:
                  "OS-EXT-STS:power_state", "os-extended-volumes:volumes_attached", "OS-EXT-SRV-ATTR:host",
                  "OS-EXT-SRV-ATTR:hypervisor_hostname", "OS-EXT-SRV-ATTR:instance_name")
 
-    def updated(self, row: dict, fault=None, network: dict | None = None, *, tags=None) -> dict:
+    def updated(self, row: dict, fault=None, network: dict | None = None) -> dict:
         """The server as PUT (and rebuild) answer it: as a show from 2.75, a shorter body before."""
         if self.version >= V["2.75"]:
-            return self.detail(row, fault, network, tags=tags, show_server_groups=True)
-        body = self.detail(row, fault, network, tags=tags, show_server_groups=True, extended=False)
+            return self.detail(row, fault, network, show_server_groups=True)
+        body = self.detail(row, fault, network, show_server_groups=True, extended=False)
         for key in self.SHOW_ONLY:
             body.pop(key, None)
         return body
 
-    def rebuilt(self, row: dict, fault=None, network: dict | None = None, *, tags=None) -> dict:
+    def rebuilt(self, row: dict, fault=None, network: dict | None = None) -> dict:
         """The server as rebuild answers it (Nova's _action_rebuild): the update's form, with key_name from
         2.54 and `user_data` (not the admin attribute) from 2.57. The caller adds adminPass."""
-        body = self.updated(row, fault, network, tags=tags)
+        body = self.updated(row, fault, network)
         body.pop("OS-EXT-SRV-ATTR:user_data", None)
         if self.version >= V["2.54"]:
             body["key_name"] = row["key_name"]
@@ -104,7 +99,7 @@ class ServerViewBuilder:
             body["user_data"] = row["user_data"]
         return body
 
-    def detail(self, row: dict, fault=None, network: dict | None = None, *, tags=None, show_server_groups=False,
+    def detail(self, row: dict, fault=None, network: dict | None = None, *, show_server_groups=False,
                extended=True) -> dict:
         """`network`: the server's entry of network.selectors_instances.instance_network_info (None: no port)."""
         project_id, host_name, vm_state = row["project_id"], row["host__name"], row["vm_state"]
@@ -134,7 +129,7 @@ class ServerViewBuilder:
             "OS-EXT-STS:task_state": row["task_state"],
             "OS-EXT-STS:vm_state": vm_state,
             "OS-EXT-STS:power_state": row["power_state"],
-            "os-extended-volumes:volumes_attached": self._volumes_attached(row["id"]),
+            "os-extended-volumes:volumes_attached": self._volumes_attached(row["volumes_json"]),
         }
         if network and network["security_groups"]:  # as Nova: no key at all for a server without groups
             body["security_groups"] = network["security_groups"]
@@ -147,7 +142,7 @@ class ServerViewBuilder:
             body["fault"] = {"code": fault.code, "message": fault.message, "created": iso_z(fault.created_at)}
             if self.is_admin or fault.code != 500:
                 body["fault"]["details"] = fault.details
-        return add_version_fields(body, row, version=self.version, is_admin=self.is_admin and extended, tags=tags,
+        return add_version_fields(body, row, version=self.version, is_admin=self.is_admin and extended,
                                   show_server_groups=show_server_groups)
 
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Cast
 
 from .exceptions import BadRequest, NotFound
 from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
-from .selectors_server_extras import instances_tag_filtered
+from .selectors_server_extras import instance_tags_json, instances_tag_filtered
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -106,22 +106,42 @@ SERVER_ROW_COLUMNS = (
     "locked_by", "locked_reason",  # moves A: `locked` (2.9), `locked_reason` (2.73)
     # what later microversions show (api/compute/server_versions.py)
     "reservation_id", "launch_index", "hostname", "user_data", "description", "vcpus", "memory_mb", "root_gb",
-    "flavor__name", "flavor__ephemeral_gb", "flavor__swap", "flavor__extra_specs", "host__enabled",
-    "host__forced_down", "host__last_heartbeat", "trusted_certs", "scheduler_hints",
+    "flavor__name", "flavor__ephemeral_gb", "flavor__swap", "host__enabled", "host__forced_down",
+    "host__last_heartbeat",
 )
 
 
 def _server_row_expressions() -> dict:
+    # What the row has of other apps' tables, read in its own query (no query per kind, no IN list of ids).
+    from compute_platform.network.selectors_instances import instance_has_ports
+    from compute_platform.volumes.selectors import instance_volumes_json
+
     return {"server_id": UuidText("uuid"), "image_ref": UuidText("image_id"), "created": ApiTimestamp("created_at"),
             "updated": ApiTimestamp("updated_at"), "launched": ApiTimestamp("launched_at", usec=True),
             "terminated": ApiTimestamp("terminated_at", usec=True),
-            # JSON text, parsed by the view builder with orjson (Django's JSONField uses json.loads, 3x slower).
-            "metadata_json": Cast("metadata", TextField()), "server_group_uuid": UuidText("server_group__uuid")}
+            # JSON as text, parsed with orjson by the view builder, and only when the microversion shows it
+            # (Django's JSONField runs json.loads on every row, 3x slower, for fields most answers leave out).
+            "metadata_json": Cast("metadata", TextField()), "extra_specs_json": Cast("flavor__extra_specs", TextField()),
+            "trusted_certs_json": Cast("trusted_certs", TextField()),
+            "scheduler_hints_json": Cast("scheduler_hints", TextField()),
+            "server_group_uuid": UuidText("server_group__uuid"), "tags_json": instance_tags_json(),
+            "volumes_json": instance_volumes_json(), "has_ports": instance_has_ports()}
+
+
+def _server_rows(qs, limit: int | None = None) -> list[dict]:
+    """The queryset's rows as dicts of SERVER_ROW_COLUMNS and _server_row_expressions, zipped from tuples (Django's
+    values() builds each dict in a Python comprehension: a quarter of a 10,000-server list's time)."""
+    expressions = _server_row_expressions()
+    names = (*SERVER_ROW_COLUMNS, *expressions)
+    return [dict(zip(names, row)) for row in qs.annotate(**expressions).values_list(*names)[:limit]]
 
 
 def instance_row(instance: Instance) -> dict:
     """The same row for one instance, read the same way (one query), so one server and a list agree."""
-    return Instance.objects.filter(pk=instance.pk).values(*SERVER_ROW_COLUMNS, **_server_row_expressions()).get()
+    rows = _server_rows(Instance.objects.filter(pk=instance.pk))
+    if not rows:
+        raise Instance.DoesNotExist
+    return rows[0]
 
 
 def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> list[dict]:
@@ -177,7 +197,7 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         candidates = qs.values_list("id", "name").iterator(chunk_size=2000)
         ids = list(islice((pk for pk, name in candidates if matches(name)), limit))
         qs = Instance.objects.filter(id__in=ids).order_by("-created_at", "-id")
-    rows = list(qs.values(*SERVER_ROW_COLUMNS, **_server_row_expressions())[:limit])
+    rows = _server_rows(qs, limit)
     if marker and not rows and not Instance.objects.filter(uuid=marker).exists():
         raise BadRequest(f"marker [{marker}] not found")
     return rows

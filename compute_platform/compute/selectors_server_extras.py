@@ -1,8 +1,9 @@
 """Reads for what later compute microversions add to a server body: tags (2.26), host status (2.16)."""
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef
 
 from .models import InstanceTag
 from .models.hosts import host_is_up
+from .rows_json import RowsJson
 
 
 def instance_tags(*, instance_ids) -> dict[int, list[str]]:
@@ -12,6 +13,12 @@ def instance_tags(*, instance_ids) -> dict[int, list[str]]:
             "instance_id", "tag"):
         tags.setdefault(instance_id, []).append(tag)
     return tags
+
+
+def instance_tags_json():
+    """A server row's tags, sorted, as JSON text (NULL: none), read in the row's own query (selectors'
+    server rows): what instance_tags gives, for a list without a query of its own."""
+    return RowsJson(InstanceTag.objects.filter(instance_id=OuterRef("id")).values(j=F("tag"), o=F("tag")))
 
 
 def host_status(*, host_name, enabled, forced_down, last_heartbeat) -> str:

@@ -3,9 +3,10 @@ plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import uuid
 from collections import defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from compute_platform.compute.models import Instance
+from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
@@ -27,6 +28,12 @@ def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
     rows = (IPAllocation.objects.filter(ip_address__contains=pattern, subnet__ip_version=version)
             .exclude(port__device_id="").values_list("port__device_id", flat=True))
     return set(rows)
+
+
+def instance_has_ports():
+    """Whether a server row has a port, read in the row's own query (compute selectors' server rows): a list
+    asks instance_network_info only about the servers that have one."""
+    return Exists(Port.objects.filter(device_id=UuidText(OuterRef("uuid"))))
 
 
 def instance_network_info(*, instance_uuids) -> dict[str, dict]:

@@ -1,9 +1,12 @@
 """Reads of the block-storage domain, scoped to what the caller may see."""
 import uuid as uuidlib
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q
+from django.db.models.functions import JSONObject
 
 from compute_platform.compute.exceptions import NotFound
+from compute_platform.compute.rows_json import RowsJson
+from compute_platform.compute.selectors import UuidText
 
 from .models import Export, Volume, VolumeAttachment
 from .models.attachments import AttachmentStatus
@@ -171,15 +174,13 @@ def volumes_stale(*, cutoff) -> list[tuple]:
                                       updated_at__lt=cutoff).values_list("id", "status"))
 
 
-def instance_volumes_attached(*, instance_ids) -> dict[int, list[dict]]:
-    """{instance id: [{"id": volume id, "delete_on_termination": bool}]}, the live attachments by device (the
-    boot volume, vda, first): Nova's os-extended-volumes:volumes_attached. One query for any number."""
-    out: dict[int, list[dict]] = {}
-    for instance_id, volume_id, dot in (VolumeAttachment.objects.filter(
-            instance_id__in=list(instance_ids), status__in=AttachmentStatus.LIVE)
-            .order_by("instance_id", "device").values_list("instance_id", "volume_id", "delete_on_termination")):
-        out.setdefault(instance_id, []).append({"id": str(volume_id), "delete_on_termination": dot})
-    return out
+def instance_volumes_json():
+    """A server row's live attachments by device (the boot volume, vda, first) as JSON text, `[{"id": volume id,
+    "delete_on_termination": bool}]` (NULL: none): Nova's os-extended-volumes:volumes_attached, read in the row's
+    own query (compute selectors' server rows). SQLite gives the boolean as 0/1: the reader makes it a bool."""
+    return RowsJson(VolumeAttachment.objects.filter(instance_id=OuterRef("id"), status__in=AttachmentStatus.LIVE)
+                    .values(j=JSONObject(id=UuidText("volume_id"), delete_on_termination="delete_on_termination"),
+                            o=F("device")), objects=True)
 
 
 def instance_boot_volume_image_id(*, instance_id) -> str | None:

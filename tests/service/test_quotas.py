@@ -86,3 +86,22 @@ def test_concurrent_boots_of_one_project_never_exceed_its_limit(world_committed,
     assert len(refused) == 7 and all(isinstance(r, OverQuota) for r in refused), refused
     assert Instance.objects.exclude(vm_state=VmState.DELETED).count() == 3
     assert len(enqueued) == 3, "only the committed boots were enqueued"
+
+
+def test_limits_of_project_class_and_user_are_read_in_one_query(world, django_assert_num_queries, settings):
+    """The boot path's read: the project's overrides over the default class's over the settings, and the
+    user's own overrides beside them; an unknown project gets the defaults."""
+    from compute_platform.compute.models import QuotaClass, UserQuota
+    from compute_platform.compute.services.quotas import quota_limits, quota_limits_and_user
+
+    QuotaClass.objects.create(name="default", limits={"cores": 7, "ram": 999})
+    set_limits(world, ram=1234)
+    UserQuota.objects.create(project=world.project, user_id=str(world.user.pk), limits={"instances": 2})
+    with django_assert_num_queries(1):
+        limits, own = quota_limits_and_user(project_id=world.project.pk, user_id=world.user.pk)
+    assert (limits["cores"], limits["ram"], limits["instances"]) == (7, 1234, settings.QUOTA_DEFAULTS["instances"])
+    assert own == {"instances": 2} and limits == quota_limits(project_id=world.project.pk)
+    assert quota_limits_and_user(project_id=world.project.pk, user_id="someone-else")[1] == {}
+    assert quota_limits(project_id="no-such-project")["cores"] == 7
+    with pytest.raises(OverQuota):  # the user's 2, read with the project's limits
+        boot(world, min_count=3)

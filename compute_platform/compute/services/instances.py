@@ -25,7 +25,7 @@ from .actions import action_event_record, action_finish, action_start
 from .dispatch import task_enqueue_on_commit
 from .hostnames import hostname_for
 from .instance_claims import instance_lock_check, instance_task_state_claim
-from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits, quota_lock_project,
+from .quotas import (INSTANCE_RESOURCES, quota_check_metadata, quota_limits_and_user, quota_lock_project,
                      quota_reserve_instances)
 from .server_groups import server_group_lock_for_boot
 
@@ -92,7 +92,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         if key_data is None:
             raise BadRequest("Invalid key_name provided.")
     started = timezone.now()
-    limits = quota_limits(project_id=context.project_id)
+    limits, user_overrides = quota_limits_and_user(project_id=context.project_id, user_id=context.user_id)
     with transaction.atomic():
         if any(limits[r] >= 0 for r in INSTANCE_RESOURCES):
             # Count and create under the project's lock. A project unlimited in instances, cores and
@@ -102,7 +102,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         quota_check_metadata(limits=limits, items=len(metadata or {}))
         count = quota_reserve_instances(project_id=context.project_id, limits=limits, min_count=min_count,
                                         max_count=max_count, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
-                                        user_id=context.user_id)
+                                        user_id=context.user_id, user_overrides=user_overrides)
         volumes = block_devices_prepare(context=context, mappings=block_devices or [], image=image, count=max_count)
         group, group_hosts = None, {}
         if hints.get("group"):

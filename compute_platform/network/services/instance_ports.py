@@ -75,10 +75,12 @@ def instance_ports_allocate(*, context, requests: list[NetworkRequest], instance
     the requested existing ports. Call inside the create's transaction: an error leaves nothing.
     Errors in Nova's words: 400 for a bad request, 409 for a port in use, 403 over the port quota."""
     count = len(instance_uuids)
-    # Named groups must exist even for a server without ports (Nova's _check_requested_secgroups: 400).
-    groups = _security_groups_named(context, security_groups or ["default"])
     if not requests:
+        # Named groups must exist even for a server without ports (Nova's _check_requested_secgroups: 400);
+        # `default` always does (made on first use), so a boot without ports and other groups reads none.
+        _security_groups_named(context, [n for n in security_groups or [] if n != "default"])
         return [[] for _ in range(count)]
+    groups = _security_groups_named(context, security_groups or ["default"])
     if count > 1 and any(r.port_id or r.fixed_ip for r in requests):
         raise BadRequest("Unable to launch multiple instances with a single configured port ID or fixed IP. "
                          "Please launch your instance one by one with different ports.")
