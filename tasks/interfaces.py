@@ -4,11 +4,11 @@ import logging
 from celery import shared_task
 
 from compute_platform import tasknames
+from compute_platform.compute.selectors_guest_data import vif_specs
 
 from .locks import instance_lock
 from .network_push import plugged_ports_settle
 from .runtime import get_driver, this_host
-from .specs import vif_specs
 
 logger = logging.getLogger(__name__)
 

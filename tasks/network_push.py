@@ -15,6 +15,7 @@ from collections import defaultdict
 from celery import shared_task
 
 from compute_platform import tasknames
+from compute_platform.compute.selectors_guest_data import vif_spec
 from compute_platform.network.selectors_instances import (group_members, host_floating_ips, host_group_members,
                                                          host_ports_vifs, ports_rules)
 from compute_platform.network.services.host_push import host_push_taken
@@ -23,7 +24,6 @@ from hypervisors.base import FloatingIPSpec, SecurityGroupRule, VifSpec
 
 from .events import instance_event
 from .runtime import get_driver, this_host
-from .specs import vif_spec
 
 logger = logging.getLogger(__name__)
 

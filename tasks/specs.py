@@ -2,11 +2,7 @@
 import dataclasses
 import uuid as uuidlib
 
-from compute_platform.compute.selectors_guest_data import (  # noqa: F401  (vif_spec(s): the tasks' names for them)
-    instance_guest_spec,
-    vif_spec,
-    vif_specs,
-)
+from compute_platform.compute.selectors_guest_data import instance_guest_spec
 from compute_platform.images.models import Image
 from hypervisors.base import ImageRef, InstanceSpec
 
