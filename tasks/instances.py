@@ -12,9 +12,11 @@ from .power_sync import host_sync_power_states
 
 
 @shared_task(name=tasknames.BUILD_INSTANCE)
-def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool = True):
-    # block_devices: the create gave volumes (a message sent before the flag existed lacks it: look).
-    manager.build_instance(instance_uuid=instance_uuid, request_id=request_id, block_devices=block_devices)
+def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool = True, ports: bool = True):
+    # block_devices, ports: the create gave volumes, ports (a message sent without the flags, as a redrive's,
+    # lacks them: look).
+    manager.build_instance(instance_uuid=instance_uuid, request_id=request_id, block_devices=block_devices,
+                           ports=ports)
 
 
 @shared_task(name=tasknames.DELETE_INSTANCE)

@@ -62,9 +62,9 @@ def _action_done(request_id: str) -> bool:
     return InstanceAction.objects.filter(request_id=request_id, finish_time__isnull=False).exists()
 
 
-def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool = True) -> None:
-    """`block_devices`: the create recorded volumes for the build (else it reads none: no volume can be
-    attached to a server while it builds)."""
+def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool = True, ports: bool = True) -> None:
+    """`block_devices`, `ports`: the create recorded volumes, ports for the build (else it reads none: no
+    volume or interface can be attached to a server while it builds). A message sent without them reads both."""
     host, driver = this_host(), get_driver()
     with instance_lock(instance_uuid):
         # The gate: only the first delivery moves scheduling -> spawning; a delete that came first
@@ -73,7 +73,7 @@ def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool =
                                         to_task_state=TaskState.SPAWNING):
             logger.info("build of %s skipped: no longer scheduling (%s)", instance_uuid, request_id)
             return
-        instance = Instance.objects.select_related("image").get(uuid=instance_uuid)
+        instance = Instance.objects.select_related("image", "host").get(uuid=instance_uuid)
         spawned = False
 
         def failed(exc, details):
@@ -89,7 +89,7 @@ def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool =
                             what=f"build of {instance_uuid}", on_error=failed):
             # Volumes given at create (boot from volume): their exports mounted before the guest starts.
             volumes = instance_volumes_mount(instance_uuid) if block_devices else []
-            spec = instance_spec(instance)
+            spec = instance_spec(instance, vifs=None if ports else ())
             driver.spawn(spec)
             spawned = True
             for conn in volumes:  # the boot volume is the guest's already: a no-op for it

@@ -36,10 +36,11 @@ def image_ref(image) -> ImageRef | None:
                     kernel_path=kernel_path, ramdisk_path=ramdisk_path)
 
 
-def instance_spec(instance, image=None) -> InstanceSpec:
-    """`image`: boot another image than the instance's own (an unshelve boots its snapshot). The rest of the
-    spec (NICs, what the guest is told) is the metadata service's too (selectors_guest_data.py)."""
+def instance_spec(instance, image=None, *, vifs=None) -> InstanceSpec:
+    """`image`: boot another image than the instance's own (an unshelve boots its snapshot); `vifs`: its NICs
+    when the caller knows them (a build of a server made without ports), else read. The rest of the spec (NICs,
+    what the guest is told) is the metadata service's too (selectors_guest_data.py)."""
     image = image_ref(image if image is not None else (instance.image if instance.image_id is not None else None))
     # No image: a volume-backed server, booting from its vda volume (whose export the caller mounted).
     boot_volume = instance_boot_volume(str(instance.uuid)) if instance.image_id is None else None
-    return dataclasses.replace(instance_guest_spec(instance), image=image, boot_volume=boot_volume)
+    return dataclasses.replace(instance_guest_spec(instance, vifs=vifs), image=image, boot_volume=boot_volume)

@@ -55,12 +55,14 @@ def availability_zone(instance: Instance) -> str:
     return host_zone or instance.availability_zone or settings.DEFAULT_AVAILABILITY_ZONE
 
 
-def instance_guest_spec(instance: Instance) -> InstanceSpec:
-    """The instance as the driver builds it, less its image and boot volume (tasks/specs.py adds those)."""
+def instance_guest_spec(instance: Instance, *, vifs: tuple[VifSpec, ...] | None = None) -> InstanceSpec:
+    """The instance as the driver builds it, less its image and boot volume (tasks/specs.py adds those);
+    `vifs` None: its NICs read from its ports."""
     return InstanceSpec(uuid=str(instance.uuid), name=instance.instance_name, vcpus=instance.vcpus,
                         memory_mb=instance.memory_mb, root_gb=instance.root_gb,
                         metadata=dict(instance.metadata or {}), key_data=instance.key_data,
-                        user_data=user_data_text(instance.user_data), vifs=vif_specs(instance.uuid),
+                        user_data=user_data_text(instance.user_data),
+                        vifs=vif_specs(instance.uuid) if vifs is None else vifs,
                         config_drive=instance.config_drive, display_name=instance.name,
                         hostname=instance.hostname, key_name=instance.key_name,
                         availability_zone=availability_zone(instance), launch_index=instance.launch_index)

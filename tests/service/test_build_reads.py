@@ -1,4 +1,5 @@
-"""The build task's reads: a server created without block devices reads no volume rows when it builds."""
+"""The build task's reads: a server created without block devices or ports reads no volume or port rows when it
+builds, and its host row comes with the instance's."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,15 +22,18 @@ def as_host(settings, tmp_path):
     runtime.hosts_set([])
 
 
-def test_a_build_without_block_devices_reads_no_volumes(world, committed, enqueued, as_host):
+def test_a_build_without_block_devices_or_ports_reads_neither(world, committed, enqueued, as_host):
     world.host("node1")
     (instance,), _ = committed(instance_create, context=world.context(), name="vm", flavor=world.flavor,
                                image=world.image)
     (sent,) = enqueued
     assert sent.name == tasknames.BUILD_INSTANCE and sent.kwargs["block_devices"] is False
+    assert sent.kwargs["ports"] is False
     as_host("node1")
     with CaptureQueriesContext(connection) as queries:
         manager.build_instance(**sent.kwargs)
     assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
     sql = [q["sql"] for q in queries]
-    assert not [s for s in sql if "volumes_" in s], sql
+    assert not [s for s in sql if "volumes_" in s or "network_port" in s], sql
+    assert not [s for s in sql if s.startswith("SELECT") and 'FROM "compute_host"' in s], sql
+    assert len(sql) <= 6, sql

@@ -37,7 +37,7 @@ def test_a_claim_is_one_conditional_update_of_the_host_row(world):
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     assert len(writes) == 1, writes
     update = writes[0]
-    assert update.startswith('UPDATE "compute_host"') and '"memory_mb_used" <=' in update.split("WHERE")[1]
+    assert update.startswith("UPDATE compute_host") and "memory_mb_used <=" in update.split("WHERE")[1]
     assert used(host) == (1, 512, 1)
 
 
@@ -114,5 +114,5 @@ def test_a_placement_reads_a_few_host_rows_however_many_hosts(world):
         world.host(f"h{i:03d}")
     with CaptureQueriesContext(connection) as queries:
         schedule_and_claim(spec=spec())
-    reads = [q["sql"] for q in queries if 'FROM "compute_host"' in q["sql"] and q["sql"].startswith("SELECT")]
+    reads = [q["sql"] for q in queries if "FROM compute_host" in q["sql"] and q["sql"].startswith("SELECT")]
     assert len(reads) == 1 and reads[0].rstrip().endswith(f"LIMIT {CANDIDATES}"), reads

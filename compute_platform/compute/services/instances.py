@@ -111,7 +111,7 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
         # Nova's allocate_for_instance, moved before scheduling: the ports carry their server's uuid from the
         # start; its host binds them when it builds (instance_ports_activate).
         uuids = [str(uuid.uuid4()) for _ in range(count)]
-        instance_ports_allocate(
+        ports = instance_ports_allocate(
             context=context, requests=instance_network_requests_resolve(context=context, networks=networks),
             instance_uuids=uuids, security_groups=security_groups)
         specs, hosts, failure = _place(context=context, flavor=flavor, availability_zone=availability_zone,
@@ -153,7 +153,8 @@ def instance_create(*, context, name: str, flavor: Flavor, image: Image | None,
             else:
                 task_enqueue_on_commit(task_name=tasknames.BUILD_INSTANCE, queue=host_queue(host.name),
                                        kwargs={"instance_uuid": spec.instance_uuid,
-                                               "request_id": ctx.request_id, "block_devices": bool(volumes)})
+                                               "request_id": ctx.request_id, "block_devices": bool(volumes),
+                                               "ports": bool(ports[index])})
             instances.append(instance)
     if not failure:
         logger.info("instances %s created by %s, building on %s", ",".join(str(i.uuid) for i in instances),

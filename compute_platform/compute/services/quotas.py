@@ -5,12 +5,13 @@ transaction after `quota_lock_project` has locked the project's row, so two requ
 count and create one after the other and together never exceed a limit. Projects do not wait on each
 other. (Nova counts and then re-checks; a lock is simpler with one database.)
 """
+import json
 import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Count, F, JSONField, OuterRef, Subquery, Sum, Value
+from django.db import connection, transaction
+from django.db.models import Count, Sum
 
 from compute_platform.identity.models import Project
 
@@ -85,18 +86,29 @@ def quota_limits(*, project_id: str) -> dict:
     return quota_limits_and_user(project_id=project_id, user_id=None)[0]
 
 
+def _json(value) -> dict:
+    # JSON columns read through a bare cursor come as text on both backends (Django reads jsonb as text too).
+    return json.loads(value) if isinstance(value, (str, bytes)) else (value or {})
+
+
 def quota_limits_and_user(*, project_id: str, user_id) -> tuple[dict, dict]:
     """(The project's limits, the user's own overrides within it: {} for none or no `user_id`), no lock: the
-    project's overrides, the default class's and the user's read in one query (a boot read them in three)."""
-    own = (Subquery(UserQuota.objects.filter(project_id=OuterRef("pk"), user_id=str(user_id)).values("limits")[:1])
-           if user_id is not None else Value(None, output_field=JSONField()))
-    row = Project.objects.filter(pk=project_id).values(
-        _class=Subquery(QuotaClass.objects.filter(name=DEFAULT_CLASS).values("limits")[:1]), _own=own,
-        **{f"_{r}": F(f"quota__{r}") for r in QUOTA_RESOURCES}).first()
+    project's overrides, the default class's and the user's read in one query (a boot read them in three).
+    Written in SQL: every boot reads it, and through the ORM its subqueries cost more Python than the query."""
+    columns = ", ".join(f"q.{ProjectQuota._meta.get_field(r).column}" for r in QUOTA_RESOURCES)
+    sql = (f"SELECT (SELECT limits FROM {QuotaClass._meta.db_table} WHERE name = %s), "
+           f"(SELECT limits FROM {UserQuota._meta.db_table} WHERE project_id = p.id AND user_id = %s), {columns} "
+           f"FROM {Project._meta.db_table} p LEFT OUTER JOIN {ProjectQuota._meta.db_table} q ON q.project_id = p.id "
+           "WHERE p.id = %s")
+    with connection.cursor() as cur:
+        # A user_id of None matches no row (= NULL is never true): no user overrides.
+        cur.execute(sql, [DEFAULT_CLASS, None if user_id is None else str(user_id), str(project_id)])
+        row = cur.fetchone()
     if row is None:  # no such project (an admin's os-quota-sets call): the defaults
         return _limits_from({}), {}
-    overrides = {r: row[f"_{r}"] for r in QUOTA_RESOURCES if row[f"_{r}"] is not None}
-    return _limits_from(overrides, class_limits=row["_class"] or {}), row["_own"] or {}
+    class_limits, own, *values = row
+    overrides = {r: v for r, v in zip(QUOTA_RESOURCES, values) if v is not None}
+    return _limits_from(overrides, class_limits=_json(class_limits)), _json(own)
 
 
 def quota_require_project(*, project_id: str) -> None:
