@@ -259,18 +259,18 @@ CELERY_TASK_DEFAULT_QUEUE = tasknames.CONDUCTOR_QUEUE
 # (DispatchBacklog) for the broker's return; a synchronous host call answers 503.
 BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
 BROKER_PUBLISH_RETRIES = env.int("BROKER_PUBLISH_RETRIES", default=2)
-_BROKER_SOCKET_OPTIONS = {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+BROKER_SOCKET_OPTIONS = {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
                           "socket_timeout": max(5.0, BROKER_CONNECT_TIMEOUT)}
 _RETRY_POLICY = {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0, "interval_step": 0.2,
                  "interval_max": 0.5}
 # visibility_timeout: longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so
 # Redis never redelivers a message whose task is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
-                                   **_BROKER_SOCKET_OPTIONS}
+                                   **BROKER_SOCKET_OPTIONS}
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY_POLICY = _RETRY_POLICY
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {**_BROKER_SOCKET_OPTIONS, "retry_policy": _RETRY_POLICY}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {**BROKER_SOCKET_OPTIONS, "retry_policy": _RETRY_POLICY}
 # How often the conductor checks that the broker still holds its messages (a restarted Redis lacks the
 # generation key it set), and re-sends the backlog of publishes that failed while it was away.
 BROKER_WATCH_INTERVAL = env.float("BROKER_WATCH_INTERVAL", default=15.0)

@@ -11,11 +11,10 @@ Both re-sends are idempotent: every task's gate makes a duplicate of work not lo
 import logging
 import uuid
 
-import redis
-from django.conf import settings
 from django.utils import timezone
 
 from compute_platform.compute.services.dispatch import dispatch_backlog_resend
+from compute_platform.redis_clients import broker_redis
 
 from .periodic import redrive_in_flight
 
@@ -24,23 +23,14 @@ logger = logging.getLogger(__name__)
 BROKER_GENERATION_KEY = "compute-platform:broker-generation"
 
 
-def _broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=settings.BROKER_CONNECT_TIMEOUT,
-                                socket_timeout=settings.BROKER_CONNECT_TIMEOUT)
-
-
 def broker_watch_once() -> dict:
     """One look at the broker. Raises redis.ConnectionError while it is unreachable (the caller retries)."""
     counts = {"redriven": 0, "backlog": 0}
-    client = _broker()
-    try:
-        # SET NX: of several conductors, exactly one sees the loss and re-sends.
-        if client.set(BROKER_GENERATION_KEY, uuid.uuid4().hex, nx=True):
-            redriven = redrive_in_flight(cutoff=timezone.now())
-            counts["redriven"] = len(redriven)
-            logger.warning("broker has no generation key (new or restarted empty): re-sent %d works in flight: %s",
-                           len(redriven), redriven)
-    finally:
-        client.close()
+    # SET NX: of several conductors, exactly one sees the loss and re-sends.
+    if broker_redis().set(BROKER_GENERATION_KEY, uuid.uuid4().hex, nx=True):
+        redriven = redrive_in_flight(cutoff=timezone.now())
+        counts["redriven"] = len(redriven)
+        logger.warning("broker has no generation key (new or restarted empty): re-sent %d works in flight: %s",
+                       len(redriven), redriven)
     counts["backlog"] = dispatch_backlog_resend()
     return counts

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from compute_platform import tasknames
+from compute_platform.redis_clients import broker_redis
 from compute_platform.compute.models import Host, Instance, InstanceFault
 from compute_platform.compute.states import VmState, server_status
 from compute_platform.volumes.models import Export, Volume, VolumeAttachment
@@ -54,15 +55,10 @@ def host_capacities(host: Host) -> dict[str, Capacity]:
             "disk": Capacity(host.disk_gb_used, host.disk_gb, host.disk_allocation_ratio, "GiB")}
 
 
-def _broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=settings.BROKER_CONNECT_TIMEOUT,
-                                socket_timeout=settings.BROKER_CONNECT_TIMEOUT)
-
-
 def queue_depths(queues: list[str]) -> dict[str, int] | None:
     """Messages waiting in each Celery queue (Redis LLEN of its lists), or None if the broker is away."""
     try:
-        with _broker().pipeline(transaction=False) as pipe:
+        with broker_redis().pipeline(transaction=False) as pipe:
             for queue in queues:
                 for suffix in _PRIORITY_SUFFIXES:
                     pipe.llen(queue + suffix)

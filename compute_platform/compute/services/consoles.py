@@ -11,8 +11,9 @@ import logging
 import secrets
 import time
 
-import redis
 from django.conf import settings
+
+from compute_platform.redis_clients import redis_client
 
 from ..exceptions import BadRequest, ComputeError, Conflict
 from ..models import Instance
@@ -43,9 +44,8 @@ class ConsoleConnection:
     expires_at: float
 
 
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.CONSOLE_REDIS_URL, socket_connect_timeout=settings.BROKER_CONNECT_TIMEOUT,
-                                socket_timeout=max(5.0, settings.BROKER_CONNECT_TIMEOUT))
+def _redis():
+    return redis_client(settings.CONSOLE_REDIS_URL)
 
 
 def _digest(token: str) -> str:
