@@ -41,8 +41,11 @@ def scale_boot_phase(args, database_url: str, redis_url: str, template: str, wor
             out[str(n)] = {"boots_per_s": boots["active"] / boots["elapsed"], "active": boots["active"],
                            "n": boots["n"], "rss_mib": rss, "ready_s": ready,
                            "worker_cpu_ms": 1000 * boots["cpu"].get("workers", 0.0) / boots["n"]}
+            per_boot = ", ".join(f"{k} {1000 * v / boots['n']:.1f}" for k, v in
+                                 sorted(boots["cpu"].items(), key=lambda kv: -kv[1]))
             log(f"scale: {n} hosts: {out[str(n)]['boots_per_s']:.1f} boots/s, worker "
-                f"{out[str(n)]['worker_cpu_ms']:.1f} CPU ms per boot, RSS {rss:.0f} MiB, ready in {ready:.0f} s")
+                f"{out[str(n)]['worker_cpu_ms']:.1f} CPU ms per boot, RSS {rss:.0f} MiB, ready in {ready:.0f} s; "
+                f"CPU ms per boot by part: {per_boot}")
         finally:
             stack.stop()
     return out, dbs

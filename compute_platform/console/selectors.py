@@ -16,8 +16,8 @@ from compute_platform.volumes.models import Export, Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus
 
-# kombu's Redis transport keeps a queue's messages of priority p > 0 in `<queue>\x06\x16<p>`.
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+# kombu's Redis transport keeps a queue's messages of priority step p > 0 in `<queue>\x06\x16<p>`.
+_PRIORITY_SUFFIXES = tuple(f"\x06\x16{p}" if p else "" for p in settings.BROKER_PRIORITY_STEPS)
 RECENT_FAULTS = 10
 
 
