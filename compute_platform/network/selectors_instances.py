@@ -228,12 +228,14 @@ def compute_ports_hosts(*, ports: Q) -> list[str]:
 
 def compute_ports_by_host(*, ports: Q) -> dict[str, list[str]]:
     """{host: ids of the compute ports matching `ports` of its live instances}. Two queries."""
-    owners = dict(_live_compute_owners(ports).annotate(text=UuidText("uuid")).values_list("text", "host__name"))
-    rows = set(Port.objects.filter(ports, device_owner__startswith="compute:", device_id__in=list(owners))
-               .values_list("id", "device_id"))
+    owners = _live_compute_owners(ports).annotate(text=UuidText("uuid"))
+    hosts = dict(owners.values_list("text", "host__name"))
+    rows = (Port.objects.filter(ports, device_owner__startswith="compute:", device_id__in=owners.values("text"))
+            .order_by().annotate(text=UuidText("id")).values_list("text", "device_id").distinct())
     by_host: dict[str, list[str]] = defaultdict(list)
     for port_id, device_id in rows:
-        by_host[owners[device_id]].append(str(port_id))
+        if device_id in hosts:  # (an owner gone between the two reads)
+            by_host[hosts[device_id]].append(port_id)
     return dict(by_host)
 
 
