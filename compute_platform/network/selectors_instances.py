@@ -3,12 +3,13 @@ plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import uuid
 from collections import defaultdict
 
-from django.db.models import Aggregate, Exists, OuterRef, Prefetch, Q, Subquery, TextField
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
+from .aggregates import Joined, joined_values
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 from .models.ports import DHCP_OWNER
 
@@ -132,26 +133,16 @@ def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
     return {str(p): r for p, r in rules.items()}, {str(g) for gs in groups.values() for g in gs}
 
 
-class _Joined(Aggregate):
-    """A group's text values in one comma-separated string, in no particular order: one row per group instead of
-    a row (and a Python tuple) per member."""
-
-    function, template, output_field = "STRING_AGG", "%(function)s(%(expressions)s, ',')", TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
-
-
 def group_members(*, group_ids) -> dict[str, list[str]]:
     """{group id: the addresses of every port in it} for each of `group_ids` (an empty list for a group
     without members): what a host's set of the remote group holds. One query, a row per group."""
     members: dict[str, list[str]] = {str(g): [] for g in group_ids}
     if members:
         rows = (IPAllocation.objects.filter(port__security_groups__in=list(members)).order_by()
-                .values("port__security_groups").annotate(ips=_Joined("ip_address"))
+                .values("port__security_groups").annotate(ips=Joined("ip_address"))
                 .values_list("port__security_groups", "ips"))
         for group_id, ips in rows:
-            members[str(group_id)] = ips.split(",")
+            members[str(group_id)] = joined_values(ips)
     return members
 
 
