@@ -14,11 +14,10 @@ from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 from .models.ports import DHCP_OWNER
 
 
-def _sorted_ports(instance_uuids, *, groups: bool = True):
-    ports = (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
-             .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")))
-             .order_by("created_at", "id"))
-    return ports.prefetch_related("security_groups") if groups else ports
+def _sorted_ports(instance_uuids):
+    return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
+            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
+            .order_by("created_at", "id"))
 
 
 def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
