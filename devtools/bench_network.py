@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+from collections import defaultdict
 
 import requests
 
@@ -42,8 +43,9 @@ def _network(stack, token: str, cidr: str) -> str:
 
 
 def boot_rounds(stack, tokens: dict, boots: int, rounds: int, concurrency: int) -> dict:
-    """{label: (servers ACTIVE, seconds, [POST latencies])} summed over alternating rounds."""
-    totals = {label: [0, 0.0, []] for label in tokens}
+    """{label: (servers ACTIVE, seconds, [POST latencies], {part of the stack: CPU seconds})} summed over
+    alternating rounds."""
+    totals = {label: [0, 0.0, [], defaultdict(float)] for label in tokens}
     per_round = max(1, boots // rounds)
     for r in range(rounds):
         for label, token in (tokens.items() if r % 2 == 0 else reversed(tokens.items())):
@@ -54,6 +56,8 @@ def boot_rounds(stack, tokens: dict, boots: int, rounds: int, concurrency: int) 
             totals[label][0] += result["active"]
             totals[label][1] += result["elapsed"]
             totals[label][2] += result["post_latencies"]
+            for part, seconds in result["cpu"].items():
+                totals[label][3][part] += seconds
     return {label: tuple(v) for label, v in totals.items()}
 
 
@@ -91,11 +95,23 @@ def profile_rows(prof: dict | None) -> list[Row]:
     return [Row("  SQL queries per POST /servers without / with a port", pair("post", "queries", "{:.0f}")),
             Row("  SQL queries per build without / with a port", pair("build", "queries", "{:.0f}")),
             Row("  POST /servers in-process p50 without / with a port", pair("post", "ms", "{:.1f}") + " ms"),
-            Row("  build in-process p50 without / with a port", pair("build", "ms", "{:.1f}") + " ms")]
+            Row("  build in-process p50 without / with a port", pair("build", "ms", "{:.1f}") + " ms"),
+            Row("  POST /servers CPU p50 (process + PostgreSQL) without / with a port",
+                pair("post", "cpu_ms", "{:.1f}") + " ms"),
+            Row("  build CPU p50 (process + PostgreSQL) without / with a port", pair("build", "cpu_ms", "{:.1f}") + " ms")]
+
+
+def cpu_rows(boots: dict) -> list[Row]:
+    """CPU ms per boot of each part of the stack, without / with a port (the POSTs and the wait for ACTIVE);
+    `other processes` and `idle` say how busy the machine was besides."""
+    (n0, *_, cpu0), (n1, *_, cpu1) = boots["without a port"], boots["with a port"]
+    parts = sorted(set(cpu0) | set(cpu1), key=lambda p: (p in ("other processes", "idle"), -cpu1.get(p, 0.0)))
+    return [Row(f"  CPU ms per boot without / with a port: {part}",
+                f"{cpu0.get(part, 0.0) * 1000 / n0:.1f} / {cpu1.get(part, 0.0) * 1000 / n1:.1f}") for part in parts]
 
 
 def rows(boots: dict, ports: list[float], floor_p50: float, prof: dict | None = None) -> list[Row]:
-    (n0, s0, post0), (n1, s1, post1) = boots["without a port"], boots["with a port"]
+    (n0, s0, post0, _), (n1, s1, post1, _) = boots["without a port"], boots["with a port"]
     rate0, rate1 = n0 / s0, n1 / s1
     return [Row("boots/s without a port", f"{rate0:.1f}"),
             at_least("boots/s with a port per server", rate1, MIN_PORT_RATIO * rate0),
@@ -104,7 +120,7 @@ def rows(boots: dict, ports: list[float], floor_p50: float, prof: dict | None = 
                 f"{median(post0) * 1000:.0f} / {median(post1) * 1000:.0f} ms"),
             Row("port create p50", f"{median(ports) * 1000:.1f} ms"),
             Row("port create p95", f"{percentile(ports, 95) * 1000:.1f} ms"),
-            Row("  floor POST p50 (one row)", f"{floor_p50 * 1000:.1f} ms"), *profile_rows(prof)]
+            Row("  floor POST p50 (one row)", f"{floor_p50 * 1000:.1f} ms"), *profile_rows(prof), *cpu_rows(boots)]
 
 
 def parse_args(argv=None):

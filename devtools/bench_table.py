@@ -98,8 +98,8 @@ def build_rows(boots: dict, prof: dict | None, lists: dict | None, floors: dict,
         bq = [b["queries"] for b in prof["build"]]
         rows += [info("SQL queries per POST /servers (API, in-process)", _range(pq)),
                  info("SQL queries per build (worker task, in-process)", _range(bq)),
-                 info("POST /servers in-process time p50 (its CPU)", _wall_cpu(prof["post"])),
-                 info("build task in-process time p50 (its CPU)", _wall_cpu(prof["build"]))]
+                 info("POST /servers in-process time p50 (CPU with its PostgreSQL backend)", _wall_cpu(prof["post"])),
+                 info("build task in-process time p50 (CPU with its PostgreSQL backend)", _wall_cpu(prof["build"]))]
     if lists:
         floor = lists["floor10k"]
         rows += [

@@ -18,6 +18,7 @@ from compute_platform.compute.services.instance_move_records import instance_off
 from compute_platform.compute.states import TaskState, VmState
 from compute_platform.images.models import Image
 from compute_platform.images.services.images import image_discard, image_kill
+from compute_platform.network.services.instance_moved import instance_network_moved
 
 from .events import instance_event
 from .locks import instance_lock
@@ -80,7 +81,8 @@ def _offload(instance_uuid: str, request_id: str | None, host: str, driver) -> N
         # The guest has left: only now may its exports be released here (never raises for a mount).
         ev.on_error = None
         instance_volumes_release_mounts(instance_uuid)
-        instance_offloaded(instance_uuid=instance_uuid)
+        if instance_offloaded(instance_uuid=instance_uuid):
+            instance_network_moved(instance_uuid=instance_uuid, source=host, dest=None)  # its NAT here goes
         logger.info("instance %s offloaded from %s (%s)", instance_uuid, host, request_id)
 
 
@@ -120,6 +122,8 @@ def unshelve_instance(*, instance_uuid: str, request_id: str | None) -> None:
             instance_task_transition(instance_uuid=instance_uuid, from_task_state=rule.task_state, to_task_state=None,
                                      vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid),
                                      shelved_image_id=None, shelved_at=None)
+            if not guest_here:  # back on a host after the offload: its sets and NAT come here
+                instance_network_moved(instance_uuid=instance_uuid, source=None, dest=host)
             if image is not None:
                 image_discard(image_id=image.id)  # Nova deletes the shelved snapshot once unshelved
             logger.info("instance %s unshelved on %s (%s)", instance_uuid, host, request_id)

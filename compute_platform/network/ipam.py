@@ -93,9 +93,9 @@ def candidates(pools: list[dict], used: set[str]) -> Iterator[str]:
     def free() -> Iterator[str]:
         for pool in pools:
             start, end = ipaddress.ip_address(pool["start"]), ipaddress.ip_address(pool["end"])
-            make = type(start)
+            text = _ipv4_text if start.version == 4 else (lambda n, make=type(start): str(make(n)))
             for n in range(int(start), int(end) + 1):
-                ip = str(make(n))
+                ip = text(n)
                 if ip not in used:
                     yield ip
 
@@ -104,6 +104,11 @@ def candidates(pools: list[dict], used: set[str]) -> Iterator[str]:
     random.shuffle(window)
     yield from window
     yield from gen
+
+
+def _ipv4_text(n: int) -> str:
+    """str(IPv4Address(n)), without the object: a create walks past every taken address of the pool."""
+    return f"{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
 def contains(cidr: str, ip: str) -> bool:

@@ -3,21 +3,21 @@ plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import uuid
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
+from .aggregates import Joined, joined_values
 from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
 from .models.ports import DHCP_OWNER
 
 
-def _sorted_ports(instance_uuids, *, groups: bool = True):
-    ports = (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
-             .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")))
-             .order_by("created_at", "id"))
-    return ports.prefetch_related("security_groups") if groups else ports
+def _sorted_ports(instance_uuids):
+    return (Port.objects.filter(device_id__in=[str(u) for u in instance_uuids]).select_related("network")
+            .prefetch_related(Prefetch("fixed_ips", IPAllocation.objects.select_related("subnet")), "security_groups")
+            .order_by("created_at", "id"))
 
 
 def instance_uuids_by_ip(*, pattern: str, version: int) -> set[str]:
@@ -134,52 +134,64 @@ def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
 
 def group_members(*, group_ids) -> dict[str, list[str]]:
     """{group id: the addresses of every port in it} for each of `group_ids` (an empty list for a group
-    without members): what a host's set of the remote group holds. One query."""
+    without members): what a host's set of the remote group holds. One query, a row per group."""
     members: dict[str, list[str]] = {str(g): [] for g in group_ids}
     if members:
-        rows = IPAllocation.objects.filter(port__security_groups__in=list(members)).values_list(
-            "port__security_groups", "ip_address")
-        for group_id, ip in rows:
-            members[str(group_id)].append(ip)
+        rows = (IPAllocation.objects.filter(port__security_groups__in=list(members)).order_by()
+                .values("port__security_groups").annotate(ips=Joined("ip_address"))
+                .values_list("port__security_groups", "ips"))
+        for group_id, ips in rows:
+            members[str(group_id)] = joined_values(ips)
     return members
 
 
 def host_group_members(*, host: str) -> dict[str, list[str]]:
     """{group id: its members' addresses} for every remote group named by a rule of the ports of the live
-    instances on `host`: the sets that host needs. Three queries."""
-    here = _live_uuids_on(host)
-    named = (SecurityGroupRule.objects.filter(remote_group__isnull=False, security_group__ports__device_id__in=here,
+    instances on `host`: the sets that host needs. Two queries."""
+    named = (SecurityGroupRule.objects.filter(remote_group__isnull=False,
+                                              security_group__ports__device_id__in=_live_uuids_on(host),
                                               security_group__ports__port_security_enabled=True)
-             .values_list("remote_group_id", flat=True).distinct())
+             .order_by().values_list("remote_group_id", flat=True).distinct())
     return group_members(group_ids=set(named))
 
 
-def _vifs(ports: list[Port]) -> list[dict]:
-    """The ports as plain values (a VifSpec's fields), in the order given."""
-    rules, _ = _port_rules([p.id for p in ports])
-    firsts = {}
-    for port in ports:
-        allocs = list(port.fixed_ips.all())
-        firsts[port.id] = next((a.subnet for a in allocs if a.subnet.ip_version == 4),
-                               allocs[0].subnet if allocs else None)
-    dhcp = dict(IPAllocation.objects.filter(
-        subnet_id__in={s.id for s in firsts.values() if s is not None and s.enable_dhcp},
-        port__device_owner=DHCP_OWNER).values_list("subnet_id", "ip_address"))
-    vifs = []
-    for port in ports:
-        allocs, first = list(port.fixed_ips.all()), firsts[port.id]
-        vifs.append({"port_id": str(port.id), "mac": port.mac_address, "network_id": str(port.network_id),
-                     "fixed_ips": [a.ip_address for a in allocs], "cidr": first.cidr if first else None,
-                     "gateway": first.gateway_ip if first else None,
-                     "dns_nameservers": list(first.dns_nameservers or []) if first else [],
-                     "mtu": port.network.mtu, "security_group_rules": rules[port.id],
-                     "dhcp_server": dhcp.get(first.id) if first else None})
-    return vifs
+_VIF_COLUMNS = ("id", "device_id", "mac_address", "network_id", "network__mtu", "fixed_ips__ip_address",
+                "fixed_ips__subnet__ip_version", "fixed_ips__subnet__cidr", "fixed_ips__subnet__gateway_ip",
+                "fixed_ips__subnet__dns_nameservers", "fixed_ips__subnet__enable_dhcp", "dhcp_server")
+
+
+def _vifs(ports: Q) -> list[tuple[str, dict]]:
+    """(device id, the port as plain values: a VifSpec's fields) for the ports matching `ports`, in NIC order:
+    ports, addresses, subnets and DHCP servers in one query (a row per address), their rules in another."""
+    dhcp = (IPAllocation.objects.filter(subnet_id=OuterRef("fixed_ips__subnet_id"), port__device_owner=DHCP_OWNER)
+            .order_by("id").values("ip_address")[:1])
+    rows = (Port.objects.filter(ports).annotate(dhcp_server=Subquery(dhcp))
+            .order_by("created_at", "id", "fixed_ips__id").values_list(*_VIF_COLUMNS))
+    found: dict = {}  # {port id: (device id, values, its first subnet)}, in NIC order
+    for port_id, device_id, mac, network_id, mtu, ip, version, *subnet in rows:
+        if port_id not in found:
+            found[port_id] = [device_id, {"port_id": str(port_id), "mac": mac, "network_id": str(network_id),
+                                          "fixed_ips": [], "mtu": mtu}, None]
+        entry = found[port_id]
+        if ip is None:
+            continue
+        entry[1]["fixed_ips"].append(ip)
+        # The port's first IPv4 subnet, else its first subnet, is the one the guest is told about.
+        if entry[2] is None or (entry[2][0] != 4 and version == 4):
+            entry[2] = (version, *subnet)
+    rules, _ = _port_rules(list(found))
+    out = []
+    for port_id, (device_id, vif, first) in found.items():
+        _, cidr, gateway, dns, dhcp_on, dhcp_server = first or (None, None, None, [], False, None)
+        vif.update(cidr=cidr, gateway=gateway, dns_nameservers=list(dns or []), security_group_rules=rules[port_id],
+                   dhcp_server=dhcp_server if dhcp_on else None)
+        out.append((device_id, vif))
+    return out
 
 
 def instance_vifs(*, instance_uuid) -> list[dict]:
-    """The server's NICs as plain values (a VifSpec's fields), in NIC order."""
-    return _vifs(list(_sorted_ports([instance_uuid], groups=False)))
+    """The server's NICs as plain values (a VifSpec's fields), in NIC order. Two queries."""
+    return [vif for _, vif in _vifs(Q(device_id=str(instance_uuid)))]
 
 
 def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
@@ -191,16 +203,42 @@ def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[s
     return {str(u): h for u, h in rows.values_list("uuid", "host__name")}
 
 
-def _live_uuids_on(host: str) -> list[str]:
-    return [str(u) for u in Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
-            .values_list("uuid", flat=True)]
+def _live_compute_owners(ports: Q):
+    """The live instances with a host that own a compute port (`device_owner` compute:*) matching `ports`.
+    Joined on text: a port's device_id is whatever an API user set it to (cast to a uuid it could fail the
+    query), an instance's uuid a uuid column."""
+    owned = Port.objects.filter(ports, device_owner__startswith="compute:", device_id=UuidText(OuterRef("uuid")))
+    return Instance.objects.filter(Exists(owned), host__isnull=False).exclude(vm_state=VmState.DELETED)
+
+
+def compute_ports_hosts(*, ports: Q) -> list[str]:
+    """The hosts of the live instances owning a compute port matching `ports`, sorted. One query."""
+    return sorted(_live_compute_owners(ports).order_by().values_list("host__name", flat=True).distinct())
+
+
+def compute_ports_by_host(*, ports: Q) -> dict[str, list[str]]:
+    """{host: ids of the compute ports matching `ports` of its live instances}. Two queries."""
+    owners = _live_compute_owners(ports).annotate(text=UuidText("uuid"))
+    hosts = dict(owners.values_list("text", "host__name"))
+    rows = (Port.objects.filter(ports, device_owner__startswith="compute:", device_id__in=owners.values("text"))
+            .order_by().annotate(text=UuidText("id")).values_list("text", "device_id").distinct())
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for port_id, device_id in rows:
+        if device_id in hosts:  # (an owner gone between the two reads)
+            by_host[hosts[device_id]].append(port_id)
+    return dict(by_host)
+
+
+def _live_uuids_on(host: str):
+    """The (text) uuids of the live instances on `host`, as a subquery."""
+    return (Instance.objects.filter(host__name=host).exclude(vm_state=VmState.DELETED)
+            .annotate(text=UuidText("uuid")).values("text"))
 
 
 def host_floating_ips(*, host: str) -> list[dict]:
     """The floating IPs of the ports of the live instances on `host`, as plain values (a FloatingIPSpec's
     fields): what that host must NAT."""
-    here = _live_uuids_on(host)
-    rows = (FloatingIP.objects.filter(port__device_id__in=here, fixed_ip_address__isnull=False)
+    rows = (FloatingIP.objects.filter(port__device_id__in=_live_uuids_on(host), fixed_ip_address__isnull=False)
             .values_list("floating_ip_address", "fixed_ip_address", "port_id", "floating_network_id",
                          "floating_port__fixed_ips__subnet__cidr").order_by("floating_ip_address"))
     return [{"floating_ip": fip, "fixed_ip": fixed, "port_id": str(port_id), "network_id": str(network_id),
@@ -210,13 +248,12 @@ def host_floating_ips(*, host: str) -> list[dict]:
 def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:
     """{instance uuid: [its NICs among `port_ids`, as instance_vifs gives them]} for the ports whose live
     instance the database places on `host` (a security group push, re-checked on the host)."""
-    ports = list(Port.objects.filter(pk__in=_uuids(port_ids)).select_related("network")
-                 .prefetch_related("fixed_ips__subnet").order_by("created_at", "id"))
-    hosts = live_instance_hosts(instance_uuids={p.device_id for p in ports})
-    ports = [p for p in ports if hosts.get(p.device_id) == host]
+    vifs = _vifs(Q(pk__in=_uuids(port_ids)))
+    hosts = live_instance_hosts(instance_uuids={device_id for device_id, _ in vifs})
     out: dict[str, list[dict]] = defaultdict(list)
-    for port, vif in zip(ports, _vifs(ports)):
-        out[port.device_id].append(vif)
+    for device_id, vif in vifs:
+        if hosts.get(device_id) == host:
+            out[device_id].append(vif)
     return dict(out)
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .commands import NetplaneError
 from .ports import _ID, PortRecord
@@ -37,7 +37,7 @@ def check_members(group_id: str, addresses: Iterable[str]) -> tuple[str, ...]:
         parsed = {ipaddress.ip_address(a) for a in addresses}
     except ValueError as exc:
         raise NetplaneError(f"security group {group_id}: {exc}") from exc
-    return tuple(str(a) for a in sorted(parsed, key=lambda a: (a.version, a)))
+    return tuple(str(a) for a in sorted(parsed, key=lambda a: (a.version, int(a))))  # (ints: C comparisons)
 
 
 class GroupStore:
@@ -59,14 +59,20 @@ class GroupStore:
             json.dump({g: list(a) for g, a in sorted(groups.items())}, f)
         os.replace(tmp, self.path)
 
-    def update(self, members: Mapping[str, Iterable[str]], keep: set[str]) -> dict[str, tuple[str, ...]]:
+    def update(self, members: Mapping[str, Iterable[str]], keep: set[str],
+               load: Callable[[dict[str, tuple[str, ...]]], None] | None = None) -> dict[str, tuple[str, ...]]:
         """Take `members` for the groups in `keep` and drop every group not in `keep`. Returns the groups
-        of `members` that are kept, with their (checked) addresses: the sets to load."""
+        of `members` that are kept, with their (checked) addresses: the sets to load. `load`, if given, is
+        called first with those of them whose addresses are not the ones kept already (only when there are
+        some), and the file is written after it returns: a load that fails leaves the file as it was, so
+        the next update loads them again."""
         checked = {g: check_members(g, a) for g, a in members.items()}
         current = self.all()
         new = {g: a for g, a in current.items() if g in keep}
         applied = {g: a for g, a in checked.items() if g in keep}
         new.update(applied)
+        if load is not None and (changed := {g: a for g, a in applied.items() if current.get(g) != a}):
+            load(changed)
         if new != current:
             self._write(new)
         return applied

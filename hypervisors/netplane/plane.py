@@ -115,12 +115,19 @@ class DataPlane:
 
     def group_members_apply(self, members: Mapping[str, Iterable[str]]) -> list[str]:
         """The sets of those remote groups that plugged ports' rules name hold exactly `members`' addresses,
-        loaded in one nftables transaction that touches no chain; groups no rule names are not kept. The
-        group ids applied."""
+        loaded in one nftables transaction that touches no chain (only the sets whose addresses changed: a
+        build's settle hands over every set its ports name); groups no rule names are not kept. The group ids
+        applied."""
+        loaded = {}
+
+        def load(changed):
+            firewall.apply_members(self.host_netns, changed, why="group members")
+            loaded.update(changed)
+
         with self._locked():
-            applied = self.groups.update(members, referenced(self.ports.all()))
-            firewall.apply_members(self.host_netns, applied, why="group members")
-        LOG.info("security group sets refreshed: %s", {g: len(a) for g, a in applied.items()})
+            applied = self.groups.update(members, referenced(self.ports.all()), load)
+        LOG.info("security group sets refreshed: %s (reloaded: %s)", {g: len(a) for g, a in applied.items()},
+                 sorted(loaded))
         return sorted(applied)
 
     def _firewall(self, *, why: str) -> None:

@@ -90,6 +90,21 @@ def test_a_remote_group_is_one_set_per_ethertype_that_a_member_change_reloads_al
     assert store.update({"g1": ["10.0.0.2", "10.0.0.1", "10.0.0.2"], "g2": ["10.0.0.3"]}, keep={"g1"}) == {
         "g1": ("10.0.0.1", "10.0.0.2")}
     assert store.all() == {"g1": ("10.0.0.1", "10.0.0.2")}
+    # only the sets whose members changed are loaded, before the file is written (a failed load leaves it)
+    loaded = []
+    store.update({"g1": ["10.0.0.1", "10.0.0.2"], "g3": ["10.0.0.5"]}, keep={"g1", "g3"}, load=loaded.append)
+    assert loaded == [{"g3": ("10.0.0.5",)}]
+
+    def refused(changed):
+        raise NetplaneError("nft refused")
+
+    with pytest.raises(NetplaneError):
+        store.update({"g1": ["10.0.0.9"]}, keep={"g1", "g3"}, load=refused)
+    assert store.all() == {"g1": ("10.0.0.1", "10.0.0.2"), "g3": ("10.0.0.5",)}
+    store.update({"g1": ["10.0.0.9"]}, keep={"g1", "g3"}, load=loaded.append)
+    assert loaded[-1] == {"g1": ("10.0.0.9",)}  # loaded again, as the failed load was not recorded
+    store.update({"g1": ["10.0.0.9"], "g3": ["10.0.0.5"]}, keep={"g1", "g3"}, load=loaded.append)
+    assert len(loaded) == 2  # nothing changed: nothing loaded
     assert store.prune(set()) == {} and store.all() == {}
     for bad in ({"g1": ["10.0.0.1 }"]}, {"g1 ; x": []}):
         with pytest.raises(NetplaneError):

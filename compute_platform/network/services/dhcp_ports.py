@@ -6,9 +6,9 @@ import logging
 from django.db import transaction
 
 from ..exceptions import IpAddressGenerationFailure
-from ..models import IPAllocation, Network, Port, Subnet
+from ..models import IPAllocation, Network, Port
 from ..models.ports import DHCP_OWNER
-from .ports import _allocate_ip, _insert_port
+from .ports import _allocate_ip, _insert_port, _subnets
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def network_dhcp_port_sync(*, network: Network) -> Port | None:
     has no address left for it. Call inside the transaction that changed the subnets."""
     with transaction.atomic():
         Network.objects.select_for_update().filter(pk=network.pk).values_list("pk").first()  # one sync at a time
-        subnets = list(Subnet.objects.filter(network=network, enable_dhcp=True).order_by("created_at", "id"))
+        subnets = _subnets(network, enable_dhcp=True)
         port = Port.objects.filter(network=network, device_owner=DHCP_OWNER).order_by("created_at", "id").first()
         if not subnets:
             if port is not None:

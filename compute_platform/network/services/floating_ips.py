@@ -7,7 +7,7 @@ from django.db import transaction
 from ..exceptions import InUse, InvalidInput, NeutronNotFound
 from ..models import FloatingIP, IPAllocation, Network, Port
 from .floating_ip_push import floating_ips_push
-from .ports import FLOATINGIP_OWNER, _allocate_ip, _insert_port, _ports_remove, _uuid
+from .ports import FLOATINGIP_OWNER, _allocate_ip, _insert_port, _ports_remove, _subnets, _uuid
 from .quotas import network_quota_reserve
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def floatingip_create(*, context, project_id: str, network: Network, values: dic
         own = _insert_port(project_id=network.project_id, network=network, mac=None,
                            fields={"device_owner": FLOATINGIP_OWNER, "status": "N/A"})
         address = None
-        for subnet in network.subnets.filter(ip_version=4).order_by("created_at", "id"):
+        for subnet in _subnets(network, ip_version=4):
             address = _allocate_ip(own, subnet, values.get("floating_ip_address"))
             if address:
                 break

@@ -27,9 +27,11 @@ logger = logging.getLogger(__name__)
 # that a marker whose message was lost holds pushes back only briefly.
 MARKER_TTL = 30
 # A push starts this long after the change that sent it, so the changes of a burst (a multi-create, many boots
-# in one group) share it: a host reloads a set at most about twice a second, however fast members come.
-# Neutron's agents likewise apply security group updates on their next loop, not per message.
-DELAY = 0.5
+# in one group) share it: a host reloads a set at most about once a second, however fast members come.
+# Neutron's agents likewise apply security group updates on their next loop, not per message (the OVS agent's
+# polling_interval, 2 s by default). 0.5 s made each host reload its sets about twice a second during a burst
+# of boots: in bench_network, about a tenth of a boot's CPU with a port went to other hosts' reloads.
+DELAY = 1.0
 _client: redis.Redis | None = None
 
 

@@ -14,6 +14,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
 from .. import ipam
+from ..aggregates import Joined, joined_values
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
 from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
@@ -50,7 +51,7 @@ def _insert_ip(port: Port, subnet: Subnet, ip: str) -> bool:
 
 def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | None:
     """Give the port `ip` (409 if taken) or the first free address it wins in the subnet's pools
-    (None if the pools are full)."""
+    (None if the pools are full); `subnet.used_ips`: its addresses taken when it was read (_subnets)."""
     if ip is not None:
         net = ipam.parse_cidr(subnet.cidr)
         ip = ipam.parse_ip(ip, net)
@@ -60,8 +61,7 @@ def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | Non
         if not _insert_ip(port, subnet, ip):
             raise IpAddressAlreadyAllocated(ip, subnet.id)
         return ip
-    used = set(IPAllocation.objects.filter(subnet=subnet).values_list("ip_address", flat=True))
-    for candidate in ipam.candidates(subnet.allocation_pools, used):
+    for candidate in ipam.candidates(subnet.allocation_pools, set(joined_values(subnet.used_ips))):
         if _insert_ip(port, subnet, candidate):
             return candidate
     return None
@@ -94,8 +94,16 @@ def _fixed_ip_requests(subnets: list[Subnet], network: Network,
     return pairs
 
 
+def _subnets(network: Network, **filters) -> list[Subnet]:
+    """The network's subnets (those matching `filters`), each with the addresses taken in it (`used_ips`, what
+    _allocate_ip picks among), in one query: a row per subnet, not one per allocation. The INSERT decides:
+    an address taken since is a conflict, and the next candidate is tried."""
+    return list(Subnet.objects.filter(network=network, **filters)
+                .annotate(used_ips=Joined("allocations__ip_address")).order_by("created_at", "id"))
+
+
 def _allocate_all(port: Port, network: Network, fixed_ips: list | None) -> None:
-    subnets = list(Subnet.objects.filter(network=network).order_by("created_at", "id"))
+    subnets = _subnets(network)
     subnets4 = [s for s in subnets if s.ip_version == 4]
     for subnet, ip in _fixed_ip_requests(subnets, network, fixed_ips):
         if subnet is None:  # any IPv4 subnet with a free address

@@ -10,7 +10,6 @@ enhancement). Two kinds of change, two pushes, both sent on commit (a rolled-bac
   (`security_group_members_push`). At most one waits per host (host_push.py): a burst of boots in one group
   costs each host a set reload or a few, not a rewrite of every member's chains per boot."""
 import logging
-from collections import defaultdict
 from typing import Iterable
 
 from django.db.models import Q
@@ -20,7 +19,7 @@ from compute_platform.compute.context import new_request_id
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
 from ..models import Port
-from ..selectors_instances import live_instance_hosts
+from ..selectors_instances import compute_ports_by_host, compute_ports_hosts
 from .host_push import host_push_on_commit
 
 logger = logging.getLogger(__name__)
@@ -33,17 +32,6 @@ def port_group_ids(*, port_ids: Iterable) -> set:
                .values_list("securitygroup_id", flat=True))
 
 
-def _compute_ports_hosts(q: Q) -> dict[str, list[str]]:
-    """{host: ids of the ports matching `q` of live instances on it}."""
-    rows = set(Port.objects.filter(q, device_owner__startswith="compute:").values_list("id", "device_id"))
-    hosts = live_instance_hosts(instance_uuids={device_id for _, device_id in rows})
-    by_host: dict[str, list[str]] = defaultdict(list)
-    for port_id, device_id in rows:
-        if device_id in hosts:
-            by_host[hosts[device_id]].append(str(port_id))
-    return by_host
-
-
 def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = ()) -> dict[str, list[str]]:
     """Refresh, on their hosts, the rules of the instances' ports in `groups` (their rules changed) and of
     `ports` (their groups changed). `why` goes to the logs. Returns {host: port ids}."""
@@ -53,14 +41,14 @@ def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = (
     q = Q(pk__in=ports)
     if groups:
         q |= Q(security_groups__in=groups)
-    by_host = _compute_ports_hosts(q)
+    by_host = compute_ports_by_host(ports=q)
     for host, port_ids in sorted(by_host.items()):
         # its own request id: the push is no step of the instance action (if any) that caused it
         request_id = new_request_id()
         task_enqueue_on_commit(task_name=tasknames.REFRESH_SECURITY_GROUPS, queue=tasknames.host_queue(host),
                                kwargs={"port_ids": sorted(port_ids), "request_id": request_id})
         logger.info("security groups pushed to host %s for %d ports (%s, %s)", host, len(port_ids), why, request_id)
-    return dict(by_host)
+    return by_host
 
 
 def security_group_members_push(*, why: str, groups: Iterable, except_host: str | None = None) -> list[str]:
@@ -70,9 +58,8 @@ def security_group_members_push(*, why: str, groups: Iterable, except_host: str 
     groups = set(groups)
     if not groups:
         return []
-    devices = (Port.objects.filter(security_groups__rules__remote_group__in=groups, device_owner__startswith="compute:")
-               .order_by().values_list("device_id", flat=True).distinct())
-    hosts = sorted(set(live_instance_hosts(instance_uuids=set(devices)).values()) - {except_host})
+    hosts = [h for h in compute_ports_hosts(ports=Q(security_groups__rules__remote_group__in=groups))
+             if h != except_host]
     for host in hosts:
         host_push_on_commit(host=host, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
     return hosts

@@ -1,0 +1,125 @@
+"""A build with a port settles its own security group sets (tasks/network_push.py: plugged_ports_settle) and
+sends the members push to the other hosts only (wt-portperf made both cheaper): a member that joins or leaves
+the group while the server builds is in (out of) the building host's set when the build is done, and the
+hosts are found by a join on text, so a port whose device_id an API user set to anything breaks nothing.
+Real PostgreSQL and Redis, the build run in-process as the host's worker runs it, against the fake driver."""
+import uuid
+
+import pytest
+
+from compute_platform import tasknames
+from compute_platform.compute.models import Host, Instance
+from compute_platform.compute.services.instances import instance_create
+from compute_platform.compute.states import VmState
+from compute_platform.network.models import Port
+from compute_platform.network.services import host_push
+from compute_platform.network.services.networks import network_create, subnet_create
+from compute_platform.network.services.ports import port_create, port_delete
+from compute_platform.network.services.security_group_push import MEMBERS
+from compute_platform.network.services.security_groups import security_group_default_ensure
+from tasks import manager, runtime
+
+pytestmark = pytest.mark.service
+
+
+class Scene:
+    """Hosts `here` (where the server builds) and `there` (a live server whose port is in the project's default
+    group, whose rule "from members of this group" names the group itself), a network, helpers."""
+
+    def __init__(self, world, settings, tmp_path):
+        settings.COMPUTE_DRIVER = "fake"
+        settings.COMPUTE_STATE_DIR = settings.FAKE_DRIVER_STATE_DIR = tmp_path
+        self.world, self.ctx = world, world.context()
+        suffix = uuid.uuid4().hex[:8]  # (push markers live in the shared Redis: hosts of their own)
+        self.here, self.there = world.host(f"here-{suffix}"), world.host(f"there-{suffix}")
+        self.net = network_create(context=self.ctx, project_id=world.project.pk, values={"name": "n"})
+        subnet_create(context=self.ctx, project_id=world.project.pk, network=self.net,
+                      values={"cidr": "10.45.0.0/24", "enable_dhcp": False})
+        self.group = security_group_default_ensure(project_id=world.project.pk)
+        self.other = self.member(host=self.there)
+
+    def member(self, *, host, device_id=None) -> Port:
+        """A compute port in the group (committed at once: the test database is not in a transaction)."""
+        if device_id is None:
+            device_id = str(self.world.instance(host=host).uuid)
+        return port_create(context=self.ctx, project_id=self.world.project.pk, network=self.net,
+                           values={"device_owner": "compute:nova", "device_id": device_id})
+
+    def create(self, committed, enqueued):
+        """A server with a port on the network, placed on `here` (the other host disabled meanwhile); no members
+        push waits on either host (so the build's own is seen)."""
+        Host.objects.filter(pk=self.there.pk).update(enabled=False)
+        (instance,), _ = committed(instance_create, context=self.world.context(), name="vm", flavor=self.world.flavor,
+                                   image=self.world.image, networks=[{"uuid": str(self.net.id)}])
+        Host.objects.filter(pk=self.there.pk).update(enabled=True)
+        (build,) = [s for s in enqueued if s.name == tasknames.BUILD_INSTANCE]
+        assert build.queue == f"compute.{self.here.name}"
+        host_push._redis().delete(*(host_push.marker_key(host=h.name, kind=MEMBERS) for h in (self.here, self.there)))
+        enqueued.clear()
+        return instance, build
+
+    def host_set(self) -> set:
+        runtime.host_set(self.here.name)
+        return set(runtime.get_driver().group_members(str(self.group.id)) or ())
+
+
+def ip(port) -> str:
+    return port.fixed_ips.get().ip_address
+
+
+@pytest.fixture
+def scene(world_committed, settings, tmp_path):
+    yield Scene(world_committed, settings, tmp_path)
+    runtime.hosts_set([])
+
+
+def member_pushes(enqueued) -> list[str]:
+    return sorted(s.queue for s in enqueued if s.name == tasknames.REFRESH_GROUP_MEMBERS)
+
+
+def build_with(scene, build, monkeypatch, during):
+    """Run the build as its host does, `during()` once its NICs were read (before they are plugged)."""
+    real = manager.instance_spec
+
+    def spec_then_change(instance, image=None):
+        spec = real(instance, image)
+        during()
+        return spec
+
+    monkeypatch.setattr(manager, "instance_spec", spec_then_change)
+    runtime.host_set(scene.here.name)
+    manager.build_instance(**build.kwargs)
+
+
+def test_a_member_joining_during_the_build_is_in_the_building_hosts_set(scene, committed, enqueued, monkeypatch):
+    instance, build = scene.create(committed, enqueued)
+    mine = Port.objects.get(device_id=str(instance.uuid))
+    joined = []
+    build_with(scene, build, monkeypatch, lambda: joined.append(scene.member(host=scene.there)))
+    assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
+    assert scene.host_set() == {ip(scene.other), ip(mine), ip(joined[0])}  # the settle read it
+    # and the join pushed to the building host too (its server's port names the group since its create)
+    assert f"compute.{scene.here.name}" in member_pushes(enqueued)
+
+
+def test_a_member_leaving_during_the_build_is_not_in_the_building_hosts_set(scene, committed, enqueued,
+                                                                          monkeypatch):
+    leaving = scene.member(host=scene.there)
+    gone = ip(leaving)
+    instance, build = scene.create(committed, enqueued)
+    build_with(scene, build, monkeypatch, lambda: port_delete(context=scene.ctx, port=leaving))
+    assert gone not in scene.host_set()
+    assert scene.host_set() == {ip(scene.other), ip(Port.objects.get(device_id=str(instance.uuid)))}
+
+
+def test_a_port_whose_device_id_is_no_uuid_is_no_member_host(scene, committed, enqueued, monkeypatch):
+    """device_id is text an API user may set to anything: the hosts are found by a join on text, never a cast
+    of it to a uuid (which would fail the whole activation)."""
+    scene.member(host=None, device_id="not-a-uuid")
+    scene.member(host=None, device_id=str(uuid.uuid4()))  # a uuid, but no server's
+    instance, build = scene.create(committed, enqueued)
+    build_with(scene, build, monkeypatch, lambda: None)
+    assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
+    assert Port.objects.get(device_id=str(instance.uuid)).status == "ACTIVE"
+    # the activation told the other host (its set lacks the new server), not the building one (it settled)
+    assert member_pushes(enqueued) == [f"compute.{scene.there.name}"]
