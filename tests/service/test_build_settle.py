@@ -17,6 +17,7 @@ from compute_platform.network.services.networks import network_create, subnet_cr
 from compute_platform.network.services.ports import port_create, port_delete
 from compute_platform.network.services.security_group_push import MEMBERS
 from compute_platform.network.services.security_groups import security_group_default_ensure
+from compute_platform.redis_clients import broker_redis
 from tasks import manager, runtime
 
 pytestmark = pytest.mark.service
@@ -54,7 +55,7 @@ class Scene:
         Host.objects.filter(pk=self.there.pk).update(enabled=True)
         (build,) = [s for s in enqueued if s.name == tasknames.BUILD_INSTANCE]
         assert build.queue == f"compute.{self.here.name}"
-        host_push._redis().delete(*(host_push.marker_key(host=h.name, kind=MEMBERS) for h in (self.here, self.there)))
+        broker_redis().delete(*(host_push.marker_key(host=h.name, kind=MEMBERS) for h in (self.here, self.there)))
         enqueued.clear()
         return instance, build
 
@@ -81,8 +82,8 @@ def build_with(scene, build, monkeypatch, during):
     """Run the build as its host does, `during()` once its NICs were read (before they are plugged)."""
     real = manager.instance_spec
 
-    def spec_then_change(instance, image=None):
-        spec = real(instance, image)
+    def spec_then_change(instance, image=None, **kwargs):
+        spec = real(instance, image, **kwargs)
         during()
         return spec
 

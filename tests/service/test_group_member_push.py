@@ -14,6 +14,7 @@ from compute_platform import tasknames
 from compute_platform.compute.context import new_request_id
 from compute_platform.network.models import SecurityGroup, SecurityGroupRule
 from compute_platform.network.services import host_push
+from compute_platform.redis_clients import broker_redis
 from compute_platform.network.services.networks import network_create, subnet_create
 from compute_platform.network.services.ports import port_create, port_delete
 from compute_platform.network.services.security_group_push import MEMBERS
@@ -45,7 +46,7 @@ class Scene:
             VifSpec(port_id=str(first.id), mac=first.mac_address, network_id=str(self.net.id),
                     security_group_rules=(rule,)),)))
         self.marker = host_push.marker_key(host=self.host, kind=MEMBERS)
-        host_push._redis().delete(self.marker)
+        broker_redis().delete(self.marker)
         self.ips = {self.ip(first)}
 
     def port(self, **values):
@@ -64,7 +65,7 @@ class Scene:
         return port
 
     def marker_set(self) -> bool:
-        return bool(host_push._redis().exists(self.marker))
+        return bool(broker_redis().exists(self.marker))
 
     def host_set_now(self) -> set:
         return set(self.driver.group_members(str(self.group.id)))
@@ -126,10 +127,10 @@ def _run(kwargs):
 
 def test_a_lost_marker_or_an_unreachable_redis_only_pushes_again(scene, enqueued, monkeypatch):
     scene.member_joins()
-    host_push._redis().delete(scene.marker)  # Redis restarted empty: the marker is gone
+    broker_redis().delete(scene.marker)  # Redis restarted empty: the marker is gone
     scene.member_joins()
     assert len(member_pushes(enqueued, scene.host)) == 2
-    monkeypatch.setattr(host_push, "_client", redis.Redis(port=1, socket_connect_timeout=0.2))
+    monkeypatch.setattr(host_push, "broker_redis", lambda: redis.Redis(port=1, socket_connect_timeout=0.2))
     scene.member_joins()  # the marker cannot be set: the push goes anyway
     assert len(member_pushes(enqueued, scene.host)) == 3
     monkeypatch.undo()

@@ -14,12 +14,12 @@ database after clearing its markers (tasks/network_plane.py)."""
 import logging
 
 import redis
-from django.conf import settings
 from django.db import transaction
 
 from compute_platform import tasknames
 from compute_platform.compute.context import new_request_id
 from compute_platform.compute.services.dispatch import task_send_or_keep
+from compute_platform.redis_clients import broker_redis
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +32,6 @@ MARKER_TTL = 30
 # polling_interval, 2 s by default). 0.5 s made each host reload its sets about twice a second during a burst
 # of boots: in bench_network, about a tenth of a boot's CPU with a port went to other hosts' reloads.
 DELAY = 1.0
-_client: redis.Redis | None = None
-
-
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:  # one pool per process (redis-py clients are thread-safe)
-        _client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=settings.BROKER_CONNECT_TIMEOUT,
-                                       socket_timeout=max(5.0, settings.BROKER_CONNECT_TIMEOUT))
-    return _client
 
 
 def marker_key(*, host: str, kind: str) -> str:
@@ -54,7 +45,7 @@ def host_push_on_commit(*, host: str, kind: str, task_name: str, why: str) -> No
 
     def send():
         try:
-            fresh = _redis().set(marker_key(host=host, kind=kind), request_id, nx=True, ex=MARKER_TTL)
+            fresh = broker_redis().set(marker_key(host=host, kind=kind), request_id, nx=True, ex=MARKER_TTL)
         except redis.RedisError as exc:
             logger.warning("push marker for %s on %s unavailable (%s): pushing anyway", kind, host, exc)
             fresh = True
@@ -72,6 +63,6 @@ def host_push_taken(*, host: str, kinds: tuple[str, ...]) -> None:
     """The host is about to read the database for these kinds: their markers go first, so any change
     committed from now on sends a push of its own. Redis unreachable: the markers expire by themselves."""
     try:
-        _redis().delete(*(marker_key(host=host, kind=k) for k in kinds))
+        broker_redis().delete(*(marker_key(host=host, kind=k) for k in kinds))
     except redis.RedisError as exc:
         logger.warning("push markers %s of %s not cleared (%s): they expire in %d s", kinds, host, exc, MARKER_TTL)
