@@ -8,7 +8,7 @@ are made by a scheduler of our own, `GroupScheduling`, through xdist's `pytest_x
   they list machine-wide (a reconcile removes the ones it does not know). One worker runs them one at a time.
 - `service`: pytest-django's test database is made (migrated) once per worker that needs it: keep it to one.
 - an integration module: its module-scoped stack (`api`) starts once, not once per worker.
-- the modules in PER_TEST: each test is its own group (a stack each), so their long tests run side by side.
+- the modules in PER_TEST: each test is its own group, so their tests run side by side.
 - unit tests: no group; any free worker takes them one by one.
 
 Groups are handed out in the order of RUN_FIRST (the longest first, so no long one starts last), then in
@@ -18,8 +18,18 @@ PostgreSQL database names carry the worker's pid; everything else a stack uses i
 from __future__ import annotations
 
 HOST_MODULES = ("tests/integration/test_netplane.py", "tests/integration/test_metadata_proxy.py")
-PER_TEST = ("tests/integration/test_fuzz.py",)
-# Longest first (seconds alone on this machine, from `--durations`): see the README's "Where the suite's time goes".
+# Modules whose tests may run on different workers: each test starts its own stack anyway (no module-scoped
+# stack, checked with the fixtures' scopes), or, for the fuzz and CLI modules, their tests are long enough that
+# a second or third stack (about 7 s of CPU) is worth running them side by side. A module missing here only
+# runs on one worker; one listed wrongly only starts its module's fixtures once per worker it lands on.
+PER_TEST = tuple(f"tests/integration/{name}.py" for name in (
+    "test_fuzz", "test_clients_cli", "test_volumes_api", "test_moves_a_volumes", "test_moves_volumes",
+    "test_drills", "test_recovery", "test_boot_from_volume", "test_admin", "test_host_liveness",
+    "test_lost_messages", "test_killed_run", "test_multi_create", "test_domain_move", "test_host_calls",
+    "test_migration_abort", "test_scheduler_claims", "test_volumes_admin", "test_console_evacuate",
+    "test_console_pages", "test_celery_transport", "test_tempest_smoke", "mounts/test_stress",
+    "mounts/test_interleavings", "mounts/test_fencing", "mounts/test_generation"))
+# Handed out first, longest first (from `--durations=0`; see the README's "Where the suite's time goes").
 RUN_FIRST = ("host", "tests/integration/test_clients_cli.py", "tests/integration/test_fuzz.py",
              "tests/integration/test_tempest_smoke.py", "tests/integration/test_api_proxies.py")
 
