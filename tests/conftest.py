@@ -5,6 +5,7 @@ seconds on busy cores: the system tier clones the same one instead of migrating 
 Under pytest-xdist (`make test` runs the tiers on parallel workers) each worker gets a Redis of its own and the
 tests are grouped so that nothing sharing one machine-wide thing runs on two workers at once: see
 tests/parallel.py."""
+import fcntl
 import os
 
 import pytest
@@ -40,8 +41,20 @@ def redis_url(request):
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_url, tmp_path_factory):
-    return make_template(pg_url, tmp_path_factory.mktemp("template"))
+def template_db(pg_url, tmp_path_factory, request):
+    if not hasattr(request.config, "workerinput"):
+        return make_template(pg_url, tmp_path_factory.mktemp("template"))
+    # xdist workers share one: the first to get here migrates it while the others wait on the lock. The lock
+    # and the mark of a finished migration live in the run's base temporary directory, which every worker's
+    # own (popen-gwN) is in.
+    run_dir = tmp_path_factory.getbasetemp().parent
+    name = f"tmpl_{request.config.workerinput['testrunuid'][:16]}"
+    with open(run_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (run_dir / f"{name}.migrated").exists():
+            make_template(pg_url, tmp_path_factory.mktemp("template"), name=name)
+            (run_dir / f"{name}.migrated").touch()
+    return name
 
 
 def pytest_collection_modifyitems(config, items):
