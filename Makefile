@@ -40,10 +40,14 @@ IN_MOUNT_NS := sh devtools/in_mount_ns.sh
 # Throwaway PostgreSQL and Redis on free loopback ports under .run/, stopped after the run.
 # DATABASE_URL/REDIS_URL from the caller's shell are dropped so tests never touch a real database.
 # --durations=25: every run (CI's too) ends with the 25 slowest set-ups, tests and teardowns.
+# TEST_WORKERS pytest-xdist workers share the run (most of a test's time is waiting on its stack's processes);
+# tests/parallel.py groups what must not run side by side (libvirtd, the host's network) on one worker (its
+# scheduler replaces loadscope's; --no-loadscope-reorder keeps the order it gives, the longest groups first).
+TEST_WORKERS ?= 3
 test: $(STAMP)
 	$(PY) -m devtools.services apt-install $(APT_FOR_TESTS)
 	env -u DATABASE_URL -u REDIS_URL $(IN_MOUNT_NS) $(PY) -m devtools.services run --postgres --redis -- \
-		$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

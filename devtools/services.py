@@ -133,8 +133,9 @@ class Postgres:
         try:
             self._check(self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
                                           "--auth=trust", "-E", "UTF8", "--no-sync"), "initdb")
+            # max_connections: make test's parallel workers each run stacks of their own on it.
             opts = (f"-p {self.port} -k {shlex.quote(str(self.root))} -c listen_addresses=127.0.0.1 "
-                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
             # -l: the server must not inherit our pipes, or capture_output would wait for it forever.
             self._check(self._as_postgres(str(self.bin / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(data),
                                           "-l", str(log), "-o", opts), "pg_ctl start")

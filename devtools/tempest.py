@@ -13,6 +13,7 @@ failure. The workspace (tempest.conf, logs, results.json, failures.txt) is .run/
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -56,14 +57,22 @@ def say(msg: str) -> None:
 def ensure_venv() -> Path:
     """The Tempest virtualenv, (re)built when requirements/tempest.txt changed."""
     stamp = VENV / ".installed"
-    if not stamp.exists() or stamp.read_text() != REQUIREMENTS.read_text():
-        say(f"installing {REQUIREMENTS.read_text().split()[0]} into {VENV}")
-        if not (VENV / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-                        "-r", str(REQUIREMENTS)], check=True)
-        stamp.write_text(REQUIREMENTS.read_text())
+    RUN_DIR.mkdir(exist_ok=True)
+    # Parallel test workers may all ask for it at once (from a clean clone): one builds, the others wait.
+    with open(RUN_DIR / "tempest-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text() != REQUIREMENTS.read_text():
+            _install_venv(stamp)
     return VENV / "bin"
+
+
+def _install_venv(stamp: Path) -> None:
+    say(f"installing {REQUIREMENTS.read_text().split()[0]} into {VENV}")
+    if not (VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+                    "-r", str(REQUIREMENTS)], check=True)
+    stamp.write_text(REQUIREMENTS.read_text())
 
 
 def product_quotas() -> dict:

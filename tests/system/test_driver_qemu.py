@@ -46,7 +46,9 @@ def running_guest(qemu_driver, guest_image):
 def test_guest_boots_with_its_root_disk(qemu_driver, running_guest):
     info = qemu_driver.get_info(running_guest)
     assert (info.power_state, info.vcpus, info.memory_mb) == (PowerState.RUNNING, 1, 128)
-    assert "marker-block: vda" in qemu_driver.get_console_output(running_guest)
+    # The guest's init prints its marker, then each block device it sees: on busy cores vda comes a moment later.
+    wait_for(lambda: "marker-block: vda" in qemu_driver.get_console_output(running_guest), GUEST_TIMEOUT,
+             "the guest to list its root disk vda")
 
 
 def test_hot_attach_shows_the_disk_in_the_guest_and_detach_removes_it(qemu_driver, running_guest, system_dir):
