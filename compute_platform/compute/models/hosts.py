@@ -45,6 +45,11 @@ class Host(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The placement's order (scheduler/claims.py: most free RAM first, then name): its candidate read walks
+        # this index and stops after a few rows that pass, instead of sorting every host (0.27 ms a placement
+        # at 10 hosts, 0.62 at 1,000, 4.0 at 10,000 without it). The expression is the query's, term for term.
+        indexes = [models.Index((models.F("memory_mb") * models.F("ram_allocation_ratio")
+                                 - models.F("memory_mb_used")).desc(), models.F("name"), name="host_placement_order")]
 
     def __str__(self):
         return self.name
