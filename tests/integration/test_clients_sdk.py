@@ -36,7 +36,10 @@ def conn(clouds_yaml):
 
 
 def wait_status(conn, server, status):
-    return conn.compute.wait_for_server(server, status=status, interval=0.2, wait=60)
+    # Read the server first: the SDK's wait returns at once when the object it is given already has `status`,
+    # and an action's call does not refresh it (after a soft reboot the stale object still says ACTIVE, and the
+    # next action met the reboot's task_state: 409).
+    return conn.compute.wait_for_server(conn.compute.get_server(server.id), status=status, interval=0.2, wait=60)
 
 
 def test_discovery_and_microversion(conn, api):
