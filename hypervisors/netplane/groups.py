@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from hypervisors.base import sorted_members
+
 from .commands import NetplaneError
 from .ports import _ID, PortRecord
 
@@ -34,10 +36,9 @@ def check_members(group_id: str, addresses: Iterable[str]) -> tuple[str, ...]:
     if not _ID.match(str(group_id)):
         raise NetplaneError(f"bad security group id {group_id!r}")
     try:
-        parsed = {ipaddress.ip_address(a) for a in addresses}
+        return sorted_members(addresses)
     except ValueError as exc:
         raise NetplaneError(f"security group {group_id}: {exc}") from exc
-    return tuple(str(a) for a in sorted(parsed, key=lambda a: (a.version, int(a))))  # (ints: C comparisons)
 
 
 class GroupStore:
