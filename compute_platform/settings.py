@@ -260,14 +260,14 @@ CELERY_TASK_DEFAULT_QUEUE = tasknames.CONDUCTOR_QUEUE
 BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
 BROKER_PUBLISH_RETRIES = env.int("BROKER_PUBLISH_RETRIES", default=2)
 BROKER_SOCKET_OPTIONS = {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
-                          "socket_timeout": max(5.0, BROKER_CONNECT_TIMEOUT)}
+                         "socket_timeout": max(5.0, BROKER_CONNECT_TIMEOUT)}
 _RETRY_POLICY = {"max_retries": BROKER_PUBLISH_RETRIES, "interval_start": 0, "interval_step": 0.2,
                  "interval_max": 0.5}
-# visibility_timeout: longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so
-# Redis never redelivers a message whose task is still running.
 # One Redis list per queue: no task is sent with a priority, and kombu's default keeps four (priorities 0, 3, 6,
 # 9), so every BRPOP named four keys a queue: 4,000 for the multi-host worker at 1,000 hosts.
 BROKER_PRIORITY_STEPS = [0]
+# visibility_timeout: longer than the slowest task (a soft power-off waits up to SOFT_POWER_OFF_TIMEOUT), so
+# Redis never redelivers a message whose task is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
                                    "priority_steps": BROKER_PRIORITY_STEPS, **BROKER_SOCKET_OPTIONS}
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT

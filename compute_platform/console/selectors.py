@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from compute_platform import tasknames
-from compute_platform.redis_clients import broker_redis
 from compute_platform.compute.models import Host, Instance, InstanceFault
 from compute_platform.compute.states import VmState, server_status
+from compute_platform.redis_clients import broker_redis
 from compute_platform.volumes.models import Export, Volume, VolumeAttachment
 from compute_platform.volumes.models.attachments import AttachmentStatus
 from compute_platform.volumes.models.volumes import VolumeStatus

@@ -57,7 +57,7 @@ def _in(column: str, ids, negate: bool = False) -> tuple[str, list]:
     return f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _candidate_rows(spec: RequestSpec, cutoff, limit: int, extra: tuple[str, list] | None = None) -> list[dict]:
+def _candidate_rows(spec: RequestSpec, cutoff, limit: int, extra: tuple[str, list] | None = None) -> list[HostState]:
     where = ["enabled", "NOT forced_down", "last_heartbeat >= %s", f"{_FREE_VCPUS} >= %s",
              f"{_FREE_MEMORY} >= %s", f"{_FREE_DISK} >= %s"]
     params = [connection.ops.adapt_datetimefield_value(cutoff), spec.vcpus, spec.memory_mb, spec.root_gb]
