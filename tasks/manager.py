@@ -20,7 +20,7 @@ from hypervisors.base import InstanceNotFound
 
 from .events import instance_event
 from .locks import instance_lock
-from .network_push import plugged_ports_settle
+from .network_push import plugged_ports_settle, rules_pushes_applied
 from .runtime import get_driver, this_host
 from .specs import instance_spec
 from .volume_manager import instance_volumes_mount, instance_volumes_reassert, instance_volumes_release_mounts
@@ -89,6 +89,7 @@ def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool =
                             what=f"build of {instance_uuid}", on_error=failed):
             # Volumes given at create (boot from volume): their exports mounted before the guest starts.
             volumes = instance_volumes_mount(instance_uuid) if block_devices else []
+            rules_pushes = rules_pushes_applied(host)
             spec = instance_spec(instance, vifs=None if ports else ())
             driver.spawn(spec)
             spawned = True
@@ -97,9 +98,8 @@ def build_instance(*, instance_uuid: str, request_id: str, block_devices: bool =
             if block_devices:
                 instance_block_devices_attached(instance_uuid=instance_uuid)
             if spec.vifs:  # no port can join meanwhile: an interface attaches only to a server with no task
-                groups = plugged_ports_settle(host, instance_uuid, spec.vifs)
-                instance_ports_activate(instance_uuid=instance_uuid, host=host,
-                                        port_ids=[v.port_id for v in spec.vifs], groups=groups)
+                plugged_ports_settle(host, instance_uuid, spec.vifs, rules_pushes=rules_pushes)
+                instance_ports_activate(instance_uuid=instance_uuid, host=host, port_ids=[v.port_id for v in spec.vifs])
             if not instance_task_complete(instance_uuid=instance_uuid, task_state=TaskState.SPAWNING,
                                           vm_state=VmState.ACTIVE, power_state=_power_state(driver, instance_uuid)):
                 logger.info("instance %s was claimed by another request during its build", instance_uuid)

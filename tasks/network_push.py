@@ -33,6 +33,17 @@ logger = logging.getLogger(__name__)
 _HOST_LOCKS: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
+# How many rules pushes each host has applied in this process (under its lock). A build reads its ports' rules
+# before it spawns the guest; a rules push that ran before they were plugged may have left them out, so the build
+# reads them again once they are, but only if one ran meanwhile (rules_pushes_applied before, then after).
+_RULES_PUSHES: dict[str, int] = defaultdict(int)
+
+
+def rules_pushes_applied(host: str) -> int:
+    """Take this before reading the ports' rules to plug; hand it to plugged_ports_settle."""
+    return _RULES_PUSHES[host]
+
+
 @contextlib.contextmanager
 def security_groups_lock(host: str):
     """Held from a security group read to its application on `host` (rules or sets)."""
@@ -48,7 +59,10 @@ def _named_groups(vifs) -> set[str]:
 def refresh_security_groups(*, port_ids: list[str], request_id: str):
     host = this_host()
     with security_groups_lock(host):
-        _refresh_security_groups(host, port_ids=port_ids, request_id=request_id)
+        try:
+            _refresh_security_groups(host, port_ids=port_ids, request_id=request_id)
+        finally:
+            _RULES_PUSHES[host] += 1
 
 
 def _refresh_security_groups(host: str, *, port_ids: list[str], request_id: str):
@@ -81,23 +95,25 @@ def refresh_group_members(*, request_id: str):
         logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
 
 
-def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...]) -> set[str]:
-    """After a build (or an interface attach) plugged ports with the rules read for them before: their rules and
-    the sets they name as the database has them now, under the host's lock. A rules push that came while the
-    ports were not plugged yet skipped them, and the host kept no set its ports did not name yet: this read is
-    after both, so the host needs no push of its own for them. Rules are rewritten only if they changed.
-    Returns the groups the ports are in."""
+def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...], *, rules_pushes: int) -> None:
+    """After a build (or an interface attach) plugged ports with the rules read for them before (`rules_pushes`:
+    rules_pushes_applied then): their rules and the sets they name as the database has them now, under the host's
+    lock. A rules push that came while the ports were not plugged yet may have skipped them: if one ran, their
+    rules are read again and rewritten if they changed (a push that runs later finds them plugged). The host kept
+    no set its ports did not name yet: the sets are read here, after any push, so the host needs no members push
+    of its own for them."""
     with security_groups_lock(host):
-        driver, (current, groups) = get_driver(), ports_rules(port_ids=[v.port_id for v in vifs])
-        now = [v if v.port_id not in current else dataclasses.replace(
-            v, security_group_rules=tuple(SecurityGroupRule(**r) for r in current[v.port_id])) for v in vifs]
-        if changed := [v for v, old in zip(now, vifs) if v.security_group_rules != old.security_group_rules]:
-            driver.refresh_vif_rules({instance_uuid: changed})
-            logger.info("instance %s: rules of ports %s changed during its build: refreshed", instance_uuid,
-                        [v.port_id for v in changed])
+        driver, now = get_driver(), vifs
+        if _RULES_PUSHES[host] != rules_pushes:
+            current, _ = ports_rules(port_ids=[v.port_id for v in vifs])
+            now = tuple(v if v.port_id not in current else dataclasses.replace(
+                v, security_group_rules=tuple(SecurityGroupRule(**r) for r in current[v.port_id])) for v in vifs)
+            if changed := [v for v, old in zip(now, vifs) if v.security_group_rules != old.security_group_rules]:
+                driver.refresh_vif_rules({instance_uuid: changed})
+                logger.info("instance %s: rules of ports %s changed during its build: refreshed", instance_uuid,
+                            [v.port_id for v in changed])
         if named := _named_groups(now):
             driver.apply_group_members(group_members(group_ids=named))
-    return groups
 
 
 def host_floating_ip_specs(host: str) -> list[FloatingIPSpec]:

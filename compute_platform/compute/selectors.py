@@ -6,6 +6,8 @@ import re2
 from django.db.models import BooleanField, CharField, F, Func, Q, Subquery, TextField
 from django.db.models.functions import Cast
 
+from compute_platform.sql import uuid_text
+
 from .exceptions import BadRequest, NotFound
 from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
 from .selectors_server_extras import instance_tags_json, instances_tag_filtered
@@ -75,15 +77,9 @@ class UuidText(Func):
 
     output_field = CharField()
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # SQLite keeps 32 hex digits without dashes.
-        x = "lower(%(expressions)s)"
-        parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
-        return self.as_sql(compiler, connection, template=f"CASE WHEN %(expressions)s IS NULL THEN NULL ELSE {parts} END",
-                           **extra)
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return uuid_text(column, connection.vendor), params
 
 
 class RowBefore(Func):

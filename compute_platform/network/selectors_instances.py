@@ -3,15 +3,23 @@ plugs them (tasks/specs.py turns these plain dicts into VifSpecs)."""
 import uuid
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from compute_platform.compute.models import Instance
+from compute_platform import sql
+from compute_platform.compute.models import Host, Instance
 from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
-from .aggregates import Joined, joined_values
-from .models import FloatingIP, IPAllocation, Port, SecurityGroupRule
+from .aggregates import joined_values
+from .models import FloatingIP, IPAllocation, Network, Port, SecurityGroupRule, Subnet
 from .models.ports import DHCP_OWNER
+
+# The reads every build with a port makes are written in SQL (compute_platform/sql.py says why): its NICs, their
+# rules, the sets those name, and the hosts its new members are pushed to.
+_PORT, _ALLOC, _SUBNET, _NETWORK, _RULE, _INSTANCE, _HOST = (
+    m._meta.db_table for m in (Port, IPAllocation, Subnet, Network, SecurityGroupRule, Instance, Host))
+_PORT_GROUPS = Port.security_groups.through._meta.db_table
+_FLOATING = FloatingIP._meta.db_table
 
 
 def _sorted_ports(instance_uuids):
@@ -91,24 +99,28 @@ def _rule_values(row: dict) -> dict:
     """A rule as the host enforces it. A remote group stays a group (its id): the host matches it against its
     set of the group's members (group_members), so a member coming or going changes no port's rules."""
     values = {k: row[k] for k in _RULE_FIELDS}
-    values["remote_group_id"] = str(values["remote_group_id"]) if values["remote_group_id"] else None
+    values["remote_group_id"] = sql.uuid_str(values["remote_group_id"])
     return values
 
 
 def _port_rules(port_ids) -> tuple[dict, dict]:
     """({port id: its allow rules as plain values}, {port id: the groups it is in}) in one query, whatever
     the number of ports. Ports with the same rules share one list (a group's members all have its rules)."""
-    rows = (Port.objects.filter(pk__in=list(port_ids)).order_by("id", "security_groups__rules__id").values_list(
-        "id", "port_security_enabled", "security_groups", *(f"security_groups__rules__{f}" for f in _RULE_FIELDS),
-        "security_groups__rules__id"))
+    where, params = sql.sql_in("p.id", sql.uuid_params(port_ids))
+    columns = ", ".join(f"r.{f}" for f in _RULE_FIELDS)
+    rows = sql.rows(f"SELECT p.id, p.port_security_enabled, g.securitygroup_id, {columns}, r.id FROM {_PORT} p "
+                    f"LEFT JOIN {_PORT_GROUPS} g ON g.port_id = p.id "
+                    f"LEFT JOIN {_RULE} r ON r.security_group_id = g.securitygroup_id "
+                    f"WHERE {where} ORDER BY p.id, r.id", params)
     rule_ids: dict = defaultdict(list)
     found: dict = {}
     groups: dict = defaultdict(set)
     secured: dict = {}
     for port_id, on, group_id, *values, rule_id in rows:
-        secured[port_id] = on
+        port_id = sql.uuid_str(port_id)
+        secured[port_id] = bool(on)
         if group_id is not None:
-            groups[port_id].add(group_id)
+            groups[port_id].add(sql.uuid_str(group_id))
         if on and rule_id is not None:
             rule_ids[port_id].append(rule_id)
             found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
@@ -128,8 +140,8 @@ def _port_rules(port_ids) -> tuple[dict, dict]:
 def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
     """({port id: its rules as instance_vifs gives them}, the groups the ports are in), in one query: what a
     build checks the rules it spawned with against once its ports are plugged."""
-    rules, groups = _port_rules(_uuids(port_ids))
-    return {str(p): r for p, r in rules.items()}, {str(g) for gs in groups.values() for g in gs}
+    rules, groups = _port_rules(port_ids)
+    return rules, {g for gs in groups.values() for g in gs}
 
 
 def group_members(*, group_ids) -> dict[str, list[str]]:
@@ -137,11 +149,11 @@ def group_members(*, group_ids) -> dict[str, list[str]]:
     without members): what a host's set of the remote group holds. One query, a row per group."""
     members: dict[str, list[str]] = {str(g): [] for g in group_ids}
     if members:
-        rows = (IPAllocation.objects.filter(port__security_groups__in=list(members)).order_by()
-                .values("port__security_groups").annotate(ips=Joined("ip_address"))
-                .values_list("port__security_groups", "ips"))
+        where, params = sql.sql_in("g.securitygroup_id", sql.uuid_params(members))
+        rows = sql.rows(f"SELECT g.securitygroup_id, {sql.string_agg('a.ip_address')} FROM {_PORT_GROUPS} g "
+                        f"JOIN {_ALLOC} a ON a.port_id = g.port_id WHERE {where} GROUP BY g.securitygroup_id", params)
         for group_id, ips in rows:
-            members[str(group_id)] = joined_values(ips)
+            members[sql.uuid_str(group_id)] = joined_values(ips)
     return members
 
 
@@ -155,22 +167,23 @@ def host_group_members(*, host: str) -> dict[str, list[str]]:
     return group_members(group_ids=set(named))
 
 
-_VIF_COLUMNS = ("id", "device_id", "mac_address", "network_id", "network__mtu", "fixed_ips__ip_address",
-                "fixed_ips__subnet__ip_version", "fixed_ips__subnet__cidr", "fixed_ips__subnet__gateway_ip",
-                "fixed_ips__subnet__dns_nameservers", "fixed_ips__subnet__enable_dhcp", "dhcp_server")
-
-
-def _vifs(ports: Q) -> list[tuple[str, dict]]:
-    """(device id, the port as plain values: a VifSpec's fields) for the ports matching `ports`, in NIC order:
-    ports, addresses, subnets and DHCP servers in one query (a row per address), their rules in another."""
-    dhcp = (IPAllocation.objects.filter(subnet_id=OuterRef("fixed_ips__subnet_id"), port__device_owner=DHCP_OWNER)
-            .order_by("id").values("ip_address")[:1])
-    rows = (Port.objects.filter(ports).annotate(dhcp_server=Subquery(dhcp))
-            .order_by("created_at", "id", "fixed_ips__id").values_list(*_VIF_COLUMNS))
+def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
+    """(device id, the port as plain values: a VifSpec's fields) for the ports `p` matching `where`, in NIC
+    order: ports, addresses, subnets and DHCP servers in one query (a row per address), their rules in another."""
+    rows = sql.rows(
+        "SELECT p.id, p.device_id, p.mac_address, p.network_id, n.mtu, a.ip_address, s.ip_version, s.cidr, "
+        "s.gateway_ip, s.dns_nameservers, s.enable_dhcp, "
+        # the subnet's DHCP server: the first address of a DHCP port in it
+        f"(SELECT d.ip_address FROM {_ALLOC} d JOIN {_PORT} dp ON dp.id = d.port_id "
+        "WHERE d.subnet_id = a.subnet_id AND dp.device_owner = %s ORDER BY d.id LIMIT 1) "
+        f"FROM {_PORT} p JOIN {_NETWORK} n ON n.id = p.network_id LEFT JOIN {_ALLOC} a ON a.port_id = p.id "
+        f"LEFT JOIN {_SUBNET} s ON s.id = a.subnet_id WHERE {where} ORDER BY p.created_at, p.id, a.id",
+        [DHCP_OWNER, *params])
     found: dict = {}  # {port id: (device id, values, its first subnet)}, in NIC order
     for port_id, device_id, mac, network_id, mtu, ip, version, *subnet in rows:
+        port_id = sql.uuid_str(port_id)
         if port_id not in found:
-            found[port_id] = [device_id, {"port_id": str(port_id), "mac": mac, "network_id": str(network_id),
+            found[port_id] = [device_id, {"port_id": port_id, "mac": mac, "network_id": sql.uuid_str(network_id),
                                           "fixed_ips": [], "mtu": mtu}, None]
         entry = found[port_id]
         if ip is None:
@@ -182,16 +195,22 @@ def _vifs(ports: Q) -> list[tuple[str, dict]]:
     rules, _ = _port_rules(list(found))
     out = []
     for port_id, (device_id, vif, first) in found.items():
-        _, cidr, gateway, dns, dhcp_on, dhcp_server = first or (None, None, None, [], False, None)
-        vif.update(cidr=cidr, gateway=gateway, dns_nameservers=list(dns or []), security_group_rules=rules[port_id],
-                   dhcp_server=dhcp_server if dhcp_on else None)
+        _, cidr, gateway, dns, dhcp_on, dhcp_server = first or (None, None, None, "[]", False, None)
+        vif.update(cidr=cidr, gateway=gateway, dns_nameservers=list(sql.json_value(dns, [])),
+                   security_group_rules=rules[port_id], dhcp_server=dhcp_server if dhcp_on else None)
         out.append((device_id, vif))
     return out
 
 
 def instance_vifs(*, instance_uuid) -> list[dict]:
     """The server's NICs as plain values (a VifSpec's fields), in NIC order. Two queries."""
-    return [vif for _, vif in _vifs(Q(device_id=str(instance_uuid)))]
+    return [vif for _, vif in _vifs("p.device_id = %s", [str(instance_uuid)])]
+
+
+def ports_with_floating_ips(*, port_ids) -> set[str]:
+    """Those of the ports that hold a floating IP. One query (every build with a port asks)."""
+    where, params = sql.sql_in("port_id", sql.uuid_params(port_ids))
+    return {sql.uuid_str(p) for (p,) in sql.rows(f"SELECT DISTINCT port_id FROM {_FLOATING} WHERE {where}", params)}
 
 
 def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:
@@ -211,9 +230,19 @@ def _live_compute_owners(ports: Q):
     return Instance.objects.filter(Exists(owned), host__isnull=False).exclude(vm_state=VmState.DELETED)
 
 
-def compute_ports_hosts(*, ports: Q) -> list[str]:
-    """The hosts of the live instances owning a compute port matching `ports`, sorted. One query."""
-    return sorted(_live_compute_owners(ports).order_by().values_list("host__name", flat=True).distinct())
+def remote_group_hosts(*, group_ids=(), groups_of_ports=()) -> list[str]:
+    """The hosts of the live instances owning a compute port in a group whose rules name one of `group_ids`, or a
+    group one of the ports `groups_of_ports` is in, as their remote group: the hosts that hold a set of it.
+    Sorted. One query, from the groups' ports to their instances by index (never a read of every instance)."""
+    named, params = sql.sql_in("remote_group_id", sql.uuid_params(group_ids))
+    of_ports, more = sql.sql_in("port_id", sql.uuid_params(groups_of_ports))
+    return [host for (host,) in sql.rows(
+        f"SELECT DISTINCT h.name FROM {_PORT_GROUPS} g JOIN {_PORT} p ON p.id = g.port_id "
+        f"JOIN {_INSTANCE} i ON i.uuid = {sql.uuid_of_text('p.device_id')} JOIN {_HOST} h ON h.id = i.host_id "
+        f"WHERE g.securitygroup_id IN (SELECT security_group_id FROM {_RULE} WHERE {named} OR remote_group_id IN "
+        f"(SELECT securitygroup_id FROM {_PORT_GROUPS} WHERE {of_ports})) "
+        "AND p.device_owner LIKE %s AND i.vm_state <> %s ORDER BY h.name",
+        [*params, *more, "compute:%", VmState.DELETED])]
 
 
 def compute_ports_by_host(*, ports: Q) -> dict[str, list[str]]:
@@ -248,7 +277,7 @@ def host_floating_ips(*, host: str) -> list[dict]:
 def host_ports_vifs(*, host: str, port_ids) -> dict[str, list[dict]]:
     """{instance uuid: [its NICs among `port_ids`, as instance_vifs gives them]} for the ports whose live
     instance the database places on `host` (a security group push, re-checked on the host)."""
-    vifs = _vifs(Q(pk__in=_uuids(port_ids)))
+    vifs = _vifs(*sql.sql_in("p.id", sql.uuid_params(port_ids)))
     hosts = live_instance_hosts(instance_uuids={device_id for device_id, _ in vifs})
     out: dict[str, list[dict]] = defaultdict(list)
     for device_id, vif in vifs:

@@ -16,9 +16,9 @@ from compute_platform.network.services import host_push
 from compute_platform.network.services.networks import network_create, subnet_create
 from compute_platform.network.services.ports import port_create, port_delete
 from compute_platform.network.services.security_group_push import MEMBERS
-from compute_platform.network.services.security_groups import security_group_default_ensure
+from compute_platform.network.services.security_groups import security_group_default_ensure, security_group_rule_create
 from compute_platform.redis_clients import broker_redis
-from tasks import manager, runtime
+from tasks import manager, network_push, runtime
 
 pytestmark = pytest.mark.service
 
@@ -124,3 +124,46 @@ def test_a_port_whose_device_id_is_no_uuid_is_no_member_host(scene, committed, e
     assert Port.objects.get(device_id=str(instance.uuid)).status == "ACTIVE"
     # the activation told the other host (its set lacks the new server), not the building one (it settled)
     assert member_pushes(enqueued) == [f"compute.{scene.there.name}"]
+
+
+def ssh_rule(scene):
+    return security_group_rule_create(group=scene.group, values={
+        "direction": "ingress", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22,
+        "remote_ip_prefix": "0.0.0.0/0"})
+
+
+def rules_push_to(scene, enqueued):
+    [push] = [s for s in enqueued if s.name == tasknames.REFRESH_SECURITY_GROUPS
+              and s.queue == f"compute.{scene.here.name}"]
+    return push
+
+
+def port_ranges(scene, instance) -> set:
+    runtime.host_set(scene.here.name)
+    driver = runtime.get_driver()
+    [port_id] = driver.list_vifs(str(instance.uuid))
+    return {r.port_range_min for r in driver.vif_rules(str(instance.uuid), port_id)}
+
+
+def test_a_rule_pushed_to_the_host_while_the_port_was_unplugged_is_on_it_after_the_build(scene, committed, enqueued,
+                                                                                       monkeypatch):
+    """The rules push ran on the host between the build's read of the port's rules and the plug (so it found no
+    port to rewrite): the settle sees that a push ran and reads the rules again."""
+    instance, build = scene.create(committed, enqueued)
+
+    def rule_pushed():
+        ssh_rule(scene)
+        network_push.refresh_security_groups(**rules_push_to(scene, enqueued).kwargs)
+
+    build_with(scene, build, monkeypatch, rule_pushed)
+    assert 22 in port_ranges(scene, instance)
+
+
+def test_a_rule_whose_push_runs_after_the_build_reaches_the_port_then(scene, committed, enqueued, monkeypatch):
+    """No rules push ran during the build: the settle keeps the rules it plugged (no second read), and the push,
+    still queued for the host, rewrites them when it runs."""
+    instance, build = scene.create(committed, enqueued)
+    build_with(scene, build, monkeypatch, lambda: ssh_rule(scene))
+    assert 22 not in port_ranges(scene, instance)
+    network_push.refresh_security_groups(**rules_push_to(scene, enqueued).kwargs)
+    assert 22 in port_ranges(scene, instance)

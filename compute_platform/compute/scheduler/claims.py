@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.db.models import F
 
+from compute_platform.sql import sql_in
+
 from ..exceptions import NoValidHost
 from ..models import Host, Instance
 from ..models.hosts import host_is_up
@@ -50,13 +52,6 @@ _FREE_MEMORY = "memory_mb * ram_allocation_ratio - memory_mb_used"
 _FREE_DISK = "disk_gb * disk_allocation_ratio - disk_gb_used"
 
 
-def _in(column: str, ids, negate: bool = False) -> tuple[str, list]:
-    ids = list(ids)
-    if not ids:  # IN () is no SQL: nothing is in an empty list
-        return ("1 = 1" if negate else "1 = 0"), []
-    return f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(['%s'] * len(ids))})", ids
-
-
 def _candidate_rows(spec: RequestSpec, cutoff, limit: int, extra: tuple[str, list] | None = None) -> list[HostState]:
     where = ["enabled", "NOT forced_down", "last_heartbeat >= %s", f"{_FREE_VCPUS} >= %s",
              f"{_FREE_MEMORY} >= %s", f"{_FREE_DISK} >= %s"]
@@ -64,11 +59,11 @@ def _candidate_rows(spec: RequestSpec, cutoff, limit: int, extra: tuple[str, lis
     if spec.availability_zone:
         where.append("availability_zone = %s")
         params.append(spec.availability_zone)
-    conditions = [_in("id", spec.ignore_hosts, negate=True)] if spec.ignore_hosts else []
+    conditions = [sql_in("id", spec.ignore_hosts, negate=True)] if spec.ignore_hosts else []
     if spec.group_policy == "affinity" and spec.group_hosts:
-        conditions.append(_in("id", spec.group_hosts))
+        conditions.append(sql_in("id", spec.group_hosts))
     elif spec.group_policy == "anti-affinity":
-        conditions.append(_in("id", [h for h, n in spec.group_hosts.items() if n >= spec.group_max_per_host],
+        conditions.append(sql_in("id", [h for h, n in spec.group_hosts.items() if n >= spec.group_max_per_host],
                               negate=True))
     if extra:
         conditions.append(extra)
@@ -96,7 +91,7 @@ def host_candidates(spec: RequestSpec, *, limit: int = CANDIDATES) -> list[HostS
     if spec.group_policy in ("soft-affinity", "soft-anti-affinity") and spec.group_hosts:
         # The hosts the soft weigher prefers may lie past the RAM-ordered `limit`: read them too.
         seen = {r.id for r in rows}
-        more = _candidate_rows(spec, cutoff, limit, extra=_in("id", spec.group_hosts,
+        more = _candidate_rows(spec, cutoff, limit, extra=sql_in("id", spec.group_hosts,
                                                                 negate=spec.group_policy != "soft-affinity"))
         rows += [r for r in more if r.id not in seen]
     return weigh_hosts(filter_hosts(rows, spec)[0], spec)

@@ -5,7 +5,6 @@ transaction after `quota_lock_project` has locked the project's row, so two requ
 count and create one after the other and together never exceed a limit. Projects do not wait on each
 other. (Nova counts and then re-checks; a lock is simpler with one database.)
 """
-import json
 import logging
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from compute_platform.identity.models import Project
+from compute_platform.sql import json_value
 
 from ..exceptions import BadRequest, Forbidden, NotFound
 from ..models import Instance, KeyPair, ProjectQuota, QuotaClass, ServerGroup, UserQuota
@@ -86,11 +86,6 @@ def quota_limits(*, project_id: str) -> dict:
     return quota_limits_and_user(project_id=project_id, user_id=None)[0]
 
 
-def _json(value) -> dict:
-    # JSON columns read through a bare cursor come as text on both backends (Django reads jsonb as text too).
-    return json.loads(value) if isinstance(value, (str, bytes)) else (value or {})
-
-
 def quota_limits_and_user(*, project_id: str, user_id) -> tuple[dict, dict]:
     """(The project's limits, the user's own overrides within it: {} for none or no `user_id`), no lock: the
     project's overrides, the default class's and the user's read in one query (a boot read them in three).
@@ -108,7 +103,7 @@ def quota_limits_and_user(*, project_id: str, user_id) -> tuple[dict, dict]:
         return _limits_from({}), {}
     class_limits, own, *values = row
     overrides = {r: v for r, v in zip(QUOTA_RESOURCES, values) if v is not None}
-    return _limits_from(overrides, class_limits=_json(class_limits)), _json(own)
+    return _limits_from(overrides, class_limits=json_value(class_limits, {})), json_value(own, {})
 
 
 def quota_require_project(*, project_id: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
+from compute_platform import sql
 from compute_platform.compute.exceptions import BadRequest, Conflict, Forbidden
 from compute_platform.db_retry import db_retry
 
@@ -16,7 +17,7 @@ from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddr
 from ..models import IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
 from .floating_ip_push import floating_ips_push
-from .security_group_push import port_group_ids, security_group_members_push
+from .security_group_push import security_group_members_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -148,18 +149,19 @@ def instance_ports_release(*, instance_uuid: str) -> int:
 
 
 @db_retry  # run by the build task on its host: a database restart must not fail the build here
-def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | None = None,
-                            groups: set | None = None) -> None:
-    """The host built the instance and plugged its NICs (`port_ids`, in `groups`; read here if not given): its
-    ports are bound to the host and ACTIVE (Nova binds them from the compute host; Neutron's agent reports
-    them up). One UPDATE, then the pushes, sent once it is committed."""
+def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | None = None) -> None:
+    """The host built the instance and plugged its NICs (`port_ids`; read here if not given): its ports are
+    bound to the host and ACTIVE (Nova binds them from the compute host; Neutron's agent reports them up). One
+    UPDATE, then the pushes, sent once it is committed."""
     if port_ids is None:
         port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
     if not port_ids:
         return
-    Port.objects.filter(pk__in=port_ids, device_id=str(instance_uuid)).update(binding_host_id=host, status="ACTIVE")
+    # (in SQL: every build with a port makes this write; compute_platform/sql.py says why)
+    where, params = sql.sql_in("id", sql.uuid_params(port_ids))
+    sql.execute(f"UPDATE {Port._meta.db_table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s",
+                [host, "ACTIVE", *params, str(instance_uuid)])
     # The new members' addresses reach the other hosts' sets; the building host read its own (rules and sets)
     # after plugging them (tasks/network_push.py: plugged_ports_settle), so it is spared.
-    security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host,
-                                groups=port_group_ids(port_ids=port_ids) if groups is None else groups)
+    security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host, ports=port_ids)
     floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)

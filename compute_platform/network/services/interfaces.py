@@ -16,7 +16,7 @@ from ..models import Port, SecurityGroup
 from .instance_ports import NetworkRequest, instance_ports_allocate, instance_ports_bind
 from .ports import _ports_remove, _uuid
 from .floating_ip_push import floating_ips_push
-from .security_group_push import port_group_ids, security_group_members_push, security_groups_push
+from .security_group_push import security_group_members_push, security_groups_push
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def instance_interface_attach(*, context, instance, network_id: str | None = Non
     Port.objects.filter(pk=port.pk).update(status="ACTIVE")
     # the host read its own sets once the port was plugged (attach_interface): the other hosts learn the member
     security_group_members_push(why=f"port {port.id} attached to {instance.uuid}",
-                                groups=port_group_ids(port_ids=[port.id]), except_host=host)
+                                ports=[port.id], except_host=host)
     floating_ips_push(why=f"port {port.id} attached to {instance.uuid}", ports=[port.id])
     logger.info("instance %s: port %s attached on %s (%s)", instance.uuid, port.id, host, context.request_id)
     return port

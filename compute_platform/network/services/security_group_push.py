@@ -19,7 +19,7 @@ from compute_platform.compute.context import new_request_id
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
 from ..models import Port
-from ..selectors_instances import compute_ports_by_host, compute_ports_hosts
+from ..selectors_instances import compute_ports_by_host, remote_group_hosts
 from .host_push import host_push_on_commit
 
 logger = logging.getLogger(__name__)
@@ -51,15 +51,15 @@ def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = (
     return by_host
 
 
-def security_group_members_push(*, why: str, groups: Iterable, except_host: str | None = None) -> list[str]:
-    """The members of `groups` changed: every host with a port whose rules name one of them as their remote
-    group reloads its sets, once per host however many changes wait (`except_host`: one that reads them
-    itself). Returns the hosts."""
-    groups = set(groups)
-    if not groups:
+def security_group_members_push(*, why: str, groups: Iterable = (), ports: Iterable = (),
+                                except_host: str | None = None) -> list[str]:
+    """The members of `groups` changed (or of the groups `ports` are in: they joined them): every host with a
+    port whose rules name one of them as their remote group reloads its sets, once per host however many changes
+    wait (`except_host`: one that reads them itself). Returns the hosts."""
+    groups, ports = set(groups), set(ports)
+    if not (groups or ports):
         return []
-    hosts = [h for h in compute_ports_hosts(ports=Q(security_groups__rules__remote_group__in=groups))
-             if h != except_host]
+    hosts = [h for h in remote_group_hosts(group_ids=groups, groups_of_ports=ports) if h != except_host]
     for host in hosts:
         host_push_on_commit(host=host, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
     return hosts

@@ -1,0 +1,90 @@
+"""Pieces of hand-written SQL that run unchanged on SQLite and PostgreSQL.
+
+The hottest reads and writes (a placement, a boot's quota read, a build's NICs) are written in SQL: through
+the ORM, compiling them costs more Python than the database spends running them (measured per boot in
+`make bench` and `bench_network`). What differs between the two backends is said once, here: how a UUID column
+is stored (PostgreSQL's uuid; SQLite's 32 hex digits, as Django keeps it) and how text is aggregated."""
+import json
+import uuid
+
+from django.db import connection
+
+_UUID_TEXT_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def sql_in(column: str, values, negate: bool = False) -> tuple[str, list]:
+    """`column [NOT] IN (%s, ...)` and its parameters. An empty list is no SQL (IN () is a syntax error):
+    nothing is in it."""
+    values = list(values)
+    if not values:
+        return ("1 = 1" if negate else "1 = 0"), []
+    return f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(['%s'] * len(values))})", values
+
+
+def uuid_param(value) -> uuid.UUID | str:
+    """A UUID (or its text) as a parameter compared with a UUID column."""
+    value = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    return value if connection.vendor == "postgresql" else value.hex
+
+
+def uuid_params(values) -> list:
+    """The UUIDs among `values` (text an API user sent may be anything: what is no UUID matches nothing)."""
+    out = []
+    for value in values:
+        try:
+            out.append(uuid_param(value))
+        except ValueError:
+            continue
+    return out
+
+
+def uuid_str(value) -> str | None:
+    """A UUID column's value as a cursor returns it (uuid.UUID, or 32 hex digits), as canonical text."""
+    if value is None:
+        return None
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+
+
+def uuid_text(column: str, vendor: str | None = None) -> str:
+    """SQL: a UUID column as its canonical text (lowercase, with dashes), as str(uuid) gives it."""
+    if (vendor or connection.vendor) == "postgresql":
+        return f"({column})::text"
+    x = f"lower({column})"
+    parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {parts} END"
+
+
+def uuid_of_text(column: str) -> str:
+    """SQL: a text column (a port's device_id: whatever an API user set) as the UUID column value it names if it
+    is a UUID's canonical text, else NULL: never an error, and still an index lookup on the UUID side (a join on
+    the UUID's text reads every row of its table)."""
+    if connection.vendor == "postgresql":
+        return f"CASE WHEN {column} ~ '{_UUID_TEXT_PATTERN}' THEN CAST({column} AS uuid) END"
+    hex_digits = f"replace({column}, '-', '')"
+    return f"CASE WHEN {uuid_text(hex_digits, 'sqlite')} = {column} THEN {hex_digits} END"
+
+
+def string_agg(expression: str) -> str:
+    """SQL: an aggregate of text values joined by commas (None for none), in no particular order."""
+    function = "STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT"
+    return f"{function}({expression}, ',')"
+
+
+def json_value(value, default=None):
+    """A JSON column read through a bare cursor: text on both backends (Django reads jsonb as text too)."""
+    if isinstance(value, (str, bytes)):
+        return json.loads(value)
+    return default if value is None else value
+
+
+def rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def execute(sql: str, params: list) -> int:
+    """Run a write; returns the number of rows it touched."""
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
