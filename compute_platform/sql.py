@@ -9,9 +9,6 @@ import uuid
 
 from django.db import connection
 
-_UUID_TEXT_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-
-
 def sql_in(column: str, values, negate: bool = False) -> tuple[str, list]:
     """`column [NOT] IN (%s, ...)` and its parameters. An empty list is no SQL (IN () is a syntax error):
     nothing is in it."""
@@ -52,16 +49,6 @@ def uuid_text(column: str, vendor: str | None = None) -> str:
     x = f"lower({column})"
     parts = "||'-'||".join(f"substr({x}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
     return f"CASE WHEN {column} IS NULL THEN NULL ELSE {parts} END"
-
-
-def uuid_of_text(column: str) -> str:
-    """SQL: a text column (a port's device_id: whatever an API user set) as the UUID column value it names if it
-    is a UUID's canonical text, else NULL: never an error, and still an index lookup on the UUID side (a join on
-    the UUID's text reads every row of its table)."""
-    if connection.vendor == "postgresql":
-        return f"CASE WHEN {column} ~ '{_UUID_TEXT_PATTERN}' THEN CAST({column} AS uuid) END"
-    hex_digits = f"replace({column}, '-', '')"
-    return f"CASE WHEN {uuid_text(hex_digits, 'sqlite')} = {column} THEN {hex_digits} END"
 
 
 def string_agg(expression: str) -> str:

@@ -7,12 +7,11 @@ import logging
 
 from compute_platform.compute.models import Instance
 from compute_platform.compute.states import VmState
-from compute_platform.network.selectors_instances import host_group_members
 from compute_platform.network.services.host_push import host_push_taken
 from compute_platform.network.services.security_group_push import MEMBERS
 from hypervisors.base import ComputeDriver, DriverError
 
-from .network_push import host_floating_ip_specs
+from .network_push import host_floating_ip_specs, host_members_truth
 from .runtime import get_driver, this_host
 from .specs import instance_spec
 
@@ -26,12 +25,14 @@ def host_vifs_truth(host: str) -> dict:
 
 def host_network_reconcile() -> dict:
     driver, host = get_driver(), this_host()
-    if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
-        return {}  # no host networking (the fake): nothing to read the truth for
     # Waiting pushes' markers go before the truth is read: a change from now on pushes again (host_push.py).
     host_push_taken(host=host, kinds=(MEMBERS,))
+    if type(driver).reconcile_vifs is ComputeDriver.reconcile_vifs:
+        # no host networking (the fake): its recorded sets are loaded again, and it holds what its ports name
+        driver.apply_group_members(host_members_truth(host))
+        return {}
     try:
-        report = driver.reconcile_vifs(host_vifs_truth(host), host_group_members(host=host))
+        report = driver.reconcile_vifs(host_vifs_truth(host), host_members_truth(host))
         driver.apply_floating_ips(host_floating_ip_specs(host))
     except DriverError as exc:
         # the host's guests and volumes still recover; their networks are fixed by the next plug or restart

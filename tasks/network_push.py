@@ -16,8 +16,9 @@ from celery import shared_task
 
 from compute_platform import tasknames
 from compute_platform.compute.selectors_guest_data import vif_spec
-from compute_platform.network.selectors_instances import (group_members, host_floating_ips, host_group_members,
+from compute_platform.network.selectors_instances import (group_members, host_floating_ips, host_named_groups,
                                                          host_ports_vifs, ports_rules)
+from compute_platform.network.services.group_set_holders import group_set_holders_add, group_set_holders_reset
 from compute_platform.network.services.host_push import host_push_taken
 from compute_platform.network.services.security_group_push import MEMBERS
 from hypervisors.base import FloatingIPSpec, SecurityGroupRule, VifSpec
@@ -42,6 +43,27 @@ _RULES_PUSHES: dict[str, int] = defaultdict(int)
 def rules_pushes_applied(host: str) -> int:
     """Take this before reading the ports' rules to plug; hand it to plugged_ports_settle."""
     return _RULES_PUSHES[host]
+
+
+# The groups each host is a holder of (GroupSetHolder), as this process made it one: rebuilt at its start.
+_HOLDING: dict[str, set[str]] = defaultdict(set)
+
+
+def members_read(host: str, group_ids) -> dict[str, list[str]]:
+    """The members of `group_ids` as the database has them now, for `host`'s sets: the host is made a holder of
+    each first, so any change committed after this read is pushed to it."""
+    if new := set(group_ids) - _HOLDING[host]:
+        group_set_holders_add(host=host, group_ids=new)
+        _HOLDING[host] |= new
+    return group_members(group_ids=group_ids)
+
+
+def host_members_truth(host: str) -> dict[str, list[str]]:
+    """At the host's start: the members of every group its ports name, the host the holder of exactly those."""
+    named = host_named_groups(host=host)
+    group_set_holders_reset(host=host, group_ids=named)
+    _HOLDING[host] = set(named)
+    return group_members(group_ids=named)
 
 
 @contextlib.contextmanager
@@ -78,7 +100,7 @@ def _refresh_security_groups(host: str, *, port_ids: list[str], request_id: str)
         done = driver.refresh_vif_rules(vifs)
         # a rule may name a remote group new to this host: its set, as the database has it now
         if named := _named_groups(v for vs in vifs.values() for v in vs):
-            driver.apply_group_members(group_members(group_ids=named))
+            driver.apply_group_members(members_read(host, named))
         logger.info("security groups of ports %s refreshed on %s (%s)", done, host, request_id)
 
 
@@ -90,7 +112,7 @@ def refresh_group_members(*, request_id: str):
     with security_groups_lock(host), instance_event(
             request_id=request_id, event="compute_refresh_group_members", host=host, what="group members refresh",
             on_error=None, finishes_action=False):
-        members = host_group_members(host=host)
+        members = members_read(host, host_named_groups(host=host))
         done = get_driver().apply_group_members(members)
         logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
 
@@ -113,7 +135,7 @@ def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...
                 logger.info("instance %s: rules of ports %s changed during its build: refreshed", instance_uuid,
                             [v.port_id for v in changed])
         if named := _named_groups(now):
-            driver.apply_group_members(group_members(group_ids=named))
+            driver.apply_group_members(members_read(host, named))
 
 
 def host_floating_ip_specs(host: str) -> list[FloatingIPSpec]:

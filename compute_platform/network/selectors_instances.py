@@ -11,7 +11,7 @@ from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
 from .aggregates import joined_values
-from .models import FloatingIP, IPAllocation, Network, Port, SecurityGroupRule, Subnet
+from .models import FloatingIP, GroupSetHolder, IPAllocation, Network, Port, SecurityGroupRule, Subnet
 from .models.ports import DHCP_OWNER
 
 # The reads every build with a port makes are written in SQL (compute_platform/sql.py says why): its NICs, their
@@ -19,7 +19,7 @@ from .models.ports import DHCP_OWNER
 _PORT, _ALLOC, _SUBNET, _NETWORK, _RULE, _INSTANCE, _HOST = (
     m._meta.db_table for m in (Port, IPAllocation, Subnet, Network, SecurityGroupRule, Instance, Host))
 _PORT_GROUPS = Port.security_groups.through._meta.db_table
-_FLOATING = FloatingIP._meta.db_table
+_FLOATING, _HOLDER = FloatingIP._meta.db_table, GroupSetHolder._meta.db_table
 
 
 def _sorted_ports(instance_uuids):
@@ -157,14 +157,14 @@ def group_members(*, group_ids) -> dict[str, list[str]]:
     return members
 
 
-def host_group_members(*, host: str) -> dict[str, list[str]]:
-    """{group id: its members' addresses} for every remote group named by a rule of the ports of the live
-    instances on `host`: the sets that host needs. Two queries."""
+def host_named_groups(*, host: str) -> set[str]:
+    """Every remote group named by a rule of the ports of the live instances on `host`: the sets that host
+    needs. One query."""
     named = (SecurityGroupRule.objects.filter(remote_group__isnull=False,
                                               security_group__ports__device_id__in=_live_uuids_on(host),
                                               security_group__ports__port_security_enabled=True)
              .order_by().values_list("remote_group_id", flat=True).distinct())
-    return group_members(group_ids=set(named))
+    return {str(g) for g in named}
 
 
 def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
@@ -230,19 +230,14 @@ def _live_compute_owners(ports: Q):
     return Instance.objects.filter(Exists(owned), host__isnull=False).exclude(vm_state=VmState.DELETED)
 
 
-def remote_group_hosts(*, group_ids=(), groups_of_ports=()) -> list[str]:
-    """The hosts of the live instances owning a compute port in a group whose rules name one of `group_ids`, or a
-    group one of the ports `groups_of_ports` is in, as their remote group: the hosts that hold a set of it.
-    Sorted. One query, from the groups' ports to their instances by index (never a read of every instance)."""
-    named, params = sql.sql_in("remote_group_id", sql.uuid_params(group_ids))
+def group_set_holders(*, group_ids=(), groups_of_ports=()) -> list[str]:
+    """The hosts that hold a set of one of `group_ids`, or of a group one of the ports `groups_of_ports` is in
+    (GroupSetHolder), sorted. One index read, however large the groups."""
+    named, params = sql.sql_in("security_group_id", sql.uuid_params(group_ids))
     of_ports, more = sql.sql_in("port_id", sql.uuid_params(groups_of_ports))
     return [host for (host,) in sql.rows(
-        f"SELECT DISTINCT h.name FROM {_PORT_GROUPS} g JOIN {_PORT} p ON p.id = g.port_id "
-        f"JOIN {_INSTANCE} i ON i.uuid = {sql.uuid_of_text('p.device_id')} JOIN {_HOST} h ON h.id = i.host_id "
-        f"WHERE g.securitygroup_id IN (SELECT security_group_id FROM {_RULE} WHERE {named} OR remote_group_id IN "
-        f"(SELECT securitygroup_id FROM {_PORT_GROUPS} WHERE {of_ports})) "
-        "AND p.device_owner LIKE %s AND i.vm_state <> %s ORDER BY h.name",
-        [*params, *more, "compute:%", VmState.DELETED])]
+        f"SELECT DISTINCT host FROM {_HOLDER} WHERE {named} OR security_group_id IN "
+        f"(SELECT securitygroup_id FROM {_PORT_GROUPS} WHERE {of_ports}) ORDER BY host", [*params, *more])]
 
 
 def compute_ports_by_host(*, ports: Q) -> dict[str, list[str]]:

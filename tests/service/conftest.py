@@ -39,6 +39,16 @@ class Sent:
     kwargs: dict
 
 
+@pytest.fixture(autouse=True)
+def _holders_forgotten():
+    """A test's database rows go after it; so must what this process believes its hosts hold (network_push)."""
+    from tasks import network_push
+
+    network_push._HOLDING.clear()
+    yield
+    network_push._HOLDING.clear()
+
+
 @pytest.fixture
 def enqueued(monkeypatch) -> list[Sent]:
     """Every task a service enqueued after its transaction committed, in order."""

@@ -1,7 +1,8 @@
 """A build with a port settles its own security group sets (tasks/network_push.py: plugged_ports_settle) and
-sends the members push to the other hosts only (wt-portperf made both cheaper): a member that joins or leaves
-the group while the server builds is in (out of) the building host's set when the build is done, and the
-hosts are found by a join on text, so a port whose device_id an API user set to anything breaks nothing.
+sends the members push to the other hosts only: a member that joins or leaves the group while the server
+builds is in (out of) the building host's set when the build is done; the hosts pushed to are the group's
+holders (models.GroupSetHolder), which the building host becomes before it reads; a rule changed during the
+build is on the port once its push ran, whenever that was.
 Real PostgreSQL and Redis, the build run in-process as the host's worker runs it, against the fake driver."""
 import uuid
 
@@ -13,10 +14,13 @@ from compute_platform.compute.services.instances import instance_create
 from compute_platform.compute.states import VmState
 from compute_platform.network.models import Port
 from compute_platform.network.services import host_push
+from compute_platform.network.selectors_instances import group_set_holders
 from compute_platform.network.services.networks import network_create, subnet_create
+from compute_platform.network.services.group_set_holders import group_set_holders_add
 from compute_platform.network.services.ports import port_create, port_delete
 from compute_platform.network.services.security_group_push import MEMBERS
-from compute_platform.network.services.security_groups import security_group_default_ensure, security_group_rule_create
+from compute_platform.network.services.security_groups import (security_group_default_ensure,
+                                                                 security_group_rule_create)
 from compute_platform.redis_clients import broker_redis
 from tasks import manager, network_push, runtime
 
@@ -38,6 +42,8 @@ class Scene:
                       values={"cidr": "10.45.0.0/24", "enable_dhcp": False})
         self.group = security_group_default_ensure(project_id=world.project.pk)
         self.other = self.member(host=self.there)
+        # `there` holds a set of the group (its worker loaded it for its server): the group's changes reach it
+        group_set_holders_add(host=self.there.name, group_ids=[self.group.id])
 
     def member(self, *, host, device_id=None) -> Port:
         """A compute port in the group (committed at once: the test database is not in a transaction)."""
@@ -99,8 +105,9 @@ def test_a_member_joining_during_the_build_is_in_the_building_hosts_set(scene, c
     build_with(scene, build, monkeypatch, lambda: joined.append(scene.member(host=scene.there)))
     assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
     assert scene.host_set() == {ip(scene.other), ip(mine), ip(joined[0])}  # the settle read it
-    # and the join pushed to the building host too (its server's port names the group since its create)
-    assert f"compute.{scene.here.name}" in member_pushes(enqueued)
+    # the join was pushed to the holder of the group; the building host became one at its settle, after the join
+    assert member_pushes(enqueued) == [f"compute.{scene.there.name}"]
+    assert group_set_holders(group_ids=[scene.group.id]) == sorted([scene.here.name, scene.there.name])
 
 
 def test_a_member_leaving_during_the_build_is_not_in_the_building_hosts_set(scene, committed, enqueued,
@@ -113,9 +120,9 @@ def test_a_member_leaving_during_the_build_is_not_in_the_building_hosts_set(scen
     assert scene.host_set() == {ip(scene.other), ip(Port.objects.get(device_id=str(instance.uuid)))}
 
 
-def test_a_port_whose_device_id_is_no_uuid_is_no_member_host(scene, committed, enqueued, monkeypatch):
-    """device_id is text an API user may set to anything: the hosts are found by a join on text, never a cast
-    of it to a uuid (which would fail the whole activation)."""
+def test_a_port_whose_device_id_is_no_uuid_breaks_no_activation(scene, committed, enqueued, monkeypatch):
+    """device_id is text an API user may set to anything: such ports in the group are members like any other,
+    and the activation's push goes to the group's holders, not to hosts found from the ports."""
     scene.member(host=None, device_id="not-a-uuid")
     scene.member(host=None, device_id=str(uuid.uuid4()))  # a uuid, but no server's
     instance, build = scene.create(committed, enqueued)

@@ -45,6 +45,8 @@ class Scene:
         self.driver.spawn(InstanceSpec(uuid=str(server.uuid), name="s", vcpus=1, memory_mb=64, root_gb=1, vifs=(
             VifSpec(port_id=str(first.id), mac=first.mac_address, network_id=str(self.net.id),
                     security_group_rules=(rule,)),)))
+        # the host loads its set of G as its worker does, becoming a holder of G (so G's changes are pushed to it)
+        network_push.refresh_group_members(request_id=new_request_id())
         self.marker = host_push.marker_key(host=self.host, kind=MEMBERS)
         broker_redis().delete(self.marker)
         self.ips = {self.ip(first)}

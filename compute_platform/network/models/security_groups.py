@@ -46,3 +46,20 @@ class SecurityGroupRule(models.Model):
 
     def __str__(self):
         return f"{self.direction} {self.ethertype} {self.protocol or 'any'} ({self.id})"
+
+
+class GroupSetHolder(models.Model):
+    """A compute host that holds a set of a security group's members (a rule of its ports names the group as
+    its remote group): the hosts a change of the group's members is pushed to, found by one index read
+    however large the group (security_group_push.py). The host adds its row before it first reads the
+    group's members, so a change committed after that read finds it; the rows of groups it no longer needs go
+    when its worker starts (tasks/network_plane.py), and until then cost it a spare push at most."""
+
+    host = models.CharField(max_length=255)
+    security_group = models.ForeignKey(SecurityGroup, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["security_group", "host"], name="network_group_set_holder")]
+
+    def __str__(self):
+        return f"{self.host} holds {self.security_group_id}"

@@ -41,22 +41,34 @@ def marker_key(*, host: str, kind: str) -> str:
 def host_push_on_commit(*, host: str, kind: str, task_name: str, why: str) -> None:
     """Once the transaction commits, send `task_name` (kwargs: request_id) to `host` unless one of `kind` is
     already waiting there."""
-    request_id = new_request_id()
+    transaction.on_commit(lambda: hosts_push(hosts=[host], kind=kind, task_name=task_name, why=why))
 
-    def send():
-        try:
-            fresh = broker_redis().set(marker_key(host=host, kind=kind), request_id, nx=True, ex=MARKER_TTL)
-        except redis.RedisError as exc:
-            logger.warning("push marker for %s on %s unavailable (%s): pushing anyway", kind, host, exc)
-            fresh = True
-        if not fresh:
+
+def hosts_push(*, hosts, kind: str, task_name: str, why: str) -> list[str]:
+    """Send `task_name` (kwargs: request_id) now to each of `hosts` where none of `kind` is waiting yet (their
+    markers set in one round trip). Returns the hosts it was sent to."""
+    hosts = list(hosts)
+    if not hosts:
+        return []
+    request_ids = [new_request_id() for _ in hosts]
+    try:
+        pipe = broker_redis().pipeline(transaction=False)
+        for host, request_id in zip(hosts, request_ids):
+            pipe.set(marker_key(host=host, kind=kind), request_id, nx=True, ex=MARKER_TTL)
+        fresh = pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("push markers for %s on %s unavailable (%s): pushing anyway", kind, hosts, exc)
+        fresh = [True] * len(hosts)
+    sent = []
+    for host, request_id, first in zip(hosts, request_ids, fresh):
+        if not first:
             logger.debug("%s push to %s already waiting (%s)", kind, host, why)
-            return
+            continue
         task_send_or_keep(task_name=task_name, queue=tasknames.host_queue(host), kwargs={"request_id": request_id},
                           countdown=DELAY)
         logger.info("%s pushed to host %s (%s, %s)", kind, host, why, request_id)
-
-    transaction.on_commit(send)
+        sent.append(host)
+    return sent
 
 
 def host_push_taken(*, host: str, kinds: tuple[str, ...]) -> None:

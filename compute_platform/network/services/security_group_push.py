@@ -5,13 +5,14 @@ enhancement). Two kinds of change, two pushes, both sent on commit (a rolled-bac
   `REFRESH_SECURITY_GROUPS` naming its ports; the host rebuilds their rules from the database and its driver
   rewrites their firewall (`security_groups_push`).
 - members: a group's members came, went or changed address. A rule "from members of G" names G, and the
-  host matches it against its own set of G's addresses, so no rule changes: each host with a port whose rules
-  name G gets a `REFRESH_GROUP_MEMBERS`, which reloads that host's sets from the database
-  (`security_group_members_push`). At most one waits per host (host_push.py): a burst of boots in one group
+  host matches it against its own set of G's addresses, so no rule changes: each host that holds a set of G
+  (it registered before it first read G's members: models.GroupSetHolder) gets a `REFRESH_GROUP_MEMBERS`, which
+  reloads that host's sets from the database (`security_group_members_push`). At most one waits per host (host_push.py): a burst of boots in one group
   costs each host a set reload or a few, not a rewrite of every member's chains per boot."""
 import logging
 from typing import Iterable
 
+from django.db import transaction
 from django.db.models import Q
 
 from compute_platform import tasknames
@@ -19,8 +20,8 @@ from compute_platform.compute.context import new_request_id
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
 from ..models import Port
-from ..selectors_instances import compute_ports_by_host, remote_group_hosts
-from .host_push import host_push_on_commit
+from ..selectors_instances import compute_ports_by_host, group_set_holders
+from .host_push import hosts_push
 
 logger = logging.getLogger(__name__)
 MEMBERS = "group_members"  # the push kind of the members' sets
@@ -52,14 +53,19 @@ def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = (
 
 
 def security_group_members_push(*, why: str, groups: Iterable = (), ports: Iterable = (),
-                                except_host: str | None = None) -> list[str]:
-    """The members of `groups` changed (or of the groups `ports` are in: they joined them): every host with a
-    port whose rules name one of them as their remote group reloads its sets, once per host however many changes
-    wait (`except_host`: one that reads them itself). Returns the hosts."""
+                                except_host: str | None = None) -> None:
+    """The members of `groups` changed (or of the groups `ports` are in, read once committed: they joined them):
+    once the change commits, every host that holds a set of one of them (GroupSetHolder) reloads its sets, once
+    per host however many changes wait (`except_host`: one that reads them itself).
+
+    The holders are read after the commit: a host that became one later reads the members after the change, and
+    one that became one earlier is found."""
     groups, ports = set(groups), set(ports)
     if not (groups or ports):
-        return []
-    hosts = [h for h in remote_group_hosts(group_ids=groups, groups_of_ports=ports) if h != except_host]
-    for host in hosts:
-        host_push_on_commit(host=host, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
-    return hosts
+        return
+
+    def push():
+        hosts = [h for h in group_set_holders(group_ids=groups, groups_of_ports=ports) if h != except_host]
+        hosts_push(hosts=hosts, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
+
+    transaction.on_commit(push)
