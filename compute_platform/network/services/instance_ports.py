@@ -14,7 +14,7 @@ from compute_platform.db_retry import db_retry
 
 from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           NeutronNotFound, OverQuota)
-from ..models import IPAllocation, Network, Port, SecurityGroup
+from ..models import FloatingIP, IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
 from .floating_ip_push import floating_ips_push
 from .security_group_push import security_group_members_push
@@ -157,11 +157,15 @@ def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | N
         port_ids = list(Port.objects.filter(device_id=str(instance_uuid)).values_list("id", flat=True))
     if not port_ids:
         return
-    # (in SQL: every build with a port makes this write; compute_platform/sql.py says why)
+    # In SQL (every build with a port makes this write; compute_platform/sql.py says why), which also says which
+    # ports hold a floating IP: their host NATs them from now on.
     where, params = sql.sql_in("id", sql.uuid_params(port_ids))
-    sql.execute(f"UPDATE {Port._meta.db_table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s",
-                [host, "ACTIVE", *params, str(instance_uuid)])
+    table = Port._meta.db_table
+    rows = sql.rows(f"UPDATE {table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s "
+                    f"RETURNING id, EXISTS (SELECT 1 FROM {FloatingIP._meta.db_table} f WHERE f.port_id = {table}.id)",
+                    [host, "ACTIVE", *params, str(instance_uuid)])
     # The new members' addresses reach the other hosts' sets; the building host read its own (rules and sets)
     # after plugging them (tasks/network_push.py: plugged_ports_settle), so it is spared.
     security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host, ports=port_ids)
-    floating_ips_push(why=f"instance {instance_uuid} active on {host}", ports=port_ids)
+    floating_ips_push(why=f"instance {instance_uuid} active on {host}", only_with_floating_ips=False,
+                      ports=[sql.uuid_str(port_id) for port_id, floating in rows if floating])
