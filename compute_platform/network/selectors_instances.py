@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from compute_platform import sql
-from compute_platform.compute.models import Host, Instance
+from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
@@ -16,8 +16,8 @@ from .models.ports import DHCP_OWNER
 
 # The reads every build with a port makes are written in SQL (compute_platform/sql.py says why): its NICs, their
 # rules, the sets those name, and the hosts its new members are pushed to.
-_PORT, _ALLOC, _SUBNET, _NETWORK, _RULE, _INSTANCE, _HOST = (
-    m._meta.db_table for m in (Port, IPAllocation, Subnet, Network, SecurityGroupRule, Instance, Host))
+_PORT, _ALLOC, _SUBNET, _NETWORK, _RULE = (
+    m._meta.db_table for m in (Port, IPAllocation, Subnet, Network, SecurityGroupRule))
 _PORT_GROUPS = Port.security_groups.through._meta.db_table
 _FLOATING, _HOLDER = FloatingIP._meta.db_table, GroupSetHolder._meta.db_table
 
@@ -103,27 +103,28 @@ def _rule_values(row: dict) -> dict:
     return values
 
 
-def _port_rules(port_ids) -> tuple[dict, dict]:
-    """({port id: its allow rules as plain values}, {port id: the groups it is in}) in one query, whatever
-    the number of ports. Ports with the same rules share one list (a group's members all have its rules)."""
-    where, params = sql.sql_in("p.id", sql.uuid_params(port_ids))
-    columns = ", ".join(f"r.{f}" for f in _RULE_FIELDS)
-    rows = sql.rows(f"SELECT p.id, p.port_security_enabled, g.securitygroup_id, {columns}, r.id FROM {_PORT} p "
-                    f"LEFT JOIN {_PORT_GROUPS} g ON g.port_id = p.id "
-                    f"LEFT JOIN {_RULE} r ON r.security_group_id = g.securitygroup_id "
-                    f"WHERE {where} ORDER BY p.id, r.id", params)
-    rule_ids: dict = defaultdict(list)
+# A port's groups and their rules, joined to ports `p` (a row per rule: one, all NULL, for a port without).
+_RULES_JOIN = (f"LEFT JOIN {_PORT_GROUPS} g ON g.port_id = p.id "
+               f"LEFT JOIN {_RULE} r ON r.security_group_id = g.securitygroup_id")
+_RULES_COLUMNS = ", ".join(["p.port_security_enabled", "g.securitygroup_id", *(f"r.{f}" for f in _RULE_FIELDS), "r.id"])
+
+
+def _rules_of(rows) -> tuple[dict, dict]:
+    """({port id: its allow rules as plain values}, {port id: the groups it is in}) from rows of (port id,
+    *_RULES_COLUMNS), a row repeated any number of times. Ports with the same rules share one list (a group's
+    members all have its rules)."""
+    rule_ids: dict = defaultdict(dict)  # {port id: {rule id: None}}, an ordered set
     found: dict = {}
     groups: dict = defaultdict(set)
     secured: dict = {}
     for port_id, on, group_id, *values, rule_id in rows:
-        port_id = sql.uuid_str(port_id)
         secured[port_id] = bool(on)
         if group_id is not None:
             groups[port_id].add(sql.uuid_str(group_id))
-        if on and rule_id is not None:
-            rule_ids[port_id].append(rule_id)
+        if on and rule_id is not None and rule_id not in found:
             found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
+        if on and rule_id is not None:
+            rule_ids[port_id][rule_id] = None
     shared: dict[tuple, list[dict]] = {}
     rules = {}
     for port_id, on in secured.items():
@@ -135,6 +136,13 @@ def _port_rules(port_ids) -> tuple[dict, dict]:
             shared[key] = [found[r] for r in key]
         rules[port_id] = shared[key]
     return rules, groups
+
+
+def _port_rules(port_ids) -> tuple[dict, dict]:
+    """_rules_of the ports, in one query whatever their number."""
+    where, params = sql.sql_in("p.id", sql.uuid_params(port_ids))
+    rows = sql.rows(f"SELECT p.id, {_RULES_COLUMNS} FROM {_PORT} p {_RULES_JOIN} WHERE {where}", params)
+    return _rules_of((sql.uuid_str(port_id), *rest) for port_id, *rest in rows)
 
 
 def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
@@ -169,32 +177,36 @@ def host_named_groups(*, host: str) -> set[str]:
 
 def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
     """(device id, the port as plain values: a VifSpec's fields) for the ports `p` matching `where`, in NIC
-    order: ports, addresses, subnets and DHCP servers in one query (a row per address), their rules in another."""
+    order: ports, addresses, subnets, DHCP servers and rules in one query (a row per address and rule)."""
     rows = sql.rows(
-        "SELECT p.id, p.device_id, p.mac_address, p.network_id, n.mtu, a.ip_address, s.ip_version, s.cidr, "
+        "SELECT p.id, p.device_id, p.mac_address, p.network_id, n.mtu, a.id, a.ip_address, s.ip_version, s.cidr, "
         "s.gateway_ip, s.dns_nameservers, s.enable_dhcp, "
         # the subnet's DHCP server: the first address of a DHCP port in it
         f"(SELECT d.ip_address FROM {_ALLOC} d JOIN {_PORT} dp ON dp.id = d.port_id "
-        "WHERE d.subnet_id = a.subnet_id AND dp.device_owner = %s ORDER BY d.id LIMIT 1) "
+        f"WHERE d.subnet_id = a.subnet_id AND dp.device_owner = %s ORDER BY d.id LIMIT 1), {_RULES_COLUMNS} "
         f"FROM {_PORT} p JOIN {_NETWORK} n ON n.id = p.network_id LEFT JOIN {_ALLOC} a ON a.port_id = p.id "
-        f"LEFT JOIN {_SUBNET} s ON s.id = a.subnet_id WHERE {where} ORDER BY p.created_at, p.id, a.id",
+        f"LEFT JOIN {_SUBNET} s ON s.id = a.subnet_id {_RULES_JOIN} WHERE {where} ORDER BY p.created_at, p.id, a.id",
         [DHCP_OWNER, *params])
-    found: dict = {}  # {port id: (device id, values, its first subnet)}, in NIC order
-    for port_id, device_id, mac, network_id, mtu, ip, version, *subnet in rows:
+    found: dict = {}  # {port id: (device id, values, its first subnet, its address ids)}, in NIC order
+    rule_rows = []
+    for port_id, device_id, mac, network_id, mtu, address_id, ip, version, *subnet in rows:
         port_id = sql.uuid_str(port_id)
+        subnet, rule = subnet[:5], subnet[5:]
+        rule_rows.append((port_id, *rule))
         if port_id not in found:
             found[port_id] = [device_id, {"port_id": port_id, "mac": mac, "network_id": sql.uuid_str(network_id),
-                                          "fixed_ips": [], "mtu": mtu}, None]
+                                          "fixed_ips": [], "mtu": mtu}, None, set()]
         entry = found[port_id]
-        if ip is None:
+        if ip is None or address_id in entry[3]:  # (an address comes once per rule)
             continue
+        entry[3].add(address_id)
         entry[1]["fixed_ips"].append(ip)
         # The port's first IPv4 subnet, else its first subnet, is the one the guest is told about.
         if entry[2] is None or (entry[2][0] != 4 and version == 4):
             entry[2] = (version, *subnet)
-    rules, _ = _port_rules(list(found))
+    rules, _ = _rules_of(rule_rows)
     out = []
-    for port_id, (device_id, vif, first) in found.items():
+    for port_id, (device_id, vif, first, _) in found.items():
         _, cidr, gateway, dns, dhcp_on, dhcp_server = first or (None, None, None, "[]", False, None)
         vif.update(cidr=cidr, gateway=gateway, dns_nameservers=list(sql.json_value(dns, [])),
                    security_group_rules=rules[port_id], dhcp_server=dhcp_server if dhcp_on else None)
@@ -203,7 +215,7 @@ def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
 
 
 def instance_vifs(*, instance_uuid) -> list[dict]:
-    """The server's NICs as plain values (a VifSpec's fields), in NIC order. Two queries."""
+    """The server's NICs as plain values (a VifSpec's fields), in NIC order. One query."""
     return [vif for _, vif in _vifs("p.device_id = %s", [str(instance_uuid)])]
 
 
