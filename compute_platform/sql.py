@@ -4,8 +4,12 @@ The hottest reads and writes (a placement, a boot's quota read, a build's NICs) 
 the ORM, compiling them costs more Python than the database spends running them (measured per boot in
 `make bench` and `bench_network`). What differs between the two backends is said once, here: how a UUID column
 is stored (PostgreSQL's uuid; SQLite's 32 hex digits, as Django keeps it) and how text is aggregated."""
+import hashlib
+import itertools
 import json
+import re
 import uuid
+import weakref
 
 from django.db import connection
 
@@ -64,14 +68,39 @@ def json_value(value, default=None):
     return default if value is None else value
 
 
-def rows(sql: str, params: list) -> list[tuple]:
+# The statements each PostgreSQL connection has prepared (PREPARE survives a rollback; a new connection, as after
+# CONN_MAX_AGE or an error, prepares them again).
+_PREPARED: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def _prepared(sql: str, params: list) -> tuple[str, list]:
+    """`sql` run as a statement PostgreSQL prepared once on this connection: a statement of many joins costs
+    PostgreSQL more to plan than to run (a build's NICs: 0.6 ms planning against 0.3 ms running, measured with
+    pg_stat_statements), and a prepared one is planned for its first executions only (then its generic plan is
+    kept). SQLite caches its statements itself."""
+    if connection.vendor != "postgresql":
+        return sql, params
+    connection.ensure_connection()
+    names = _PREPARED.setdefault(connection.connection, set())
+    name = "cp_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+    if name not in names:
+        numbers = itertools.count(1)
+        body = re.sub(r"%s", lambda _: f"${next(numbers)}", sql).replace("%%", "%")
+        with connection.cursor() as cur:
+            cur.execute(f"PREPARE {name} AS {body}")
+        names.add(name)
+    return (f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"), params
+
+
+def rows(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:
+    """The rows of a read (`prepare`: as a prepared statement, for the hot ones)."""
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(*(_prepared(sql, params) if prepare else (sql, params)))
         return cur.fetchall()
 
 
-def execute(sql: str, params: list) -> int:
+def execute(sql: str, params: list, *, prepare: bool = False) -> int:
     """Run a write; returns the number of rows it touched."""
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(*(_prepared(sql, params) if prepare else (sql, params)))
         return cur.rowcount

@@ -159,7 +159,8 @@ def group_members(*, group_ids) -> dict[str, list[str]]:
     if members:
         where, params = sql.sql_in("g.securitygroup_id", sql.uuid_params(members))
         rows = sql.rows(f"SELECT g.securitygroup_id, {sql.string_agg('a.ip_address')} FROM {_PORT_GROUPS} g "
-                        f"JOIN {_ALLOC} a ON a.port_id = g.port_id WHERE {where} GROUP BY g.securitygroup_id", params)
+                        f"JOIN {_ALLOC} a ON a.port_id = g.port_id WHERE {where} GROUP BY g.securitygroup_id", params,
+                        prepare=True)
         for group_id, ips in rows:
             members[sql.uuid_str(group_id)] = joined_values(ips)
     return members
@@ -186,7 +187,7 @@ def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
         f"WHERE d.subnet_id = a.subnet_id AND dp.device_owner = %s ORDER BY d.id LIMIT 1), {_RULES_COLUMNS} "
         f"FROM {_PORT} p JOIN {_NETWORK} n ON n.id = p.network_id LEFT JOIN {_ALLOC} a ON a.port_id = p.id "
         f"LEFT JOIN {_SUBNET} s ON s.id = a.subnet_id {_RULES_JOIN} WHERE {where} ORDER BY p.created_at, p.id, a.id",
-        [DHCP_OWNER, *params])
+        [DHCP_OWNER, *params], prepare=True)
     found: dict = {}  # {port id: (device id, values, its first subnet, its address ids)}, in NIC order
     rule_rows = []
     for port_id, device_id, mac, network_id, mtu, address_id, ip, version, *subnet in rows:
@@ -249,7 +250,7 @@ def group_set_holders(*, group_ids=(), groups_of_ports=()) -> list[str]:
     of_ports, more = sql.sql_in("port_id", sql.uuid_params(groups_of_ports))
     return [host for (host,) in sql.rows(
         f"SELECT DISTINCT host FROM {_HOLDER} WHERE {named} OR security_group_id IN "
-        f"(SELECT securitygroup_id FROM {_PORT_GROUPS} WHERE {of_ports}) ORDER BY host", [*params, *more])]
+        f"(SELECT securitygroup_id FROM {_PORT_GROUPS} WHERE {of_ports}) ORDER BY host", [*params, *more], prepare=True)]
 
 
 def compute_ports_by_host(*, ports: Q) -> dict[str, list[str]]:

@@ -163,7 +163,7 @@ def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | N
     table = Port._meta.db_table
     rows = sql.rows(f"UPDATE {table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s "
                     f"RETURNING id, EXISTS (SELECT 1 FROM {FloatingIP._meta.db_table} f WHERE f.port_id = {table}.id)",
-                    [host, "ACTIVE", *params, str(instance_uuid)])
+                    [host, "ACTIVE", *params, str(instance_uuid)], prepare=True)
     # The new members' addresses reach the other hosts' sets; the building host read its own (rules and sets)
     # after plugging them (tasks/network_push.py: plugged_ports_settle), so it is spared.
     security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host, ports=port_ids)
