@@ -59,7 +59,8 @@ def members_read(host: str, group_ids) -> dict[str, list[str]]:
 
 
 def host_members_truth(host: str) -> dict[str, list[str]]:
-    """At the host's start: the members of every group its ports name, the host the holder of exactly those."""
+    """The members of every group the host's ports name, the host made the holder of exactly those (the groups
+    its ports no longer name stop pushing to it): at its start and at each reload of its sets."""
     named = host_named_groups(host=host)
     group_set_holders_reset(host=host, group_ids=named)
     _HOLDING[host] = set(named)
@@ -112,7 +113,7 @@ def refresh_group_members(*, request_id: str):
     with security_groups_lock(host), instance_event(
             request_id=request_id, event="compute_refresh_group_members", host=host, what="group members refresh",
             on_error=None, finishes_action=False):
-        members = members_read(host, host_named_groups(host=host))
+        members = host_members_truth(host)
         done = get_driver().apply_group_members(members)
         logger.info("group sets of %s refreshed: %s (%s)", host, {g: len(members[g]) for g in done}, request_id)
 

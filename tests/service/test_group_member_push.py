@@ -12,7 +12,8 @@ from django.db import connections
 
 from compute_platform import tasknames
 from compute_platform.compute.context import new_request_id
-from compute_platform.network.models import SecurityGroup, SecurityGroupRule
+from compute_platform.network.models import Port, SecurityGroup, SecurityGroupRule
+from compute_platform.network.selectors_instances import group_set_holders
 from compute_platform.network.services import host_push
 from compute_platform.redis_clients import broker_redis
 from compute_platform.network.services.networks import network_create, subnet_create
@@ -37,7 +38,7 @@ class Scene:
         self.group = SecurityGroup.objects.create(project=world.project, name="g")
         SecurityGroupRule.objects.create(project=world.project, security_group=self.group, direction="ingress",
                                          remote_group=self.group)
-        server = world.instance(host=world.host(self.host))
+        self.server = server = world.instance(host=world.host(self.host))
         first = self.port(device_id=str(server.uuid))
         runtime.host_set(self.host)
         self.driver = runtime.get_driver()
@@ -138,3 +139,12 @@ def test_a_lost_marker_or_an_unreachable_redis_only_pushes_again(scene, enqueued
     monkeypatch.undo()
     network_push.refresh_group_members(request_id=new_request_id())
     assert scene.host_set_now() == scene.ips
+
+
+def test_a_host_whose_ports_name_the_group_no_more_stops_holding_it(scene, enqueued):
+    assert group_set_holders(group_ids=[scene.group.id]) == [scene.host]
+    Port.objects.filter(device_id=str(scene.server.uuid)).update(device_id="", device_owner="")  # its server left
+    network_push.refresh_group_members(request_id=new_request_id())  # its next reload
+    assert group_set_holders(group_ids=[scene.group.id]) == []
+    scene.member_joins()
+    assert member_pushes(enqueued, scene.host) == []  # no more pushes of the group's changes to it
