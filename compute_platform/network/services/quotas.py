@@ -17,10 +17,12 @@ from ..selectors import QUOTA_COUNTED, network_quota_limits
 logger = logging.getLogger(__name__)
 
 
-def network_quota_reserve(*, project_id: str, resource: str, adding: int = 1) -> None:
+def network_quota_reserve(*, project_id: str, resource: str, adding: int = 1, limit: int | None = None) -> None:
     """Lock the project's row (to the end of the caller's transaction) and raise OverQuota (409) unless
-    `adding` more of `resource` fit. Call inside the transaction that then creates them."""
-    limit = network_quota_limits(project_id=project_id)[resource]
+    `adding` more of `resource` fit (under `limit`, the project's, if the caller read it already). Call inside
+    the transaction that then creates them."""
+    if limit is None:
+        limit = network_quota_limits(project_id=project_id)[resource]
     if limit < 0:
         return
     if not list(Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True)):
