@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     except BenchError as exc:
         print(f"bench_network: {exc}", file=sys.stderr)
         return 1
-    os.environ.update(QUOTA_PORT="-1", QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
+    os.environ.update(QUOTA_PORT=os.environ.get("BENCH_QUOTA_PORT", "-1"), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
     workdir = REPO / ".run" / f"bench-network-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
