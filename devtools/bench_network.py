@@ -146,6 +146,9 @@ def parse_args(argv=None):
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots of each kind profiled in-process for queries and time (0: skip)")
     p.add_argument("--verbose", action="store_true", help="print the SQL of a POST and of a build, with a port and without, and of a port create")
+    p.add_argument("--port-quota", type=int, default=-1,
+                   help="the projects' port quota (QUOTA_PORT; default -1, unlimited; 500 is a new install's: "
+                        "a port create then locks its project's row and counts its ports)")
     p.add_argument("--conn-max-age", type=int, default=60)
     return p.parse_args(argv)
 
@@ -157,7 +160,7 @@ def main(argv=None) -> int:
     except BenchError as exc:
         print(f"bench_network: {exc}", file=sys.stderr)
         return 1
-    os.environ.update(QUOTA_PORT=os.environ.get("BENCH_QUOTA_PORT", "-1"), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
+    os.environ.update(QUOTA_PORT=str(args.port_quota), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
     workdir = REPO / ".run" / f"bench-network-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
