@@ -160,7 +160,8 @@ def main(argv=None) -> int:
     except BenchError as exc:
         print(f"bench_network: {exc}", file=sys.stderr)
         return 1
-    os.environ.update(QUOTA_PORT=str(args.port_quota), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
+    # the stack's processes inherit
+    os.environ.update(QUOTA_PORT=str(args.port_quota), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")
     workdir = REPO / ".run" / f"bench-network-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
