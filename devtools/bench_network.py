@@ -145,7 +145,8 @@ def parse_args(argv=None):
     p.add_argument("--ports", type=int, default=200, help="sequential port creates timed (default 200)")
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots of each kind profiled in-process for queries and time (0: skip)")
-    p.add_argument("--verbose", action="store_true", help="print the SQL of a POST and of a build, with a port and without, and of a port create")
+    p.add_argument("--verbose", action="store_true",
+                   help="print the SQL of a POST and of a build, with a port and without, and of a port create")
     p.add_argument("--port-quota", type=int, default=-1,
                    help="the projects' port quota (QUOTA_PORT; default -1, unlimited; 500 is a new install's: "
                         "a port create then locks its project's row and counts its ports)")
