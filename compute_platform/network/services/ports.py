@@ -133,7 +133,7 @@ def _group_ids(project_id: str, asked: list | None, default_id) -> list:
     `default` (`default_id`, read with the network; made here on the project's first use)."""
     if asked is None:
         return [default_id or security_group_default_ensure(project_id=project_id).id]
-    return [g.id for g in _security_groups(project_id, asked)]
+    return list(dict.fromkeys(g.id for g in _security_groups(project_id, asked)))  # a group named twice is one
 
 
 def _as_read(port: Port, addresses: list[tuple], group_ids: list) -> Port:
