@@ -81,13 +81,15 @@ def profile(stack, tokens: dict, network_id: str, count: int) -> dict:
     for label, token in tokens.items():
         extra = ("--network", network_id) if label == "with a port" else ()
         out[label] = probe(stack, "profile-boot", "--token", token, "--count", str(count), *extra)
+    out["port create"] = probe(stack, "profile-port", "--token", tokens["with a port"], "--network", network_id,
+                               "--count", str(count))
     return out
 
 
 def profile_rows(prof: dict | None) -> list[Row]:
     if not prof:
         return []
-    (p0, p1) = prof["without a port"], prof["with a port"]
+    p0, p1 = prof["without a port"], prof["with a port"]
 
     def pair(kind: str, key: str, fmt: str) -> str:
         return " / ".join(fmt.format(median([x[key] for x in p[kind]])) for p in (p0, p1))
@@ -98,7 +100,18 @@ def profile_rows(prof: dict | None) -> list[Row]:
             Row("  build in-process p50 without / with a port", pair("build", "ms", "{:.1f}") + " ms"),
             Row("  POST /servers CPU p50 (process + PostgreSQL) without / with a port",
                 pair("post", "cpu_ms", "{:.1f}") + " ms"),
-            Row("  build CPU p50 (process + PostgreSQL) without / with a port", pair("build", "cpu_ms", "{:.1f}") + " ms")]
+            Row("  build CPU p50 (process + PostgreSQL) without / with a port", pair("build", "cpu_ms", "{:.1f}") + " ms"),
+            *port_rows(prof.get("port create"))]
+
+
+def port_rows(prof: dict | None) -> list[Row]:
+    """POST /network/v2.0/ports in-process (bench_probe profile-port): queries, time and CPU."""
+    if not prof:
+        return []
+    ports = prof["port"]
+    return [Row("  SQL queries per port create", f"{median([p['queries'] for p in ports]):.0f}"),
+            Row("  port create in-process p50 / CPU p50 (process + PostgreSQL)",
+                f"{median([p['ms'] for p in ports]):.1f} / {median([p['cpu_ms'] for p in ports]):.1f} ms")]
 
 
 def cpu_rows(boots: dict) -> list[Row]:
@@ -132,7 +145,11 @@ def parse_args(argv=None):
     p.add_argument("--ports", type=int, default=200, help="sequential port creates timed (default 200)")
     p.add_argument("--profile-boots", type=int, default=20,
                    help="boots of each kind profiled in-process for queries and time (0: skip)")
-    p.add_argument("--verbose", action="store_true", help="print the SQL of a POST and of a build, with a port and without")
+    p.add_argument("--verbose", action="store_true",
+                   help="print the SQL of a POST and of a build, with a port and without, and of a port create")
+    p.add_argument("--port-quota", type=int, default=-1,
+                   help="the projects' port quota (QUOTA_PORT; default -1, unlimited; 500 is a new install's: "
+                        "a port create then locks its project's row and counts its ports)")
     p.add_argument("--conn-max-age", type=int, default=60)
     return p.parse_args(argv)
 
@@ -144,7 +161,8 @@ def main(argv=None) -> int:
     except BenchError as exc:
         print(f"bench_network: {exc}", file=sys.stderr)
         return 1
-    os.environ.update(QUOTA_PORT="-1", QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")  # the stack's processes inherit
+    # the stack's processes inherit
+    os.environ.update(QUOTA_PORT=str(args.port_quota), QUOTA_NETWORK="-1", QUOTA_SUBNET="-1")
     workdir = REPO / ".run" / f"bench-network-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -165,8 +183,9 @@ def main(argv=None) -> int:
         print(format_table(rows(boots, ports, floor, prof)))
         if prof and args.verbose:
             for label in prof:
-                for kind in ("post", "build"):
-                    print(f"\nSQL of one {kind} {label}:", *prof[label][kind][-1]["sql"], sep="\n  ")
+                for kind in ("post", "build", "port"):
+                    if kind in prof[label]:
+                        print(f"\nSQL of one {kind} {label}:", *prof[label][kind][-1]["sql"], sep="\n  ")
         return 0
     except (BenchError, AssertionError, OSError, requests.RequestException) as exc:
         print(f"\nbench_network: failed: {exc}", file=sys.stderr)

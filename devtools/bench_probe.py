@@ -3,6 +3,7 @@
     DATABASE_URL=... python -m devtools.bench_probe fill --total 10000
     DATABASE_URL=... python -m devtools.bench_probe count-list --token T --max-limit 1000 PATH...
     DATABASE_URL=... COMPUTE_HOST=bench1 python -m devtools.bench_probe profile-boot --token T --count 20
+    DATABASE_URL=... python -m devtools.bench_probe profile-port --token T --network N --count 20
     DATABASE_URL=... python -m devtools.bench_probe list-floor --count 10000
     DATABASE_URL=... python -m devtools.bench_probe place --hosts 10 100 1000 10000 --count 200
 
@@ -295,6 +296,37 @@ def profile_boot(token: str, count: int, flavor: str, network: str | None = None
     return {"post": post, "build": build}
 
 
+def profile_port(token: str, network: str, count: int) -> dict:
+    """POST /network/v2.0/ports in-process, one after another on `network`: queries, time and CPU (this process
+    plus its PostgreSQL backend) of each. BENCH_CPROFILE=FILE: a cProfile of them in FILE.port."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(HTTP_X_AUTH_TOKEN=token)
+    profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE") else None
+    body = json.dumps({"port": {"network_id": network}})
+    out = []
+    with override_settings(ALLOWED_HOSTS=["*"]):
+        for _ in range(count):
+            cpu0 = _cpu_ns(connection)
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                resp = client.post("/network/v2.0/ports", data=body, content_type="application/json")
+                if profiler:
+                    profiler.disable()
+                seconds = time.perf_counter() - t0
+            if resp.status_code != 201:
+                raise SystemExit(f"profile port create failed: {resp.status_code} {resp.content[:300]!r}")
+            out.append({"queries": len(ctx.captured_queries), "ms": seconds * 1000, "sql": _sql(ctx.captured_queries),
+                        "cpu_ms": (_cpu_ns(connection) - cpu0) / 1e6})
+    if profiler:
+        profiler.dump_stats(os.environ["BENCH_CPROFILE"] + ".port")
+    return {"port": out}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench_probe")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -314,6 +346,10 @@ def main(argv=None) -> int:
     p.add_argument("--count", type=int, default=20)
     p.add_argument("--flavor", default="1")
     p.add_argument("--network", help="a network's id: each server gets a port on it")
+    pp = sub.add_parser("profile-port")
+    pp.add_argument("--token", required=True)
+    pp.add_argument("--network", required=True)
+    pp.add_argument("--count", type=int, default=20)
     args = parser.parse_args(argv)
     _setup()
     if args.cmd == "fill":
@@ -324,6 +360,8 @@ def main(argv=None) -> int:
         result = list_floor(args.count)
     elif args.cmd == "count-list":
         result = count_list(args.token, args.max_limit, args.paths)
+    elif args.cmd == "profile-port":
+        result = profile_port(args.token, args.network, args.count)
     else:
         result = profile_boot(args.token, args.count, args.flavor, args.network)
     sys.stdout.write("\n" + json.dumps(result) + "\n")

@@ -22,6 +22,7 @@ class Resource:
     update: Callable   # (context, row, values) -> row
     delete: Callable   # (context, row) -> None
     before_list: Callable | None = None  # (context) -> None
+    read_back: bool = True  # whether a create's row is read again to render it (a port's create returns it whole)
 
 
 def project_for_create(context, values: dict) -> str:
@@ -60,9 +61,9 @@ RESOURCES = {r.path: r for r in [
     Resource(
         "ports", "ports", "port", "port", vb.port_body,
         create=lambda ctx, project, v: ports.port_create(
-            context=ctx, project_id=project, network=_network(ctx, v.pop("network_id")), values=v),
+            context=ctx, project_id=project, network_id=v.pop("network_id"), values=v),
         update=lambda ctx, row, v: ports.port_update(context=ctx, port=row, values=v),
-        delete=lambda ctx, row: ports.port_delete(context=ctx, port=row)),
+        delete=lambda ctx, row: ports.port_delete(context=ctx, port=row), read_back=False),
     Resource(
         "security-groups", "security_groups", "security_group", "security group", vb.security_group_body,
         create=lambda ctx, project, v: security_groups.security_group_create(

@@ -87,7 +87,8 @@ class NetworkCollectionView(NetworkView):
         values = attributes.validated(r.singular, body_of(request, r.singular), create=True)
         project_id = self._project(values)
         row = r.create(self.context, project_id, values)
-        row = selectors.network_resource_get(context=self.context, resource=r.path, resource_id=row.id)
+        if r.read_back:
+            row = selectors.network_resource_get(context=self.context, resource=r.path, resource_id=row.id)
         return Response({r.singular: r.body(row, self.context.is_admin)}, status=201)
 
     def _project(self, values: dict) -> str:

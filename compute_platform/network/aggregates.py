@@ -2,6 +2,9 @@
 from django.db.models import Aggregate, TextField
 
 
+SQLITE_FUNCTION = "GROUP_CONCAT"  # STRING_AGG elsewhere
+
+
 class Joined(Aggregate):
     """A group's text values in one comma-separated string (None for none), in no particular order: a row per
     group instead of a row (and a Python tuple) per value, for the addresses of a group's members or a
@@ -10,7 +13,12 @@ class Joined(Aggregate):
     function, template, output_field = "STRING_AGG", "%(function)s(%(expressions)s, ',')", TextField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+        return self.as_sql(compiler, connection, function=SQLITE_FUNCTION, **extra)
+
+
+def joined_sql(expression: str, vendor: str) -> str:
+    """Joined in hand-written SQL, for a database `vendor` (connection.vendor)."""
+    return f"{SQLITE_FUNCTION if vendor == 'sqlite' else Joined.function}({expression}, ',')"
 
 
 def joined_values(text: str | None) -> list[str]:

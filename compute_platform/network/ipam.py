@@ -100,9 +100,23 @@ def candidates(pools: list[dict], used: set[str]) -> Iterator[str]:
                     yield ip
 
     gen = free()
-    window = [ip for _, ip in zip(range(WINDOW), gen)]
-    random.shuffle(window)
-    yield from window
+    if pool_size(pools) - len(used) < WINDOW:  # maybe fewer than WINDOW free: list them up front
+        window = [ip for _, ip in zip(range(WINDOW), gen)]
+        random.shuffle(window)
+        yield from window
+        yield from gen
+        return
+    # The window holds WINDOW addresses for sure: its random order is drawn one index at a time (Fisher-Yates,
+    # the swaps in a dict) and it is listed only as far as the draws reach. A create's first candidate mostly
+    # wins, and then costs a walk to one random point of the window, not the whole window and its shuffle.
+    window, swapped = [], {}
+    for i in range(WINDOW):
+        j = random.randrange(i, WINDOW)
+        pick = swapped.get(j, j)
+        swapped[j] = swapped.get(i, i)
+        while len(window) <= pick:
+            window.append(next(gen))
+        yield window[pick]
     yield from gen
 
 

@@ -11,14 +11,14 @@ import requests
 
 from .stack import REPO, Stack
 
-STACK = {"hosts": [], "users": {"alice": "proj-a", "bob": "proj-b"}}
+STACK = {"hosts": [], "users": {"alice": "proj-a", "bob": "proj-b", "carol": "proj-c"}}
 NET = "/network/v2.0"
 
 
 @pytest.fixture(scope="module")
 def tokens(api):
     return {"admin": api.token(), "alice": api.token("alice", "alice-pw", "proj-a"),
-            "bob": api.token("bob", "bob-pw", "proj-b")}
+            "bob": api.token("bob", "bob-pw", "proj-b"), "carol": api.token("carol", "carol-pw", "proj-c")}
 
 
 def create(api, kind: str, token: str, **body) -> dict:
@@ -166,6 +166,24 @@ def test_default_security_group_rules_and_duplicates(api, tokens):
     neutron_error(api.delete(f"{NET}/security-groups/{default[0]['id']}", token=t), 409)
     assert api.delete(f"{NET}/security-group-rules/{rule['id']}", token=t).status_code == 204
     assert api.delete(f"{NET}/security-groups/{web['id']}", token=t).status_code == 204
+
+
+def test_concurrent_first_port_creates_make_one_default_group(api, tokens):
+    """A project's first ports, created at once, all land in one `default` group: each create reads the group
+    with the network, and the ones that find none make it under the one-default-per-project constraint."""
+    t = tokens["carol"]  # a project that has used nothing yet
+    net = create(api, "networks", t, name="first-use")
+    create(api, "subnets", t, network_id=net["id"], cidr="10.80.0.0/24")
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: api.post(f"{NET}/ports", json={"port": {"network_id": net["id"]}},
+                                                     token=t), range(8)))
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses if r.status_code != 201]
+    groups = api.get(f"{NET}/security-groups?name=default", token=t).json()["security_groups"]
+    assert len(groups) == 1
+    assert {tuple(r.json()["port"]["security_groups"]) for r in responses} == {(groups[0]["id"],)}
+    for r in responses:  # a create answers with what a read shows
+        port = r.json()["port"]
+        assert api.get(f"{NET}/ports/{port['id']}", token=t).json()["port"] == port
 
 
 def test_quotas(api, tokens):

@@ -49,7 +49,7 @@ class Scene:
         """A compute port in the group (committed at once: the test database is not in a transaction)."""
         if device_id is None:
             device_id = str(self.world.instance(host=host).uuid)
-        return port_create(context=self.ctx, project_id=self.world.project.pk, network=self.net,
+        return port_create(context=self.ctx, project_id=self.world.project.pk, network_id=self.net.id,
                            values={"device_owner": "compute:nova", "device_id": device_id})
 
     def create(self, committed, enqueued):

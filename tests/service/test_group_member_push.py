@@ -53,7 +53,7 @@ class Scene:
         self.ips = {self.ip(first)}
 
     def port(self, **values):
-        port = port_create(context=self.ctx, project_id=self.world.project.pk, network=self.net,
+        port = port_create(context=self.ctx, project_id=self.world.project.pk, network_id=self.net.id,
                            values={"security_groups": [str(self.group.id)], "device_owner": "compute:nova", **values})
         return port
 

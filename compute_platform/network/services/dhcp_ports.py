@@ -8,7 +8,8 @@ from django.db import transaction
 from ..exceptions import IpAddressGenerationFailure
 from ..models import IPAllocation, Network, Port
 from ..models.ports import DHCP_OWNER
-from .ports import _allocate_ip, _insert_port, _subnets
+from .port_sql import subnets_with_room
+from .ports import _allocate_ip, _insert_port
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def network_dhcp_port_sync(*, network: Network) -> Port | None:
     has no address left for it. Call inside the transaction that changed the subnets."""
     with transaction.atomic():
         Network.objects.select_for_update().filter(pk=network.pk).values_list("pk").first()  # one sync at a time
-        subnets = _subnets(network, enable_dhcp=True)
+        subnets = subnets_with_room(network_id=network.pk, enable_dhcp=True)
         port = Port.objects.filter(network=network, device_owner=DHCP_OWNER).order_by("created_at", "id").first()
         if not subnets:
             if port is not None:
@@ -27,10 +28,10 @@ def network_dhcp_port_sync(*, network: Network) -> Port | None:
                 logger.info("network %s: DHCP port %s removed (no subnet has DHCP)", network.id, port.id)
             return None
         if port is None:
-            port = _insert_port(project_id=network.project_id, network=network, mac=None,
+            port = _insert_port(project_id=network.project_id, network_id=network.pk, mac=None,
                                 fields={"device_owner": DHCP_OWNER, "device_id": f"dhcp-{network.id}",
                                         "status": "ACTIVE"})
-        IPAllocation.objects.filter(port=port).exclude(subnet__in=subnets).delete()
+        IPAllocation.objects.filter(port=port).exclude(subnet_id__in=[s.id for s in subnets]).delete()
         have = set(IPAllocation.objects.filter(port=port).values_list("subnet_id", flat=True))
         for subnet in subnets:
             if subnet.id not in have:

@@ -7,7 +7,8 @@ from django.db import transaction
 from ..exceptions import InUse, InvalidInput, NeutronNotFound
 from ..models import FloatingIP, IPAllocation, Network, Port
 from .floating_ip_push import floating_ips_push
-from .ports import FLOATINGIP_OWNER, _allocate_ip, _insert_port, _ports_remove, _subnets, _uuid
+from .port_sql import subnets_with_room
+from .ports import FLOATINGIP_OWNER, _allocate_ip, _insert_port, _ports_remove, _uuid
 from .quotas import network_quota_reserve
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,10 @@ def floatingip_create(*, context, project_id: str, network: Network, values: dic
     port, fixed_ip = _association(project_id, values.get("port_id"), values.get("fixed_ip_address"))
     with transaction.atomic():
         network_quota_reserve(project_id=project_id, resource="floatingip")
-        own = _insert_port(project_id=network.project_id, network=network, mac=None,
+        own = _insert_port(project_id=network.project_id, network_id=network.pk, mac=None,
                            fields={"device_owner": FLOATINGIP_OWNER, "status": "N/A"})
         address = None
-        for subnet in _subnets(network, ip_version=4):
+        for subnet in subnets_with_room(network_id=network.pk, ip_version=4):
             address = _allocate_ip(own, subnet, values.get("floating_ip_address"))
             if address:
                 break

@@ -31,13 +31,13 @@ class NetworkRequest:
     network_id: str | None = None
     port_id: str | None = None
     fixed_ip: str | None = None
-    network: Network | None = None  # the network's row when the request was resolved from it (not read again)
 
 
-def _available_networks(context) -> list[Network]:
-    # Nova's _get_available_networks: the project's own networks and the shared ones (never external).
+def _available_networks(context) -> list:
+    """The ids of Nova's _get_available_networks: the project's own networks and the shared ones (never
+    external)."""
     return list(Network.objects.filter(Q(project_id=context.project_id) | Q(shared=True), external=False)
-                .order_by("created_at", "id"))
+                .order_by("created_at", "id").values_list("id", flat=True))
 
 
 def instance_network_requests_resolve(*, context, networks) -> list[NetworkRequest]:
@@ -53,7 +53,7 @@ def instance_network_requests_resolve(*, context, networks) -> list[NetworkReque
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
         if not available and networks == "auto":
             raise BadRequest(f"Unable to automatically allocate a network for project {context.project_id}")
-        return [NetworkRequest(network_id=str(n.id), network=n) for n in available]
+        return [NetworkRequest(network_id=str(n)) for n in available]
     return [NetworkRequest(network_id=r.get("uuid"), port_id=r.get("port"), fixed_ip=r.get("fixed_ip"))
             for r in networks]
 
@@ -81,7 +81,9 @@ def instance_ports_allocate(*, context, requests: list[NetworkRequest], instance
         # `default` always does (made on first use), so a boot without ports and other groups reads none.
         _security_groups_named(context, [n for n in security_groups or [] if n != "default"])
         return [[] for _ in range(count)]
-    groups = _security_groups_named(context, security_groups or ["default"])
+    # None: the project's `default`, which port_create reads with the network (or makes on first use).
+    groups = None if (security_groups or ["default"]) == ["default"] else _security_groups_named(context,
+                                                                                                security_groups)
     if count > 1 and any(r.port_id or r.fixed_ip for r in requests):
         raise BadRequest("Unable to launch multiple instances with a single configured port ID or fixed IP. "
                          "Please launch your instance one by one with different ports.")
@@ -95,14 +97,11 @@ def instance_ports_allocate(*, context, requests: list[NetworkRequest], instance
                     Port.objects.filter(pk=port.pk).update(device_id=instance_uuid, device_owner="compute:nova")
                     ports.append(port)
                     continue
-                network = r.network or Network.objects.filter(pk=_uuid(r.network_id)).first()
-                if network is None or (network.project_id != context.project_id and not network.shared
-                                       and not context.is_admin):
-                    raise BadRequest(f"Network {r.network_id} could not be found.")
                 values = {"security_groups": groups, "device_owner": "compute:nova", "device_id": instance_uuid}
                 if r.fixed_ip:
                     values["fixed_ips"] = [{"ip_address": r.fixed_ip}]
-                ports.append(port_create(context=context, project_id=context.project_id, network=network,
+                # A network the project may not use is a NeutronNotFound: "Network ... could not be found." (400)
+                ports.append(port_create(context=context, project_id=context.project_id, network_id=r.network_id,
                                          values=values, created_for_device=True))
             result.append(ports)
     except OverQuota:

@@ -82,7 +82,7 @@ def _only_network(context) -> str:
     if len(available) != 1:
         raise BadRequest("Exactly one network must be available to attach an interface without net_id or "
                          "port_id." if available else "No network is available to attach an interface to.")
-    return str(available[0].id)
+    return str(available[0])
 
 
 def instance_interface_detach(*, context, instance, port_id: str) -> None:

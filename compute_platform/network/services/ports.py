@@ -2,25 +2,25 @@
 
 Allocation is a row per address (IPAllocation) under a unique (subnet, ip_address) constraint, and a unique
 (network, mac_address) on the port: two concurrent creates that pick one address or one MAC cannot both insert
-it. Each attempt runs in a savepoint, so the loser rolls back only that attempt and tries the next free
-address, on SQLite and PostgreSQL alike. No lock is held across a network's allocations.
+it. Each is one INSERT ... ON CONFLICT DO NOTHING (port_sql.py): the loser's returns no row and it tries the
+next free address (or a new MAC), on SQLite and PostgreSQL alike. No lock is held across a network's
+allocations.
 """
 import logging
 import uuid as uuidlib
 
 from django.conf import settings
-from django.db import IntegrityError, connection, router, transaction
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
+from django.db import IntegrityError, transaction
 
 from .. import ipam
-from ..aggregates import Joined, joined_values
+from ..aggregates import joined_values
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
-from ..models import IPAllocation, Network, Port, SecurityGroup, Subnet
+from ..models import IPAllocation, Port, SecurityGroup
 from ..models.ports import DHCP_OWNER
 from .quotas import network_quota_reserve
 from .floating_ip_push import floating_ips_push
+from .port_sql import SubnetRoom, ip_insert, port_groups_insert, port_insert, port_target_read, subnets_with_room
 from .security_group_push import port_group_ids, security_group_members_push, security_groups_push
 from .security_groups import security_group_default_ensure
 
@@ -37,38 +37,26 @@ def _uuid(value):
         return None
 
 
-def _insert_ip(port: Port, subnet: Subnet, ip: str) -> bool:
-    """Take `ip` for the port unless another port has it: one INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and
-    SQLite), which waits for a concurrent uncommitted insert of the same address and then yields to it. No
-    savepoint, and the transaction survives the conflict."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {IPAllocation._meta.db_table} (port_id, subnet_id, ip_address) "
-                       "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
-                       [Port._meta.pk.get_db_prep_value(port.pk, connection),
-                        Subnet._meta.pk.get_db_prep_value(subnet.pk, connection), ip])
-        return cursor.fetchone() is not None
-
-
-def _allocate_ip(port: Port, subnet: Subnet, ip: str | None = None) -> str | None:
+def _allocate_ip(port: Port, subnet: SubnetRoom, ip: str | None = None) -> str | None:
     """Give the port `ip` (409 if taken) or the first free address it wins in the subnet's pools
-    (None if the pools are full); `subnet.used_ips`: its addresses taken when it was read (_subnets)."""
+    (None if the pools are full); `subnet.used_ips`: its addresses taken when it was read."""
     if ip is not None:
         net = ipam.parse_cidr(subnet.cidr)
         ip = ipam.parse_ip(ip, net)
         if ip == subnet.gateway_ip or ip in (str(net.network_address),) or (
                 net.version == 4 and ip == str(net.broadcast_address)):
             raise InvalidInput(f"IP address {ip} is not a valid IP for the specified subnet.")
-        if not _insert_ip(port, subnet, ip):
+        if not ip_insert(port_id=port.pk, subnet_id=subnet.id, ip=ip):
             raise IpAddressAlreadyAllocated(ip, subnet.id)
         return ip
     for candidate in ipam.candidates(subnet.allocation_pools, set(joined_values(subnet.used_ips))):
-        if _insert_ip(port, subnet, candidate):
+        if ip_insert(port_id=port.pk, subnet_id=subnet.id, ip=candidate):
             return candidate
     return None
 
 
-def _fixed_ip_requests(subnets: list[Subnet], network: Network,
-                       fixed_ips: list | None) -> list[tuple[Subnet | None, str | None]]:
+def _fixed_ip_requests(subnets: list[SubnetRoom], network_id,
+                       fixed_ips: list | None) -> list[tuple[SubnetRoom | None, str | None]]:
     """(subnet, ip) pairs: as asked, or one address from the first IPv4 subnet with room and one from each
     IPv6 subnet (Neutron's default). A subnet of None means "any IPv4 subnet"."""
     if fixed_ips is None:
@@ -83,34 +71,34 @@ def _fixed_ip_requests(subnets: list[Subnet], network: Network,
         if item.get("subnet_id") is not None:
             subnet = by_id.get(str(item["subnet_id"]))
             if subnet is None:
-                raise InvalidInput(f"Failed to create port on network {network.id}, because fixed_ips included "
+                raise InvalidInput(f"Failed to create port on network {network_id}, because fixed_ips included "
                                    f"invalid subnet {item['subnet_id']}")
         ip = item.get("ip_address")
         if ip is not None and subnet is None:
             subnet = next((s for s in subnets if ipam.contains(s.cidr, ip)), None)
             if subnet is None:
-                raise InvalidInput(f"IP address {ip} is not a valid IP for any subnet on network {network.id}.")
+                raise InvalidInput(f"IP address {ip} is not a valid IP for any subnet on network {network_id}.")
         pairs.append((subnet, ip))
     return pairs
 
 
-def _subnets(network: Network, **filters) -> list[Subnet]:
-    """The network's subnets (those matching `filters`), each with the addresses taken in it (`used_ips`, what
-    _allocate_ip picks among), in one query: a row per subnet, not one per allocation. The INSERT decides:
-    an address taken since is a conflict, and the next candidate is tried."""
-    return list(Subnet.objects.filter(network=network, **filters)
-                .annotate(used_ips=Joined("allocations__ip_address")).order_by("created_at", "id"))
-
-
-def _allocate_all(port: Port, network: Network, fixed_ips: list | None) -> None:
-    subnets = _subnets(network)
+def _allocate_all(port: Port, subnets: list[SubnetRoom], fixed_ips: list | None) -> list[tuple]:
+    """The port's addresses, taken in the network's `subnets` (subnets_with_room): [(subnet id, address)]."""
     subnets4 = [s for s in subnets if s.ip_version == 4]
-    for subnet, ip in _fixed_ip_requests(subnets, network, fixed_ips):
+    taken = []
+    for subnet, ip in _fixed_ip_requests(subnets, port.network_id, fixed_ips):
         if subnet is None:  # any IPv4 subnet with a free address
-            if not any(_allocate_ip(port, s) for s in subnets4):
-                raise IpAddressGenerationFailure(network.id)
-        elif _allocate_ip(port, subnet, ip) is None:
-            raise IpAddressGenerationFailure(network.id)
+            address = None
+            for subnet in subnets4:
+                address = _allocate_ip(port, subnet)
+                if address:
+                    break
+        else:
+            address = _allocate_ip(port, subnet, ip)
+        if address is None:
+            raise IpAddressGenerationFailure(port.network_id)
+        taken.append((subnet.id, address))
+    return taken
 
 
 def _security_groups(project_id: str, ids: list | None) -> list[SecurityGroup]:
@@ -129,41 +117,48 @@ def _security_groups(project_id: str, ids: list | None) -> list[SecurityGroup]:
     return groups
 
 
-def _insert_unless_taken(port: Port) -> bool:
-    """INSERT the port ... ON CONFLICT DO NOTHING: False when its MAC is taken on the network. As _insert_ip:
-    no savepoint (two round trips fewer per port), and the transaction survives the conflict."""
-    query = InsertQuery(Port, on_conflict=OnConflict.IGNORE)
-    query.insert_values(Port._meta.concrete_fields, [port])
-    using = router.db_for_write(Port)
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [Port._meta.pk]
-    with compiler.connection.cursor() as cursor:
-        for sql, params in compiler.as_sql():
-            cursor.execute(sql, params)
-        inserted = cursor.fetchone() is not None
-    if inserted:  # as Model.save() leaves it, so a later save() UPDATEs
-        port._state.adding, port._state.db = False, using
-    return inserted
-
-
-def _insert_port(*, project_id: str, network: Network, mac: str | None, fields: dict) -> Port:
+def _insert_port(*, project_id: str, network_id, mac: str | None, fields: dict) -> Port:
     for _ in range(MAC_ATTEMPTS if mac is None else 1):
-        port = Port(project_id=project_id, network=network,
+        port = Port(project_id=project_id, network_id=network_id,
                     mac_address=mac or ipam.random_mac(settings.NETWORK_BASE_MAC), **fields)
-        if _insert_unless_taken(port):
+        if port_insert(port):
             return port
     if mac is not None:
-        raise MacAddressInUse(mac, network.id)
-    raise InUse(f"Unable to generate a unique mac on network {network.id}.")
+        raise MacAddressInUse(mac, network_id)
+    raise InUse(f"Unable to generate a unique mac on network {network_id}.")
 
 
-def port_create(*, context, project_id: str, network: Network, values: dict,
-                created_for_device: bool = False) -> Port:
-    """A port with a MAC and its fixed IPs (as asked, else Neutron's default). 409 when the network has no
-    free address, the asked address or MAC is taken, or the project is over its port quota; nothing is
-    left of a failed create."""
-    if network.project_id != project_id and not (network.shared or context.is_admin):
-        raise NeutronNotFound("Network", network.id)
+def _group_ids(project_id: str, asked: list | None, default_id) -> list:
+    """The port's groups: as asked (ids, or SecurityGroup rows the caller checked), else the project's
+    `default` (`default_id`, read with the network; made here on the project's first use)."""
+    if asked is None:
+        return [default_id or security_group_default_ensure(project_id=project_id).id]
+    return list(dict.fromkeys(g.id for g in _security_groups(project_id, asked)))  # a group named twice is one
+
+
+def _as_read(port: Port, addresses: list[tuple], group_ids: list) -> Port:
+    """The new port as a read with its addresses and groups prefetched shows it (network_resource_get), from
+    what the create wrote: a POST /ports answers without reading it back. Filled in as prefetch_related
+    fills them (in the order a read gives)."""
+    port._prefetched_objects_cache = {}
+    rows = {"fixed_ips": [IPAllocation(port_id=port.pk, subnet_id=s, ip_address=ip) for s, ip in addresses],
+            "security_groups": [SecurityGroup(id=g) for g in sorted(group_ids)]}
+    for name, values in rows.items():
+        queryset = getattr(port, name).all()
+        queryset._result_cache, queryset._prefetch_done = values, True
+        port._prefetched_objects_cache[name] = queryset
+    return port
+
+
+def port_create(*, context, project_id: str, network_id, values: dict, created_for_device: bool = False) -> Port:
+    """A port on `network_id` with a MAC and its fixed IPs (as asked, else Neutron's default); `security_groups`
+    None: the project's `default`. 404 for a network the project may not use; 409 when the network has no
+    free address, the asked address or MAC is taken, or the project is over its port quota; nothing is left of
+    a failed create. The port comes with its addresses and groups, as a read shows it."""
+    network_uuid = _uuid(network_id)
+    target = port_target_read(network_id=network_uuid, project_id=project_id) if network_uuid else None
+    if target is None or not (target.project_id == project_id or target.shared or context.is_admin):
+        raise NeutronNotFound("Network", network_id)
     mac = ipam.valid_mac(values["mac_address"]) if values.get("mac_address") else None
     device_owner = values.get("device_owner") or ""
     if values.get("binding:host_id") and not context.is_admin:
@@ -175,21 +170,21 @@ def port_create(*, context, project_id: str, network: Network, values: dict,
               "port_security_enabled": secured, "created_for_device": created_for_device}
     # No savepoint of its own: inside a server create, a failure here fails (and rolls back) the whole create.
     with transaction.atomic(savepoint=False):
-        network_quota_reserve(project_id=project_id, resource="port")
+        limit = settings.NETWORK_QUOTA_DEFAULTS["port"] if target.port_limit is None else target.port_limit
+        network_quota_reserve(project_id=project_id, resource="port", limit=limit)
         # Ports of the network service itself (network:*) and ports without port security carry no group.
         wants_groups = secured and not device_owner.startswith("network:")
-        groups = _security_groups(project_id, values.get("security_groups")) if wants_groups else []
         if values.get("security_groups") and not wants_groups:
             raise InvalidInput("Port security must be enabled to have security groups on a port.")
-        port = _insert_port(project_id=project_id, network=network, mac=mac, fields=fields)
-        _allocate_all(port, network, values.get("fixed_ips"))
+        groups = _group_ids(project_id, values.get("security_groups"), target.default_group_id) if wants_groups else []
+        port = _insert_port(project_id=project_id, network_id=network_uuid, mac=mac, fields=fields)
+        addresses = _allocate_all(port, target.subnets, values.get("fixed_ips"))
         if groups:
-            Port.security_groups.through.objects.bulk_create(
-                [Port.security_groups.through(port=port, securitygroup=g) for g in groups])
+            port_groups_insert(port_id=port.pk, group_ids=groups)
             if not created_for_device:  # a server's ports join their groups when its host activates them
-                security_group_members_push(why=f"port {port.id} created", groups=[g.id for g in groups])
-    logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network.id, context.request_id)
-    return port
+                security_group_members_push(why=f"port {port.id} created", groups=groups)
+    logger.info("port %s (%s) created on network %s (%s)", port.id, port.mac_address, network_id, context.request_id)
+    return _as_read(port, addresses, groups)
 
 
 def port_update(*, context, port: Port, values: dict) -> Port:
@@ -215,7 +210,7 @@ def port_update(*, context, port: Port, values: dict) -> Port:
             port.security_groups.set(_security_groups(port.project_id, values["security_groups"] or []))
         if "fixed_ips" in values:
             IPAllocation.objects.filter(port=port).delete()
-            _allocate_all(port, port.network, values["fixed_ips"] or [])
+            _allocate_all(port, subnets_with_room(network_id=port.network_id), values["fixed_ips"] or [])
         if {"security_groups", "fixed_ips", "port_security_enabled"} & set(values):
             security_groups_push(why=f"port {port.id} updated", ports=[port.id])
         if {"security_groups", "fixed_ips"} & set(values):

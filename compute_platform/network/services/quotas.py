@@ -5,7 +5,7 @@ project's row (compute.services.quotas.quota_lock_project's lock), so two create
 take the last unit."""
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from compute_platform.identity.models import Project
 
@@ -17,19 +17,33 @@ from ..selectors import QUOTA_COUNTED, network_quota_limits
 logger = logging.getLogger(__name__)
 
 
-def network_quota_reserve(*, project_id: str, resource: str, adding: int = 1) -> None:
+def network_quota_reserve(*, project_id: str, resource: str, adding: int = 1, limit: int | None = None) -> None:
     """Lock the project's row (to the end of the caller's transaction) and raise OverQuota (409) unless
-    `adding` more of `resource` fit. Call inside the transaction that then creates them."""
-    limit = network_quota_limits(project_id=project_id)[resource]
+    `adding` more of `resource` fit (under `limit`, the project's, if the caller read it already). Call inside
+    the transaction that then creates them."""
+    if limit is None:
+        limit = network_quota_limits(project_id=project_id)[resource]
     if limit < 0:
         return
-    if not list(Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True)):
-        raise NeutronNotFound("Project", project_id)
-    used = QUOTA_COUNTED[resource].objects.filter(project_id=project_id).count()
+    used = _count_locked(project_id=project_id, table=QUOTA_COUNTED[resource]._meta.db_table)
     if used + adding > limit:
         logger.info("project %s over its %s quota (%d used of %d, %d asked)", project_id, resource, used, limit,
                     adding)
         raise OverQuota(resource)
+
+
+def _count_locked(*, project_id: str, table: str) -> int:
+    """Lock the project's row (FOR NO KEY UPDATE: inserts that merely reference the project are not blocked;
+    SQLite's transactions serialize writers already), then count its rows of `table`. Two statements, in SQL:
+    a port create runs them when the project has a port quota. The count must be its own statement: one
+    taken with the lock would see the project's rows as they were before the lock was waited for."""
+    lock = f" {connection.ops.for_update_sql(no_key=True)}" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Project._meta.db_table} WHERE id = %s{lock}", [project_id])
+        if cursor.fetchone() is None:
+            raise NeutronNotFound("Project", project_id)
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE project_id = %s", [project_id])
+        return cursor.fetchone()[0]
 
 
 def network_quota_update(*, project_id: str, values: dict) -> dict:
