@@ -39,11 +39,16 @@ def uuid_params(values) -> list:
     return out
 
 
-def uuid_str(value) -> str | None:
-    """A UUID column's value as a cursor returns it (uuid.UUID, or 32 hex digits), as canonical text."""
+def uuid_value(value) -> uuid.UUID | None:
+    """A UUID column's value as a cursor returns it (uuid.UUID, or 32 hex digits), as a UUID."""
     if value is None:
         return None
-    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def uuid_str(value) -> str | None:
+    """A UUID column's value as a cursor returns it, as canonical text."""
+    return None if value is None else str(uuid_value(value))
 
 
 def uuid_text(column: str, vendor: str | None = None) -> str:

@@ -23,7 +23,7 @@ def test_a_dual_stack_port_in_two_groups_has_each_address_and_rule_once(world):
                                                   "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"})
     default = security_group_default_ensure(project_id=project)
     server = world.instance(host=None)
-    port = port_create(context=ctx, project_id=project, network=net, values={
+    port = port_create(context=ctx, project_id=project, network_id=net.id, values={
         "device_owner": "compute:nova", "device_id": str(server.uuid), "security_groups": [str(default.id), str(web.id)]})
     [vif] = instance_vifs(instance_uuid=server.uuid)
     addresses = [a.ip_address for a in port.fixed_ips.order_by("id")]
