@@ -122,9 +122,10 @@ def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...
     """After a build (or an interface attach) plugged ports with the rules read for them before (`rules_pushes`:
     rules_pushes_applied then): their rules and the sets they name as the database has them now, under the host's
     lock. A rules push that came while the ports were not plugged yet may have skipped them: if one ran, their
-    rules are read again and rewritten if they changed (a push that runs later finds them plugged). The host kept
-    no set its ports did not name yet: the sets are read here, after any push, so the host needs no members push
-    of its own for them."""
+    rules are read again and rewritten if they changed (a push that runs later finds them plugged). A set the
+    host holds no copy of yet is read here, the host its holder first; one it holds gets the ports' own addresses
+    with the members push to every holder that the activation sends (at most about a second later, DELAY in
+    host_push.py, as on the other hosts): a build in a large group reads none of its members."""
     with security_groups_lock(host):
         driver, now = get_driver(), vifs
         if _RULES_PUSHES[host] != rules_pushes:
@@ -135,8 +136,10 @@ def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...
                 driver.refresh_vif_rules({instance_uuid: changed})
                 logger.info("instance %s: rules of ports %s changed during its build: refreshed", instance_uuid,
                             [v.port_id for v in changed])
-        if named := _named_groups(now):
-            driver.apply_group_members(members_read(host, named))
+        # The sets the host holds no copy of yet; the others get the new members with the push to every holder
+        # (instance_ports_activate), as the other hosts do.
+        if new := {g for g in _named_groups(now) if g not in _HOLDING[host]}:
+            driver.apply_group_members(members_read(host, new))
 
 
 def host_floating_ip_specs(host: str) -> list[FloatingIPSpec]:

@@ -214,9 +214,9 @@ def test_security_group_changes_reach_the_host(api, tokens, net):
     api.wait_status(b, "ACTIVE")
     [pb] = ports_of(api, b)
     ip_b = pb["fixed_ips"][0]["ip_address"]
-    # B's build read the set itself (B is on the same host): it is whole when B is ACTIVE, and A's rules are
-    # as they were
-    assert set(fake_host(api).group_members(sg["id"])) == {ip_a, ip_b}
+    # B is on the host that holds the group's set already: B's build read no member, its address comes with the
+    # members push to the group's holders; A's rules are as they were
+    api.wait_until(lambda: set(fake_host(api).group_members(sg["id"])) == {ip_a, ip_b}, what="B in the group's set")
     assert fake_rules(api, a, pa["id"]) == a_rules and from_members in fake_rules(api, b, pb["id"])
     assert api.delete(f"{NET}/security-group-rules/{r.json()['security_group_rule']['id']}", token=t).status_code == 204
     api.wait_until(lambda: ssh not in fake_rules(api, a, pa["id"]), what="the deleted rule gone from the host")

@@ -105,8 +105,9 @@ def test_a_member_joining_during_the_build_is_in_the_building_hosts_set(scene, c
     build_with(scene, build, monkeypatch, lambda: joined.append(scene.member(host=scene.there)))
     assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
     assert scene.host_set() == {ip(scene.other), ip(mine), ip(joined[0])}  # the settle read it
-    # the join was pushed to the holder of the group; the building host became one at its settle, after the join
-    assert member_pushes(enqueued) == [f"compute.{scene.there.name}"]
+    # the join was pushed to the holder of the group; the building host became one at its settle, after the join,
+    # and the activation pushed to both holders (the building host's push is a spare one here: it read the set)
+    assert member_pushes(enqueued) == [f"compute.{scene.here.name}", f"compute.{scene.there.name}"]
     assert group_set_holders(group_ids=[scene.group.id]) == sorted([scene.here.name, scene.there.name])
 
 
@@ -129,8 +130,8 @@ def test_a_port_whose_device_id_is_no_uuid_breaks_no_activation(scene, committed
     build_with(scene, build, monkeypatch, lambda: None)
     assert Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE
     assert Port.objects.get(device_id=str(instance.uuid)).status == "ACTIVE"
-    # the activation told the other host (its set lacks the new server), not the building one (it settled)
-    assert member_pushes(enqueued) == [f"compute.{scene.there.name}"]
+    # the activation told the group's holders: the other host (its set lacks the new server) and the building one
+    assert member_pushes(enqueued) == [f"compute.{scene.here.name}", f"compute.{scene.there.name}"]
 
 
 def ssh_rule(scene):
@@ -174,3 +175,24 @@ def test_a_rule_whose_push_runs_after_the_build_reaches_the_port_then(scene, com
     assert 22 not in port_ranges(scene, instance)
     network_push.refresh_security_groups(**rules_push_to(scene, enqueued).kwargs)
     assert 22 in port_ranges(scene, instance)
+
+
+def test_a_build_on_a_host_holding_the_group_reads_none_of_its_members(scene, committed, enqueued, monkeypatch):
+    """The host holds a set of the group (its first build read it): a second build there reads no member (a
+    large group costs a build nothing), and its own address reaches the host's set with the push every holder
+    gets from its activation."""
+    first, build = scene.create(committed, enqueued)
+    build_with(scene, build, monkeypatch, lambda: None)
+    second, build = scene.create(committed, enqueued)
+    reads = []
+    monkeypatch.setattr(network_push, "group_members", lambda **kw: reads.append(kw) or {})
+    build_with(scene, build, monkeypatch, lambda: None)
+    assert reads == []
+    mine = ip(Port.objects.get(device_id=str(second.uuid)))
+    assert mine not in scene.host_set()
+    [push] = [s for s in enqueued if s.name == tasknames.REFRESH_GROUP_MEMBERS
+              and s.queue == f"compute.{scene.here.name}"]
+    monkeypatch.undo()
+    runtime.host_set(scene.here.name)
+    network_push.refresh_group_members(**push.kwargs)
+    assert scene.host_set() == {ip(scene.other), ip(Port.objects.get(device_id=str(first.uuid))), mine}

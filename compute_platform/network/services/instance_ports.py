@@ -14,10 +14,11 @@ from compute_platform.db_retry import db_retry
 
 from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           NeutronNotFound, OverQuota)
-from ..models import FloatingIP, IPAllocation, Network, Port, SecurityGroup
+from ..aggregates import joined_values
+from ..models import FloatingIP, GroupSetHolder, IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
 from .floating_ip_push import floating_ips_push
-from .security_group_push import security_group_members_push
+from .security_group_push import security_group_members_push_hosts
 from .security_groups import security_group_default_ensure
 
 logger = logging.getLogger(__name__)
@@ -157,14 +158,20 @@ def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | N
     if not port_ids:
         return
     # In SQL (every build with a port makes this write; compute_platform/sql.py says why), which also says which
-    # ports hold a floating IP: their host NATs them from now on.
+    # ports hold a floating IP (their host NATs them from now on) and which hosts hold a set of their groups.
     where, params = sql.sql_in("id", sql.uuid_params(port_ids))
     table = Port._meta.db_table
-    rows = sql.rows(f"UPDATE {table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s "
-                    f"RETURNING id, EXISTS (SELECT 1 FROM {FloatingIP._meta.db_table} f WHERE f.port_id = {table}.id)",
-                    [host, "ACTIVE", *params, str(instance_uuid)], prepare=True)
-    # The new members' addresses reach the other hosts' sets; the building host read its own (rules and sets)
-    # after plugging them (tasks/network_push.py: plugged_ports_settle), so it is spared.
-    security_group_members_push(why=f"instance {instance_uuid} active on {host}", except_host=host, ports=port_ids)
+    rows = sql.rows(
+        f"UPDATE {table} SET binding_host_id = %s, status = %s WHERE {where} AND device_id = %s RETURNING id, "
+        f"EXISTS (SELECT 1 FROM {FloatingIP._meta.db_table} f WHERE f.port_id = {table}.id), "
+        f"(SELECT {sql.string_agg('h.host')} FROM {GroupSetHolder._meta.db_table} h WHERE h.security_group_id IN "
+        f"(SELECT g.securitygroup_id FROM {Port.security_groups.through._meta.db_table} g WHERE g.port_id = {table}.id))",
+        [host, "ACTIVE", *params, str(instance_uuid)], prepare=True)
+    # The ports' addresses are members of their groups since their create: every host holding a set of one of
+    # them reloads it, this one too unless it read the set itself (tasks/network_push.py: plugged_ports_settle).
+    # Read in the UPDATE, the holders are as fresh as a read after the commit: a host that became one later read
+    # the members after the create.
+    security_group_members_push_hosts(why=f"instance {instance_uuid} active on {host}",
+                                      hosts={h for *_, holders in rows for h in joined_values(holders)})
     floating_ips_push(why=f"instance {instance_uuid} active on {host}", only_with_floating_ips=False,
-                      ports=[sql.uuid_str(port_id) for port_id, floating in rows if floating])
+                      ports=[sql.uuid_str(port_id) for port_id, floating, _ in rows if floating])

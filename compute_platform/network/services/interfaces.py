@@ -67,9 +67,8 @@ def instance_interface_attach(*, context, instance, network_id: str | None = Non
                        context.request_id)
         raise Conflict(f"Failed to attach network adapter device to {instance.uuid}: {exc}")
     Port.objects.filter(pk=port.pk).update(status="ACTIVE")
-    # the host read its own sets once the port was plugged (attach_interface): the other hosts learn the member
-    security_group_members_push(why=f"port {port.id} attached to {instance.uuid}",
-                                ports=[port.id], except_host=host)
+    # the holders of its groups learn the member (the host too, unless it read the sets once the port was plugged)
+    security_group_members_push(why=f"port {port.id} attached to {instance.uuid}", ports=[port.id])
     floating_ips_push(why=f"port {port.id} attached to {instance.uuid}", ports=[port.id])
     logger.info("instance %s: port %s attached on %s (%s)", instance.uuid, port.id, host, context.request_id)
     return port

@@ -52,11 +52,10 @@ def security_groups_push(*, why: str, groups: Iterable = (), ports: Iterable = (
     return by_host
 
 
-def security_group_members_push(*, why: str, groups: Iterable = (), ports: Iterable = (),
-                                except_host: str | None = None) -> None:
+def security_group_members_push(*, why: str, groups: Iterable = (), ports: Iterable = ()) -> None:
     """The members of `groups` changed (or of the groups `ports` are in, read once committed: they joined them):
     once the change commits, every host that holds a set of one of them (GroupSetHolder) reloads its sets, once
-    per host however many changes wait (`except_host`: one that reads them itself).
+    per host however many changes wait.
 
     The holders are read after the commit: a host that became one later reads the members after the change, and
     one that became one earlier is found."""
@@ -65,7 +64,15 @@ def security_group_members_push(*, why: str, groups: Iterable = (), ports: Itera
         return
 
     def push():
-        hosts = [h for h in group_set_holders(group_ids=groups, groups_of_ports=ports) if h != except_host]
-        hosts_push(hosts=hosts, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
+        hosts_push(hosts=group_set_holders(group_ids=groups, groups_of_ports=ports), kind=MEMBERS,
+                   task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
 
     transaction.on_commit(push)
+
+
+def security_group_members_push_hosts(*, why: str, hosts: Iterable[str]) -> None:
+    """security_group_members_push to `hosts`, holders the caller read itself, once it commits."""
+    hosts = sorted(set(hosts))
+    if hosts:
+        transaction.on_commit(lambda: hosts_push(hosts=hosts, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS,
+                                                 why=why))
