@@ -11,7 +11,7 @@ import re
 import uuid
 import weakref
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 def sql_in(column: str, values, negate: bool = False) -> tuple[str, list]:
     """`column [NOT] IN (%s, ...)` and its parameters. An empty list is no SQL (IN () is a syntax error):
@@ -76,6 +76,7 @@ def json_value(value, default=None):
 # The statements each PostgreSQL connection has prepared (PREPARE survives a rollback; a new connection, as after
 # CONN_MAX_AGE or an error, prepares them again).
 _PREPARED: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+_NOT_PREPARED = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 
 def _prepared(sql: str, params: list) -> tuple[str, list]:
@@ -97,15 +98,31 @@ def _prepared(sql: str, params: list) -> tuple[str, list]:
     return (f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"), params
 
 
+def _run(sql: str, params: list, prepare: bool, result):
+    if not prepare:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return result(cur)
+    try:
+        with connection.cursor() as cur:
+            cur.execute(*_prepared(sql, params))
+            return result(cur)
+    except DatabaseError as exc:
+        # Not prepared on this connection after all: the statement's retry reconnected under it (db_retry.py,
+        # outside a transaction only) or someone DEALLOCATEd. Prepared again, once.
+        if getattr(exc.__cause__, "pgcode", None) != _NOT_PREPARED or connection.in_atomic_block:
+            raise
+        _PREPARED.pop(connection.connection, None)
+        with connection.cursor() as cur:
+            cur.execute(*_prepared(sql, params))
+            return result(cur)
+
+
 def rows(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:
     """The rows of a read (`prepare`: as a prepared statement, for the hot ones)."""
-    with connection.cursor() as cur:
-        cur.execute(*(_prepared(sql, params) if prepare else (sql, params)))
-        return cur.fetchall()
+    return _run(sql, params, prepare, lambda cur: cur.fetchall())
 
 
 def execute(sql: str, params: list, *, prepare: bool = False) -> int:
     """Run a write; returns the number of rows it touched."""
-    with connection.cursor() as cur:
-        cur.execute(*(_prepared(sql, params) if prepare else (sql, params)))
-        return cur.rowcount
+    return _run(sql, params, prepare, lambda cur: cur.rowcount)
