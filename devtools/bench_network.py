@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -86,6 +87,36 @@ def profile(stack, tokens: dict, network_id: str, count: int) -> dict:
     return out
 
 
+def group_size(stack, token: str) -> int:
+    """The members of the project's `default` group: its ports in a group (all but the DHCP port), read by pages."""
+    members, marker = 0, ""
+    while True:
+        page = stack.get(f"/network/v2.0/ports?fields=id&fields=security_groups&limit=1000{marker}",
+                         token=token).json()["ports"]
+        members += sum(1 for p in page if p["security_groups"])
+        if len(page) < 1000:
+            return members
+        marker = f"&marker={page[-1]['id']}"
+
+
+def big_group(stack, token: str, network_id: str, more: int, count: int, concurrency: int) -> tuple[int, dict]:
+    """(members before, bench_probe profile-boot result) with `more` members added to the group first: a build's
+    work must not grow with its group's size (its host reads a group's members once, then gets pushes)."""
+    before = group_size(stack, token)
+    log(f"adding {more} members to a group of {before}")
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda _: port_create_latencies(stack, token, network_id, 1), range(more)))
+    return before, probe(stack, "profile-boot", "--token", token, "--count", str(count), "--network", network_id)
+
+
+def big_group_rows(before: int, more: int, small: dict, big: dict) -> list[Row]:
+    def pair(kind: str) -> str:
+        return " / ".join(f"{median([x['cpu_ms'] for x in p[kind]]):.1f}" for p in (small, big)) + " ms"
+
+    return [Row(f"  build CPU p50 with a port, group of {before} / {before + more} members", pair("build")),
+            Row(f"  POST /servers CPU p50 with a port, group of {before} / {before + more} members", pair("post"))]
+
+
 def profile_rows(prof: dict | None) -> list[Row]:
     if not prof:
         return []
@@ -150,6 +181,8 @@ def parse_args(argv=None):
     p.add_argument("--port-quota", type=int, default=-1,
                    help="the projects' port quota (QUOTA_PORT; default -1, unlimited; 500 is a new install's: "
                         "a port create then locks its project's row and counts its ports)")
+    p.add_argument("--big-group", type=int, default=2000,
+                   help="members added to the group before profiling boots with a port again (0: skip)")
     p.add_argument("--conn-max-age", type=int, default=60)
     return p.parse_args(argv)
 
@@ -180,7 +213,11 @@ def main(argv=None) -> int:
         floor = bench_floors.floor_post(stack, stack.token(), cpu_groups(stack), n_latency=min(args.ports, 200),
                                         n_cpu=50, concurrency=args.concurrency)["p50_ms"] / 1000
         prof = profile(stack, tokens, network_id, args.profile_boots) if args.profile_boots else None
-        print(format_table(rows(boots, ports, floor, prof)))
+        table = rows(boots, ports, floor, prof)
+        if prof and args.big_group:
+            before, big = big_group(stack, with_port, network_id, args.big_group, args.profile_boots, args.concurrency)
+            table += big_group_rows(before, args.big_group, prof["with a port"], big)
+        print(format_table(table))
         if prof and args.verbose:
             for label in prof:
                 for kind in ("post", "build", "port"):
