@@ -148,3 +148,21 @@ def test_no_group_may_take_the_default_name(api, tokens):
     r = api.request("PUT", f"{NET}/security-groups/{default['id']}",
                     json={"security_group": {"description": "still default"}}, token=t)
     assert r.status_code == 200 and r.json()["security_group"]["name"] == "default"
+
+
+def test_deleting_an_external_network_releases_its_unassociated_floating_ips(api, tokens):
+    admin, d = tokens["admin"], tokens["dave"]
+    public = create(api, "networks", admin, name="ext-gone", **{"router:external": True})
+    create(api, "subnets", admin, network_id=public["id"], cidr="198.51.100.64/28", enable_dhcp=False)
+    loose = create(api, "floatingips", d, floating_network_id=public["id"])
+    own = create(api, "networks", d, name="fip-holder")
+    create(api, "subnets", d, network_id=own["id"], cidr="10.84.0.0/24")
+    port = create(api, "ports", d, network_id=own["id"])
+    held = create(api, "floatingips", d, floating_network_id=public["id"], port_id=port["id"])
+    # An associated floating IP keeps the network in use; nothing is released by the refused delete.
+    neutron_error(api.delete(f"{NET}/networks/{public['id']}", token=admin), 409, "NetworkInUse")
+    assert {loose["id"], held["id"]} <= _ids(api, "floatingips", d)
+    assert api.delete(f"{NET}/floatingips/{held['id']}", token=d).status_code == 204
+    assert api.delete(f"{NET}/networks/{public['id']}", token=admin).status_code == 204
+    assert loose["id"] not in _ids(api, "floatingips", d)
+    assert api.get(f"{NET}/ports?device_owner=network:floatingip", token=admin).json()["ports"] == []
