@@ -28,6 +28,9 @@ EXTENSIONS = [
     ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
     # Unknown filters are refused (400), as Neutron's filter validation does.
     ("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+    # `?fixed_ips=ip_address_substr=10.0.0.` lists the ports with an address containing it.
+    ("ip-substring-filtering", "IP address substring filtering", "Provides IP address substring filtering "
+     "when listing ports"),
     # A subnet of an external network is visible to every project and says so (its `router:external`).
     ("subnet-external-network", "Subnet belongs to an external network",
      "Informs if the subnet belongs to an external network"),

@@ -55,7 +55,7 @@ def test_extensions_show_and_filter_validation(api, tokens):
     t = tokens["carol"]
     listed = api.get(f"{NET}/extensions", token=t).json()["extensions"]
     aliases = {e["alias"] for e in listed}
-    assert {"filter-validation", "subnet-external-network"} <= aliases
+    assert {"filter-validation", "subnet-external-network", "ip-substring-filtering"} <= aliases
     # Only what is implemented is advertised (Tempest skips the rest).
     assert not aliases & {"router", "agent", "dhcp_agent_scheduler", "allowed-address-pairs", "extra_dhcp_opt"}
     for extension in listed:
@@ -166,3 +166,20 @@ def test_deleting_an_external_network_releases_its_unassociated_floating_ips(api
     assert api.delete(f"{NET}/networks/{public['id']}", token=admin).status_code == 204
     assert loose["id"] not in _ids(api, "floatingips", d)
     assert api.get(f"{NET}/ports?device_owner=network:floatingip", token=admin).json()["ports"] == []
+
+
+def test_ports_filtered_by_an_address_substring(api, tokens):
+    t = tokens["carol"]
+    net = create(api, "networks", t, name="substr")
+    subnet = create(api, "subnets", t, network_id=net["id"], cidr="10.85.0.0/24")
+    ports = {ip: create(api, "ports", t, network_id=net["id"],
+                        fixed_ips=[{"subnet_id": subnet["id"], "ip_address": ip}])["id"]
+             for ip in ("10.85.0.17", "10.85.0.170", "10.85.0.29")}
+
+    def listed(value):
+        return {p["id"] for p in api.get(f"{NET}/ports?fixed_ips=ip_address_substr={value}", token=t).json()["ports"]}
+
+    assert listed("0.17") == {ports["10.85.0.17"], ports["10.85.0.170"]}
+    assert listed(".29") == {ports["10.85.0.29"]}
+    assert set(ports.values()) <= listed("10.85.0.")  # with the network's DHCP port
+    assert listed("10.99.") == set()
