@@ -15,7 +15,7 @@ help:
 	@echo "make run    - the whole stack on embedded defaults (SQLite, embedded Redis, fake hosts)"
 	@echo "make test   - every test tier against throwaway PostgreSQL and Redis"
 	@echo "make bench  - the benchmark table"
-	@echo "make tempest - Tempest's tempest.api.compute against a throwaway stack; counts per module"
+	@echo "make tempest - Tempest's tempest.api.compute and .network against a throwaway stack; counts per module"
 
 venv: $(STAMP)
 

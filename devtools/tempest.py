@@ -1,4 +1,5 @@
-"""`make tempest`: OpenStack's own conformance suite (Tempest's `tempest.api.compute`) against a throwaway stack.
+"""`make tempest`: OpenStack's own conformance suite (Tempest's `tempest.api.compute` and `tempest.api.network`)
+against a throwaway stack.
 
     python -m devtools.tempest [--smoke] [--regex RE] [--concurrency 2]
 
@@ -32,7 +33,11 @@ VENV = REPO / ".tempest-venv"
 REQUIREMENTS = REPO / "requirements" / "tempest.txt"
 WORKDIR = RUN_DIR / "tempest"
 HOSTS = "node1..node3"
-FULL_REGEX = r"^tempest\.api\.compute"
+# Tempest's API suites of the compute and network services, less the tests that need what is not offered
+# without asking for its extension first (Tempest skips the rest itself: routers, subnet pools ... are not
+# advertised). test_port_list_filter_by_router_id makes a router without checking for `router`.
+EXCLUDED = [r"tempest\.api\.network\.test_ports\.\w+\.test_port_list_filter_by_router_id\b"]
+FULL_REGEX = "^(?!" + "|".join(EXCLUDED) + r")tempest\.api\.(compute|network)\."
 # The smoke subset `make test` runs: boot, list, filter, show and act on servers; flavors, keypairs, hypervisors,
 # services, limits, versions, the quotas of a project that dynamic credentials made. (Tempest's volume-attach
 # classes need Neutron: tests/system attaches volumes.)

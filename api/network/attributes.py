@@ -104,7 +104,7 @@ ATTRIBUTES = {
                             "port_range_min": (_nullable_int, True, False),
                             "port_range_max": (_nullable_int, True, False),
                             "remote_ip_prefix": (_nullable_str, True, False),
-                            "remote_group_id": (_nullable_uuid, True, False)},
+                            "remote_group_id": (_nullable_str, True, False)},  # Neutron: any string, 404 if no group
     "floatingip": {**{k: v for k, v in _BASE.items() if k != "name"},
                    "floating_network_id": (_uuid, True, False), "port_id": (_nullable_uuid, True, True),
                    "fixed_ip_address": (_nullable_str, True, True), "floating_ip_address": (_str, True, False),

@@ -85,6 +85,9 @@ def documented(view_class, resource, *, item: bool):
                                  responses={200: many, **neutron_errors({400: "Invalid filter or paging.",
                                                                          404: "Marker not found."})}),
             "post": extend_schema(operation_id=f"{op}_create", summary=f"Create a {label}", tags=TAGS,
+                                  description=f"A body with a list under `{resource.plural}` creates them all "
+                                              "in one transaction (Neutron's bulk create): all or none, "
+                                              f"answered as a list under `{resource.plural}`.",
                                   request=request, responses={201: one, **neutron_errors({
                                       400: "Invalid input.", 403: "Not allowed by policy.",
                                       404: "A referenced resource does not exist.",
@@ -116,6 +119,12 @@ version_show = extend_schema(operation_id="network_version_v2", summary="Network
                              auth=[], responses={200: NetworkResourcesDoc})
 extensions_list = extend_schema(operation_id="network_extensions", summary="Network API extensions", tags=TAGS,
                                 responses={200: ExtensionsDoc, **neutron_errors({})})
+ExtensionDoc = doc_serializer("NetworkExtension", {"extension": serializers.DictField()})
+AgentsDoc = doc_serializer("NetworkAgents", {"agents": serializers.ListField(child=serializers.DictField())})
+extension_show = extend_schema(operation_id="network_extension_show", summary="Show a network API extension",
+                               tags=TAGS, responses={200: ExtensionDoc, **neutron_errors({404: "Not offered."})})
+agents_list = extend_schema(operation_id="network_agents_list", summary="Network agents (none: compute workers "
+                            "run the data plane)", tags=TAGS, responses={200: AgentsDoc, **neutron_errors({})})
 quotas_list = extend_schema(operation_id="network_quotas_list", summary="Projects with network quotas set",
                             tags=TAGS, responses={200: QuotasDoc, **neutron_errors({403: "Admins only."})})
 quota_show = extend_schema(operation_id="network_quota_show", summary="A project's network quotas", tags=TAGS,

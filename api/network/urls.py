@@ -11,6 +11,8 @@ urlpatterns = [
     path("v2.0", versions.NetworkVersionView.as_view()),
     path("v2.0/", versions.NetworkVersionView.as_view()),
     path("v2.0/extensions", versions.ExtensionsView.as_view()),
+    path("v2.0/extensions/<str:alias>", versions.ExtensionView.as_view()),
+    path("v2.0/agents", versions.AgentsView.as_view()),
     path("v2.0/quotas", versions.QuotaListView.as_view()),
     path("v2.0/quotas/<str:project_id_>", versions.QuotaView.as_view()),
     path("v2.0/quotas/<str:project_id_>/default", versions.QuotaDefaultsView.as_view()),

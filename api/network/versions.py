@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from compute_platform.compute.exceptions import Forbidden
 from compute_platform.network import selectors
+from compute_platform.network.exceptions import NeutronNotFound
 from compute_platform.network.services.quotas import network_quota_reset, network_quota_update
 
 from ..common.links import base_url
@@ -25,6 +26,14 @@ EXTENSIONS = [
     ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
     ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
     ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
+    # Unknown filters are refused (400), as Neutron's filter validation does.
+    ("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+    # `?fixed_ips=ip_address_substr=10.0.0.` lists the ports with an address containing it.
+    ("ip-substring-filtering", "IP address substring filtering", "Provides IP address substring filtering "
+     "when listing ports"),
+    # A subnet of an external network is visible to every project and says so (its `router:external`).
+    ("subnet-external-network", "Subnet belongs to an external network",
+     "Informs if the subnet belongs to an external network"),
 ]
 
 
@@ -48,14 +57,40 @@ class NetworkVersionView(PublicView):
              "links": [{"rel": "self", "href": f"{base}/{r.path}"}]} for r in RESOURCES.values()]})
 
 
+def _extension_body(alias: str, name: str, description: str) -> dict:
+    return {"alias": alias, "name": name, "description": description, "links": [],
+            "updated": "2013-01-01T10:00:00-00:00"}
+
+
 class ExtensionsView(OpenStackView):
     project_scoped = False
 
     @schemas.extensions_list
     def get(self, request):
-        return Response({"extensions": [{"alias": alias, "name": name, "description": description, "links": [],
-                                         "updated": "2013-01-01T10:00:00-00:00"}
-                                        for alias, name, description in EXTENSIONS]})
+        return Response({"extensions": [_extension_body(*extension) for extension in EXTENSIONS]})
+
+
+class ExtensionView(OpenStackView):
+    project_scoped = False
+
+    @schemas.extension_show
+    def get(self, request, alias):
+        for extension in EXTENSIONS:
+            if extension[0] == alias:
+                return Response({"extension": _extension_body(*extension)})
+        raise NeutronNotFound("Extension", alias)
+
+
+class AgentsView(OpenStackView):
+    """Neutron's agents (L2, DHCP, L3 ...): there are none, the compute workers run the data plane, so the
+    list is empty for everyone (Neutron shows a non-admin an empty list too) and the `agent` extension is
+    not advertised."""
+
+    project_scoped = False
+
+    @schemas.agents_list
+    def get(self, request):
+        return Response({"agents": []})
 
 
 def _quota_body(project_id: str, limits: dict) -> dict:

@@ -23,7 +23,8 @@ def subnet_body(subnet, is_admin: bool = False) -> dict:
             "dns_nameservers": subnet.dns_nameservers, "host_routes": subnet.host_routes,
             "enable_dhcp": subnet.enable_dhcp, "ipv6_ra_mode": subnet.ipv6_ra_mode,
             "ipv6_address_mode": subnet.ipv6_address_mode, "subnetpool_id": None, "segment_id": None,
-            "service_types": [], "dns_publish_fixed_ip": False}
+            "service_types": [], "dns_publish_fixed_ip": False,
+            "router:external": subnet.network.external}  # the `subnet-external-network` extension
 
 
 def port_body(port, is_admin: bool = False) -> dict:

@@ -1,15 +1,18 @@
 """/network/v2.0/<resources>: list (filters, `fields`, pagination), create, show, update, delete, as Neutron
 serves them. One pair of views serves every resource declared in resources.py."""
+import functools
+
 from rest_framework.response import Response
 
 from compute_platform.compute.exceptions import BadRequest
 from compute_platform.network import selectors
+from compute_platform.network.services import bulk
 
 from ..common.links import base_url
 from ..common.pagination import MAX_INTEGER
 from ..common.views import OpenStackView, body_of
 from . import attributes
-from .resources import RESOURCES
+from .resources import RESOURCES, project_for_create
 
 PAGING = ("limit", "marker", "page_reverse", "fields", "sort_key", "sort_dir")
 TRUE = ("true", "1", "yes", "on")
@@ -83,18 +86,34 @@ class NetworkCollectionView(NetworkView):
                          **_links(request, r.plural, items, limit, marker, reverse)})
 
     def post(self, request, **kwargs):
-        r = self.resource
+        r, data = self.resource, request.data
+        if isinstance(data, dict) and r.plural in data and r.singular not in data:
+            return self._post_bulk(data[r.plural])
         values = attributes.validated(r.singular, body_of(request, r.singular), create=True)
-        project_id = self._project(values)
+        project_id = project_for_create(self.context, values)
         row = r.create(self.context, project_id, values)
+        return Response({r.singular: self._body(row)}, status=201)
+
+    def _post_bulk(self, items):
+        """Neutron's bulk create: every item validated first, then all made in one transaction."""
+        r = self.resource
+        if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+            raise BadRequest(f"Invalid input: '{r.plural}' must be a non-empty list of {r.singular} objects.")
+        creates = []
+        for item in items:
+            values = attributes.validated(r.singular, item, create=True)
+            project_id = project_for_create(self.context, values)
+            creates.append(functools.partial(r.create, self.context, project_id, values))
+        rows = bulk.network_resources_create_all(creates=creates)
+        return Response({r.plural: [self._body(row) for row in rows]}, status=201)
+
+    def _body(self, row) -> dict:
+        """The created row's body: read back through the resource's selector, unless the create returned it
+        whole (ports: `read_back` False)."""
+        r = self.resource
         if r.read_back:
             row = selectors.network_resource_get(context=self.context, resource=r.path, resource_id=row.id)
-        return Response({r.singular: r.body(row, self.context.is_admin)}, status=201)
-
-    def _project(self, values: dict) -> str:
-        from .resources import project_for_create
-
-        return project_for_create(self.context, values)
+        return r.body(row, self.context.is_admin)
 
 
 class NetworkItemView(NetworkView):

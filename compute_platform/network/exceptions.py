@@ -7,7 +7,8 @@ class NeutronNotFound(NotFound):
     def __init__(self, kind: str, resource_id):
         # Neutron's words: "Network 5f... could not be found."
         super().__init__(f"{kind} {resource_id} could not be found.")
-        self.fault = f"{kind.replace(' ', '')}NotFound"
+        # ... and its type: "Security group" -> SecurityGroupNotFound
+        self.fault = "".join(word[0].upper() + word[1:] for word in kind.split()) + "NotFound"
 
 
 class InvalidInput(BadRequest):

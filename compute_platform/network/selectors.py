@@ -67,9 +67,10 @@ RESOURCES = {
         "filters": {**COMMON, "network_id": ("network_id", _uuid_filter), "cidr": ("cidr", _str),
                     "ip_version": ("ip_version", _int), "gateway_ip": ("gateway_ip", _nullable),
                     "enable_dhcp": ("enable_dhcp", _bool), "ipv6_ra_mode": ("ipv6_ra_mode", _nullable),
-                    "ipv6_address_mode": ("ipv6_address_mode", _nullable)},
+                    "ipv6_address_mode": ("ipv6_address_mode", _nullable),
+                    "router:external": ("network__external", _bool)},
         "visible": lambda ctx: Q(project_id=ctx.project_id) | Q(network__shared=True) | Q(network__external=True),
-        "prefetch": lambda qs: qs,
+        "prefetch": lambda qs: qs.select_related("network"),  # its `router:external`
     },
     "ports": {
         "model": Port, "label": "Port",

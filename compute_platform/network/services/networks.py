@@ -8,6 +8,7 @@ from .. import ipam
 from ..models import IPAllocation, Network, Subnet
 from ..models.ports import DHCP_OWNER
 from .dhcp_ports import network_dhcp_port_sync
+from .floating_ips import floatingip_delete
 from .quotas import network_quota_reserve
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,11 @@ def network_update(*, context, network: Network, values: dict) -> Network:
 
 
 def network_delete(*, context, network: Network) -> None:
-    """409 NetworkInUse while a port is on it (its DHCP port aside); its subnets go with it."""
+    """409 NetworkInUse while a port is on it (its DHCP port aside); its subnets go with it, and (as Neutron)
+    its floating IPs that no port uses (an associated one keeps it in use)."""
     with transaction.atomic():
+        for fip in network.floating_ips.filter(port__isnull=True):
+            floatingip_delete(context=context, fip=fip)
         if network.ports.exclude(device_owner=DHCP_OWNER).exists():
             raise NetworkInUse(f"Unable to complete operation on network {network.id}. There are one or more "
                                f"ports still in use on the network.")

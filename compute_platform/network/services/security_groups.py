@@ -43,8 +43,7 @@ def security_group_default_ensure(*, project_id: str) -> SecurityGroup:
 def security_group_create(*, project_id: str, name: str, description: str = "", stateful: bool = True
                           ) -> SecurityGroup:
     """A group with Neutron's two default egress rules (any IPv4, any IPv6)."""
-    if name == "default":
-        raise InUse("Default security group already exists.")
+    _check_not_default(name)
     security_group_default_ensure(project_id=project_id)
     with transaction.atomic():
         network_quota_reserve(project_id=project_id, resource="security_group")
@@ -58,13 +57,22 @@ def security_group_create(*, project_id: str, name: str, description: str = "", 
 
 
 def security_group_update(*, group: SecurityGroup, values: dict) -> SecurityGroup:
-    if group.name == "default" and values.get("name", "default") != "default":
-        raise InvalidInput("Updating default security group not allowed.")
+    if "name" in values:
+        if group.name == "default":
+            raise InUse("Updating default security group not allowed.")
+        _check_not_default(values["name"])
     for key in ("name", "description", "stateful"):
         if key in values:
             setattr(group, key, values[key] if values[key] is not None else "")
     group.save()
     return group
+
+
+def _check_not_default(name) -> None:
+    """A project has one `default` group, the one made for it: no other may take (or be renamed to) the
+    name, in any case (Neutron's `name_not_default` validator: 409)."""
+    if (name or "").lower() == "default":
+        raise InUse("Default security group already exists.")
 
 
 def security_group_delete(*, group: SecurityGroup, is_admin: bool) -> None:
@@ -95,14 +103,7 @@ def _rule_values(values: dict, group: SecurityGroup) -> dict:
     for value in (pmin, pmax):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535):
             raise InvalidInput(f"Invalid value for port {value}")
-    if (pmin is not None or pmax is not None) and protocol not in ("tcp", "udp", "sctp", "icmp", "icmpv6",
-                                                                   "ipv6-icmp", "6", "17", "132", "1", "58"):
-        raise InvalidInput("Must also specify protocol if port range is given.")
-    if protocol in ("tcp", "udp", "sctp", "6", "17", "132"):
-        if pmin is not None and pmax is None or pmax is not None and pmin is None:
-            pmin = pmax = pmin if pmin is not None else pmax
-        if pmin is not None and (pmin < 1 or pmin > pmax):
-            raise InvalidInput("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+    _check_port_range(protocol, pmin, pmax)
     prefix, remote_group_id = values.get("remote_ip_prefix"), values.get("remote_group_id")
     if prefix is not None and remote_group_id is not None:
         raise InvalidInput("Only remote_ip_prefix or remote_group_id may be provided.")
@@ -117,12 +118,43 @@ def _rule_values(values: dict, group: SecurityGroup) -> dict:
         prefix = str(ipaddress.ip_interface(str(prefix)))
     remote_group = None
     if remote_group_id is not None:
-        remote_group = SecurityGroup.objects.filter(pk=_uuid_or_none(remote_group_id)).first()
+        # As Neutron: the remote group must be one of the rule's project (another's is no more than absent).
+        remote_group = SecurityGroup.objects.filter(pk=_uuid_or_none(remote_group_id),
+                                                    project_id=group.project_id).first()
         if remote_group is None:
             raise NeutronNotFound("Security group", remote_group_id)
     return {"direction": direction, "ethertype": ethertype, "protocol": protocol, "port_range_min": pmin,
             "port_range_max": pmax, "remote_ip_prefix": prefix, "remote_group": remote_group,
             "description": values.get("description") or ""}
+
+
+PORT_PROTOCOLS = ("tcp", "udp", "sctp", "6", "17", "132")
+ICMP_PROTOCOLS = ("icmp", "icmpv6", "ipv6-icmp", "1", "58")
+
+
+def _check_port_range(protocol, pmin, pmax) -> None:
+    """Neutron's port range checks (securitygroups_db._validate_port_range), with its words: TCP/UDP/SCTP need
+    both ends, 1 to 65535, min <= max; ICMP takes a type (min) and a code (max), each 0 to 255, and a code
+    only with a type; other protocols take none."""
+    if pmin is None and pmax is None:
+        return
+    if protocol is None:
+        raise InvalidInput("Must also specify protocol if port range is given.")
+    if protocol in PORT_PROTOCOLS:
+        if pmin == 0 or pmax == 0:
+            raise InvalidInput("Invalid value for port 0")
+        if pmin is None or pmax is None or pmin > pmax:
+            raise InvalidInput("For TCP/UDP protocols, port_range_min must be <= port_range_max")
+    elif protocol in ICMP_PROTOCOLS:
+        for value, field, attr in ((pmin, "type", "port_range_min"), (pmax, "code", "port_range_max")):
+            if value is not None and not 0 <= value <= 255:
+                raise InvalidInput(f"Invalid value for ICMP {field} ({attr}) {value}. It must be 0 to 255.")
+        if pmin is None:
+            raise InvalidInput(f"ICMP code (port-range-max) {pmax} is provided but ICMP type (port-range-min) "
+                               "is missing.")
+    else:
+        raise InvalidInput(f"Ports cannot be specified for protocol {protocol}. Ports are only supported for "
+                           "TCP, UDP, SCTP, ICMP and ICMPV6.")
 
 
 def _uuid_or_none(value):
