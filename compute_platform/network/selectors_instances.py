@@ -182,9 +182,10 @@ def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
     rows = sql.rows(
         "SELECT p.id, p.device_id, p.mac_address, p.network_id, n.mtu, a.id, a.ip_address, s.ip_version, s.cidr, "
         "s.gateway_ip, s.dns_nameservers, s.enable_dhcp, "
-        # the subnet's DHCP server: the first address of a DHCP port in it
-        f"(SELECT d.ip_address FROM {_ALLOC} d JOIN {_PORT} dp ON dp.id = d.port_id "
-        f"WHERE d.subnet_id = a.subnet_id AND dp.device_owner = %s ORDER BY d.id LIMIT 1), {_RULES_COLUMNS} "
+        # the subnet's DHCP server: the first address of a DHCP port in it (from the network's DHCP ports, by
+        # index: from the subnet's addresses it read them all)
+        f"(SELECT d.ip_address FROM {_PORT} dp JOIN {_ALLOC} d ON d.port_id = dp.id WHERE dp.network_id = p.network_id "
+        f"AND dp.device_owner = %s AND d.subnet_id = a.subnet_id ORDER BY d.id LIMIT 1), {_RULES_COLUMNS} "
         f"FROM {_PORT} p JOIN {_NETWORK} n ON n.id = p.network_id LEFT JOIN {_ALLOC} a ON a.port_id = p.id "
         f"LEFT JOIN {_SUBNET} s ON s.id = a.subnet_id {_RULES_JOIN} WHERE {where} ORDER BY p.created_at, p.id, a.id",
         [DHCP_OWNER, *params], prepare=True)

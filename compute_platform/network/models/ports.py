@@ -34,6 +34,8 @@ class Port(models.Model):
             # The database, not a read-then-write, keeps two ports of a network off one MAC.
             models.UniqueConstraint(fields=["network", "mac_address"], name="network_port_mac_unique"),
         ]
+        # A network's DHCP port found without reading its other ports (every build reads its subnets' DHCP server).
+        indexes = [models.Index(fields=["network", "device_owner"], name="network_port_owner")]
 
     def __str__(self):
         return self.name or str(self.id)
