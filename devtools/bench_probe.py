@@ -117,8 +117,11 @@ def count_list(token: str, max_limit: int, paths: list[str]) -> dict:
                         profiler.disable()
                     elapsed = time.perf_counter() - t0
                 body = resp.json() if resp.status_code == 200 else {}
+                servers = body.get("servers", [])
                 runs.append({"status": resp.status_code, "queries": len(ctx.captured_queries),
-                             "servers": len(body.get("servers", [])), "in_process_ms": round(elapsed * 1000, 1),
+                             "servers": len(servers), "in_process_ms": round(elapsed * 1000, 1),
+                             # a page with ERROR servers reads their faults (one more query, whatever their number)
+                             "faulted": sum(1 for s in servers if s.get("status") == "ERROR"),
                              "sql": _sql(ctx.captured_queries)})
             out[path] = dict(runs[-1], first_run_queries=runs[0]["queries"])
     if profiler:
