@@ -134,7 +134,20 @@ class Stack:
         return proc
 
     def start_conductor(self) -> subprocess.Popen:
-        return self._spawn("conductor", [sys.executable, "manage.py", "compute_worker", "--conductor"], self.env)
+        """Started, and consuming: a task sent to its queues before it bound them could be lost (a test that
+        created a volume at once failed so, its conductor slow to start on a loaded machine)."""
+        proc = self._spawn("conductor", [sys.executable, "manage.py", "compute_worker", "--conductor"], self.env)
+        self.wait_until(self._conductor_answers, timeout=60, what="the conductor answering a ping")
+        return proc
+
+    def _conductor_answers(self) -> bool:
+        from celery import Celery
+
+        app = Celery(broker=self.redis_url)
+        try:
+            return any(node.startswith("conductor@") for reply in app.control.ping(timeout=0.5) for node in reply)
+        finally:
+            app.close()
 
     def send_task(self, name: str, **kwargs):
         """Publish a task the way beat does: by name, to the broker this stack uses."""
