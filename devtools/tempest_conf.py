@@ -27,7 +27,8 @@ FEATURES = {
         "shelve": True, "shelve_migrate": False, "rescue": True, "stable_rescue": False,
         "snapshot": True,  # createImage into the image service
         "interface_attach": True, "config_drive": True,  # ports on servers, the config-2 ISO
-        "metadata_service": False,  # no 169.254.169.254 service
+        # Tempest's guests run on fake hosts: none reaches 169.254.169.254 (libvirt hosts proxy it to the API)
+        "metadata_service": False,
         "serial_console": True,  # remote-consoles (2.6) and os-getSerialConsole, the serial proxy
         "vnc_console": False, "spice_console": False,
         "attach_encrypted_volume": False, "swap_volume": False, "volume_multiattach": False,
