@@ -13,6 +13,7 @@ import weakref
 
 from django.db import DatabaseError, connection
 
+
 def sql_in(column: str, values, negate: bool = False) -> tuple[str, list]:
     """`column [NOT] IN (%s, ...)` and its parameters. An empty list is no SQL (IN () is a syntax error):
     nothing is in it."""
@@ -61,9 +62,16 @@ def uuid_text(column: str, vendor: str | None = None) -> str:
 
 
 def string_agg(expression: str) -> str:
-    """SQL: an aggregate of text values joined by commas (None for none), in no particular order."""
+    """SQL: an aggregate of text values joined by commas (None for none), in no particular order: a row per
+    group instead of a row (and a Python tuple) per value, for the addresses of a group's members or a subnet's
+    allocations. joined_values reads it."""
     function = "STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT"
     return f"{function}({expression}, ',')"
+
+
+def joined_values(text: str | None) -> list[str]:
+    """The values a string_agg read (addresses hold no commas)."""
+    return text.split(",") if text else []
 
 
 def json_value(value, default=None):
@@ -99,23 +107,18 @@ def _prepared(sql: str, params: list) -> tuple[str, list]:
 
 
 def _run(sql: str, params: list, prepare: bool, result):
-    if not prepare:
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            return result(cur)
-    try:
-        with connection.cursor() as cur:
-            cur.execute(*_prepared(sql, params))
-            return result(cur)
-    except DatabaseError as exc:
-        # Not prepared on this connection after all: the statement's retry reconnected under it (db_retry.py,
-        # outside a transaction only) or someone DEALLOCATEd. Prepared again, once.
-        if getattr(exc.__cause__, "pgcode", None) != _NOT_PREPARED or connection.in_atomic_block:
-            raise
-        _PREPARED.pop(connection.connection, None)
-        with connection.cursor() as cur:
-            cur.execute(*_prepared(sql, params))
-            return result(cur)
+    for attempt in (1, 2):
+        try:
+            with connection.cursor() as cur:
+                cur.execute(*(_prepared(sql, params) if prepare else (sql, params)))
+                return result(cur)
+        except DatabaseError as exc:
+            # Not prepared on this connection after all: the statement's retry reconnected under it (db_retry.py,
+            # outside a transaction only) or someone DEALLOCATEd. Prepared again, once.
+            if (not prepare or attempt == 2 or getattr(exc.__cause__, "pgcode", None) != _NOT_PREPARED
+                    or connection.in_atomic_block):
+                raise
+            _PREPARED.pop(connection.connection, None)
 
 
 def rows(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:

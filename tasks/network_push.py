@@ -129,7 +129,7 @@ def plugged_ports_settle(host: str, instance_uuid: str, vifs: tuple[VifSpec, ...
     with security_groups_lock(host):
         driver, now = get_driver(), vifs
         if _RULES_PUSHES[host] != rules_pushes:
-            current, _ = ports_rules(port_ids=[v.port_id for v in vifs])
+            current = ports_rules(port_ids=[v.port_id for v in vifs])
             now = tuple(v if v.port_id not in current else dataclasses.replace(
                 v, security_group_rules=tuple(SecurityGroupRule(**r) for r in current[v.port_id])) for v in vifs)
             if changed := [v for v, old in zip(now, vifs) if v.security_group_rules != old.security_group_rules]:

@@ -10,7 +10,6 @@ from compute_platform.compute.models import Instance
 from compute_platform.compute.selectors import UuidText
 from compute_platform.compute.states import VmState
 
-from .aggregates import joined_values
 from .models import FloatingIP, GroupSetHolder, IPAllocation, Network, Port, SecurityGroupRule, Subnet
 from .models.ports import DHCP_OWNER
 
@@ -19,7 +18,7 @@ from .models.ports import DHCP_OWNER
 _PORT, _ALLOC, _SUBNET, _NETWORK, _RULE = (
     m._meta.db_table for m in (Port, IPAllocation, Subnet, Network, SecurityGroupRule))
 _PORT_GROUPS = Port.security_groups.through._meta.db_table
-_FLOATING, _HOLDER = FloatingIP._meta.db_table, GroupSetHolder._meta.db_table
+_HOLDER = GroupSetHolder._meta.db_table
 
 
 def _sorted_ports(instance_uuids):
@@ -103,28 +102,24 @@ def _rule_values(row: dict) -> dict:
     return values
 
 
-# A port's groups and their rules, joined to ports `p` (a row per rule: one, all NULL, for a port without).
+# A port's rules, joined to ports `p` (a row per rule: one, all NULL, for a port without).
 _RULES_JOIN = (f"LEFT JOIN {_PORT_GROUPS} g ON g.port_id = p.id "
                f"LEFT JOIN {_RULE} r ON r.security_group_id = g.securitygroup_id")
-_RULES_COLUMNS = ", ".join(["p.port_security_enabled", "g.securitygroup_id", *(f"r.{f}" for f in _RULE_FIELDS), "r.id"])
+_RULES_COLUMNS = ", ".join(["p.port_security_enabled", *(f"r.{f}" for f in _RULE_FIELDS), "r.id"])
 
 
-def _rules_of(rows) -> tuple[dict, dict]:
-    """({port id: its allow rules as plain values}, {port id: the groups it is in}) from rows of (port id,
-    *_RULES_COLUMNS), a row repeated any number of times. Ports with the same rules share one list (a group's
-    members all have its rules)."""
+def _rules_of(rows) -> dict:
+    """{port id: its allow rules as plain values} from rows of (port id, *_RULES_COLUMNS), a row repeated any
+    number of times. Ports with the same rules share one list (a group's members all have its rules)."""
     rule_ids: dict = defaultdict(dict)  # {port id: {rule id: None}}, an ordered set
     found: dict = {}
-    groups: dict = defaultdict(set)
     secured: dict = {}
-    for port_id, on, group_id, *values, rule_id in rows:
+    for port_id, on, *values, rule_id in rows:
         secured[port_id] = bool(on)
-        if group_id is not None:
-            groups[port_id].add(sql.uuid_str(group_id))
-        if on and rule_id is not None and rule_id not in found:
-            found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
         if on and rule_id is not None:
             rule_ids[port_id][rule_id] = None
+            if rule_id not in found:
+                found[rule_id] = _rule_values(dict(zip(_RULE_FIELDS, values)))
     shared: dict[tuple, list[dict]] = {}
     rules = {}
     for port_id, on in secured.items():
@@ -135,21 +130,15 @@ def _rules_of(rows) -> tuple[dict, dict]:
         if key not in shared:
             shared[key] = [found[r] for r in key]
         rules[port_id] = shared[key]
-    return rules, groups
+    return rules
 
 
-def _port_rules(port_ids) -> tuple[dict, dict]:
-    """_rules_of the ports, in one query whatever their number."""
+def ports_rules(*, port_ids) -> dict[str, list[dict]]:
+    """{port id: its rules as instance_vifs gives them}, in one query whatever the number of ports: what a build
+    checks the rules it spawned with against once its ports are plugged."""
     where, params = sql.sql_in("p.id", sql.uuid_params(port_ids))
     rows = sql.rows(f"SELECT p.id, {_RULES_COLUMNS} FROM {_PORT} p {_RULES_JOIN} WHERE {where}", params)
     return _rules_of((sql.uuid_str(port_id), *rest) for port_id, *rest in rows)
-
-
-def ports_rules(*, port_ids) -> tuple[dict[str, list[dict]], set[str]]:
-    """({port id: its rules as instance_vifs gives them}, the groups the ports are in), in one query: what a
-    build checks the rules it spawned with against once its ports are plugged."""
-    rules, groups = _port_rules(port_ids)
-    return rules, {g for gs in groups.values() for g in gs}
 
 
 def group_members(*, group_ids) -> dict[str, list[str]]:
@@ -162,7 +151,7 @@ def group_members(*, group_ids) -> dict[str, list[str]]:
                         f"JOIN {_ALLOC} a ON a.port_id = g.port_id WHERE {where} GROUP BY g.securitygroup_id", params,
                         prepare=True)
         for group_id, ips in rows:
-            members[sql.uuid_str(group_id)] = joined_values(ips)
+            members[sql.uuid_str(group_id)] = sql.joined_values(ips)
     return members
 
 
@@ -206,7 +195,7 @@ def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
         # The port's first IPv4 subnet, else its first subnet, is the one the guest is told about.
         if entry[2] is None or (entry[2][0] != 4 and version == 4):
             entry[2] = (version, *subnet)
-    rules, _ = _rules_of(rule_rows)
+    rules = _rules_of(rule_rows)
     out = []
     for port_id, (device_id, vif, first, _) in found.items():
         _, cidr, gateway, dns, dhcp_on, dhcp_server = first or (None, None, None, "[]", False, None)
@@ -219,12 +208,6 @@ def _vifs(where: str, params: list) -> list[tuple[str, dict]]:
 def instance_vifs(*, instance_uuid) -> list[dict]:
     """The server's NICs as plain values (a VifSpec's fields), in NIC order. One query."""
     return [vif for _, vif in _vifs("p.device_id = %s", [str(instance_uuid)])]
-
-
-def ports_with_floating_ips(*, port_ids) -> set[str]:
-    """Those of the ports that hold a floating IP. One query (every build with a port asks)."""
-    where, params = sql.sql_in("port_id", sql.uuid_params(port_ids))
-    return {sql.uuid_str(p) for (p,) in sql.rows(f"SELECT DISTINCT port_id FROM {_FLOATING} WHERE {where}", params)}
 
 
 def live_instance_hosts(*, instance_uuids, with_deleted: bool = False) -> dict[str, str]:

@@ -8,8 +8,8 @@ from compute_platform import tasknames
 from compute_platform.compute.context import new_request_id
 from compute_platform.compute.services.dispatch import task_enqueue_on_commit
 
-from ..models import Port
-from ..selectors_instances import live_instance_hosts, ports_with_floating_ips
+from ..models import FloatingIP, Port
+from ..selectors_instances import live_instance_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def floating_ips_push(*, why: str, ports: Iterable, only_with_floating_ips: bool
     before the ports leave their servers. Returns the hosts."""
     ports = set(ports)
     if only_with_floating_ips:
-        ports = ports_with_floating_ips(port_ids=ports)
+        ports = set(FloatingIP.objects.filter(port_id__in=ports).values_list("port_id", flat=True))
     if not ports:
         return []
     device_ids = set(Port.objects.filter(pk__in=ports).values_list("device_id", flat=True))

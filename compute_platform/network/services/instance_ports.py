@@ -14,7 +14,6 @@ from compute_platform.db_retry import db_retry
 
 from ..exceptions import (InUse, InvalidInput, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           NeutronNotFound, OverQuota)
-from ..aggregates import joined_values
 from ..models import FloatingIP, GroupSetHolder, IPAllocation, Network, Port, SecurityGroup
 from .ports import _ports_remove, _uuid, port_create
 from .floating_ip_push import floating_ips_push
@@ -172,6 +171,6 @@ def instance_ports_activate(*, instance_uuid: str, host: str, port_ids: list | N
     # Read in the UPDATE, the holders are as fresh as a read after the commit: a host that became one later read
     # the members after the create.
     security_group_members_push_hosts(why=f"instance {instance_uuid} active on {host}",
-                                      hosts={h for *_, holders in rows for h in joined_values(holders)})
+                                      hosts={h for *_, holders in rows for h in sql.joined_values(holders)})
     floating_ips_push(why=f"instance {instance_uuid} active on {host}", only_with_floating_ips=False,
                       ports=[sql.uuid_str(port_id) for port_id, floating, _ in rows if floating])

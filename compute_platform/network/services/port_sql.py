@@ -23,7 +23,7 @@ from ..models import IPAllocation, Network, NetworkQuota, Port, SecurityGroup, S
 @dataclass(frozen=True)
 class SubnetRoom:
     """A subnet as an allocation sees it: its pools and the addresses taken in it when it was read (`used_ips`,
-    a Joined string: the candidates; the INSERT decides)."""
+    a string_agg: the candidates; the INSERT decides)."""
 
     id: uuid.UUID
     ip_version: int

@@ -12,8 +12,9 @@ import uuid as uuidlib
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from compute_platform import sql
+
 from .. import ipam
-from ..aggregates import joined_values
 from ..exceptions import (InvalidInput, InUse, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
                           MacAddressInUse, NeutronNotFound, PolicyNotAuthorized)
 from ..models import IPAllocation, Port, SecurityGroup
@@ -49,7 +50,7 @@ def _allocate_ip(port: Port, subnet: SubnetRoom, ip: str | None = None) -> str |
         if not ip_insert(port_id=port.pk, subnet_id=subnet.id, ip=ip):
             raise IpAddressAlreadyAllocated(ip, subnet.id)
         return ip
-    for candidate in ipam.candidates(subnet.allocation_pools, set(joined_values(subnet.used_ips))):
+    for candidate in ipam.candidates(subnet.allocation_pools, set(sql.joined_values(subnet.used_ips))):
         if ip_insert(port_id=port.pk, subnet_id=subnet.id, ip=candidate):
             return candidate
     return None
