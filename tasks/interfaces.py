@@ -22,7 +22,7 @@ def attach_interface(*, instance_uuid: str, port_id: str):
             logger.info("attach of port %s to %s skipped: not the instance's port", port_id, instance_uuid)
             return
         get_driver().plug_vif(instance_uuid, vif)
-        # its rules and the sets they name as the database has them now (the API spares this host the push)
+        # its rules and the sets new to this host as the database has them now (plugged_ports_settle)
         plugged_ports_settle(this_host(), instance_uuid, (vif,), rules_pushes=rules_pushes)
     logger.info("port %s plugged into %s on %s", port_id, instance_uuid, this_host())
 

@@ -14,7 +14,6 @@ database after clearing its markers (tasks/network_plane.py)."""
 import logging
 
 import redis
-from django.db import transaction
 
 from compute_platform import tasknames
 from compute_platform.compute.context import new_request_id
@@ -38,15 +37,10 @@ def marker_key(*, host: str, kind: str) -> str:
     return f"compute_platform:push:{kind}:{host}"
 
 
-def host_push_on_commit(*, host: str, kind: str, task_name: str, why: str) -> None:
-    """Once the transaction commits, send `task_name` (kwargs: request_id) to `host` unless one of `kind` is
-    already waiting there."""
-    transaction.on_commit(lambda: hosts_push(hosts=[host], kind=kind, task_name=task_name, why=why))
-
-
 def hosts_push(*, hosts, kind: str, task_name: str, why: str) -> list[str]:
     """Send `task_name` (kwargs: request_id) now to each of `hosts` where none of `kind` is waiting yet (their
-    markers set in one round trip). Returns the hosts it was sent to."""
+    markers set in one round trip; callers send it once their change committed). Returns the hosts it was sent
+    to."""
     hosts = list(hosts)
     if not hosts:
         return []

@@ -5,12 +5,9 @@ loads the sets of the remote groups its ports' rules name. Its addresses do not 
 has anything to do."""
 import logging
 
-from compute_platform import tasknames
-
 from ..models import FloatingIP, Port, SecurityGroupRule
 from .floating_ip_push import floating_ips_push_hosts
-from .host_push import host_push_on_commit
-from .security_group_push import MEMBERS
+from .security_group_push import security_group_members_push_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -28,5 +25,5 @@ def instance_network_moved(*, instance_uuid: str, source: str | None, dest: str 
         floating_ips_push_hosts(why=why, hosts=[h for h in (source, dest) if h])
     if dest and SecurityGroupRule.objects.filter(security_group__ports__in=port_ids,
                                                  remote_group__isnull=False).exists():
-        host_push_on_commit(host=dest, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
+        security_group_members_push_hosts(why=why, hosts=[dest])
     logger.info("%s: its network follows", why)

@@ -7,10 +7,11 @@ enhancement). Two kinds of change, two pushes, both sent on commit (a rolled-bac
 - members: a group's members came, went or changed address. A rule "from members of G" names G, and the
   host matches it against its own set of G's addresses, so no rule changes: each host that holds a set of G
   (it registered before it first read G's members: models.GroupSetHolder) gets a `REFRESH_GROUP_MEMBERS`, which
-  reloads that host's sets from the database (`security_group_members_push`). At most one waits per host (host_push.py): a burst of boots in one group
-  costs each host a set reload or a few, not a rewrite of every member's chains per boot."""
+  reloads that host's sets from the database (`security_group_members_push`). At most one waits per host
+  (host_push.py): a burst of boots in one group costs each host a set reload or a few, not a rewrite of every
+  member's chains per boot."""
 import logging
-from typing import Iterable
+from typing import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Q
@@ -60,19 +61,18 @@ def security_group_members_push(*, why: str, groups: Iterable = (), ports: Itera
     The holders are read after the commit: a host that became one later reads the members after the change, and
     one that became one earlier is found."""
     groups, ports = set(groups), set(ports)
-    if not (groups or ports):
-        return
-
-    def push():
-        hosts_push(hosts=group_set_holders(group_ids=groups, groups_of_ports=ports), kind=MEMBERS,
-                   task_name=tasknames.REFRESH_GROUP_MEMBERS, why=why)
-
-    transaction.on_commit(push)
+    if groups or ports:
+        _members_push_on_commit(why, lambda: group_set_holders(group_ids=groups, groups_of_ports=ports))
 
 
 def security_group_members_push_hosts(*, why: str, hosts: Iterable[str]) -> None:
-    """security_group_members_push to `hosts`, holders the caller read itself, once it commits."""
+    """security_group_members_push to `hosts` (holders the caller read itself, or a host a server moved to),
+    once the caller's transaction commits."""
     hosts = sorted(set(hosts))
     if hosts:
-        transaction.on_commit(lambda: hosts_push(hosts=hosts, kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS,
-                                                 why=why))
+        _members_push_on_commit(why, lambda: hosts)
+
+
+def _members_push_on_commit(why: str, hosts: Callable[[], list[str]]) -> None:
+    transaction.on_commit(lambda: hosts_push(hosts=hosts(), kind=MEMBERS, task_name=tasknames.REFRESH_GROUP_MEMBERS,
+                                             why=why))
