@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.db.models import F
 
-from compute_platform.sql import sql_in
+from compute_platform.sql import execute, rows, sql_in
 
 from ..exceptions import NoValidHost
 from ..models import Host, Instance
@@ -72,11 +72,9 @@ def _candidate_rows(spec: RequestSpec, cutoff, limit: int, extra: tuple[str, lis
         params += values
     sql = (f"SELECT id, name, availability_zone, {_FREE_VCPUS}, {_FREE_MEMORY}, {_FREE_DISK} "
            f"FROM {Host._meta.db_table} WHERE {' AND '.join(where)} ORDER BY {_FREE_MEMORY} DESC, name LIMIT {int(limit)}")
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        # Up and enabled by the query's own WHERE (the heartbeat as of `cutoff`).
-        return [HostState(id=i, name=n, availability_zone=z, enabled=True, is_up=True, free_vcpus=v,
-                          free_memory_mb=m, free_disk_gb=d) for i, n, z, v, m, d in cur.fetchall()]
+    # Up and enabled by the query's own WHERE (the heartbeat as of `cutoff`).
+    return [HostState(id=i, name=n, availability_zone=z, enabled=True, is_up=True, free_vcpus=v,
+                      free_memory_mb=m, free_disk_gb=d) for i, n, z, v, m, d in rows(sql, params)]
 
 
 def host_candidates(spec: RequestSpec, *, limit: int = CANDIDATES) -> list[HostState]:
@@ -105,9 +103,7 @@ def _try_claim(host_id: int, spec: RequestSpec) -> bool:
            " - %s AND memory_mb_used <= memory_mb * ram_allocation_ratio - %s AND disk_gb_used <= "
            "disk_gb * disk_allocation_ratio - %s")
     amounts = [spec.vcpus, spec.memory_mb, spec.root_gb]
-    with connection.cursor() as cur:
-        cur.execute(sql, [*amounts, host_id, *amounts])
-        return cur.rowcount == 1
+    return execute(sql, [*amounts, host_id, *amounts]) == 1
 
 
 def schedule_and_claim(*, spec: RequestSpec) -> HostState:

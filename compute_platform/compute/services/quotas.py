@@ -9,11 +9,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 
 from compute_platform.identity.models import Project
-from compute_platform.sql import json_value
+from compute_platform.sql import json_value, rows
 
 from ..exceptions import BadRequest, Forbidden, NotFound
 from ..models import Instance, KeyPair, ProjectQuota, QuotaClass, ServerGroup, UserQuota
@@ -95,10 +95,8 @@ def quota_limits_and_user(*, project_id: str, user_id) -> tuple[dict, dict]:
            f"(SELECT limits FROM {UserQuota._meta.db_table} WHERE project_id = p.id AND user_id = %s), {columns} "
            f"FROM {Project._meta.db_table} p LEFT OUTER JOIN {ProjectQuota._meta.db_table} q ON q.project_id = p.id "
            "WHERE p.id = %s")
-    with connection.cursor() as cur:
-        # A user_id of None matches no row (= NULL is never true): no user overrides.
-        cur.execute(sql, [DEFAULT_CLASS, None if user_id is None else str(user_id), str(project_id)])
-        row = cur.fetchone()
+    # A user_id of None matches no row (= NULL is never true): no user overrides.
+    row = next(iter(rows(sql, [DEFAULT_CLASS, None if user_id is None else str(user_id), str(project_id)])), None)
     if row is None:  # no such project (an admin's os-quota-sets call): the defaults
         return _limits_from({}), {}
     class_limits, own, *values = row

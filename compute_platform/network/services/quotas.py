@@ -7,6 +7,7 @@ import logging
 
 from django.db import connection, transaction
 
+from compute_platform import sql
 from compute_platform.identity.models import Project
 
 from ..exceptions import InvalidInput, NeutronNotFound, OverQuota
@@ -38,12 +39,10 @@ def _count_locked(*, project_id: str, table: str) -> int:
     a port create runs them when the project has a port quota. The count must be its own statement: one
     taken with the lock would see the project's rows as they were before the lock was waited for."""
     lock = f" {connection.ops.for_update_sql(no_key=True)}" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Project._meta.db_table} WHERE id = %s{lock}", [project_id])
-        if cursor.fetchone() is None:
-            raise NeutronNotFound("Project", project_id)
-        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE project_id = %s", [project_id])
-        return cursor.fetchone()[0]
+    if not sql.rows(f"SELECT id FROM {Project._meta.db_table} WHERE id = %s{lock}", [project_id]):
+        raise NeutronNotFound("Project", project_id)
+    [(count,)] = sql.rows(f"SELECT COUNT(*) FROM {table} WHERE project_id = %s", [project_id])
+    return count
 
 
 def network_quota_update(*, project_id: str, values: dict) -> dict:
