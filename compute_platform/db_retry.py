@@ -7,7 +7,9 @@ DB_OUTAGE_RETRY_SECONDS:
 - a statement run outside a transaction (autocommit: gates, loads, single updates) that fails because the
   connection is gone is run again on a new connection, once the database answers (an execute wrapper on
   every connection);
-- a service that runs a transaction is retried whole, when it is the outermost one (`@db_retry`).
+- a service that runs a transaction is retried whole, when it is the outermost one (`@db_retry`);
+- a new connection waits for the database (`connect_riding_out`, through compute_platform/pg_backend), as a
+  task that starts during the outage opens one before any statement runs.
 Both are safe because the statements and services that tasks run are conditional updates and idempotent
 records: run twice, the second finds the work done. tenacity does the waiting and backoff.
 """
@@ -53,11 +55,19 @@ def _close_quietly(conn) -> None:
         conn.connection = None  # the socket is already gone; the next use connects anew
 
 
-def _reconnect(conn) -> None:
-    for attempt in outage_retrying():
+def connect_riding_out(connect, *, retry_on: tuple[type[BaseException], ...]):
+    """`connect()`, retried while the database is unreachable (ride-out enabled), else once. The PostgreSQL
+    backend (pg_backend) opens every connection through it, so a task that starts during an outage waits too."""
+    if not _ride_out_seconds:
+        return connect()
+    for attempt in outage_retrying(retry_on=retry_on):
         with attempt:
-            _close_quietly(conn)
-            conn.ensure_connection()
+            return connect()
+
+
+def _reconnect(conn) -> None:
+    _close_quietly(conn)
+    conn.ensure_connection()  # waits for the database (connect_riding_out)
 
 
 def _statement_retry(execute, sql, params, many, context):

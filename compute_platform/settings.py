@@ -84,6 +84,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
+    # Django's backend, but a worker's connect waits out a database restart (pg_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "compute_platform.pg_backend"
     # No JIT: it compiled the 10,000-server list's query for ~180 ms (its per-row subqueries push the planner's
     # cost past jit_above_cost) to save a few; these are short OLTP queries, where JIT only adds compile time.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")

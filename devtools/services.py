@@ -134,7 +134,7 @@ class Postgres:
             self._check(self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
                                           "--auth=trust", "-E", "UTF8", "--no-sync"), "initdb")
             # max_connections: make test's parallel workers each run stacks of their own on it.
-            opts = (f"-p {self.port} -k {shlex.quote(str(self.root))} -c listen_addresses=127.0.0.1 "
+            self._opts = opts = (f"-p {self.port} -k {shlex.quote(str(self.root))} -c listen_addresses=127.0.0.1 "
                     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
             # -l: the server must not inherit our pipes, or capture_output would wait for it forever.
             self._check(self._as_postgres(str(self.bin / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(data),
@@ -153,6 +153,18 @@ class Postgres:
         data, log = self.root / "data", self.root / "postgres.log"
         self._check(self._as_postgres(str(self.bin / "pg_ctl"), "restart", "-m", mode, "-w", "-t", "30", "-D",
                                       str(data), "-l", str(log)), "pg_ctl restart")
+
+    def halt(self) -> None:
+        """Stop the server (`fast`: clients cut off) and keep its data, for resume(): an outage of a length
+        the caller chooses."""
+        self._check(self._as_postgres(str(self.bin / "pg_ctl"), "stop", "-m", "fast", "-w", "-D",
+                                      str(self.root / "data")), "pg_ctl stop")
+
+    def resume(self) -> None:
+        """Start the halted server again, as it was."""
+        self._check(self._as_postgres(str(self.bin / "pg_ctl"), "start", "-w", "-t", "30", "-D",
+                                      str(self.root / "data"), "-l", str(self.root / "postgres.log"),
+                                      "-o", self._opts), "pg_ctl start")
 
     def _check(self, res: subprocess.CompletedProcess, what: str) -> None:
         if res.returncode != 0:

@@ -2,6 +2,7 @@
 gunicorn and one real Celery worker process per fake host. Nothing here is mocked."""
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import os
 import secrets
@@ -270,6 +271,15 @@ class Stack:
 
     def action(self, server_id: str, body: dict, token=None) -> requests.Response:
         return self.post(f"/compute/v2.1/servers/{server_id}/action", json=body, token=token)
+
+    # ---- network helpers -------------------------------------------------------------------
+    def unused_address(self, network_id: str, cidr: str) -> str:
+        """An IPv4 address of `cidr` no port of the network holds: ports (the DHCP port too) draw theirs at
+        random, so a test that asks for a fixed address picks one of these, not a constant that may be taken."""
+        taken = {ip["ip_address"] for port in self.get(f"/network/v2.0/ports?network_id={network_id}").json()["ports"]
+                 for ip in port["fixed_ips"]}
+        net = ipaddress.ip_network(cidr)
+        return next(str(a) for a in itertools.islice(net.hosts(), 9, None) if str(a) not in taken)
 
 
 def new_stack(*, base_database_url: str, template: str, redis_base_url: str, workdir: Path,

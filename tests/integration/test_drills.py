@@ -3,6 +3,8 @@
 Each drill owns its PostgreSQL and Redis (devtools.services), so it can kill and restart them without
 touching the session's. The stacks are the real thing: gunicorn, one Celery worker per host, the conductor.
 """
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -72,11 +74,11 @@ def _assert_settled_once(stack, server_ids, timeout):
     for sid in server_ids:
         stack.wait_status(sid, "ACTIVE", timeout=timeout)
         assert _build_events(stack, sid).count("compute__do_build_and_run_instance") == 1, sid
-    return server_ids
     hypervisors = stack.get("/compute/v2.1/os-hypervisors/detail").json()["hypervisors"]
     flavor = stack.get("/compute/v2.1/flavors/1").json()["flavor"]
     assert sum(h["vcpus_used"] for h in hypervisors) == flavor["vcpus"] * len(server_ids)
     assert sum(h["memory_mb_used"] for h in hypervisors) == flavor["ram"] * len(server_ids)
+    return server_ids
 
 
 def test_redis_killed_and_restarted_empty_during_boots(owned):
@@ -144,3 +146,31 @@ def test_postgres_restarted_during_boots(owned):
     assert all(code == 202 for code, _, _ in after), after
     for _, sid, _ in after:
         stack.wait_status(sid, "ACTIVE")
+
+
+def test_a_build_that_starts_while_postgres_is_down_waits_for_it(owned):
+    """A task that starts during an outage opens a new connection before any statement runs (its last one was
+    closed as unusable): the connect waits for the database (compute_platform/pg_backend) like a statement does,
+    so the build's gate runs once PostgreSQL is back, instead of failing and leaving the server in BUILD."""
+    pg, rd, stack_on_them = owned
+    stack = stack_on_them(("pgwait1",))
+    worker = stack.procs["worker-pgwait1"]
+    log = stack.workdir / "worker-pgwait1.log"
+    os.killpg(worker.pid, signal.SIGSTOP)  # the build waits in its queue until PostgreSQL is down
+    try:
+        r = stack.boot("waits")
+        assert r.status_code == 202, r.text
+        sid = r.json()["server"]["id"]
+        pg.halt()
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+    try:
+        stack.wait_until(lambda: f"{tasknames.BUILD_INSTANCE}[" in log.read_text(), timeout=30,
+                         what="the worker taking the build")
+        time.sleep(2)  # the build's first statement finds no database meanwhile
+    finally:
+        pg.resume()
+    stack.wait_status(sid, "ACTIVE", timeout=60)
+    assert _build_events(stack, sid).count("compute__do_build_and_run_instance") == 1
+    text = log.read_text()
+    assert "database unreachable" in text and "raised unexpected" not in text

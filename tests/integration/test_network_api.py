@@ -72,9 +72,10 @@ def test_network_subnet_port_shapes_and_defaults(api, tokens):
     shown = api.get(f"{NET}/networks/{net['id']}", token=t).json()["network"]
     assert set(shown["subnets"]) == {subnet["id"], v6["id"]}
     # a fixed address, then the same one again
-    fixed = create(api, "ports", t, network_id=net["id"], fixed_ips=[{"ip_address": "10.10.0.77"}])
-    assert fixed["fixed_ips"] == [{"subnet_id": subnet["id"], "ip_address": "10.10.0.77"}]
-    r = api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [{"ip_address": "10.10.0.77"}]}},
+    address = api.unused_address(net["id"], "10.10.0.0/24")
+    fixed = create(api, "ports", t, network_id=net["id"], fixed_ips=[{"ip_address": address}])
+    assert fixed["fixed_ips"] == [{"subnet_id": subnet["id"], "ip_address": address}]
+    r = api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [{"ip_address": address}]}},
                  token=t)
     neutron_error(r, 409, "IpAddressAlreadyAllocated")
     r = api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "mac_address": port["mac_address"]}},

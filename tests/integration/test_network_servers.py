@@ -67,10 +67,11 @@ def test_boot_on_a_network_gets_an_address_plugged_by_the_host(api, tokens, net)
 def test_boot_with_a_port_and_a_fixed_ip(api, tokens, net):
     t = tokens["carol"]
     port = api.post(f"{NET}/ports", json={"port": {"network_id": net["id"], "name": "mine"}}, token=t).json()["port"]
-    sid = boot(api, t, name="on-port", networks=[{"port": port["id"]}, {"uuid": net["id"], "fixed_ip": "10.7.0.99"}])
+    address = api.unused_address(net["id"], "10.7.0.0/24")
+    sid = boot(api, t, name="on-port", networks=[{"port": port["id"]}, {"uuid": net["id"], "fixed_ip": address}])
     server = api.wait_status(sid, "ACTIVE")
     addrs = [a["addr"] for a in server["addresses"]["carolnet"]]
-    assert addrs == [port["fixed_ips"][0]["ip_address"], "10.7.0.99"]
+    assert addrs == [port["fixed_ips"][0]["ip_address"], address]
     assert fake_vifs(api, sid)[0] == port["id"]
     # the port is in use: a second server cannot take it
     r = api.boot(token=t, name="thief", networks=[{"port": port["id"]}])
@@ -80,7 +81,7 @@ def test_boot_with_a_port_and_a_fixed_ip(api, tokens, net):
     kept = api.get(f"{NET}/ports/{port['id']}", token=t).json()["port"]  # passed in: unbound, kept
     assert kept["device_id"] == "" and kept["status"] == "DOWN"
     assert [p["fixed_ips"][0]["ip_address"] for p in ports_of(api, sid)] == []
-    assert api.get(f"{NET}/ports?fixed_ips=ip_address=10.7.0.99", token=t).json()["ports"] == []
+    assert api.get(f"{NET}/ports?fixed_ips=ip_address={address}", token=t).json()["ports"] == []
 
 
 def test_one_available_network_is_picked_and_several_are_ambiguous(api, tokens):

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.system
 NET = "/network/v2.0"
 CIDR, OUTSIDER, MEMBER = "198.18.97.0/24", "198.18.97.60", "198.18.97.50"
 EXT_CIDR, EXTERNAL = "198.18.96.0/24", "198.18.96.70"  # the external network, and a client on its side
+POOL = [{"start": "198.18.97.100", "end": "198.18.97.200"}]
+EXT_POOL = [{"start": "198.18.96.100", "end": "198.18.96.200"}]
 
 
 def created(r, key: str) -> dict:
@@ -38,8 +40,9 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
                   "network")
     member_port = fip = None
     try:
+        # The pools keep the addresses drawn at random (ports, floating IPs) off the test's own clients.
         created(api.post(f"{NET}/subnets", json={"subnet": {"network_id": net["id"], "cidr": CIDR,
-                                                             "ip_version": 4}}), "subnet")
+                                                             "ip_version": 4, "allocation_pools": POOL}}), "subnet")
         [dhcp_port] = api.get(f"{NET}/ports?network_id={net['id']}&device_owner=network:dhcp").json()["ports"]
         marker = f"user-data-{uuidlib.uuid4().hex[:8]}"
         s = ls.boot("net-guest", networks=[{"uuid": net["id"]}], config_drive=True,
@@ -86,7 +89,8 @@ def test_guest_on_a_network_through_rest(libvirt_stack, clients):  # noqa: F811
 
         # a floating IP: the host NATs it from the external network's bridge to the guest
         created(api.post(f"{NET}/subnets", json={"subnet": {"network_id": ext["id"], "cidr": EXT_CIDR,
-                                                             "enable_dhcp": False}}), "subnet")
+                                                             "enable_dhcp": False, "allocation_pools": EXT_POOL}}),
+                "subnet")
         created(api.post(f"{NET}/security-group-rules", json={"security_group_rule": {
             "security_group_id": default["id"], "direction": "ingress", "protocol": "icmp",
             "remote_ip_prefix": f"{EXTERNAL}/32"}}), "security_group_rule")
