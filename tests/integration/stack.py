@@ -211,6 +211,7 @@ class Stack:
         for proc in self.procs.values():
             proc.wait(timeout=15)
         self.procs.clear()
+        _redis_db_release(self.redis_url)  # its processes are gone: nothing reads its queues any more
 
     def manage(self, *args: str, **env: str) -> str:
         """Run a management command against this stack's database, with `env` added to its environment
@@ -282,12 +283,35 @@ class Stack:
         return next(str(a) for a in itertools.islice(net.hosts(), 9, None) if str(a) not in taken)
 
 
+# The Redis databases (of each Redis server) that live stacks of this process use. A stack lives as long as its
+# fixture: the system tier's libvirt stack, the whole session. Numbering them by a counter modulo 16 once gave a
+# live stack's database to the 16th stack after it, which flushed it and whose conductor then shared its queues:
+# the other stack's conductor took a volume delete meant for this one, and the volume never went.
+_REDIS_DBS_IN_USE: dict[str, set[int]] = {}
+_REDIS_DATABASES = range(1, 16)  # redis-server's 16; 0 is left to whoever else uses the server
+
+
+def _redis_db_take(redis_base_url: str) -> str:
+    server = redis_base_url.rsplit("/", 1)[0]
+    used = _REDIS_DBS_IN_USE.setdefault(server, set())
+    free = [db for db in _REDIS_DATABASES if db not in used]
+    if not free:
+        raise RuntimeError(f"all Redis databases of {server} are in use by live stacks of this process")
+    used.add(free[0])
+    return f"{server}/{free[0]}"
+
+
+def _redis_db_release(redis_url: str) -> None:
+    server, db = redis_url.rsplit("/", 1)
+    _REDIS_DBS_IN_USE.get(server, set()).discard(int(db))
+
+
 def new_stack(*, base_database_url: str, template: str, redis_base_url: str, workdir: Path,
               hosts: list[str], start_workers: bool = True, **env_extra) -> Stack:
     n = next(_counter)
     dbname = f"stack_{os.getpid()}_{n}"
     _admin_sql(base_database_url, f"CREATE DATABASE {dbname} TEMPLATE {template}")
-    redis_url = redis_base_url.rsplit("/", 1)[0] + f"/{n % 16}"
+    redis_url = _redis_db_take(redis_base_url)
     redis.Redis.from_url(redis_url).flushdb()
     workdir.mkdir(parents=True, exist_ok=True)
     stack = Stack(database_url=_with_db(base_database_url, dbname), redis_url=redis_url, workdir=workdir,
