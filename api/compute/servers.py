@@ -12,12 +12,12 @@ from compute_platform.network.selectors_instances import instance_network_info, 
 from ..common.gcpause import gc_paused
 from ..common.microversions import version_at_least
 from ..common.pagination import next_links, page_params
+from ..common.tag_filters import tag_filters
 from ..common.views import OpenStackView, body_of
 from . import schemas, serializers, server_request_versions
 from .server_request_versions import versioned_keys
 from .view_builders import ServerViewBuilder
 
-TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")  # from microversion 2.26
 LIST_FILTERS = ("name", "status", "host", "flavor", "image", "project_id", "tenant_id", "changes-since",
                 "reservation_id")
 
@@ -41,9 +41,7 @@ def _list_filters(request) -> dict:
             filters["changes-before"] < filters["changes-since"]:
         raise BadRequest("The value of changes-since must be less than or equal to changes-before.")
     if version_at_least(request, "2.26"):
-        for key in TAG_FILTERS:
-            if params.get(key):
-                filters[key] = [t for t in params[key].split(",") if t]
+        filters.update(tag_filters(params))
     filters["strict_status"] = version_at_least(request, "2.38")
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")

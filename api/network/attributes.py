@@ -135,3 +135,21 @@ def validated(kind: str, body: dict, *, create: bool) -> dict:
         if missing:
             raise InvalidInput(f"Missing required attribute(s): {', '.join(missing)}")
     return values
+
+
+# --- tags (standard-attr-tag): Neutron's validate_tag and validate_tags -------------------------------
+
+def tag_validated(tag) -> str:
+    """A tag: a string of at most 255 characters (Neutron allows any other, the empty one too)."""
+    return _str(tag, "tag")
+
+
+def tags_validated(body) -> list[str]:
+    """The tags of a `{"tags": [...]}` body: a list of unique tags."""
+    if not isinstance(body, dict) or "tags" not in body:
+        raise InvalidInput("Invalid tags body")
+    tags = [tag_validated(tag) for tag in _list(body["tags"], "tags")]
+    duplicates = sorted({tag for tag in tags if tags.count(tag) > 1})
+    if duplicates:
+        raise InvalidInput(f"Duplicate items in the list: '{', '.join(duplicates)}'")
+    return tags

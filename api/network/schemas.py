@@ -99,6 +99,42 @@ def documented(view_class, resource, *, item: bool):
     return extend_schema_view(**schemas)(cls)
 
 
+TagsDoc = doc_serializer("NetworkTags", {"tags": serializers.ListField(child=serializers.CharField(max_length=255))})
+
+
+def documented_tags(view_class, resource, *, item: bool):
+    """A subclass of tags.TagsView (`item` False) or tags.TagView serving `resource`'s tags, documented."""
+    op, label = f"network_{resource.singular}_tag", resource.label
+    missing = f"No such {label} visible (for a write: of yours)."
+    if item:
+        schemas = {
+            "get": extend_schema(operation_id=f"{op}_check", summary=f"Confirm a tag of a {label}", tags=TAGS,
+                                 responses={204: None, **neutron_errors({
+                                     400: "Invalid tag.", 404: f"{missing} Or no such tag on it."})}),
+            "put": extend_schema(operation_id=f"{op}_add", summary=f"Add a tag to a {label}", tags=TAGS,
+                                 request=OpenApiTypes.OBJECT,
+                                 description="Idempotent: a tag already there stays. The body, if any, is ignored.",
+                                 responses={201: None, **neutron_errors({400: "Invalid tag.", 404: missing})}),
+            "delete": extend_schema(operation_id=f"{op}_remove", summary=f"Remove a tag of a {label}", tags=TAGS,
+                                    responses={204: None, **neutron_errors({
+                                        400: "Invalid tag.", 404: f"{missing} Or no such tag on it."})}),
+        }
+    else:
+        schemas = {
+            "get": extend_schema(operation_id=f"{op}s_list", summary=f"List the tags of a {label}", tags=TAGS,
+                                 responses={200: TagsDoc, **neutron_errors({404: missing})}),
+            "put": extend_schema(operation_id=f"{op}s_replace", summary=f"Replace all tags of a {label}",
+                                 tags=TAGS, request=TagsDoc, responses={200: TagsDoc, **neutron_errors({
+                                     400: "Not a list of unique strings of at most 255 characters.",
+                                     404: missing})}),
+            "delete": extend_schema(operation_id=f"{op}s_clear", summary=f"Remove all tags of a {label}",
+                                    tags=TAGS, responses={204: None, **neutron_errors({404: missing})}),
+        }
+    cls = type(f"{_camel(resource.singular)}Tag{'' if item else 's'}View", (view_class,),
+               {"resource_path": resource.path, "http_method_names": ["get", "put", "delete", "head", "options"]})
+    return extend_schema_view(**schemas)(cls)
+
+
 # --- versions and quotas ------------------------------------------------------------------------------
 
 NetworkVersionsDoc = doc_serializer("NetworkVersions", {"versions": serializers.ListField(

@@ -1,7 +1,10 @@
 from django.urls import path
 
+from compute_platform.network.selectors import TAGGED_RESOURCES
+
 from . import schemas, versions
 from .resources import RESOURCES
+from .tags import TagsView, TagView
 from .views import NetworkCollectionView, NetworkItemView
 
 # OpenStackView drops a `project_id` URL argument (the legacy compute form), so the quota views take theirs
@@ -24,3 +27,10 @@ for resource in RESOURCES.values():
         path(f"v2.0/{resource.path}/<str:resource_id>",
              schemas.documented(NetworkItemView, resource, item=True).as_view()),
     ]
+    if resource.path in TAGGED_RESOURCES:  # Neutron's standard-attr-tag
+        urlpatterns += [
+            path(f"v2.0/{resource.path}/<str:resource_id>/tags",
+                 schemas.documented_tags(TagsView, resource, item=False).as_view()),
+            path(f"v2.0/{resource.path}/<str:resource_id>/tags/<str:tag>",
+                 schemas.documented_tags(TagView, resource, item=True).as_view()),
+        ]

@@ -34,6 +34,11 @@ EXTENSIONS = [
     # A subnet of an external network is visible to every project and says so (its `router:external`).
     ("subnet-external-network", "Subnet belongs to an external network",
      "Informs if the subnet belongs to an external network"),
+    # Tags on networks, subnets, ports, security groups and floating IPs (api/network/tags.py), and the
+    # tags/tags-any/not-tags/not-tags-any filters of their lists. (Not `tag-ext`: routers and subnet pools.)
+    ("tag", "Tag support", "Enables to set tag on resources."),
+    ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, port, floatingip, network, "
+     "security_group", "Enables to set tag on resources with standard attribute."),
 ]
 
 

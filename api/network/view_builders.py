@@ -2,8 +2,11 @@
 from ..common.timefmt import iso_z
 
 
-def _common(obj) -> dict:
-    return {"id": str(obj.id), "tenant_id": obj.project_id, "project_id": obj.project_id, "tags": [],
+def _common(obj, tagged: bool = True) -> dict:
+    """The standard attributes; `tags` sorted (the selectors prefetch them), always empty on what carries
+    none here (security group rules)."""
+    return {"id": str(obj.id), "tenant_id": obj.project_id, "project_id": obj.project_id,
+            "tags": sorted(t.tag for t in obj.tags.all()) if tagged else [],
             "created_at": iso_z(obj.created_at), "updated_at": iso_z(obj.updated_at), "revision_number": 0}
 
 
@@ -46,7 +49,8 @@ def port_body(port, is_admin: bool = False) -> dict:
 
 
 def rule_body(rule, is_admin: bool = False) -> dict:
-    return {**_common(rule), "security_group_id": str(rule.security_group_id), "direction": rule.direction,
+    return {**_common(rule, tagged=False), "security_group_id": str(rule.security_group_id),
+            "direction": rule.direction,
             "ethertype": rule.ethertype, "protocol": rule.protocol, "port_range_min": rule.port_range_min,
             "port_range_max": rule.port_range_max, "remote_ip_prefix": rule.remote_ip_prefix,
             "remote_group_id": str(rule.remote_group_id) if rule.remote_group_id else None,

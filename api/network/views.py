@@ -10,6 +10,7 @@ from compute_platform.network.services import bulk
 
 from ..common.links import base_url
 from ..common.pagination import MAX_INTEGER
+from ..common.tag_filters import TAG_FILTERS, tag_filters
 from ..common.views import OpenStackView, body_of
 from . import attributes
 from .resources import RESOURCES, project_for_create
@@ -76,11 +77,12 @@ class NetworkCollectionView(NetworkView):
         r, params = self.resource, request.query_params
         limit, marker = _limit(request), params.get("marker") or None
         reverse = params.get("page_reverse", "false").lower() in TRUE
-        filters = {k: params.getlist(k) for k in params if k not in PAGING}
+        filters = {k: params.getlist(k) for k in params if k not in PAGING and k not in TAG_FILTERS}
         if r.before_list:
             r.before_list(self.context)
         items = selectors.network_resource_list(context=self.context, resource=r.path, filters=filters,
-                                                limit=limit, marker=marker, page_reverse=reverse)
+                                                limit=limit, marker=marker, page_reverse=reverse,
+                                                tag_filters=tag_filters(params))
         fields = _fields(request)
         return Response({r.plural: [_shaped(r.body(i, self.context.is_admin), fields) for i in items],
                          **_links(request, r.plural, items, limit, marker, reverse)})

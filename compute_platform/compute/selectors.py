@@ -7,10 +7,11 @@ from django.db.models import BooleanField, CharField, F, Func, Q, Subquery, Text
 from django.db.models.functions import Cast
 
 from compute_platform.sql import uuid_text
+from compute_platform.tag_filters import tag_filtered
 
 from .exceptions import BadRequest, NotFound
-from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault
-from .selectors_server_extras import instance_tags_json, instances_tag_filtered
+from .models import Flavor, FlavorAccess, Instance, InstanceAction, InstanceFault, InstanceTag
+from .selectors_server_extras import instance_tags_json
 from .models.instances import instance_name_for  # part of this module's API: the hypervisor name of a row
 from .states import VM_STATES_FOR_STATUS, TaskState, VmState
 
@@ -178,7 +179,7 @@ def instance_list(*, context, filters: dict, limit: int, marker: str | None) -> 
         qs = qs.filter(reservation_id=filters["reservation_id"])
     if filters.get("image"):
         qs = qs.filter(image_id=filters["image"]) if _is_uuid(filters["image"]) else qs.none()
-    qs = instances_tag_filtered(qs, filters)
+    qs = tag_filtered(qs, tag_model=InstanceTag, owner="instance_id", filters=filters)
     if marker:
         if not _is_uuid(marker):
             raise BadRequest(f"marker [{marker}] not found")

@@ -1,5 +1,5 @@
 """Reads for what later compute microversions add to a server body: tags (2.26), host status (2.16)."""
-from django.db.models import Count, F, OuterRef
+from django.db.models import F, OuterRef
 
 from .models import InstanceTag
 from .models.hosts import host_is_up
@@ -31,27 +31,6 @@ def host_status(*, host_name, enabled, forced_down, last_heartbeat) -> str:
     if not host_is_up(last_heartbeat=last_heartbeat, forced_down=False):
         return "UNKNOWN"
     return "UP" if enabled else "MAINTENANCE"
-
-
-def instances_tag_filtered(qs, filters: dict):
-    """Nova's tag filters (2.26) over an Instance queryset: `tags` (all of), `tags-any`, `not-tags` (not all
-    of), `not-tags-any` (none of); each a list of tags."""
-    def having_all(tags):
-        return (InstanceTag.objects.filter(tag__in=tags).values("instance_id")
-                .annotate(n=Count("tag", distinct=True)).filter(n=len(set(tags))).values("instance_id"))
-
-    def having_any(tags):
-        return InstanceTag.objects.filter(tag__in=tags).values("instance_id")
-
-    if filters.get("tags"):
-        qs = qs.filter(id__in=having_all(filters["tags"]))
-    if filters.get("tags-any"):
-        qs = qs.filter(id__in=having_any(filters["tags-any"]))
-    if filters.get("not-tags"):
-        qs = qs.exclude(id__in=having_all(filters["not-tags"]))
-    if filters.get("not-tags-any"):
-        qs = qs.exclude(id__in=having_any(filters["not-tags-any"]))
-    return qs
 
 
 def instance_actions_page(*, instance, limit: int, marker: str | None = None, changes_since=None,

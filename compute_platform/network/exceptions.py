@@ -58,3 +58,10 @@ class PolicyNotAuthorized(Forbidden):
 
     def __init__(self, action: str):
         super().__init__(f"(rule:{action}) is disallowed by policy")
+
+
+class TagNotFound(NotFound):
+    fault = "TagNotFound"
+
+    def __init__(self, tag: str):
+        super().__init__(f"Tag {tag} could not be found.")

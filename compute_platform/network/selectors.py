@@ -7,9 +7,11 @@ import uuid as uuidlib
 from django.db.models import Prefetch, Q
 
 from compute_platform.compute.exceptions import BadRequest
+from compute_platform.tag_filters import tag_filtered
 
-from .exceptions import NeutronNotFound
-from .models import FloatingIP, IPAllocation, Network, NetworkQuota, Port, SecurityGroup, SecurityGroupRule, Subnet
+from .exceptions import NeutronNotFound, TagNotFound
+from .models import (FloatingIP, FloatingIPTag, IPAllocation, Network, NetworkQuota, NetworkTag, Port, PortTag,
+                     SecurityGroup, SecurityGroupRule, SecurityGroupTag, Subnet, SubnetTag)
 
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
@@ -60,7 +62,8 @@ RESOURCES = {
                     "subnets": ("subnets__id", _uuid_filter)},
         "visible": lambda ctx: Q(project_id=ctx.project_id) | Q(shared=True) | Q(external=True),
         "prefetch": lambda qs: qs.prefetch_related(Prefetch("subnets", queryset=Subnet.objects.only("id", "network_id")
-                                                            .order_by("created_at", "id"))),
+                                                            .order_by("created_at", "id")), "tags"),
+        "tag_model": NetworkTag,
     },
     "subnets": {
         "model": Subnet, "label": "Subnet",
@@ -70,7 +73,8 @@ RESOURCES = {
                     "ipv6_address_mode": ("ipv6_address_mode", _nullable),
                     "router:external": ("network__external", _bool)},
         "visible": lambda ctx: Q(project_id=ctx.project_id) | Q(network__shared=True) | Q(network__external=True),
-        "prefetch": lambda qs: qs.select_related("network"),  # its `router:external`
+        "prefetch": lambda qs: qs.select_related("network").prefetch_related("tags"),  # its `router:external`
+        "tag_model": SubnetTag,
     },
     "ports": {
         "model": Port, "label": "Port",
@@ -83,13 +87,16 @@ RESOURCES = {
         "visible": lambda ctx: Q(project_id=ctx.project_id),
         "prefetch": lambda qs: qs.prefetch_related(
             Prefetch("fixed_ips", queryset=IPAllocation.objects.order_by("id")),
-            Prefetch("security_groups", queryset=SecurityGroup.objects.only("id"))),
+            Prefetch("security_groups", queryset=SecurityGroup.objects.only("id")), "tags"),
+        "tag_model": PortTag,
     },
     "security-groups": {
         "model": SecurityGroup, "label": "Security group",
         "filters": {**COMMON, "stateful": ("stateful", _bool)},
         "visible": lambda ctx: Q(project_id=ctx.project_id),
-        "prefetch": lambda qs: qs.prefetch_related(Prefetch("rules", queryset=SecurityGroupRule.objects.order_by("id"))),
+        "prefetch": lambda qs: qs.prefetch_related(Prefetch("rules", queryset=SecurityGroupRule.objects.order_by("id")),
+                                                   "tags"),
+        "tag_model": SecurityGroupTag,
     },
     "security-group-rules": {
         "model": SecurityGroupRule, "label": "Security group rule",
@@ -110,9 +117,13 @@ RESOURCES = {
                     "fixed_ip_address": ("fixed_ip_address", _nullable), "status": ("status", _str),
                     "router_id": (None, _str)},
         "visible": lambda ctx: Q(project_id=ctx.project_id),
-        "prefetch": lambda qs: qs,
+        "prefetch": lambda qs: qs.prefetch_related("tags"),
+        "tag_model": FloatingIPTag,
     },
 }
+# The resources that carry tags (Neutron's standard-attr-tag): their bodies show them, their lists filter on
+# them, and /<resources>/<id>/tags serves them.
+TAGGED_RESOURCES = tuple(name for name, spec in RESOURCES.items() if "tag_model" in spec)
 
 
 def _scoped(context, resource: str):
@@ -140,11 +151,17 @@ def _port_fixed_ips_filter(values: list[str]) -> Q:
 
 
 def network_resource_list(*, context, resource: str, filters: dict[str, list[str]], limit: int | None = None,
-                          marker: str | None = None, page_reverse: bool = False) -> list:
-    """The resources the caller sees, filtered (every value of an attribute is an alternative: `?id=a&id=b`),
-    in id order, one page after `marker` (before it with `page_reverse`)."""
+                          marker: str | None = None, page_reverse: bool = False,
+                          tag_filters: dict[str, list[str]] | None = None) -> list:
+    """The resources the caller sees, filtered (every value of an attribute is an alternative: `?id=a&id=b`;
+    `tag_filters` as compute_platform/tag_filters.py reads them), in id order, one page after `marker`
+    (before it with `page_reverse`)."""
     spec = RESOURCES[resource]
     qs = _scoped(context, resource)
+    if tag_filters:
+        if "tag_model" not in spec:
+            raise BadRequest(f"[{next(iter(tag_filters))}] is invalid attribute for filtering")
+        qs = tag_filtered(qs, tag_model=spec["tag_model"], owner="resource_id", filters=tag_filters)
     for attr, values in filters.items():
         if resource == "ports" and attr == "fixed_ips":
             qs = qs.filter(_port_fixed_ips_filter(values))
@@ -193,6 +210,19 @@ def network_resource_owned(*, context, resource: str, resource_id):
     if not context.is_admin and obj.project_id != context.project_id:
         raise NeutronNotFound(RESOURCES[resource]["label"], resource_id)
     return obj
+
+
+def network_resource_tags(*, context, resource: str, resource_id) -> list[str]:
+    """The tags of a resource the caller sees, sorted; 404 as network_resource_get."""
+    row = network_resource_get(context=context, resource=resource, resource_id=resource_id)
+    return sorted(t.tag for t in row.tags.all())
+
+
+def network_resource_tag_get(*, context, resource: str, resource_id, tag: str) -> None:
+    """Nothing if the resource the caller sees carries `tag`; 404 TagNotFound if not."""
+    row = network_resource_get(context=context, resource=resource, resource_id=resource_id)
+    if not row.tags.filter(tag=tag).exists():
+        raise TagNotFound(tag)
 
 
 # --- quotas ------------------------------------------------------------------------------------------
