@@ -262,8 +262,11 @@ def test_server_moves(api, cli):
 def test_network_commands(api, cli):
     """Last in this module: afterwards the admin's project has a network, which a boot without one would use.
     One command per feature (each CLI run is seconds of start-up)."""
-    net = cli("network", "create", "cli-net")
+    net = cli("network", "create", "--tag", "blue", "--tag", "green", "cli-net")
     assert net["status"] == "ACTIVE" and net["name"] == "cli-net"
+    # tags: the CLI sets them after the create (PUT .../tags), and filters on them
+    assert sorted(api.get(f"/network/v2.0/networks/{net['id']}/tags").json()["tags"]) == ["blue", "green"]
+    assert [n["Name"] for n in cli("network", "list", "--tags", "blue,green", "--not-tags", "red")] == ["cli-net"]
     subnet = cli("subnet", "create", "--network", "cli-net", "--subnet-range", "10.90.0.0/24", "cli-subnet")
     assert subnet["cidr"] == "10.90.0.0/24" and subnet["gateway_ip"] == "10.90.0.1"
     port = cli("port", "create", "--network", "cli-net", "--fixed-ip", "subnet=cli-subnet,ip-address=10.90.0.50",
