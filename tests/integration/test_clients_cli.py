@@ -267,13 +267,19 @@ def test_network_commands(api, cli):
     # tags: the CLI sets them after the create (PUT .../tags), and filters on them
     assert sorted(api.get(f"/network/v2.0/networks/{net['id']}/tags").json()["tags"]) == ["blue", "green"]
     assert [n["Name"] for n in cli("network", "list", "--tags", "blue,green", "--not-tags", "red")] == ["cli-net"]
-    subnet = cli("subnet", "create", "--network", "cli-net", "--subnet-range", "10.90.0.0/24", "cli-subnet")
+    cli("network", "set", "--tag", "red", "cli-net", fmt_json=False)  # adds to the tags (PUT of the whole set)
+    assert sorted(api.get(f"/network/v2.0/networks/{net['id']}/tags").json()["tags"]) == ["blue", "green", "red"]
+    subnet = cli("subnet", "create", "--network", "cli-net", "--subnet-range", "10.90.0.0/24", "--tag", "s",
+                 "cli-subnet")
     assert subnet["cidr"] == "10.90.0.0/24" and subnet["gateway_ip"] == "10.90.0.1"
     port = cli("port", "create", "--network", "cli-net", "--fixed-ip", "subnet=cli-subnet,ip-address=10.90.0.50",
-               "cli-port")
+               "--tag", "p", "cli-port")
     assert port["fixed_ips"][0]["ip_address"] == "10.90.0.50"
     assert "cli-port" in {p["Name"] for p in cli("port", "list", "--network", "cli-net")}
-    group = cli("security", "group", "create", "cli-web")
+    group = cli("security", "group", "create", "--tag", "g", "cli-web")
+    for kind, id_, tag in (("subnets", subnet["id"], "s"), ("ports", port["id"], "p"),
+                           ("security-groups", group["id"], "g")):
+        assert api.get(f"/network/v2.0/{kind}/{id_}/tags").json()["tags"] == [tag], kind
     rule = cli("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "cli-web")
     assert rule["port_range_min"] == 22 and rule["security_group_id"] == group["id"]
     # --network and --nic together: two NICs, in that order
@@ -287,7 +293,8 @@ def test_network_commands(api, cli):
     assert port["id"] not in [i["port_id"] for i in api.get(interfaces).json()["interfaceAttachments"]]
     public = cli("network", "create", "--external", "cli-public")
     cli("subnet", "create", "--network", "cli-public", "--subnet-range", "198.51.100.0/28", "cli-public-subnet")
-    fip = cli("floating", "ip", "create", "cli-public")
+    fip = cli("floating", "ip", "create", "--tag", "f", "cli-public")
+    assert api.get(f"/network/v2.0/floatingips/{fip['id']}/tags").json()["tags"] == ["f"]
     assert fip["floating_ip_address"].startswith("198.51.100.") and fip["floating_network_id"] == public["id"]
     cli("floating", "ip", "set", "--port", "cli-port", fip["id"], fmt_json=False)
     assert cli("floating", "ip", "show", fip["id"])["port_id"] == port["id"]
