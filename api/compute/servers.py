@@ -41,7 +41,7 @@ def _list_filters(request) -> dict:
             filters["changes-before"] < filters["changes-since"]:
         raise BadRequest("The value of changes-since must be less than or equal to changes-before.")
     if version_at_least(request, "2.26"):
-        filters.update(tag_filters(params))
+        filters.update(tag_filters(params, repeated_adds=False))
     filters["strict_status"] = version_at_least(request, "2.38")
     all_tenants = params.get("all_tenants", "0").lower()
     filters["all_tenants"] = all_tenants in ("", "1", "true", "yes", "on")

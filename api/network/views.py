@@ -82,7 +82,7 @@ class NetworkCollectionView(NetworkView):
             r.before_list(self.context)
         items = selectors.network_resource_list(context=self.context, resource=r.path, filters=filters,
                                                 limit=limit, marker=marker, page_reverse=reverse,
-                                                tag_filters=tag_filters(params))
+                                                tag_filters=tag_filters(params, repeated_adds=True))
         fields = _fields(request)
         return Response({r.plural: [_shaped(r.body(i, self.context.is_admin), fields) for i in items],
                          **_links(request, r.plural, items, limit, marker, reverse)})

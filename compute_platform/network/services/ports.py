@@ -143,7 +143,8 @@ def _as_read(port: Port, addresses: list[tuple], group_ids: list) -> Port:
     fills them (in the order a read gives)."""
     port._prefetched_objects_cache = {}
     rows = {"fixed_ips": [IPAllocation(port_id=port.pk, subnet_id=s, ip_address=ip) for s, ip in addresses],
-            "security_groups": [SecurityGroup(id=g) for g in sorted(group_ids)]}
+            "security_groups": [SecurityGroup(id=g) for g in sorted(group_ids)],
+            "tags": []}  # a create sets none (Neutron refuses `tags` in it)
     for name, values in rows.items():
         queryset = getattr(port, name).all()
         queryset._result_cache, queryset._prefetch_done = values, True
