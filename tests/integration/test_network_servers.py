@@ -81,7 +81,7 @@ def test_boot_with_a_port_and_a_fixed_ip(api, tokens, net):
     kept = api.get(f"{NET}/ports/{port['id']}", token=t).json()["port"]  # passed in: unbound, kept
     assert kept["device_id"] == "" and kept["status"] == "DOWN"
     assert [p["fixed_ips"][0]["ip_address"] for p in ports_of(api, sid)] == []
-    assert api.get(f"{NET}/ports?fixed_ips=ip_address={address}", token=t).json()["ports"] == []
+    assert api.get(f"{NET}/ports?network_id={net['id']}&fixed_ips=ip_address={address}", token=t).json()["ports"] == []
 
 
 def test_one_available_network_is_picked_and_several_are_ambiguous(api, tokens):
