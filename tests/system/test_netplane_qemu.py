@@ -87,7 +87,7 @@ def test_guest_on_the_data_plane(qemu_driver, guest_image, clients):
         # an ingress rule change reaches the host by plugging the port again
         qemu_driver.plug_vif(spec.uuid, dataclasses.replace(vif, security_group_rules=member_only + (
             SecurityGroupRule("ingress", protocol="icmp", remote_ip_prefix=f"{OUTSIDER}/32"),)))
-        assert pings(outsider, GUEST_IP)
+        assert wait_for(lambda: pings(outsider, GUEST_IP), 10, "the guest to answer the outsider after the rule add")
         qemu_driver.plug_vif(spec.uuid, dataclasses.replace(vif, security_group_rules=(SecurityGroupRule("egress"),)))
         assert not pings(member, GUEST_IP, count=2) and not pings(outsider, GUEST_IP)
         assert qemu_driver.list_vifs(spec.uuid) == [vif.port_id]
