@@ -129,16 +129,14 @@ class Postgres:
     def start(self) -> "Postgres":
         t0 = time.monotonic()
         self.root = self._make_root()
-        data, log = self.root / "data", self.root / "postgres.log"
+        data = self.root / "data"
         try:
             self._check(self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
                                           "--auth=trust", "-E", "UTF8", "--no-sync"), "initdb")
             # max_connections: make test's parallel workers each run stacks of their own on it.
-            self._opts = opts = (f"-p {self.port} -k {shlex.quote(str(self.root))} -c listen_addresses=127.0.0.1 "
-                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-            # -l: the server must not inherit our pipes, or capture_output would wait for it forever.
-            self._check(self._as_postgres(str(self.bin / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(data),
-                                          "-l", str(log), "-o", opts), "pg_ctl start")
+            self._opts = (f"-p {self.port} -k {shlex.quote(str(self.root))} -c listen_addresses=127.0.0.1 "
+                          "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+            self.resume()
             self._running = True
             self._check(self._as_postgres(str(self.bin / "createdb"), "-h", str(self.root), "-p", str(self.port),
                                           "-U", "postgres", self.database), "createdb")
@@ -157,14 +155,17 @@ class Postgres:
     def halt(self) -> None:
         """Stop the server (`fast`: clients cut off) and keep its data, for resume(): an outage of a length
         the caller chooses."""
-        self._check(self._as_postgres(str(self.bin / "pg_ctl"), "stop", "-m", "fast", "-w", "-D",
-                                      str(self.root / "data")), "pg_ctl stop")
+        self._check(self._pg_ctl_stop(), "pg_ctl stop")
 
     def resume(self) -> None:
-        """Start the halted server again, as it was."""
+        """Start the server on its data: start()'s first start, or again after halt()."""
+        # -l: the server must not inherit our pipes, or capture_output would wait for it forever.
         self._check(self._as_postgres(str(self.bin / "pg_ctl"), "start", "-w", "-t", "30", "-D",
                                       str(self.root / "data"), "-l", str(self.root / "postgres.log"),
                                       "-o", self._opts), "pg_ctl start")
+
+    def _pg_ctl_stop(self) -> subprocess.CompletedProcess:
+        return self._as_postgres(str(self.bin / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(self.root / "data"))
 
     def _check(self, res: subprocess.CompletedProcess, what: str) -> None:
         if res.returncode != 0:
@@ -175,7 +176,7 @@ class Postgres:
         if self.root is None:
             return
         if self._running:
-            self._as_postgres(str(self.bin / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(self.root / "data"))
+            self._pg_ctl_stop()  # unchecked: a server that died (or was halted) is stopped already
             self._running = False
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
